@@ -22,3 +22,93 @@ def fail(message: str, code: int = 2) -> NoReturn:
     """Stop the command with a readable error on stderr (no traceback)."""
     err_console.print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(code)
+
+
+class _NoProgress:
+    """Progress sink for --json mode and non-terminals: says nothing."""
+
+    def __call__(self, fraction: float | None, message: str) -> None:
+        return None
+
+    def __enter__(self) -> "_NoProgress":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class _RichProgress:
+    """A rich progress bar on stderr that planners drive through ``(fraction, message)``."""
+
+    def __init__(self, title: str) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[note]}"),
+            console=err_console,
+            transient=False,
+        )
+        self._title = title
+        self._task = None
+
+    def __enter__(self) -> "_RichProgress":
+        self._progress.__enter__()
+        self._task = self._progress.add_task(self._title, total=1.0, note="")
+        return self
+
+    def __call__(self, fraction: float | None, message: str) -> None:
+        if fraction is None:
+            self._progress.update(self._task, note=message)  # type: ignore[arg-type]
+        else:
+            self._progress.update(self._task, completed=min(max(fraction, 0.0), 1.0), note=message)  # type: ignore[arg-type]
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self._progress.update(self._task, completed=1.0)  # type: ignore[arg-type]
+        self._progress.__exit__(*exc)  # type: ignore[arg-type]
+
+
+class _LineProgress(_NoProgress):
+    """Progress for logs (not a terminal): one line when the message changes, at most every 2 s."""
+
+    def __init__(self, title: str) -> None:
+        self._title, self._last, self._shown_at = title, "", 0.0
+
+    def __call__(self, fraction: float | None, message: str) -> None:
+        import time
+
+        now = time.monotonic()
+        if message != self._last and now - self._shown_at >= 2.0:
+            pct = "" if fraction is None else f" {100 * fraction:3.0f}%"
+            sys.stderr.write(f"{self._title}{pct}: {message}\n")
+            self._last, self._shown_at = message, now
+
+
+def progress(title: str, json_mode: bool) -> _NoProgress | _RichProgress:
+    """A progress callback as a context manager: a bar on a terminal, lines in a log,
+    silence with --json."""
+    if json_mode:
+        return _NoProgress()
+    if not err_console.is_terminal:
+        return _LineProgress(title)
+    return _RichProgress(title)
+
+
+class _State:
+    """Options given before the command (``planner --db URL ...``)."""
+
+    db_url: str | None = None
+
+
+state = _State()
+
+
+def open_db():  # type: ignore[no-untyped-def]
+    """Engine for the database chosen by --db / PLANNER_DATABASE_URL, schema migrated."""
+    from planner.storage import open_database
+
+    return open_database(state.db_url)

@@ -1,0 +1,77 @@
+"""`planner runs list|show` and `planner export rows`."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from planner.cli._common import emit_json, open_db
+from planner.errors import PlannerError
+from planner.storage import latest_run, list_runs, run_kpis, run_rows
+from planner.storage.models import RESULT_TABLES
+
+app = typer.Typer(no_args_is_help=True)
+export_app = typer.Typer(no_args_is_help=True)
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line.")]
+_TABLES = {table.__tablename__: table for table in RESULT_TABLES}  # type: ignore[attr-defined]
+
+
+@app.command("list")
+def list_(
+    scenario: Annotated[str | None, typer.Option("--scenario", "-s")] = None,
+    limit: int = 50,
+    json_out: JsonOpt = False,
+) -> None:
+    """Recent runs, newest first."""
+    runs = list_runs(open_db(), scenario, limit)
+    if json_out:
+        emit_json({"runs": runs})
+        return
+    table = Table("id", "scenario", "v", "planner", "status", "solver", "seconds", "started")
+    for r in runs:
+        seconds = "" if r["seconds"] is None else f"{r['seconds']:.1f}"
+        table.add_row(str(r["id"]), r["scenario"], str(r["version"]), r["planner"], r["status"],
+                      r["solver_status"] or "", seconds, r["started_at"][:19])
+    Console().print(table)
+
+
+@app.command("show")
+def show(run_id: int, json_out: JsonOpt = False) -> None:
+    """KPIs of one run."""
+    kpis = run_kpis(open_db(), run_id)
+    if json_out:
+        emit_json({"run_id": run_id, "kpis": kpis})
+        return
+    for name, value in kpis.items():
+        typer.echo(f"{name:32s} {value}")
+
+
+@export_app.command("rows")
+def export_rows(
+    scenario: Annotated[str, typer.Option("--scenario", "-s")],
+    table: Annotated[str, typer.Option(help=f"One of: {', '.join(_TABLES)}.")],
+    out: Annotated[Path, typer.Option(help="CSV file to write.")],
+    planner: Annotated[str, typer.Option(help="Planner whose latest finished run is exported.")] = "placement",
+) -> None:
+    """Write the rows of one result table of the latest finished run as CSV."""
+    if table not in _TABLES:
+        raise PlannerError(f"unknown table {table!r}; choose one of {', '.join(_TABLES)}")
+    engine = open_db()
+    run = latest_run(engine, scenario, planner)
+    if run is None:
+        raise PlannerError(f"scenario {scenario!r} has no finished {planner} run to export")
+    rows = run_rows(engine, run.id, _TABLES[table])  # type: ignore[arg-type]
+    columns = list(_TABLES[table].model_fields)
+    tmp = out.with_suffix(out.suffix + ".part")  # never leave a half-written file at `out`
+    with tmp.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([getattr(row, c) for c in columns])
+    tmp.replace(out)
+    typer.echo(f"wrote {len(rows)} rows to {out}")

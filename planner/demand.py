@@ -1,0 +1,928 @@
+"""Weekly demand per locality and service line, and the bring-your-own demand CSV.
+
+The model is an *expectation* model: for every locality ``i`` (population ``P_i``, county
+``c(i)``, municipality ``k(i)``), ISO week ``t`` and service line ``s`` it gives the expected
+number of the provider's contacts,
+
+    demand[i, t, s] = A[i, s] * f_s(t) * m_county[c(i)] * m_kommun[k(i)] * m_service[s]
+
+where ``A[i, s]`` is a yearly (or, for vaccination, per-season) volume and ``f_s(t)`` the share
+of it that falls in week ``t``:
+
+* ``primary_care``: ``A = P_i * r[c(i)] / 1000 * share_pc`` with ``r`` the county's digital
+  contacts per 1,000 inhabitants and year; flat over the year, ``f(t) = 1 / W(year)`` where
+  ``W`` is the number of ISO weeks in that ISO year (52 or 53), so an ISO year sums to ``A``.
+* ``vaccination`` (flu): two campaigns, risk groups (65+) from ``risk_start_week`` and everyone
+  else from ``general_start_week``, both ending with ``season_end_week`` of the next year.
+  ``A_risk = P_i * share_65 * coverage_65 * share_vacc`` and
+  ``A_general = P_i * (1 - share_65) * uptake_under_65 * share_vacc``; each is spread with a
+  ramp-up-then-decay profile normalised to sum to 1 over its season (see `campaign_profile`).
+  Zero between ``season_end_week`` and ``risk_start_week``.
+* ``health_check``: ``A = P_i * rate / 1000``; ``f(t) = 1/W * workdays(t)/5 * summer(t)``
+  (Swedish public holidays and the July dip are lost demand, not moved to other weeks).
+* ``spirometry`` (home spirometer loans after an asthma referral):
+  ``A = P_i * referrals_per_100k / 100000 * share_spiro``; flat, ``f(t) = 1 / W``.
+
+No randomness: `weekly_demand` is deterministic. `daily_referrals` turns the weekly spirometry
+expectation into seeded Poisson draws per business day for the device-logistics planner.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import holidays
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "COUNTY_POPULATION_2023",
+    "DEMAND_COLUMNS",
+    "DemandCsvError",
+    "DemandParams",
+    "CsvProblem",
+    "Referral",
+    "Service",
+    "aggregate",
+    "business_days",
+    "daily_referrals",
+    "default_digital_rates",
+    "format_iso_week",
+    "iso_week_range",
+    "load_demand_csv",
+    "parse_iso_week",
+    "weekly_demand",
+    "weeks_in_iso_year",
+    "write_demand_csv",
+]
+
+
+class Service(str, Enum):
+    """The provider's service lines that generate demand."""
+
+    PRIMARY_CARE = "primary_care"  # digital primary-care contacts (chat, phone, video)
+    VACCINATION = "vaccination"  # seasonal flu vaccination at clinics and mobile units
+    HEALTH_CHECK = "health_check"  # health tests at the care and vaccination clinics
+    SPIROMETRY = "spirometry"  # asthma referral -> a home spirometer loan
+
+
+SERVICES: tuple[str, ...] = tuple(s.value for s in Service)
+
+#: Columns (and their order) of every long demand frame this module returns.
+DEMAND_COLUMNS: tuple[str, ...] = (
+    "locality_id",
+    "kommun_code",
+    "county_code",
+    "iso_year",
+    "iso_week",
+    "service",
+    "demand",
+)
+
+#: SCB county population, 31 Dec 2023 (domain.md, "Geography and population": SCB BE0101N1).
+COUNTY_POPULATION_2023: dict[str, int] = {
+    "01": 2_454_821,  # Stockholm
+    "03": 404_589,  # Uppsala
+    "04": 301_944,  # Södermanland
+    "05": 472_298,  # Östergötland
+    "06": 368_856,  # Jönköping
+    "07": 203_686,  # Kronoberg
+    "08": 246_667,  # Kalmar
+    "09": 61_029,  # Gotland
+    "10": 157_973,  # Blekinge
+    "12": 1_421_781,  # Skåne
+    "13": 343_746,  # Halland
+    "14": 1_767_016,  # Västra Götaland
+    "17": 283_548,  # Värmland
+    "18": 308_116,  # Örebro
+    "19": 280_813,  # Västmanland
+    "20": 287_253,  # Dalarna
+    "21": 285_642,  # Gävleborg
+    "22": 242_148,  # Västernorrland
+    "23": 132_572,  # Jämtland
+    "24": 278_729,  # Västerbotten
+    "25": 248_480,  # Norrbotten
+}
+
+# domain.md, "Demand": "Use 375 per 1,000 inhabitants (Stockholm) vs 104 (Norrbotten) as the
+# spread of digital uptake between regions" (SKR, out-of-county digital contacts 2020).
+_STOCKHOLM, _NORRBOTTEN = "01", "25"
+_DIGITAL_HIGH, _DIGITAL_LOW = 375.0, 104.0
+
+
+def default_digital_rates(
+    population: Mapping[str, int] = COUNTY_POPULATION_2023,
+    *,
+    high: float = _DIGITAL_HIGH,
+    low: float = _DIGITAL_LOW,
+) -> dict[str, float]:
+    """Digital contacts per 1,000 inhabitants and year per county (our interpolation rule).
+
+    Stockholm gets ``high`` and Norrbotten ``low`` (SKR 2020, domain.md). Every other county
+    is interpolated linearly in log10(county population) between those two anchors and clamped
+    to ``[low, high]`` (we do not extrapolate beyond the observed spread): bigger, more urban
+    counties use digital care more. The rule is our assumption; rounded to whole contacts.
+    With SCB 2023 populations it implies about 2.59 M digital contacts nationally, 13 % above
+    SKR's 2.3 M for 2020 (domain.md), which we accept given the growth since 2020.
+    """
+    lo_x = math.log10(population[_NORRBOTTEN])
+    hi_x = math.log10(population[_STOCKHOLM])
+    rates: dict[str, float] = {}
+    for code, pop in population.items():
+        x = math.log10(max(pop, 1))
+        rate = low + (high - low) * (x - lo_x) / (hi_x - lo_x)
+        rates[code] = float(round(min(high, max(low, rate))))
+    return rates
+
+
+_COUNTY_RE = re.compile(r"^\d{2}$")
+_KOMMUN_RE = re.compile(r"^\d{4}$")
+_WEEK_RE = re.compile(r"^\s*(\d{4})-W(\d{2})\s*$", re.IGNORECASE)
+
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+WeekNumber = Annotated[int, Field(ge=1, le=53)]
+
+
+class DemandParams(BaseModel):
+    """Parameters of the weekly demand model; immutable, change them with `replace`.
+
+    Every default is either a figure from docs/domain.md (the line is named) or marked
+    "our assumption". Multipliers are scenario knobs (1.0 = base case).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # --- primary care (digital contacts) ---
+    digital_contacts_per_1000: dict[str, NonNegative] = Field(
+        default_factory=default_digital_rates,
+        description="Out-of-county digital contacts per 1,000 inhabitants and year, by county "
+        "code. Anchors 375 (Stockholm) and 104 (Norrbotten) from domain.md 'Demand' (SKR "
+        "2020); other counties by `default_digital_rates` (our assumption: log-population).",
+    )
+    digital_contacts_per_1000_fallback: NonNegative = Field(
+        default=218.0,
+        description="Rate for a county missing from the table: SKR's 2.3 M digital contacts "
+        "2020 (domain.md 'Demand') over the SCB 2023 total 10,551,707 (domain.md) = 218.",
+    )
+    primary_care_share: Share = Field(
+        default=0.25,
+        description="Our assumption: the provider's share of all out-of-county digital "
+        "contacts (a leading provider among a handful).",
+    )
+
+    # --- flu vaccination ---
+    risk_start_week: WeekNumber = Field(
+        default=45, description="domain.md 'Demand': risk-group campaign starts around week 45."
+    )
+    general_start_week: WeekNumber = Field(
+        default=49, description="domain.md 'Demand': everyone else around week 49."
+    )
+    season_end_week: WeekNumber = Field(
+        default=20, description="domain.md 'Demand': season reported weeks 40-20; ends week 20."
+    )
+    share_65_plus: Share = Field(
+        default=0.20,
+        description="Our assumption from SCB's age structure: about 20 % of the population is 65+.",
+    )
+    coverage_65_plus: Share = Field(
+        default=0.64, description="domain.md 'Demand': 65+ coverage about 64 %."
+    )
+    uptake_under_65: Share = Field(
+        default=0.05,
+        description="Our assumption: share of under-65s vaccinated in the general campaign "
+        "(risk groups under 65 and people paying themselves).",
+    )
+    vaccination_share: Share = Field(
+        default=0.03,
+        description="Our assumption: the provider's share of all flu vaccinations. Cross-check: "
+        "~53,000 a season is ten mobile units at ~50 a day (domain.md) for ~20 weeks.",
+    )
+    vaccination_ramp_weeks: int = Field(
+        default=2,
+        ge=0,
+        le=20,
+        description="Our assumption: weeks of linear ramp-up before a campaign's peak week.",
+    )
+    vaccination_decay: Share = Field(
+        default=0.8,
+        description="Our assumption: after the peak each week has this fraction of the "
+        "previous week's vaccinations (geometric decay).",
+    )
+
+    # --- health checks ---
+    health_checks_per_1000: NonNegative = Field(
+        default=4.0,
+        description="Our assumption: the provider's health checks per 1,000 inhabitants and "
+        "year before holiday and summer effects.",
+    )
+    summer_weeks: tuple[WeekNumber, WeekNumber] = Field(
+        default=(27, 32),
+        description="Our assumption: Swedish summer holiday weeks (first, last; inclusive).",
+    )
+    summer_factor: NonNegative = Field(
+        default=0.5, description="Our assumption: health-check demand in summer weeks x 0.5."
+    )
+
+    # --- spirometry (asthma referrals -> home spirometer loans) ---
+    asthma_referrals_per_100k: NonNegative = Field(
+        default=300.0,
+        description="Our assumption: new asthma investigations with spirometry per 100,000 "
+        "inhabitants and year (asthma prevalence ~8-10 % in Sweden; new diagnoses a few per "
+        "1,000 a year).",
+    )
+    spirometry_share: Share = Field(
+        default=0.05,
+        description="Our assumption: the provider's share of those referrals (digital asthma "
+        "diagnosis with a home spirometer, domain.md 'Home spirometry').",
+    )
+
+    # --- scenario multipliers ---
+    county_multipliers: dict[str, NonNegative] = Field(
+        default_factory=dict, description="Scenario multiplier by 2-digit county code."
+    )
+    kommun_multipliers: dict[str, NonNegative] = Field(
+        default_factory=dict, description="Scenario multiplier by 4-digit municipality code."
+    )
+    service_multipliers: dict[Service, NonNegative] = Field(
+        default_factory=dict, description="Scenario multiplier by service line."
+    )
+
+    @field_validator("digital_contacts_per_1000", "county_multipliers")
+    @classmethod
+    def _county_keys(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [k for k in value if not _COUNTY_RE.match(k)]
+        if bad:
+            raise ValueError(f"county codes must be 2 digits like '01', got {bad}")
+        return value
+
+    @field_validator("kommun_multipliers")
+    @classmethod
+    def _kommun_keys(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [k for k in value if not _KOMMUN_RE.match(k)]
+        if bad:
+            raise ValueError(f"municipality codes must be 4 digits like '0114', got {bad}")
+        return value
+
+    @model_validator(mode="after")
+    def _week_order(self) -> DemandParams:
+        if not self.season_end_week < self.risk_start_week <= self.general_start_week:
+            raise ValueError(
+                "Vaccination weeks must satisfy season_end_week < risk_start_week <= "
+                f"general_start_week, got {self.season_end_week}, {self.risk_start_week}, "
+                f"{self.general_start_week}."
+            )
+        if self.summer_weeks[0] > self.summer_weeks[1]:
+            raise ValueError(f"summer_weeks must be (first, last), got {self.summer_weeks}.")
+        return self
+
+    def replace(self, **changes: Any) -> DemandParams:
+        """A validated copy with some fields changed."""
+        return type(self).model_validate({**self.model_dump(), **changes})
+
+    def digital_rate(self, county_code: str) -> float:
+        """Digital contacts per 1,000 inhabitants and year in a county."""
+        return self.digital_contacts_per_1000.get(
+            county_code, self.digital_contacts_per_1000_fallback
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# ISO weeks and business days
+# ---------------------------------------------------------------------------------------------
+
+
+def weeks_in_iso_year(year: int) -> int:
+    """52 or 53: the ISO week of 28 December is always the year's last."""
+    return dt.date(year, 12, 28).isocalendar().week
+
+
+def parse_iso_week(value: str | tuple[int, int]) -> tuple[int, int]:
+    """``"2026-W45"`` or ``(2026, 45)`` -> ``(2026, 45)``; ValueError if no such ISO week."""
+    if isinstance(value, str):
+        match = _WEEK_RE.match(value)
+        if not match:
+            raise ValueError(f"Bad ISO week {value!r}: write it like '2026-W45'.")
+        year, week = int(match.group(1)), int(match.group(2))
+    else:
+        try:
+            year, week = (int(v) for v in value)
+        except (TypeError, ValueError):
+            raise ValueError(f"Bad ISO week {value!r}: give (year, week) or '2026-W45'.") from None
+    if not 1 <= week <= weeks_in_iso_year(year):
+        raise ValueError(
+            f"Bad ISO week {value!r}: {year} has weeks 1-{weeks_in_iso_year(year)}."
+        )
+    return year, week
+
+
+def format_iso_week(year: int, week: int) -> str:
+    """``(2026, 5)`` -> ``"2026-W05"``."""
+    return f"{year}-W{week:02d}"
+
+
+def iso_week_range(spec: str) -> list[tuple[int, int]]:
+    """``"2026-W45:2027-W02"`` (inclusive) or a single ``"2026-W45"`` -> list of weeks."""
+    first, _, last = spec.partition(":")
+    start = parse_iso_week(first)
+    end = parse_iso_week(last) if last else start
+    monday = dt.date.fromisocalendar(*start, 1)
+    stop = dt.date.fromisocalendar(*end, 1)
+    if stop < monday:
+        raise ValueError(f"Bad week range {spec!r}: the end is before the start.")
+    weeks = []
+    while monday <= stop:
+        iso = monday.isocalendar()
+        weeks.append((iso.year, iso.week))
+        monday += dt.timedelta(days=7)
+    return weeks
+
+
+@functools.lru_cache(maxsize=64)
+def _holidays(year: int) -> frozenset[dt.date]:
+    # domain.md 'Working time': package `holidays`, country SE, categories PUBLIC and DE_FACTO.
+    days = holidays.country_holidays(
+        "SE", years=year, categories=(holidays.PUBLIC, holidays.DE_FACTO)
+    )
+    return frozenset(days)
+
+
+def is_business_day(day: dt.date) -> bool:
+    """Monday-Friday and not a Swedish public or de-facto holiday."""
+    return day.weekday() < 5 and day not in _holidays(day.year)
+
+
+def business_days(year: int, week: int) -> list[dt.date]:
+    """The business days of an ISO week."""
+    monday = dt.date.fromisocalendar(year, week, 1)
+    days = (monday + dt.timedelta(days=i) for i in range(5))
+    return [d for d in days if is_business_day(d)]
+
+
+# ---------------------------------------------------------------------------------------------
+# The weekly model
+# ---------------------------------------------------------------------------------------------
+
+_LOCALITY_COLUMNS = ("locality_id", "kommun_code", "county_code", "population")
+
+
+def _check_localities(localities: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in _LOCALITY_COLUMNS if c not in localities.columns]
+    if missing:
+        raise ValueError(f"The locality table lacks column(s) {missing}.")
+    loc = pd.DataFrame(localities[list(_LOCALITY_COLUMNS)]).reset_index(drop=True)
+    if loc["locality_id"].duplicated().any():
+        dups = sorted(loc.loc[loc["locality_id"].duplicated(), "locality_id"].unique())[:5]
+        raise ValueError(f"The locality table has duplicate locality_id values, e.g. {dups}.")
+    pop = pd.to_numeric(loc["population"], errors="coerce")
+    if pop.isna().any() or (pop < 0).any():
+        raise ValueError("The locality table needs non-negative numeric populations.")
+    loc["locality_id"] = loc["locality_id"].astype("int64")
+    loc["kommun_code"] = loc["kommun_code"].astype(str)
+    loc["county_code"] = loc["county_code"].astype(str)
+    loc["population"] = pop.astype("float64")
+    return loc.sort_values("locality_id", kind="stable").reset_index(drop=True)
+
+
+def campaign_profile(
+    year: int, week: int, start_week: int, end_week: int, ramp_weeks: int, decay: float
+) -> float:
+    """Share of a flu-vaccination campaign's season total that falls in ISO week (year, week).
+
+    The campaign runs from ``start_week`` to ``end_week`` of the next ISO year. With ``k`` the
+    number of weeks since the start, the weight is ``(k + 1) / (ramp_weeks + 1)`` while
+    ``k < ramp_weeks`` (linear ramp-up) and ``decay ** (k - ramp_weeks)`` after (geometric
+    decay from the peak), divided by the sum of the weights over the season so that every
+    season sums to exactly 1. Outside the season the share is 0.
+    """
+    if week >= start_week:
+        season = year
+    elif week <= end_week:
+        season = year - 1
+    else:
+        return 0.0
+    start = dt.date.fromisocalendar(season, start_week, 1)
+    end = dt.date.fromisocalendar(season + 1, end_week, 1)
+    k = (dt.date.fromisocalendar(year, week, 1) - start).days // 7
+    length = (end - start).days // 7 + 1
+    weights = _campaign_weights(length, ramp_weeks, decay)
+    return weights[k] / sum(weights)
+
+
+@functools.lru_cache(maxsize=256)
+def _campaign_weights(length: int, ramp_weeks: int, decay: float) -> tuple[float, ...]:
+    return tuple(
+        (k + 1) / (ramp_weeks + 1) if k < ramp_weeks else decay ** (k - ramp_weeks)
+        for k in range(length)
+    )
+
+
+def _week_factors(weeks: list[tuple[int, int]], p: DemandParams) -> dict[str, np.ndarray]:
+    """Per-week share of the yearly volume, per volume component (arrays over `weeks`)."""
+    flat = np.array([1.0 / weeks_in_iso_year(y) for y, _ in weeks])
+    work = np.array([len(business_days(y, w)) / 5.0 for y, w in weeks])
+    lo, hi = p.summer_weeks
+    summer = np.array([p.summer_factor if lo <= w <= hi else 1.0 for _, w in weeks])
+    risk = np.array(
+        [
+            campaign_profile(
+                y, w, p.risk_start_week, p.season_end_week,
+                p.vaccination_ramp_weeks, p.vaccination_decay,
+            )
+            for y, w in weeks
+        ]
+    )
+    general = np.array(
+        [
+            campaign_profile(
+                y, w, p.general_start_week, p.season_end_week,
+                p.vaccination_ramp_weeks, p.vaccination_decay,
+            )
+            for y, w in weeks
+        ]
+    )
+    return {"flat": flat, "health": flat * work * summer, "risk": risk, "general": general}
+
+
+def annual_volumes(localities: pd.DataFrame, params: DemandParams) -> pd.DataFrame:
+    """Yearly (vaccination: per-season) volume per locality and component, multipliers applied.
+
+    Columns: locality_id, kommun_code, county_code, primary_care, vaccination_risk,
+    vaccination_general, health_check, spirometry.
+    """
+    p = params
+    loc = _check_localities(localities)
+    pop = loc["population"].to_numpy()
+    rate = loc["county_code"].map(p.digital_rate).to_numpy(dtype=float)
+    mult = (
+        loc["county_code"].map(p.county_multipliers).fillna(1.0).to_numpy(dtype=float)
+        * loc["kommun_code"].map(p.kommun_multipliers).fillna(1.0).to_numpy(dtype=float)
+    )
+
+    def service_mult(s: Service) -> float:
+        return p.service_multipliers.get(s, 1.0)
+
+    vacc = service_mult(Service.VACCINATION) * p.vaccination_share * mult * pop
+    out = loc[["locality_id", "kommun_code", "county_code"]].copy()
+    out["primary_care"] = (
+        service_mult(Service.PRIMARY_CARE) * mult * pop * rate / 1000.0 * p.primary_care_share
+    )
+    out["vaccination_risk"] = vacc * p.share_65_plus * p.coverage_65_plus
+    out["vaccination_general"] = vacc * (1.0 - p.share_65_plus) * p.uptake_under_65
+    out["health_check"] = (
+        service_mult(Service.HEALTH_CHECK) * mult * pop * p.health_checks_per_1000 / 1000.0
+    )
+    out["spirometry"] = (
+        service_mult(Service.SPIROMETRY)
+        * mult
+        * pop
+        * p.asthma_referrals_per_100k
+        / 100_000.0
+        * p.spirometry_share
+    )
+    return out
+
+
+def _normalise_weeks(weeks: Iterable[tuple[int, int] | str]) -> list[tuple[int, int]]:
+    if isinstance(weeks, str):
+        raise TypeError("Give a sequence of weeks, e.g. iso_week_range('2026-W45:2026-W52').")
+    out = [parse_iso_week(w) for w in weeks]
+    if len(set(out)) != len(out):
+        raise ValueError("The same ISO week is given more than once.")
+    return out
+
+
+def weekly_demand(
+    localities: pd.DataFrame,
+    weeks: Sequence[tuple[int, int]] | Sequence[str],
+    params: DemandParams | None = None,
+) -> pd.DataFrame:
+    """Expected contacts per locality, ISO week and service line (long format).
+
+    ``localities`` needs columns locality_id, kommun_code, county_code and population (a
+    GeoDataFrame from `planner.geo.load_localities` works). ``weeks`` are ``(year, week)``
+    pairs or ``"2026-W45"`` strings. Returns `DEMAND_COLUMNS`, sorted by week, service (in
+    `Service` order) and locality_id; ``demand`` is a float expectation, never negative.
+    """
+    params = params or DemandParams()
+    week_list = _normalise_weeks(weeks)
+    vol = annual_volumes(localities, params)
+    f = _week_factors(week_list, params)
+    n_loc, n_week = len(vol), len(week_list)
+    # (weeks x localities) matrices per service, then stacked in Service order.
+    per_service = {
+        Service.PRIMARY_CARE: np.outer(f["flat"], vol["primary_care"]),
+        Service.VACCINATION: np.outer(f["risk"], vol["vaccination_risk"])
+        + np.outer(f["general"], vol["vaccination_general"]),
+        Service.HEALTH_CHECK: np.outer(f["health"], vol["health_check"]),
+        Service.SPIROMETRY: np.outer(f["flat"], vol["spirometry"]),
+    }
+    frames = []
+    for w_idx, (year, week) in enumerate(week_list):
+        for service in Service:
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "locality_id": vol["locality_id"].to_numpy(),
+                        "kommun_code": vol["kommun_code"].to_numpy(),
+                        "county_code": vol["county_code"].to_numpy(),
+                        "iso_year": np.full(n_loc, year, dtype="int64"),
+                        "iso_week": np.full(n_loc, week, dtype="int64"),
+                        "service": np.full(n_loc, service.value, dtype=object),
+                        "demand": per_service[service][w_idx],
+                    }
+                )
+            )
+    if not frames or n_loc == 0 or n_week == 0:
+        return _empty_demand()
+    return pd.concat(frames, ignore_index=True)[list(DEMAND_COLUMNS)]
+
+
+def _empty_demand() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "locality_id": pd.Series(dtype="int64"),
+            "kommun_code": pd.Series(dtype=str),
+            "county_code": pd.Series(dtype=str),
+            "iso_year": pd.Series(dtype="int64"),
+            "iso_week": pd.Series(dtype="int64"),
+            "service": pd.Series(dtype=str),
+            "demand": pd.Series(dtype="float64"),
+        }
+    )
+
+
+def aggregate(
+    demand: pd.DataFrame,
+    by: Sequence[str] = ("kommun_code",),
+    *,
+    per_week: bool = True,
+    per_service: bool = True,
+) -> pd.DataFrame:
+    """Sum ``demand`` over localities by ``by`` (e.g. ``("county_code",)`` or ``()``).
+
+    Keeps iso_year/iso_week and service as keys unless ``per_week`` / ``per_service`` is
+    False. Returns the keys as columns and a ``demand`` column.
+    """
+    keys = list(by)
+    if per_week:
+        keys += ["iso_year", "iso_week"]
+    if per_service:
+        keys.append("service")
+    if not keys:
+        return pd.DataFrame({"demand": [float(demand["demand"].sum())]})
+    return demand.groupby(keys, as_index=False, sort=True)["demand"].sum()
+
+
+# ---------------------------------------------------------------------------------------------
+# Daily spirometry referrals
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Referral:
+    """One asthma spirometry referral: a home spirometer must be sent to this locality."""
+
+    referral_id: str
+    locality_id: int
+    kommun_code: str
+    county_code: str
+    date: dt.date
+
+
+def daily_referrals(
+    weekly: pd.DataFrame, start: dt.date, days: int, seed: int
+) -> list[Referral]:
+    """Seeded Poisson draws of spirometry referrals per business day and locality.
+
+    A week's expected spirometry demand in a locality is spread evenly over that ISO week's
+    business days (Mon-Fri without Swedish holidays); each business day in
+    ``[start, start + days)`` draws ``Poisson(weekly / business_days)`` referrals per
+    locality. Weekends and holidays get none. Ordered by date then locality_id, with ids
+    ``R-000001, R-000002, ...``. Same inputs and seed, same list. ValueError if a needed week
+    is missing from ``weekly``.
+    """
+    if days < 0:
+        raise ValueError(f"days must be >= 0, got {days}.")
+    spiro = weekly.loc[weekly["service"] == Service.SPIROMETRY.value]
+    table = spiro.pivot_table(
+        index=["iso_year", "iso_week"], columns="locality_id", values="demand",
+        aggfunc="sum", fill_value=0.0,
+    ).sort_index(axis=1)
+    info = (
+        spiro.drop_duplicates("locality_id").set_index("locality_id")[["kommun_code", "county_code"]]
+    )
+    ids = table.columns.to_numpy()
+    rng = np.random.default_rng(seed)
+    out: list[Referral] = []
+    for offset in range(days):
+        day = start + dt.timedelta(days=offset)
+        if not is_business_day(day):
+            continue
+        iso = day.isocalendar()
+        key = (iso.year, iso.week)
+        if key not in table.index:
+            raise ValueError(
+                f"No spirometry demand for {format_iso_week(*key)} (needed for {day}); "
+                "compute weekly demand for every week the days cover."
+            )
+        lam = table.loc[key].to_numpy(dtype=float) / len(business_days(*key))
+        counts = rng.poisson(np.clip(lam, 0.0, None))
+        for loc_id, count in zip(ids[counts > 0], counts[counts > 0], strict=True):
+            kommun, county = info.loc[loc_id, ["kommun_code", "county_code"]]
+            for _ in range(int(count)):
+                out.append(
+                    Referral(
+                        referral_id=f"R-{len(out) + 1:06d}",
+                        locality_id=int(loc_id),
+                        kommun_code=str(kommun),
+                        county_code=str(county),
+                        date=day,
+                    )
+                )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Bring-your-own demand CSV
+# ---------------------------------------------------------------------------------------------
+
+MAX_REPORTED_PROBLEMS = 20
+_ALLOWED_COLUMNS = frozenset({"kommun_code", "locality_id", "week", "iso_year", "iso_week", *SERVICES})
+
+
+@dataclass(frozen=True, slots=True)
+class CsvProblem:
+    """One problem in a demand CSV: the 1-based line in the file (header = 1) and column."""
+
+    line: int
+    column: str
+    message: str
+
+
+class DemandCsvError(ValueError):
+    """A demand CSV that cannot be used; the message lists every problem found (up to 20)."""
+
+    def __init__(self, path: Path, problems: Sequence[CsvProblem], truncated: bool = False):
+        self.path = Path(path)
+        self.problems = list(problems)
+        lines = [f"{self.path}: line {p.line}, column {p.column!r}: {p.message}" for p in problems]
+        head = f"{self.path}: {len(self.problems)} problem(s) in the demand CSV"
+        if truncated:
+            head += f" (showing the first {len(self.problems)}; there are more)"
+        super().__init__(head + ":\n  " + "\n  ".join(lines))
+
+
+def load_demand_csv(path: Path, localities: pd.DataFrame) -> pd.DataFrame:
+    """Read your own demand figures; returns the same long format as `weekly_demand`.
+
+    Format (UTF-8, comma- or semicolon-separated; header on line 1):
+
+    * ``kommun_code`` (4 digits, e.g. ``0114``) or ``locality_id`` (integer); with both,
+      the locality must lie in that municipality. Municipality rows are spread over its
+      localities by population share (equally if they all have population 0).
+    * ``week`` like ``2026-W45``, or the two columns ``iso_year`` and ``iso_week``.
+    * one column per service line: ``primary_care``, ``vaccination``, ``health_check``,
+      ``spirometry`` (at least one; a missing one means 0). Values are non-negative numbers
+      (a decimal comma is accepted in semicolon files); empty cells are an error (write 0).
+    * no other columns (a misspelt service column would otherwise be silently ignored).
+
+    Everything is checked before anything is used; all problems (up to 20) are reported in
+    one `DemandCsvError` naming the file, the line (header = line 1) and the column.
+    """
+    path = Path(path)
+    loc = _check_localities(localities)
+    problems: list[CsvProblem] = []
+
+    def report() -> None:
+        truncated = len(problems) > MAX_REPORTED_PROBLEMS
+        raise DemandCsvError(path, problems[:MAX_REPORTED_PROBLEMS], truncated)
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DemandCsvError(path, [CsvProblem(1, "-", f"not UTF-8 text ({exc.reason})")]) from None
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter)
+    header: list[str] | None = None
+    rows: list[tuple[int, list[str]]] = []
+    for cells in reader:
+        if not cells or all(not c.strip() for c in cells):
+            continue  # blank line
+        if header is None:
+            header = [c.strip() for c in cells]
+            header_line = reader.line_num
+        else:
+            rows.append((reader.line_num, [c.strip() for c in cells]))
+    if header is None:
+        raise DemandCsvError(path, [CsvProblem(1, "-", "the file is empty (no header, no rows)")])
+
+    # --- header ---
+    hl = header_line
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            problems.append(CsvProblem(hl, name, "column appears twice in the header"))
+        seen.add(name)
+        if name not in _ALLOWED_COLUMNS:
+            problems.append(
+                CsvProblem(hl, name, f"unknown column (allowed: {', '.join(sorted(_ALLOWED_COLUMNS))})")
+            )
+    has_loc, has_kommun = "locality_id" in seen, "kommun_code" in seen
+    if not (has_loc or has_kommun):
+        problems.append(CsvProblem(hl, "kommun_code/locality_id", "missing required column"))
+    has_week, has_pair = "week" in seen, {"iso_year", "iso_week"} <= seen
+    if has_week and ({"iso_year", "iso_week"} & seen):
+        problems.append(CsvProblem(hl, "week", "give either week or iso_year + iso_week, not both"))
+    elif not has_week and not has_pair:
+        problems.append(CsvProblem(hl, "week", "missing required column (or iso_year + iso_week)"))
+    services = [s for s in SERVICES if s in seen]
+    if not services:
+        problems.append(
+            CsvProblem(hl, "/".join(SERVICES), "missing required column: at least one service line")
+        )
+    if problems:
+        report()
+    if not rows:
+        raise DemandCsvError(path, [CsvProblem(hl + 1, "-", "no data rows after the header")])
+
+    # --- rows ---
+    col = {name: i for i, name in enumerate(header)}
+    loc_by_id = loc.set_index("locality_id")
+    known_kommun = set(loc["kommun_code"])
+    code_col = "locality_id" if has_loc else "kommun_code"
+    parsed: list[tuple[int, Any, tuple[int, int], dict[str, float]]] = []
+    first_seen: dict[tuple[Any, tuple[int, int]], int] = {}
+    for line, cells in rows:
+        row_ok = True
+
+        def bad(column: str, message: str) -> None:
+            nonlocal row_ok
+            row_ok = False
+            problems.append(CsvProblem(line, column, message))  # noqa: B023 - used at once
+
+        if len(cells) != len(header):
+            where = header[len(cells)] if len(cells) < len(header) else "(extra field)"
+            bad(where, f"row has {len(cells)} fields, the header has {len(header)}")
+            continue
+
+        def cell(name: str) -> str:
+            return cells[col[name]]  # noqa: B023 - used at once
+
+        # code
+        code: Any = None
+        kommun_value = cell("kommun_code") if has_kommun else None
+        if kommun_value is not None and not _KOMMUN_RE.match(kommun_value):
+            hint = (
+                f" (leading zero lost? did you mean {kommun_value.zfill(4)!r})"
+                if kommun_value.isdigit() and len(kommun_value) < 4
+                else ""
+            )
+            bad("kommun_code", f"bad municipality code {kommun_value!r}: 4 digits{hint}")
+            kommun_value = None
+        elif kommun_value is not None and kommun_value not in known_kommun:
+            bad("kommun_code", f"unknown municipality code {kommun_value!r} (no locality in it)")
+            kommun_value = None
+        if has_loc:
+            raw = cell("locality_id")
+            try:
+                code = int(raw)
+            except ValueError:
+                bad("locality_id", f"not an integer locality id: {raw!r}")
+            else:
+                if code not in loc_by_id.index:
+                    bad("locality_id", f"unknown locality id {code}")
+                elif kommun_value is not None and loc_by_id.at[code, "kommun_code"] != kommun_value:
+                    bad(
+                        "kommun_code",
+                        f"locality {code} lies in municipality "
+                        f"{loc_by_id.at[code, 'kommun_code']!r}, not {kommun_value!r}",
+                    )
+        else:
+            code = kommun_value
+
+        # week
+        week: tuple[int, int] | None = None
+        if has_week:
+            try:
+                week = parse_iso_week(cell("week"))
+            except ValueError as exc:
+                bad("week", str(exc))
+        else:
+            raw_y, raw_w = cell("iso_year"), cell("iso_week")
+            if not raw_y.isdigit():
+                bad("iso_year", f"not a year: {raw_y!r}")
+            elif not raw_w.isdigit():
+                bad("iso_week", f"not a week number: {raw_w!r}")
+            else:
+                try:
+                    week = parse_iso_week((int(raw_y), int(raw_w)))
+                except ValueError as exc:
+                    bad("iso_week", str(exc))
+
+        # values
+        values: dict[str, float] = {}
+        for s in services:
+            raw = cell(s)
+            text_value = raw.replace(",", ".") if delimiter == ";" else raw
+            if raw == "":
+                bad(s, "empty value (write 0 for no demand)")
+                continue
+            try:
+                value = float(text_value)
+            except ValueError:
+                bad(s, f"not a number: {raw!r}")
+                continue
+            if not math.isfinite(value):
+                bad(s, f"not a finite number: {raw!r}")
+            elif value < 0:
+                bad(s, f"negative value {raw}")
+            else:
+                values[s] = value
+
+        if code is not None and week is not None:
+            key = (code, week)
+            if key in first_seen:
+                bad(
+                    f"{code_col}, week",
+                    f"duplicate of line {first_seen[key]} ({code_col} {code}, "
+                    f"week {format_iso_week(*week)})",
+                )
+            else:
+                first_seen[key] = line
+        if row_ok:
+            parsed.append((line, code, week, values))  # type: ignore[arg-type]
+    if problems:
+        report()
+
+    # --- spread and build the long frame ---
+    records: list[dict[str, Any]] = []
+    if has_loc:
+        spread = {int(i): [(int(i), 1.0)] for i in loc["locality_id"]}
+    else:
+        spread = {}
+        for kommun, group in loc.groupby("kommun_code", sort=False):
+            pops = group["population"].to_numpy(dtype=float)
+            shares = pops / pops.sum() if pops.sum() > 0 else np.full(len(pops), 1.0 / len(pops))
+            spread[kommun] = list(zip(group["locality_id"].astype(int), shares, strict=True))
+    kommun_of = dict(zip(loc["locality_id"].astype(int), loc["kommun_code"], strict=True))
+    county_of = dict(zip(loc["locality_id"].astype(int), loc["county_code"], strict=True))
+    for _line, code, (year, week), values in parsed:
+        for loc_id, share in spread[code]:
+            kommun, county = kommun_of[loc_id], county_of[loc_id]
+            for s in SERVICES:
+                records.append(
+                    {
+                        "locality_id": loc_id,
+                        "kommun_code": kommun,
+                        "county_code": county,
+                        "iso_year": year,
+                        "iso_week": week,
+                        "service": s,
+                        "demand": values.get(s, 0.0) * share,
+                    }
+                )
+    if not records:
+        return _empty_demand()
+    out = pd.DataFrame.from_records(records, columns=list(DEMAND_COLUMNS))
+    out = out.astype({"locality_id": "int64", "iso_year": "int64", "iso_week": "int64",
+                      "demand": "float64"})
+    order = {s: i for i, s in enumerate(SERVICES)}
+    out = out.sort_values(
+        ["iso_year", "iso_week", "service", "locality_id"],
+        key=lambda c: c.map(order) if c.name == "service" else c,
+        kind="stable",
+    )
+    return out.reset_index(drop=True)
+
+
+def write_demand_csv(demand: pd.DataFrame, path: Path, *, level: str = "locality") -> Path:
+    """Write a long demand frame in the CSV format `load_demand_csv` reads.
+
+    ``level="locality"`` writes one row per locality and week; ``level="kommun"`` sums to
+    one row per municipality and week (reading that back spreads it by population again).
+    """
+    if level not in ("locality", "kommun"):
+        raise ValueError(f"level must be 'locality' or 'kommun', got {level!r}.")
+    key = "locality_id" if level == "locality" else "kommun_code"
+    wide = demand.pivot_table(
+        index=[key, "iso_year", "iso_week"], columns="service", values="demand",
+        aggfunc="sum", fill_value=0.0,
+    ).reset_index()
+    wide.insert(1, "week", [format_iso_week(y, w) for y, w in zip(wide["iso_year"], wide["iso_week"], strict=True)])
+    columns = [key, "week", *[s for s in SERVICES if s in wide.columns]]
+    wide = wide.sort_values(["iso_year", "iso_week", key])[columns]
+    path = Path(path)
+    wide.to_csv(path, index=False)
+    return path

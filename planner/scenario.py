@@ -1,0 +1,254 @@
+"""Scenarios: a named, versioned set of parameters for all three planners and the demand model.
+
+A scenario is written by a regional planner as a TOML file::
+
+    [scenario]
+    name = "demo"
+    start_week = "2026-W45"
+    horizon_weeks = 8
+
+    [placement]
+    units = 10
+    radius_minutes = 45
+
+Every section is optional and every key has a documented default (sources in
+``../shared/docs/domain.md``; our own assumptions say so). Validation is strict: an unknown key, a
+value of the wrong type or a negative count is rejected with a message that names the file and the
+key, and nothing is stored. The parsed :class:`Scenario` is immutable; change it with
+:meth:`Scenario.replace`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from planner.demand import DemandParams
+from planner.errors import ScenarioError
+
+_STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
+_ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+def parse_iso_week(text: str) -> tuple[int, int]:
+    """Parse ``"2026-W45"`` into ``(2026, 45)``, checking the week exists in that year."""
+    match = _ISO_WEEK.match(text)
+    if not match:
+        raise ValueError(f"expected an ISO week like '2026-W45', got {text!r}")
+    year, week = int(match.group(1)), int(match.group(2))
+    try:
+        dt.date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise ValueError(f"{year} has no ISO week {week}") from None
+    return year, week
+
+
+def iso_weeks(start: str, count: int) -> list[str]:
+    """``count`` consecutive ISO weeks from ``start``, as strings, across year ends."""
+    year, week = parse_iso_week(start)
+    monday = dt.date.fromisocalendar(year, week, 1)
+    out = []
+    for i in range(count):
+        y, w, _ = (monday + dt.timedelta(weeks=i)).isocalendar()
+        out.append(f"{y}-W{w:02d}")
+    return out
+
+
+class ScenarioMeta(BaseModel):
+    """Identity and time frame of a scenario."""
+
+    model_config = _STRICT
+
+    name: str = Field(description="Lower-case identifier: letters, digits, '-' and '_'.")
+    description: str = ""
+    seed: int = Field(42, ge=0, description="Seed for every generated input (demo data, draws).")
+    start_week: str = Field("2026-W45", description="First ISO week planned; flu campaign starts ~w45.")
+    horizon_weeks: int = Field(8, ge=1, le=104)
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_slug(cls, value: str) -> str:
+        if not _NAME.match(value):
+            raise ValueError("must be lower-case letters, digits, '-' or '_' (max 63 characters)")
+        return value
+
+    @field_validator("start_week")
+    @classmethod
+    def _week_exists(cls, value: str) -> str:
+        parse_iso_week(value)
+        return value
+
+    @property
+    def weeks(self) -> list[str]:
+        """The planned ISO weeks."""
+        return iso_weeks(self.start_week, self.horizon_weeks)
+
+
+class RegionContract(BaseModel):
+    """A region that contracts a number of unit-weeks of mobile clinics over the horizon."""
+
+    model_config = _STRICT
+
+    county_code: str = Field(pattern=r"^\d{2}$")
+    unit_weeks: int = Field(ge=0)
+
+
+class PlacementParams(BaseModel):
+    """Where the mobile clinics stand each week (issue 4)."""
+
+    model_config = _STRICT
+
+    units: int = Field(10, ge=0, description="Mobile clinics in the fleet (provider: ten).")
+    radius_minutes: float = Field(45.0, gt=0, description="Travel time within which a unit serves.")
+    capacity_per_week: float = Field(
+        250.0, ge=0, description="Patients per unit-week: ~50 drop-in vaccinations a day x 5 days."
+    )
+    min_stay_weeks: int = Field(1, ge=1, description="Weeks a unit stays once it moves to a site.")
+    relocation_cost_sek_per_km: float = Field(
+        30.0, ge=0, description="Our assumption: truck, fuel and staff time per km moved."
+    )
+    candidate_min_population: int = Field(
+        5000, ge=0, description="Localities at least this large are candidate sites."
+    )
+    candidate_sites: list[str] = Field(
+        default_factory=list, description="Extra candidate sites by place name or kommun code."
+    )
+    fixed_clinics: list[str] = Field(
+        default_factory=lambda: ["Nyköping"],
+        description="Fixed clinics whose reach counts as covered (Nyköping primary-care centre).",
+    )
+    equity: Literal["none", "floor", "maximin"] = "none"
+    county_floor_share: float = Field(0.0, ge=0, le=1, description="With equity='floor'.")
+    region_contracts: list[RegionContract] = Field(default_factory=list)
+    time_limit_s: float = Field(30.0, gt=0)
+
+
+class StaffingParams(BaseModel):
+    """Continuity-first rostering of part-time clinicians (issue 5)."""
+
+    model_config = _STRICT
+
+    clinicians: int = Field(300, ge=0, description="Part-time clinicians (provider: ~300).")
+    horizon_days: int = Field(28, ge=1, le=366)
+    return_visits: int = Field(4000, ge=0, description="Return visits over the horizon.")
+    continuity_target: float = Field(0.96, ge=0, le=1, description="Same-doctor share (provider).")
+    max_weekly_hours: float = Field(40.0, gt=0, description="Regular time, Arbetstidslagen.")
+    daily_rest_hours: float = Field(11.0, ge=0, description="Arbetstidslagen: 11 h in every 24 h.")
+    weekly_rest_hours: float = Field(36.0, ge=0, description="Arbetstidslagen: 36 h per 7 days.")
+    max_hours_without_break: float = Field(5.0, gt=0, description="Arbetstidslagen: 5 h.")
+    max_consecutive_days: int = Field(6, ge=1)
+    mertid_hours_per_4_weeks: float = Field(48.0, ge=0, description="Overtime+mertid cap.")
+    time_limit_s: float = Field(60.0, gt=0)
+
+
+class RoutingParams(BaseModel):
+    """Spirometer cycle and daily delivery/pickup routes (issue 6)."""
+
+    model_config = _STRICT
+
+    hubs: list[str] = Field(
+        default_factory=lambda: ["Malmö", "Nyköping"], description="Device hubs by place name."
+    )
+    devices: int = Field(150, ge=0, description="Device pool size, if not searched.")
+    vehicles_per_hub: int = Field(1, ge=0)
+    vehicle_capacity: int = Field(20, ge=1, description="Devices a courier carries.")
+    max_route_minutes: float = Field(480.0, gt=0, description="Driver shift incl. breaks.")
+    service_level_days: int = Field(3, ge=0, description="Business days to device in hand.")
+    use_days: int = Field(14, ge=1, description="Days of daily measurement (domain.md).")
+    cleaning_days: int = Field(1, ge=0, description="Business days to reprocess (ERS; assumption).")
+    parcel_days: int = Field(1, ge=0, description="MyPack Collect: next business day.")
+    return_parcel_days: int = Field(3, ge=0, description="Return parcel: 1-5 days.")
+    parcel_cost_sek: float = Field(120.0, ge=0, description="Our assumption per parcel leg.")
+    courier_cost_sek_per_km: float = Field(8.0, ge=0, description="Our assumption.")
+    on_time_target: float = Field(0.95, ge=0, le=1)
+    time_limit_s: float = Field(10.0, gt=0)
+
+
+class Scenario(BaseModel):
+    """A full scenario: identity, demand assumptions and each planner's parameters."""
+
+    model_config = _STRICT
+
+    scenario: ScenarioMeta
+    demand: DemandParams = Field(default_factory=DemandParams)
+    placement: PlacementParams = Field(default_factory=PlacementParams)
+    staffing: StaffingParams = Field(default_factory=StaffingParams)
+    routing: RoutingParams = Field(default_factory=RoutingParams)
+
+    @property
+    def name(self) -> str:
+        """The scenario's name."""
+        return self.scenario.name
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-compatible parameters (what the store keeps)."""
+        return self.model_dump(mode="json")
+
+    def content_hash(self) -> str:
+        """Stable hash of the parameters: equal scenarios share a stored version."""
+        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def replace(self, **sections: Any) -> Scenario:
+        """A copy with whole sections or section keys replaced, validated again.
+
+        ``scenario.replace(placement={"units": 8})`` merges into the placement section.
+        """
+        data = self.to_dict()
+        for section, values in sections.items():
+            if isinstance(values, dict) and isinstance(data.get(section), dict):
+                data[section] = {**data[section], **values}
+            else:
+                data[section] = values
+        return scenario_from_dict(data, source="<replace>")
+
+
+def _describe(error: dict[str, Any]) -> str:
+    """One line for one pydantic error: the dotted key, what is wrong, what was given."""
+    key = ".".join(str(part) for part in error["loc"]) or "<top level>"
+    if error["type"] == "extra_forbidden":
+        return f"{key}: unknown key"
+    if error["type"] == "missing":
+        return f"{key}: required key is missing"
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    return f"{key}: {message} (got {error.get('input')!r})"
+
+
+def scenario_from_dict(data: dict[str, Any], source: str = "<dict>") -> Scenario:
+    """Validate a parsed scenario; errors name ``source`` and every offending key."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        lines = [_describe(err) for err in exc.errors()]
+        raise ScenarioError(f"{source}: invalid scenario:\n  " + "\n  ".join(lines)) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: no such scenario file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    return scenario_from_dict(data, source=str(path))
+
+
+def builtin_scenario_path(name: str) -> Path:
+    """Path of a scenario shipped with the package (``demo``, ``tiny``)."""
+    path = Path(str(resources.files("planner") / "scenarios" / f"{name}.toml"))
+    if not path.exists():
+        raise ScenarioError(f"no built-in scenario named {name!r}")
+    return path

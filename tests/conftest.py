@@ -1,0 +1,127 @@
+"""Session fixtures shared by every test folder.
+
+The PostgreSQL server is real: the test run starts its own cluster on a free loopback port
+(``initdb`` + ``pg_ctl`` from Debian's postgresql package, which ``make test`` installs) and
+stops it at the end. ``PLANNER_TEST_POSTGRES_URL`` points the tests at an existing server
+instead. Outside CI a machine without PostgreSQL skips those tests with the reason; in CI
+(``CI=true``) that is a failure, so a missing server can never pass as green.
+"""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test writes the developer's var/ folder or reads their PLANNER_DATABASE_URL."""
+    monkeypatch.setenv("PLANNER_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("PLANNER_DATABASE_URL", raising=False)
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """Folder for files a person may want to look at after the run (maps, screenshots)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+def _pg_bindir() -> Path | None:
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+    for candidate in candidates:
+        if Path(candidate, "pg_ctl").exists():
+            return Path(candidate)
+    found = shutil.which("pg_ctl")
+    return Path(found).resolve().parent if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """URL (without database name) of a PostgreSQL server on loopback, started for this run."""
+    if os.environ.get("PLANNER_TEST_POSTGRES_URL"):
+        yield os.environ["PLANNER_TEST_POSTGRES_URL"].rsplit("/", 1)[0]
+        return
+    bindir = _pg_bindir()
+    if bindir is None:
+        message = "PostgreSQL is not installed (make test installs Debian's postgresql)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    # initdb refuses to run as root: run the server as the 'postgres' user the package creates.
+    as_user: list[str] = []
+    workdir = Path(tempfile.mkdtemp(prefix="planner-pg-"))
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        os.chown(workdir, user.pw_uid, user.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    datadir, port = workdir / "data", _free_port()
+
+    def run(*args: str) -> None:
+        subprocess.run([*as_user, *args], check=True, capture_output=True, text=True)
+
+    run(str(bindir / "initdb"), "-D", str(datadir), "-U", "planner", "--auth=trust",
+        "-E", "UTF8", "--no-locale")
+    run(str(bindir / "pg_ctl"), "-D", str(datadir), "-l", str(workdir / "server.log"), "-w",
+        "-o", f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off "
+              "-c synchronous_commit=off -c full_page_writes=off", "start")
+    try:
+        yield f"postgresql+psycopg://planner@127.0.0.1:{port}"
+    finally:
+        subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate",
+                        "stop"], capture_output=True)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+_db_counter = itertools.count()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A fresh, empty database on the test server, dropped afterwards."""
+    import psycopg
+
+    name = f"t{os.getpid()}_{next(_db_counter)}"
+    admin = postgres_server.replace("postgresql+psycopg", "postgresql") + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"{postgres_server}/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same test against an SQLite file and against a real PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'planner.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """A migrated, empty database on both backends."""
+    from planner.storage import open_database
+
+    eng = open_database(db_url)
+    yield eng
+    eng.dispose()

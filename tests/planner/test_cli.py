@@ -1,0 +1,111 @@
+"""The `planner` command line: help, scenario commands, JSON output, readable errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from planner.cli import app
+from planner.scenario import builtin_scenario_path
+
+runner = CliRunner()
+
+
+def invoke(db: str, *args: str):  # type: ignore[no-untyped-def]
+    """Run the CLI in-process against database ``db``."""
+    return runner.invoke(app, ["--db", db, *args])
+
+
+def last_json(output: str) -> dict:
+    """The JSON object on the last line of standard output."""
+    return json.loads(output.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> str:
+    """An SQLite file that does not exist yet: the CLI must create and migrate it."""
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+def test_console_script_help_lists_commands() -> None:
+    """The installed `planner` script answers --help with every area."""
+    out = subprocess.run([sys.executable, "-m", "planner", "--help"], capture_output=True,
+                         text=True, check=True).stdout
+    for command in ("scenario", "solve", "runs", "export", "geo", "data", "demo", "dashboard"):
+        assert command in out
+    for sub in (["scenario", "--help"], ["solve", "--help"], ["solve", "placement", "--help"]):
+        assert runner.invoke(app, sub).exit_code == 0
+
+
+def test_scenario_create_list_show(sqlite_db: str) -> None:
+    """Create from a file, list and show as JSON; a second create of the same file is v1."""
+    path = str(builtin_scenario_path("tiny"))
+    created = invoke(sqlite_db, "scenario", "create", path, "--json")
+    assert created.exit_code == 0, created.output
+    assert last_json(created.output)["version"] == 1
+    assert last_json(invoke(sqlite_db, "scenario", "create", path, "--json").output)["version"] == 1
+    listed = last_json(invoke(sqlite_db, "scenario", "list", "--json").output)
+    assert [(s["name"], s["version"]) for s in listed["scenarios"]] == [("tiny", 1)]
+    shown = last_json(invoke(sqlite_db, "scenario", "show", "tiny", "--json").output)
+    assert shown["params"]["placement"]["units"] == 2
+    human = invoke(sqlite_db, "scenario", "show", "tiny")
+    assert "[placement]" in human.output and "units = 2" in human.output
+
+
+def test_scenario_list_json_on_empty_store(sqlite_db: str) -> None:
+    """`planner scenario list --json` prints a JSON object even when nothing is stored."""
+    result = invoke(sqlite_db, "scenario", "list", "--json")
+    assert result.exit_code == 0
+    assert last_json(result.output) == {"scenarios": []}
+
+
+def test_bad_scenario_file_names_key_and_file_and_stores_nothing(
+    sqlite_db: str, tmp_path: Path
+) -> None:
+    """Exit code 2, the key and the file in the message, no traceback, nothing stored."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[scenario]\nname = "bad"\n[placement]\nunits = -2\ncolour = "red"\n')
+    result = invoke(sqlite_db, "scenario", "create", str(bad))
+    assert result.exit_code == 2
+    assert "bad.toml" in result.output
+    assert "placement.units" in result.output and "placement.colour: unknown key" in result.output
+    assert "Traceback" not in result.output
+    assert last_json(invoke(sqlite_db, "scenario", "list", "--json").output) == {"scenarios": []}
+
+
+def test_solve_unknown_scenario_is_readable(sqlite_db: str) -> None:
+    """Solving a scenario that is not stored names it; no traceback."""
+    result = invoke(sqlite_db, "solve", "placement", "--scenario", "ghost", "--json")
+    assert result.exit_code == 2
+    assert "ghost" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_runs_list_json(sqlite_db: str) -> None:
+    """`planner runs list --json` prints a JSON object."""
+    result = invoke(sqlite_db, "runs", "list", "--json")
+    assert result.exit_code == 0
+    assert last_json(result.output) == {"runs": []}
+
+
+def test_database_url_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PLANNER_DATABASE_URL chooses the database when --db is not given."""
+    url = f"sqlite:///{tmp_path / 'env.db'}"
+    monkeypatch.setenv("PLANNER_DATABASE_URL", url)
+    result = runner.invoke(app, ["scenario", "create", "--builtin", "tiny", "--json"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "env.db").exists()
+
+
+@pytest.mark.postgres
+def test_cli_against_postgres(postgres_url: str) -> None:
+    """The same commands work against PostgreSQL given with --db."""
+    created = invoke(postgres_url, "scenario", "create", "--builtin", "demo", "--json")
+    assert created.exit_code == 0, created.output
+    listed = last_json(invoke(postgres_url, "scenario", "list", "--json").output)
+    assert listed["scenarios"][0]["name"] == "demo"

@@ -1,0 +1,139 @@
+"""Scenario files: parsing, strict validation with named errors, versions by content."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planner.errors import ScenarioError
+from planner.scenario import (
+    Scenario,
+    builtin_scenario_path,
+    iso_weeks,
+    load_scenario,
+    scenario_from_dict,
+)
+
+
+def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def minimal_toml(tmp_path: Path) -> Path:
+    """Only the one required key: every other value comes from documented defaults."""
+    return write(tmp_path, '[scenario]\nname = "minimal"\n')
+
+
+def test_builtin_scenarios_load() -> None:
+    """The shipped demo and tiny scenarios are valid and say what the provider runs."""
+    demo = load_scenario(builtin_scenario_path("demo"))
+    assert demo.name == "demo"
+    assert demo.placement.units == 10
+    assert demo.staffing.clinicians == 300
+    assert demo.staffing.continuity_target == 0.96
+    assert demo.placement.region_contracts[0].county_code == "04"
+    tiny = load_scenario(builtin_scenario_path("tiny"))
+    assert tiny.placement.units == 2
+
+
+def test_minimal_file_takes_defaults(minimal_toml: Path) -> None:
+    """A file with only a name gets every section with defaults."""
+    scenario = load_scenario(minimal_toml)
+    assert scenario.placement.units == 10
+    assert scenario.routing.use_days == 14
+    assert scenario.scenario.weeks[0] == "2026-W45"
+
+
+def test_unknown_key_is_named_with_file(tmp_path: Path) -> None:
+    """A typo in a key is reported with the file and the dotted key."""
+    path = write(tmp_path, '[scenario]\nname = "x"\n[placement]\nunitz = 3\n')
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert str(path) in str(info.value)
+    assert "placement.unitz: unknown key" in str(info.value)
+
+
+def test_unknown_section_is_rejected(tmp_path: Path) -> None:
+    """A whole unknown section is rejected too, not ignored."""
+    path = write(tmp_path, '[scenario]\nname = "x"\n[placment]\nunits = 3\n')
+    with pytest.raises(ScenarioError, match=r"placment: unknown key"):
+        load_scenario(path)
+
+
+def test_wrong_type_is_named(tmp_path: Path) -> None:
+    """A string where a number belongs is not coerced: the key and value are named."""
+    path = write(tmp_path, '[scenario]\nname = "x"\n[placement]\nradius_minutes = "45"\n')
+    with pytest.raises(ScenarioError, match=r"placement\.radius_minutes: .*'45'"):
+        load_scenario(path)
+
+
+def test_negative_count_is_named(tmp_path: Path) -> None:
+    """A negative count says which key and what bound it breaks."""
+    path = write(tmp_path, '[scenario]\nname = "x"\n[staffing]\nclinicians = -5\n')
+    with pytest.raises(ScenarioError, match=r"staffing\.clinicians: .*greater than or equal to 0.*-5"):
+        load_scenario(path)
+
+
+def test_all_errors_are_listed_at_once(tmp_path: Path) -> None:
+    """Several mistakes give one message with a line for each."""
+    path = write(tmp_path, '[scenario]\nname = "x"\nhorizon_weeks = 0\n[routing]\ndevices = -1\nfoo = 1\n')
+    message = str(pytest.raises(ScenarioError, load_scenario, path).value)
+    assert "scenario.horizon_weeks" in message
+    assert "routing.devices" in message
+    assert "routing.foo: unknown key" in message
+
+
+def test_bad_week_and_name(tmp_path: Path) -> None:
+    """Weeks must exist in their year; names must be slugs."""
+    path = write(tmp_path, '[scenario]\nname = "Bad Name"\nstart_week = "2026-W54"\n')
+    message = str(pytest.raises(ScenarioError, load_scenario, path).value)
+    assert "scenario.name" in message
+    assert "2026 has no ISO week 54" in message
+
+
+def test_missing_name_and_bad_toml(tmp_path: Path) -> None:
+    """A missing required key and a syntax error both name the file."""
+    path = write(tmp_path, "[scenario]\n")
+    assert "scenario.name: required key is missing" in str(
+        pytest.raises(ScenarioError, load_scenario, path).value
+    )
+    broken = write(tmp_path, "[scenario\nname=", name="broken.toml")
+    assert "broken.toml: not valid TOML" in str(pytest.raises(ScenarioError, load_scenario, broken).value)
+    with pytest.raises(ScenarioError, match="no such scenario file"):
+        load_scenario(tmp_path / "absent.toml")
+
+
+def test_demand_section_is_validated(tmp_path: Path) -> None:
+    """The demand assumptions are part of the scenario and validated the same way."""
+    path = write(tmp_path, '[scenario]\nname = "x"\n[demand]\ncounty_multipliers = { "04" = -1.0 }\n')
+    with pytest.raises(ScenarioError, match=r"demand\.county_multipliers"):
+        load_scenario(path)
+
+
+def test_replace_merges_and_revalidates(minimal_toml: Path) -> None:
+    """replace() changes one key of a section and rejects invalid values."""
+    scenario = load_scenario(minimal_toml)
+    changed = scenario.replace(placement={"units": 4})
+    assert changed.placement.units == 4
+    assert changed.placement.radius_minutes == scenario.placement.radius_minutes
+    assert scenario.placement.units == 10  # the original is immutable
+    with pytest.raises(ScenarioError):
+        scenario.replace(placement={"units": -1})
+
+
+def test_content_hash_follows_parameters(minimal_toml: Path) -> None:
+    """Equal parameters hash equal; any change changes the hash; round trip through dict."""
+    a = load_scenario(minimal_toml)
+    b = scenario_from_dict(a.to_dict())
+    assert isinstance(b, Scenario)
+    assert a.content_hash() == b.content_hash()
+    assert a.replace(routing={"devices": 151}).content_hash() != a.content_hash()
+
+
+def test_iso_weeks_cross_the_year_end() -> None:
+    """Week 52 of 2026 is followed by week 53 and then 2027-W01 (2026 has 53 ISO weeks)."""
+    assert iso_weeks("2026-W52", 3) == ["2026-W52", "2026-W53", "2027-W01"]
