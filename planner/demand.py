@@ -45,6 +45,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from planner.errors import PlannerError
+
 __all__ = [
     "COUNTY_POPULATION_2023",
     "DEMAND_COLUMNS",
@@ -670,8 +672,11 @@ class CsvProblem:
     message: str
 
 
-class DemandCsvError(ValueError):
-    """A demand CSV that cannot be used; the message lists every problem found (up to 20)."""
+class DemandCsvError(PlannerError, ValueError):
+    """A demand CSV that cannot be used; the message lists every problem found (up to 20).
+
+    A `PlannerError` (so the CLI prints it without a traceback) and a ValueError.
+    """
 
     def __init__(self, path: Path, problems: Sequence[CsvProblem], truncated: bool = False):
         self.path = Path(path)

@@ -25,6 +25,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from planner.errors import PlannerError
 from planner.paths import geo_dir
 
 COUNTY_POPULATION_2023: dict[str, int] = {
@@ -83,7 +84,7 @@ LOCALITY_COLUMNS = [
 ]
 
 
-class GeoError(Exception):
+class GeoError(PlannerError):
     """Base class for errors about the Swedish geography data."""
 
 

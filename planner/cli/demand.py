@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from planner.cli._common import emit_json, fail
+from planner.errors import PlannerError
 from planner.demand import (
     SERVICES,
     DemandCsvError,
@@ -48,7 +49,7 @@ def _localities() -> Any:
         from planner.geo import load_localities
 
         return load_localities()
-    except (ImportError, FileNotFoundError) as exc:
+    except (ImportError, FileNotFoundError, PlannerError) as exc:
         fail(
             "the locality table is not available yet (planner.geo / data/geo/localities.parquet): "
             f"{exc}"

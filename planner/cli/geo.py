@@ -22,15 +22,20 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object 
 @data_app.command("build")
 def data_build(json_output: JsonOption = False) -> None:
     """Build counties, kommuner and localities into data/geo/ (deterministic, offline)."""
-    if json_output:
-        summary = geo.build_geo_data()
-        emit_json(summary)
-        return
-    # Progress goes to stderr, so stdout keeps only the summary.
-    with err_console.status("Building geography data") as status:
-        summary = geo.build_geo_data(
-            on_progress=lambda step: (status.update(step), err_console.print(f"[dim]-[/] {step}"))
-        )
+    try:
+        if json_output:
+            emit_json(geo.build_geo_data())
+            return
+        # Progress goes to stderr, so stdout keeps only the summary.
+        with err_console.status("Building geography data") as status:
+
+            def show(step: str) -> None:
+                status.update(step)
+                err_console.print(f"[dim]-[/] {step}")
+
+            summary = geo.build_geo_data(on_progress=show)
+    except geo.GeoError as exc:
+        fail(str(exc))
     table = Table(title=f"Built {summary['out_dir']}", show_header=False)
     for key, value in summary.items():
         if key != "out_dir":
@@ -41,8 +46,11 @@ def data_build(json_output: JsonOption = False) -> None:
 @geo_app.command("info")
 def geo_info(json_output: JsonOption = False) -> None:
     """Counts of counties, kommuner and localities and the total population (builds if missing)."""
-    geo.ensure_geo_data()
-    info = geo.geo_info()
+    try:
+        geo.ensure_geo_data()
+        info = geo.geo_info()
+    except geo.GeoError as exc:
+        fail(str(exc))
     if json_output:
         emit_json(info)
         return
@@ -57,10 +65,13 @@ def geo_map(
     out: Annotated[Path, typer.Option("--out", help="PNG file to write.")],
 ) -> None:
     """Write a PNG map of kommun population density with the locality points."""
-    geo.ensure_geo_data()
     if out.suffix.lower() != ".png":
         fail(f"--out must be a .png file, got {out}")
-    path = geo.render_population_map(out)
+    try:
+        geo.ensure_geo_data()
+        path = geo.render_population_map(out)
+    except geo.GeoError as exc:
+        fail(str(exc))
     Console().print(f"wrote {path}")
 
 
@@ -70,8 +81,8 @@ def geo_place(
     json_output: JsonOption = False,
 ) -> None:
     """Look up a place by name or kommun code."""
-    geo.ensure_geo_data()
     try:
+        geo.ensure_geo_data()
         place = geo.find_place(query)
     except geo.UnknownPlaceError as exc:
         fail(str(exc))

@@ -502,6 +502,10 @@ def test_csv_error_list_is_capped_at_twenty(tiny, tmp_path):
 def _run_cli(args: list[str]):
     """Invoke `planner demand ...` as registered in planner.cli (a sub-app named 'demand')."""
     import typer
+    from typer.testing import CliRunner
+
+    from planner.cli.demand import demand_app
+
     app = typer.Typer()
     app.add_typer(demand_app, name="demand")
     return CliRunner().invoke(app, ["demand", *args])
