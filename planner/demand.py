@@ -32,6 +32,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+import io
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -54,12 +55,16 @@ __all__ = [
     "DemandParams",
     "CsvProblem",
     "Referral",
+    "SERVICES",
     "Service",
     "aggregate",
+    "annual_volumes",
     "business_days",
+    "campaign_profile",
     "daily_referrals",
     "default_digital_rates",
     "format_iso_week",
+    "is_business_day",
     "iso_week_range",
     "load_demand_csv",
     "parse_iso_week",
@@ -392,6 +397,13 @@ def _check_localities(localities: pd.DataFrame) -> pd.DataFrame:
     loc["locality_id"] = loc["locality_id"].astype("int64")
     loc["kommun_code"] = loc["kommun_code"].astype(str)
     loc["county_code"] = loc["county_code"].astype(str)
+    for column, pattern, example in (("kommun_code", r"\d{4}", "0114"), ("county_code", r"\d{2}", "01")):
+        bad = loc.loc[~loc[column].str.fullmatch(pattern), column]
+        if len(bad):
+            raise ValueError(
+                f"The locality table's {column} must be strings like {example!r} (leading "
+                f"zeros kept), got e.g. {sorted(set(bad))[:3]}."
+            )
     loc["population"] = pop.astype("float64")
     return loc.sort_values("locality_id", kind="stable").reset_index(drop=True)
 
@@ -688,6 +700,90 @@ class DemandCsvError(PlannerError, ValueError):
         super().__init__(head + ":\n  " + "\n  ".join(lines))
 
 
+def _parse_code(
+    row: dict[str, str],
+    has_loc: bool,
+    has_kommun: bool,
+    known_kommun: set[str],
+    kommun_of: dict[int, str],
+    problems: list[tuple[str, str]],
+) -> int | str | None:
+    """The row's locality id (or kommun code); None and a problem if it is not usable."""
+    kommun = row["kommun_code"] if has_kommun else None
+    if kommun is not None and not _KOMMUN_RE.match(kommun):
+        hint = (
+            f" (leading zero lost? did you mean {kommun.zfill(4)!r})"
+            if kommun.isdigit() and len(kommun) < 4
+            else ""
+        )
+        problems.append(("kommun_code", f"bad municipality code {kommun!r}: 4 digits{hint}"))
+        kommun = None
+    elif kommun is not None and kommun not in known_kommun:
+        problems.append(("kommun_code", f"unknown municipality code {kommun!r} (no locality in it)"))
+        kommun = None
+    if not has_loc:
+        return kommun
+    raw = row["locality_id"]
+    try:
+        loc_id = int(raw)
+    except ValueError:
+        problems.append(("locality_id", f"not an integer locality id: {raw!r}"))
+        return None
+    if loc_id not in kommun_of:
+        problems.append(("locality_id", f"unknown locality id {loc_id}"))
+        return None
+    if kommun is not None and kommun_of[loc_id] != kommun:
+        problems.append((
+            "kommun_code",
+            f"locality {loc_id} lies in municipality {kommun_of[loc_id]!r}, not {kommun!r}",
+        ))
+    return loc_id
+
+
+def _parse_week_cells(
+    row: dict[str, str], has_week: bool, problems: list[tuple[str, str]]
+) -> tuple[int, int] | None:
+    """The row's ISO week from ``week`` or ``iso_year`` + ``iso_week``; None if bad."""
+    if has_week:
+        try:
+            return parse_iso_week(row["week"])
+        except ValueError as exc:
+            problems.append(("week", str(exc)))
+            return None
+    raw_y, raw_w = row["iso_year"], row["iso_week"]
+    if not raw_y.isdigit():
+        problems.append(("iso_year", f"not a year: {raw_y!r}"))
+    elif not raw_w.isdigit():
+        problems.append(("iso_week", f"not a week number: {raw_w!r}"))
+    else:
+        try:
+            return parse_iso_week((int(raw_y), int(raw_w)))
+        except ValueError as exc:
+            problems.append(("iso_week", str(exc)))
+    return None
+
+
+def _parse_value(
+    raw: str, column: str, decimal_comma: bool, problems: list[tuple[str, str]]
+) -> float | None:
+    """A non-negative finite demand value; None and a problem otherwise."""
+    if raw == "":
+        problems.append((column, "empty value (write 0 for no demand)"))
+        return None
+    try:
+        value = float(raw.replace(",", ".") if decimal_comma else raw)
+    except ValueError:
+        problems.append((column, f"not a number: {raw!r}"))
+        return None
+    if not math.isfinite(value):
+        problems.append((column, f"not a finite number: {raw!r}"))
+    elif value < 0:
+        problems.append((column, f"negative value {raw}"))
+    else:
+        return value
+    return None
+
+
 def load_demand_csv(path: Path, localities: pd.DataFrame) -> pd.DataFrame:
     """Read your own demand figures; returns the same long format as `weekly_demand`.
 
@@ -719,7 +815,7 @@ def load_demand_csv(path: Path, localities: pd.DataFrame) -> pd.DataFrame:
         raise DemandCsvError(path, [CsvProblem(1, "-", f"not UTF-8 text ({exc.reason})")]) from None
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
     for cells in reader:
@@ -763,111 +859,39 @@ def load_demand_csv(path: Path, localities: pd.DataFrame) -> pd.DataFrame:
         raise DemandCsvError(path, [CsvProblem(hl + 1, "-", "no data rows after the header")])
 
     # --- rows ---
-    col = {name: i for i, name in enumerate(header)}
-    loc_by_id = loc.set_index("locality_id")
-    known_kommun = set(loc["kommun_code"])
+    kommun_of = dict(zip(loc["locality_id"].astype(int), loc["kommun_code"], strict=True))
+    county_of = dict(zip(loc["locality_id"].astype(int), loc["county_code"], strict=True))
+    known_kommun = set(kommun_of.values())
     code_col = "locality_id" if has_loc else "kommun_code"
-    parsed: list[tuple[int, Any, tuple[int, int], dict[str, float]]] = []
+    parsed: list[tuple[Any, tuple[int, int], dict[str, float]]] = []
     first_seen: dict[tuple[Any, tuple[int, int]], int] = {}
     for line, cells in rows:
-        row_ok = True
-
-        def bad(column: str, message: str) -> None:
-            nonlocal row_ok
-            row_ok = False
-            problems.append(CsvProblem(line, column, message))  # noqa: B023 - used at once
-
         if len(cells) != len(header):
             where = header[len(cells)] if len(cells) < len(header) else "(extra field)"
-            bad(where, f"row has {len(cells)} fields, the header has {len(header)}")
+            msg = f"row has {len(cells)} fields, the header has {len(header)}"
+            problems.append(CsvProblem(line, where, msg))
             continue
-
-        def cell(name: str) -> str:
-            return cells[col[name]]  # noqa: B023 - used at once
-
-        # code
-        code: Any = None
-        kommun_value = cell("kommun_code") if has_kommun else None
-        if kommun_value is not None and not _KOMMUN_RE.match(kommun_value):
-            hint = (
-                f" (leading zero lost? did you mean {kommun_value.zfill(4)!r})"
-                if kommun_value.isdigit() and len(kommun_value) < 4
-                else ""
-            )
-            bad("kommun_code", f"bad municipality code {kommun_value!r}: 4 digits{hint}")
-            kommun_value = None
-        elif kommun_value is not None and kommun_value not in known_kommun:
-            bad("kommun_code", f"unknown municipality code {kommun_value!r} (no locality in it)")
-            kommun_value = None
-        if has_loc:
-            raw = cell("locality_id")
-            try:
-                code = int(raw)
-            except ValueError:
-                bad("locality_id", f"not an integer locality id: {raw!r}")
-            else:
-                if code not in loc_by_id.index:
-                    bad("locality_id", f"unknown locality id {code}")
-                elif kommun_value is not None and loc_by_id.at[code, "kommun_code"] != kommun_value:
-                    bad(
-                        "kommun_code",
-                        f"locality {code} lies in municipality "
-                        f"{loc_by_id.at[code, 'kommun_code']!r}, not {kommun_value!r}",
-                    )
-        else:
-            code = kommun_value
-
-        # week
-        week: tuple[int, int] | None = None
-        if has_week:
-            try:
-                week = parse_iso_week(cell("week"))
-            except ValueError as exc:
-                bad("week", str(exc))
-        else:
-            raw_y, raw_w = cell("iso_year"), cell("iso_week")
-            if not raw_y.isdigit():
-                bad("iso_year", f"not a year: {raw_y!r}")
-            elif not raw_w.isdigit():
-                bad("iso_week", f"not a week number: {raw_w!r}")
-            else:
-                try:
-                    week = parse_iso_week((int(raw_y), int(raw_w)))
-                except ValueError as exc:
-                    bad("iso_week", str(exc))
-
-        # values
+        row = dict(zip(header, cells, strict=True))
+        row_problems: list[tuple[str, str]] = []
+        code = _parse_code(row, has_loc, has_kommun, known_kommun, kommun_of, row_problems)
+        week = _parse_week_cells(row, has_week, row_problems)
         values: dict[str, float] = {}
         for s in services:
-            raw = cell(s)
-            text_value = raw.replace(",", ".") if delimiter == ";" else raw
-            if raw == "":
-                bad(s, "empty value (write 0 for no demand)")
-                continue
-            try:
-                value = float(text_value)
-            except ValueError:
-                bad(s, f"not a number: {raw!r}")
-                continue
-            if not math.isfinite(value):
-                bad(s, f"not a finite number: {raw!r}")
-            elif value < 0:
-                bad(s, f"negative value {raw}")
-            else:
+            value = _parse_value(row[s], s, delimiter == ";", row_problems)
+            if value is not None:
                 values[s] = value
-
         if code is not None and week is not None:
-            key = (code, week)
-            if key in first_seen:
-                bad(
+            if (code, week) in first_seen:
+                row_problems.append((
                     f"{code_col}, week",
-                    f"duplicate of line {first_seen[key]} ({code_col} {code}, "
+                    f"duplicate of line {first_seen[code, week]} ({code_col} {code}, "
                     f"week {format_iso_week(*week)})",
-                )
+                ))
             else:
-                first_seen[key] = line
-        if row_ok:
-            parsed.append((line, code, week, values))  # type: ignore[arg-type]
+                first_seen[code, week] = line
+        problems.extend(CsvProblem(line, c, m) for c, m in row_problems)
+        if not row_problems and week is not None:
+            parsed.append((code, week, values))
     if problems:
         report()
 
@@ -881,9 +905,7 @@ def load_demand_csv(path: Path, localities: pd.DataFrame) -> pd.DataFrame:
             pops = group["population"].to_numpy(dtype=float)
             shares = pops / pops.sum() if pops.sum() > 0 else np.full(len(pops), 1.0 / len(pops))
             spread[kommun] = list(zip(group["locality_id"].astype(int), shares, strict=True))
-    kommun_of = dict(zip(loc["locality_id"].astype(int), loc["kommun_code"], strict=True))
-    county_of = dict(zip(loc["locality_id"].astype(int), loc["county_code"], strict=True))
-    for _line, code, (year, week), values in parsed:
+    for code, (year, week), values in parsed:
         for loc_id, share in spread[code]:
             kommun, county = kommun_of[loc_id], county_of[loc_id]
             for s in SERVICES:

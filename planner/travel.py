@@ -13,12 +13,21 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from planner import geo
 from planner.paths import cache_dir, geo_dir
 from routing.matrix import MatrixSource, NetworkMatrixSource
-from routing.network import FerryLink, NetworkParams, Place, TravelNetwork, build_network, haversine_km
+from routing.network import (
+    FerryLink,
+    NetworkParams,
+    Place,
+    TravelNetwork,
+    build_network,
+    haversine_km,
+)
 
 GOTLAND_COUNTY = "09"
 GOTLAND_SAILING_MINUTES = 195.0  # domain.md: "about 3 h 15 min" for both routes
@@ -55,7 +64,7 @@ SWEDEN_PARAMS = NetworkParams()
 """The network parameters used for Sweden (the documented defaults of ``NetworkParams``)."""
 
 
-def _nearest_locality(localities, county: str, lon: float, lat: float) -> str:
+def _nearest_locality(localities: pd.DataFrame, county: str, lon: float, lat: float) -> str:
     rows = localities[localities["county_code"].astype(str) == county]
     if rows.empty:
         raise geo.GeoError(f"no locality in county {county} to attach a ferry port to")
@@ -63,7 +72,9 @@ def _nearest_locality(localities, county: str, lon: float, lat: float) -> str:
     return str(rows["locality_id"].iloc[int(dist.argmin())])
 
 
-def network_inputs(directory: Path | None = None):
+def network_inputs(
+    directory: Path | None = None,
+) -> tuple[list[Place], BaseGeometry, list[FerryLink], list[set[str]]]:
     """Places, land, ferries and ferry-only groups for Sweden, read from the built files."""
     localities = geo.load_localities(directory).sort_values("locality_id", ignore_index=True)
     counties = geo.load_counties(directory)
@@ -80,10 +91,8 @@ def network_inputs(directory: Path | None = None):
         # Sea distance: great circle between the two towns (the sailing lines are nearly straight).
         km = float(haversine_km(by_id[a].lon, by_id[a].lat, by_id[b].lon, by_id[b].lat))
         ferries.append(FerryLink(a, b, route.minutes, km, route.name))
-    gotland = {
-        str(int(i))
-        for i in localities.loc[localities["county_code"].astype(str) == GOTLAND_COUNTY, "locality_id"]
-    }
+    on_gotland = localities["county_code"].astype(str) == GOTLAND_COUNTY
+    gotland = {str(int(i)) for i in localities.loc[on_gotland, "locality_id"]}
     return places, land, ferries, [gotland]
 
 
@@ -93,7 +102,9 @@ def _cached_network(directory: Path, stamp: tuple, params: NetworkParams) -> Tra
     return build_network(places, land, params, ferries, ferry_only=ferry_only)
 
 
-def sweden_network(directory: Path | None = None, params: NetworkParams = SWEDEN_PARAMS) -> TravelNetwork:
+def sweden_network(
+    directory: Path | None = None, params: NetworkParams = SWEDEN_PARAMS
+) -> TravelNetwork:
     """The Swedish travel network, built once per process (rebuilt if the geo files change)."""
     folder = (Path(directory) if directory is not None else geo_dir()).resolve()
     stamp = []
@@ -102,7 +113,8 @@ def sweden_network(directory: Path | None = None, params: NetworkParams = SWEDEN
             stat = (folder / name).stat()
         except FileNotFoundError:
             raise geo.GeoDataMissingError(
-                f"{folder / name} is missing: run `planner data build` to create the geography files"
+                f"{folder / name} is missing: run `planner data build` to create the geography"
+                " files"
             ) from None
         stamp.append((name, stat.st_mtime_ns, stat.st_size))
     return _cached_network(folder, tuple(stamp), params)

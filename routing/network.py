@@ -19,12 +19,13 @@ about the planner, Sweden's files or the dashboard.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import heapq
 import json
 import math
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from functools import cached_property
 
 import networkx as nx
@@ -145,9 +146,7 @@ class NetworkParams:
 
     def replace(self, **changes: object) -> NetworkParams:
         """A copy with some fields changed."""
-        from dataclasses import replace
-
-        return replace(self, **changes)
+        return dataclasses.replace(self, **changes)
 
     def speed_kmh(self, road_km: float | np.ndarray) -> float | np.ndarray:
         """Average speed of one hop of ``road_km`` road kilometres."""
@@ -162,8 +161,13 @@ class NetworkParams:
 
 def haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
     """Great-circle distance in km (vectorised over numpy arrays)."""
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
-    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    lon1, lat1, lon2, lat2 = (
+        np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2)
+    )
+    h = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
@@ -186,7 +190,8 @@ class TravelNetwork:
 
     def __init__(self, graph: nx.Graph, params: NetworkParams) -> None:
         for u, v, data in graph.edges(data=True):
-            if data.get("mode") not in MODES or data.get("minutes", -1) < 0 or data.get("km", -1) < 0:
+            mode, minutes, km = data.get("mode"), data.get("minutes", -1), data.get("km", -1)
+            if mode not in MODES or minutes < 0 or km < 0:
                 raise ValueError(f"Edge {u}-{v} needs minutes >= 0, km >= 0 and a mode in {MODES}.")
         self.graph = graph
         self.params = params
@@ -234,7 +239,8 @@ class TravelNetwork:
     def _check(self, *place_ids: str) -> None:
         missing = [p for p in place_ids if p not in self.graph]
         if missing:
-            raise KeyError(f"Unknown place id(s) in the travel network: {', '.join(map(str, missing))}.")
+            names = ", ".join(map(str, missing))
+            raise KeyError(f"Unknown place id(s) in the travel network: {names}.")
 
     def route(self, a: str, b: str) -> Route:
         """The fastest route from ``a`` to ``b``; raises ``nx.NetworkXNoPath`` if none."""
@@ -337,7 +343,9 @@ def _projector(lons: np.ndarray, lats: np.ndarray) -> pyproj.Transformer:
     """WGS 84 -> azimuthal equidistant metres centred on the places (good to ~1 % over Sweden)."""
     lon0 = float(np.mean(lons)) if len(lons) else 0.0
     lat0 = float(np.mean(lats)) if len(lats) else 0.0
-    crs = pyproj.CRS.from_proj4(f"+proj=aeqd +lat_0={lat0:.6f} +lon_0={lon0:.6f} +datum=WGS84 +units=m")
+    crs = pyproj.CRS.from_proj4(
+        f"+proj=aeqd +lat_0={lat0:.6f} +lon_0={lon0:.6f} +datum=WGS84 +units=m"
+    )
     return pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
 
 
@@ -429,7 +437,9 @@ def build_network(
     transformer = _projector(lons, lats)
     x, y = transformer.transform(lons, lats)
     xy = np.column_stack([x, y])
-    land_m = shapely.transform(land, lambda c: np.column_stack(transformer.transform(c[:, 0], c[:, 1])))
+    land_m = shapely.transform(
+        land, lambda c: np.column_stack(transformer.transform(c[:, 0], c[:, 1]))
+    )
     if params.land_tolerance_km > 0:
         land_m = land_m.buffer(params.land_tolerance_km * 1000.0)
     shapely.prepare(land_m)
@@ -441,7 +451,8 @@ def build_network(
     def add_road(i: int, j: int, mode: str) -> None:
         straight = float(haversine_km(lons[i], lats[i], lons[j], lats[j]))
         road = straight * params.circuity
-        graph.add_edge(ids[i], ids[j], km=road, minutes=float(params.drive_minutes(road)), mode=mode)
+        minutes = float(params.drive_minutes(road))
+        graph.add_edge(ids[i], ids[j], km=road, minutes=minutes, mode=mode)
 
     # Candidate road edges: local neighbours, then the trunk layer among larger places.
     candidates = _knn_pairs(xy, params.k_neighbours, params.max_edge_km * 1000.0)
@@ -465,7 +476,10 @@ def build_network(
         minutes = ferry.minutes + params.ferry_boarding_minutes
         current = graph.get_edge_data(ferry.a, ferry.b)
         if current is None or current["minutes"] > minutes:
-            graph.add_edge(ferry.a, ferry.b, km=float(ferry.km), minutes=float(minutes), mode="ferry", name=ferry.name)
+            graph.add_edge(
+                ferry.a, ferry.b, km=float(ferry.km), minutes=float(minutes), mode="ferry",
+                name=ferry.name,
+            )
 
     _add_connectors(graph, ids, index, xy, group, add_road)
     return TravelNetwork(graph, params)

@@ -12,10 +12,13 @@ from planner.cli._common import emit_json, fail
 from planner.cli.geo import JsonOption, geo_app
 
 
+PLACE_HELP = "Place name or 4-digit kommun code."
+
+
 @geo_app.command("travel-time")
 def travel_time(
-    origin: Annotated[str, typer.Argument(metavar="FROM", help="Place name or 4-digit kommun code.")],
-    destination: Annotated[str, typer.Argument(metavar="TO", help="Place name or 4-digit kommun code.")],
+    origin: Annotated[str, typer.Argument(metavar="FROM", help=PLACE_HELP)],
+    destination: Annotated[str, typer.Argument(metavar="TO", help=PLACE_HELP)],
     json_output: JsonOption = False,
 ) -> None:
     """Travel time and road km on the proxy network (ferries included, e.g. to Visby)."""
@@ -28,4 +31,6 @@ def travel_time(
         emit_json(result)
         return
     hours, minutes = divmod(round(float(result["minutes"])), 60)
-    Console().print(f"{result['from']} -> {result['to']}: {hours} h {minutes:02d} min, {result['km']} km")
+    Console().print(
+        f"{result['from']} -> {result['to']}: {hours} h {minutes:02d} min, {result['km']} km"
+    )

@@ -261,10 +261,24 @@ def test_params_are_frozen():
     assert P.primary_care_share == 0.25
 
 
+def test_params_survive_a_json_round_trip():
+    """Scenarios store model_dump(mode='json'); validating it again gives equal params."""
+    params = P.replace(
+        kommun_multipliers={"0114": 1.5}, service_multipliers={Service.VACCINATION: 2.0}
+    )
+    assert DemandParams.model_validate(json.loads(json.dumps(params.model_dump(mode="json")))) == params
+
+
 def test_localities_need_the_documented_columns(tiny):
     """A locality table without population is rejected with the missing column named."""
     with pytest.raises(ValueError, match="population"):
         weekly_demand(tiny.drop(columns="population"), ["2025-W10"], P)
+
+
+def test_localities_with_numeric_codes_are_rejected(tiny):
+    """Kommun code 114 read as a number (leading zero lost) is an error, not a new kommun."""
+    with pytest.raises(ValueError, match="leading zeros"):
+        weekly_demand(tiny.assign(kommun_code=[180, 180, 2580]), ["2025-W10"], P)
 
 
 def test_aggregate_by_county(tiny):

@@ -190,7 +190,8 @@ def test_find_place_ambiguous_name_picks_most_populous(
 
 def test_find_place_unknown_suggests(built: Path):
     """An unknown name raises UnknownPlaceError with close suggestions."""
-    with pytest.raises(geo.UnknownPlaceError, match=r"unknown place 'Götebor'; did you mean: Göteborg"):
+    expected = r"unknown place 'Götebor'; did you mean: Göteborg"
+    with pytest.raises(geo.UnknownPlaceError, match=expected):
         geo.find_place("Götebor", built)
     with pytest.raises(geo.UnknownPlaceError):
         geo.find_place("9999", built)
