@@ -397,7 +397,8 @@ def _check_localities(localities: pd.DataFrame) -> pd.DataFrame:
     loc["locality_id"] = loc["locality_id"].astype("int64")
     loc["kommun_code"] = loc["kommun_code"].astype(str)
     loc["county_code"] = loc["county_code"].astype(str)
-    for column, pattern, example in (("kommun_code", r"\d{4}", "0114"), ("county_code", r"\d{2}", "01")):
+    code_formats = (("kommun_code", r"\d{4}", "0114"), ("county_code", r"\d{2}", "01"))
+    for column, pattern, example in code_formats:
         bad = loc.loc[~loc[column].str.fullmatch(pattern), column]
         if len(bad):
             raise ValueError(
@@ -634,7 +635,8 @@ def daily_referrals(
         aggfunc="sum", fill_value=0.0,
     ).sort_index(axis=1)
     info = (
-        spiro.drop_duplicates("locality_id").set_index("locality_id")[["kommun_code", "county_code"]]
+        spiro.drop_duplicates("locality_id")
+        .set_index("locality_id")[["kommun_code", "county_code"]]
     )
     ids = table.columns.to_numpy()
     rng = np.random.default_rng(seed)
@@ -672,7 +674,9 @@ def daily_referrals(
 # ---------------------------------------------------------------------------------------------
 
 MAX_REPORTED_PROBLEMS = 20
-_ALLOWED_COLUMNS = frozenset({"kommun_code", "locality_id", "week", "iso_year", "iso_week", *SERVICES})
+_ALLOWED_COLUMNS = frozenset(
+    {"kommun_code", "locality_id", "week", "iso_year", "iso_week", *SERVICES}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -719,7 +723,9 @@ def _parse_code(
         problems.append(("kommun_code", f"bad municipality code {kommun!r}: 4 digits{hint}"))
         kommun = None
     elif kommun is not None and kommun not in known_kommun:
-        problems.append(("kommun_code", f"unknown municipality code {kommun!r} (no locality in it)"))
+        problems.append(
+            ("kommun_code", f"unknown municipality code {kommun!r} (no locality in it)")
+        )
         kommun = None
     if not has_loc:
         return kommun
@@ -838,7 +844,9 @@ def load_demand_csv(path: Path, localities: pd.DataFrame) -> pd.DataFrame:
         seen.add(name)
         if name not in _ALLOWED_COLUMNS:
             problems.append(
-                CsvProblem(hl, name, f"unknown column (allowed: {', '.join(sorted(_ALLOWED_COLUMNS))})")
+                CsvProblem(
+                    hl, name, f"unknown column (allowed: {', '.join(sorted(_ALLOWED_COLUMNS))})"
+                )
             )
     has_loc, has_kommun = "locality_id" in seen, "kommun_code" in seen
     if not (has_loc or has_kommun):
@@ -947,7 +955,8 @@ def write_demand_csv(demand: pd.DataFrame, path: Path, *, level: str = "locality
         index=[key, "iso_year", "iso_week"], columns="service", values="demand",
         aggfunc="sum", fill_value=0.0,
     ).reset_index()
-    wide.insert(1, "week", [format_iso_week(y, w) for y, w in zip(wide["iso_year"], wide["iso_week"], strict=True)])
+    labels = zip(wide["iso_year"], wide["iso_week"], strict=True)
+    wide.insert(1, "week", [format_iso_week(y, w) for y, w in labels])
     columns = [key, "week", *[s for s in SERVICES if s in wide.columns]]
     wide = wide.sort_values(["iso_year", "iso_week", key])[columns]
     path = Path(path)

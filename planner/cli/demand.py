@@ -117,7 +117,8 @@ def show(
             row[area] = rec[area]
         row.update({s: round(float(rec[s]), 3) for s in services})
         rows.append(row)
-        table.add_row(*([week, rec[area]] if area else [week]), *(f"{rec[s]:,.1f}" for s in services))
+        keys = [week, rec[area]] if area else [week]
+        table.add_row(*keys, *(f"{rec[s]:,.1f}" for s in services))
     Console().print(table)
     if as_json:
         emit_json(

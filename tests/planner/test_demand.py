@@ -199,7 +199,8 @@ def test_general_campaign_adds_demand_from_week_49(tiny):
     """Switching on the general campaign changes nothing before week 49 and adds from week 49."""
     weeks = iso_week_range("2025-W45:2025-W52")
     with_general = _series(weekly_demand(tiny, weeks, P), Service.VACCINATION)
-    risk_only = _series(weekly_demand(tiny, weeks, P.replace(uptake_under_65=0.0)), Service.VACCINATION)
+    risk_only_df = weekly_demand(tiny, weeks, P.replace(uptake_under_65=0.0))
+    risk_only = _series(risk_only_df, Service.VACCINATION)
     diff = with_general - risk_only
     assert (diff.loc[[(2025, w) for w in range(45, 49)]] == 0).all()
     assert (diff.loc[[(2025, w) for w in range(49, 53)]] > 0).all()
@@ -266,7 +267,8 @@ def test_params_survive_a_json_round_trip():
     params = P.replace(
         kommun_multipliers={"0114": 1.5}, service_multipliers={Service.VACCINATION: 2.0}
     )
-    assert DemandParams.model_validate(json.loads(json.dumps(params.model_dump(mode="json")))) == params
+    stored = json.loads(json.dumps(params.model_dump(mode="json")))
+    assert DemandParams.model_validate(stored) == params
 
 
 def test_localities_need_the_documented_columns(tiny):
@@ -334,7 +336,7 @@ def test_demand_is_non_negative_and_linear_in_a_multiplier(localities, week, m):
 
 @pytest.fixture
 def busy_weekly(tiny) -> pd.DataFrame:
-    """Spirometry demand of 100 % share and x 50: locality 3 expects 2000 x 0.003 x 50 / 52 = 5.77 a week.
+    """Spirometry at 100 % share and x 50: locality 3 expects 2000 x 0.003 x 50 / 52 = 5.77 a week.
 
     Large enough that every week has referrals, so seeds visibly differ.
     """
@@ -527,7 +529,7 @@ def _run_cli(args: list[str]):
 
 @pytest.fixture
 def fake_geo(tiny, monkeypatch):
-    """A stand-in planner.geo whose load_localities returns the tiny frame (no built data needed)."""
+    """A stand-in planner.geo whose load_localities returns the tiny frame (no data files)."""
     module = types.ModuleType("planner.geo")
     module.load_localities = lambda: tiny  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "planner.geo", module)
