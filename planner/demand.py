@@ -41,12 +41,20 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
-import holidays
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from planner.errors import PlannerError
+from planner.geo import COUNTY_POPULATION_2023
+from planner.weeks import (
+    business_days,
+    format_iso_week,
+    is_business_day,
+    iso_week_range,
+    parse_iso_week,
+    weeks_in_iso_year,
+)
 
 __all__ = [
     "COUNTY_POPULATION_2023",
@@ -96,30 +104,6 @@ DEMAND_COLUMNS: tuple[str, ...] = (
     "demand",
 )
 
-#: SCB county population, 31 Dec 2023 (domain.md, "Geography and population": SCB BE0101N1).
-COUNTY_POPULATION_2023: dict[str, int] = {
-    "01": 2_454_821,  # Stockholm
-    "03": 404_589,  # Uppsala
-    "04": 301_944,  # Södermanland
-    "05": 472_298,  # Östergötland
-    "06": 368_856,  # Jönköping
-    "07": 203_686,  # Kronoberg
-    "08": 246_667,  # Kalmar
-    "09": 61_029,  # Gotland
-    "10": 157_973,  # Blekinge
-    "12": 1_421_781,  # Skåne
-    "13": 343_746,  # Halland
-    "14": 1_767_016,  # Västra Götaland
-    "17": 283_548,  # Värmland
-    "18": 308_116,  # Örebro
-    "19": 280_813,  # Västmanland
-    "20": 287_253,  # Dalarna
-    "21": 285_642,  # Gävleborg
-    "22": 242_148,  # Västernorrland
-    "23": 132_572,  # Jämtland
-    "24": 278_729,  # Västerbotten
-    "25": 248_480,  # Norrbotten
-}
 
 # domain.md, "Demand": "Use 375 per 1,000 inhabitants (Stockholm) vs 104 (Norrbotten) as the
 # spread of digital uptake between regions" (SKR, out-of-county digital contacts 2020).
@@ -154,7 +138,6 @@ def default_digital_rates(
 
 _COUNTY_RE = re.compile(r"^\d{2}$")
 _KOMMUN_RE = re.compile(r"^\d{4}$")
-_WEEK_RE = re.compile(r"^\s*(\d{4})-W(\d{2})\s*$", re.IGNORECASE)
 
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -307,73 +290,6 @@ class DemandParams(BaseModel):
 # ---------------------------------------------------------------------------------------------
 # ISO weeks and business days
 # ---------------------------------------------------------------------------------------------
-
-
-def weeks_in_iso_year(year: int) -> int:
-    """52 or 53: the ISO week of 28 December is always the year's last."""
-    return dt.date(year, 12, 28).isocalendar().week
-
-
-def parse_iso_week(value: str | tuple[int, int]) -> tuple[int, int]:
-    """``"2026-W45"`` or ``(2026, 45)`` -> ``(2026, 45)``; ValueError if no such ISO week."""
-    if isinstance(value, str):
-        match = _WEEK_RE.match(value)
-        if not match:
-            raise ValueError(f"Bad ISO week {value!r}: write it like '2026-W45'.")
-        year, week = int(match.group(1)), int(match.group(2))
-    else:
-        try:
-            year, week = (int(v) for v in value)
-        except (TypeError, ValueError):
-            raise ValueError(f"Bad ISO week {value!r}: give (year, week) or '2026-W45'.") from None
-    if not 1 <= week <= weeks_in_iso_year(year):
-        raise ValueError(
-            f"Bad ISO week {value!r}: {year} has weeks 1-{weeks_in_iso_year(year)}."
-        )
-    return year, week
-
-
-def format_iso_week(year: int, week: int) -> str:
-    """``(2026, 5)`` -> ``"2026-W05"``."""
-    return f"{year}-W{week:02d}"
-
-
-def iso_week_range(spec: str) -> list[tuple[int, int]]:
-    """``"2026-W45:2027-W02"`` (inclusive) or a single ``"2026-W45"`` -> list of weeks."""
-    first, _, last = spec.partition(":")
-    start = parse_iso_week(first)
-    end = parse_iso_week(last) if last else start
-    monday = dt.date.fromisocalendar(*start, 1)
-    stop = dt.date.fromisocalendar(*end, 1)
-    if stop < monday:
-        raise ValueError(f"Bad week range {spec!r}: the end is before the start.")
-    weeks = []
-    while monday <= stop:
-        iso = monday.isocalendar()
-        weeks.append((iso.year, iso.week))
-        monday += dt.timedelta(days=7)
-    return weeks
-
-
-@functools.lru_cache(maxsize=64)
-def _holidays(year: int) -> frozenset[dt.date]:
-    # domain.md 'Working time': package `holidays`, country SE, categories PUBLIC and DE_FACTO.
-    days = holidays.country_holidays(
-        "SE", years=year, categories=(holidays.PUBLIC, holidays.DE_FACTO)
-    )
-    return frozenset(days)
-
-
-def is_business_day(day: dt.date) -> bool:
-    """Monday-Friday and not a Swedish public or de-facto holiday."""
-    return day.weekday() < 5 and day not in _holidays(day.year)
-
-
-def business_days(year: int, week: int) -> list[dt.date]:
-    """The business days of an ISO week."""
-    monday = dt.date.fromisocalendar(year, week, 1)
-    days = (monday + dt.timedelta(days=i) for i in range(5))
-    return [d for d in days if is_business_day(d)]
 
 
 # ---------------------------------------------------------------------------------------------

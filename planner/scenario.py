@@ -20,7 +20,6 @@ key, and nothing is stored. The parsed :class:`Scenario` is immutable; change it
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
@@ -33,34 +32,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from planner.demand import DemandParams
 from planner.errors import ScenarioError
+from planner.weeks import iso_weeks, parse_iso_week
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
-_ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-
-
-def parse_iso_week(text: str) -> tuple[int, int]:
-    """Parse ``"2026-W45"`` into ``(2026, 45)``, checking the week exists in that year."""
-    match = _ISO_WEEK.match(text)
-    if not match:
-        raise ValueError(f"expected an ISO week like '2026-W45', got {text!r}")
-    year, week = int(match.group(1)), int(match.group(2))
-    try:
-        dt.date.fromisocalendar(year, week, 1)
-    except ValueError:
-        raise ValueError(f"{year} has no ISO week {week}") from None
-    return year, week
-
-
-def iso_weeks(start: str, count: int) -> list[str]:
-    """``count`` consecutive ISO weeks from ``start``, as strings, across year ends."""
-    year, week = parse_iso_week(start)
-    monday = dt.date.fromisocalendar(year, week, 1)
-    out = []
-    for i in range(count):
-        y, w, _ = (monday + dt.timedelta(weeks=i)).isocalendar()
-        out.append(f"{y}-W{w:02d}")
-    return out
 
 
 class ScenarioMeta(BaseModel):

@@ -92,7 +92,7 @@ def test_bad_week_and_name(tmp_path: Path) -> None:
     path = write(tmp_path, '[scenario]\nname = "Bad Name"\nstart_week = "2026-W54"\n')
     message = str(pytest.raises(ScenarioError, load_scenario, path).value)
     assert "scenario.name" in message
-    assert "2026 has no ISO week 54" in message
+    assert "2026 has weeks 1-53" in message
 
 
 def test_missing_name_and_bad_toml(tmp_path: Path) -> None:
