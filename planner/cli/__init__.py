@@ -50,7 +50,7 @@ def _root(
 
 def _register() -> None:
     # Imported here so that `planner --help` lists every area and each module stays small.
-    from planner.cli import demo, geo, runs, scenario, solve
+    from planner.cli import bench, demo, geo, runs, scenario, solve
 
     app.add_typer(scenario.app, name="scenario", help="Create, list and show scenarios.")
     app.add_typer(solve.app, name="solve", help="Run a planner on a stored scenario.")
@@ -58,9 +58,12 @@ def _register() -> None:
     app.add_typer(runs.export_app, name="export", help="Export a stored plan's rows.")
     app.add_typer(geo.geo_app, name="geo", help="Swedish places, population and travel times.")
     app.add_typer(geo.data_app, name="data", help="Build the data files in data/geo/.")
+    app.add_typer(bench.bench_app, name="bench", help="Benchmarks (quality and speed, not tests).")
     app.command("demo")(demo.demo)
     app.command("dashboard")(demo.dashboard)
-    for optional in ("travel", "demand"):
+    # Modules that add commands to the sub-apps above (or bring their own `NAME_app`).
+    for optional in ("travel", "demand", "bench_pmed", "bench_staffing", "bench_vrptw",
+                     "export_roster"):
         _register_optional(optional)
 
 
@@ -74,7 +77,7 @@ def _register_optional(name: str) -> None:
         if exc.name != f"planner.cli.{name}":
             raise
         return
-    sub = getattr(module, f"{name}_app", None)
+    sub = getattr(module, f"{name}_app", None) if "_" not in name else None
     if sub is not None:
         app.add_typer(sub, name=name, help=(module.__doc__ or "").strip().splitlines()[0])
 

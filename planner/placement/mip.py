@@ -1,0 +1,107 @@
+"""The MIP engine every placement model uses: OR-Tools MathOpt with HiGHS.
+
+One function, :func:`solve_mip`, runs a built ``mathopt.Model`` under a time limit and returns
+a :class:`MipOutcome` with a status in the project's vocabulary, the incumbent's objective, the
+proven bound and the relative gap. MathOpt objects never leave the placement ``solve()``
+functions that call it.
+
+HiGHS in MathOpt has no progress callback, so progress is reported by a ticker thread as the
+share of the time limit used; that is honest about what we know (the solver may finish early).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.math_opt.python import mathopt
+
+ProgressFn = Callable[[float | None, str], None]
+
+#: termination reason -> status reported to users (and stored with a run).
+_STATUS = {
+    mathopt.TerminationReason.OPTIMAL: "OPTIMAL",
+    mathopt.TerminationReason.FEASIBLE: "FEASIBLE",
+    mathopt.TerminationReason.INFEASIBLE: "INFEASIBLE",
+    mathopt.TerminationReason.INFEASIBLE_OR_UNBOUNDED: "INFEASIBLE",
+    mathopt.TerminationReason.UNBOUNDED: "UNBOUNDED",
+    mathopt.TerminationReason.NO_SOLUTION_FOUND: "NO_SOLUTION",
+}
+
+
+@dataclass(frozen=True)
+class MipOutcome:
+    """What a MIP solve found: status, objective, proven bound, gap and the raw result."""
+
+    status: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    seconds: float
+    result: mathopt.SolveResult
+
+    @property
+    def has_solution(self) -> bool:
+        """True when an incumbent exists (OPTIMAL or FEASIBLE)."""
+        return self.status in ("OPTIMAL", "FEASIBLE")
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """|bound - objective| / max(1, |objective|); None without both numbers."""
+    if objective is None or bound is None or not math.isfinite(bound):
+        return None
+    return abs(bound - objective) / max(1.0, abs(objective))
+
+
+def solve_mip(
+    model: mathopt.Model,
+    *,
+    time_limit_s: float,
+    relative_gap_tolerance: float = 1e-4,
+    on_progress: ProgressFn | None = None,
+    label: str = "solving",
+) -> MipOutcome:
+    """Solve ``model`` with HiGHS within ``time_limit_s``; the best incumbent is kept."""
+    params = mathopt.SolveParameters(
+        time_limit=dt.timedelta(seconds=time_limit_s),
+        relative_gap_tolerance=relative_gap_tolerance,
+        absolute_gap_tolerance=1e-6,
+        random_seed=0,
+    )
+    stop = threading.Event()
+    started = time.perf_counter()
+
+    def tick() -> None:
+        while not stop.wait(0.5):
+            elapsed = time.perf_counter() - started
+            on_progress(min(elapsed / time_limit_s, 0.99), f"{label} ({elapsed:.0f} s)")  # type: ignore[misc]
+
+    ticker = threading.Thread(target=tick, daemon=True) if on_progress else None
+    if ticker:
+        ticker.start()
+    try:
+        result = mathopt.solve(model, mathopt.SolverType.HIGHS, params=params)
+    finally:
+        stop.set()
+        if ticker:
+            ticker.join()
+    seconds = time.perf_counter() - started
+    status = _STATUS.get(result.termination.reason, result.termination.reason.name)
+    objective = result.objective_value() if result.has_primal_feasible_solution() else None
+    bound = result.termination.objective_bounds.dual_bound
+    if status == "OPTIMAL" and objective is not None:
+        bound = objective if not math.isfinite(bound) else bound
+    if on_progress:
+        on_progress(1.0, f"{status.lower()} in {seconds:.1f} s")
+    return MipOutcome(
+        status=status,
+        objective=objective,
+        bound=bound if bound is not None and math.isfinite(bound) else None,
+        gap=relative_gap(objective, bound),
+        seconds=seconds,
+        result=result,
+    )
