@@ -26,7 +26,7 @@ import re
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -91,6 +91,15 @@ class PlacementParams(BaseModel):
     relocation_cost_sek_per_km: float = Field(
         30.0, ge=0, description="Our assumption: truck, fuel and staff time per km moved."
     )
+    counties: list[Annotated[str, Field(pattern=r"^\d{2}$")]] = Field(
+        default_factory=list,
+        description="Plan only these counties (sites and demand); empty means all of Sweden.",
+    )
+    candidate_rule: Literal["population", "kommun_seats"] = Field(
+        "population",
+        description="Candidates: localities above candidate_min_population, or every kommun's "
+        "largest locality (its seat, as a proxy).",
+    )
     candidate_min_population: int = Field(
         5000, ge=0, description="Localities at least this large are candidate sites."
     )
@@ -100,6 +109,13 @@ class PlacementParams(BaseModel):
     fixed_clinics: list[str] = Field(
         default_factory=lambda: ["Nyköping"],
         description="Fixed clinics whose reach counts as covered (Nyköping primary-care centre).",
+    )
+    services: list[Literal["primary_care", "vaccination", "health_check", "spirometry"]] = Field(
+        default_factory=lambda: ["vaccination", "health_check"],
+        description="Service lines the units offer (care and vaccination clinics: domain.md).",
+    )
+    value_per_patient_sek: float = Field(
+        500.0, gt=0, description="Value of a served patient: a digital visit's 500 SEK (domain.md)."
     )
     equity: Literal["none", "floor", "maximin"] = "none"
     county_floor_share: float = Field(0.0, ge=0, le=1, description="With equity='floor'.")

@@ -15,10 +15,11 @@ import datetime as dt
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ortools.math_opt.python import mathopt
+from ortools.math_opt.solvers import highs_pb2
 
 ProgressFn = Callable[[float | None, str], None]
 
@@ -57,6 +58,20 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     return abs(bound - objective) / max(1.0, abs(objective))
 
 
+def _highs_options(options: Mapping[str, bool | int | float | str]) -> highs_pb2.HighsOptionsProto:
+    proto = highs_pb2.HighsOptionsProto()
+    for name, value in options.items():
+        if isinstance(value, bool):
+            proto.bool_options[name] = value
+        elif isinstance(value, int):
+            proto.int_options[name] = value
+        elif isinstance(value, float):
+            proto.double_options[name] = value
+        else:
+            proto.string_options[name] = str(value)
+    return proto
+
+
 def solve_mip(
     model: mathopt.Model,
     *,
@@ -64,13 +79,20 @@ def solve_mip(
     relative_gap_tolerance: float = 1e-4,
     on_progress: ProgressFn | None = None,
     label: str = "solving",
+    highs_options: Mapping[str, bool | int | float | str] | None = None,
+    hints: list[mathopt.SolutionHint] | None = None,
 ) -> MipOutcome:
-    """Solve ``model`` with HiGHS within ``time_limit_s``; the best incumbent is kept."""
+    """Solve ``model`` with HiGHS within ``time_limit_s``; the best incumbent is kept.
+
+    ``highs_options`` are HiGHS options by name (e.g. ``{"objective_bound": 100.0}``, a cutoff
+    MathOpt's ``cutoff_limit`` does not pass on to HiGHS). ``hints`` are starting solutions.
+    """
     params = mathopt.SolveParameters(
         time_limit=dt.timedelta(seconds=time_limit_s),
         relative_gap_tolerance=relative_gap_tolerance,
         absolute_gap_tolerance=1e-6,
         random_seed=0,
+        highs=_highs_options(highs_options or {}),
     )
     stop = threading.Event()
     started = time.perf_counter()
@@ -84,7 +106,8 @@ def solve_mip(
     if ticker:
         ticker.start()
     try:
-        result = mathopt.solve(model, mathopt.SolverType.HIGHS, params=params)
+        model_params = mathopt.ModelSolveParameters(solution_hints=hints) if hints else None
+        result = mathopt.solve(model, mathopt.SolverType.HIGHS, params=params, model_params=model_params)
     finally:
         stop.set()
         if ticker:

@@ -1,0 +1,64 @@
+"""`planner export roster --scenario NAME --format csv|xlsx|ics --out PATH`."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from planner.cli._common import open_db
+from planner.cli.runs import export_app
+from planner.errors import PlannerError
+from planner.storage import latest_run, run_rows
+from planner.storage.models import Shift
+
+
+class RosterFormat(str, Enum):
+    """Export formats of a roster."""
+
+    csv = "csv"
+    xlsx = "xlsx"
+    ics = "ics"
+
+
+def load_roster(engine, scenario: str, version: int | None = None) -> tuple[int, list[Shift]]:  # type: ignore[no-untyped-def]
+    """The run id and stored shifts of the latest finished staffing run of a scenario."""
+    run = latest_run(engine, scenario, "staffing", version=version)
+    if run is None:
+        raise PlannerError(
+            f"scenario {scenario!r} has no finished staffing run to export; "
+            f"run `planner solve staffing --scenario {scenario}` first"
+        )
+    return run.id, run_rows(engine, run.id, Shift)  # type: ignore[arg-type]
+
+
+def export_roster(engine, scenario: str, fmt: RosterFormat | str, out: Path,  # type: ignore[no-untyped-def]
+                  version: int | None = None) -> list[Path]:
+    """Write the stored roster in ``fmt``; returns the files written (ics: one per clinician)."""
+    from staffing.export import write_csv, write_ics, write_xlsx
+
+    run_id, shifts = load_roster(engine, scenario, version)
+    fmt = RosterFormat(fmt)
+    if fmt is RosterFormat.csv:
+        return [write_csv(shifts, out)]
+    if fmt is RosterFormat.xlsx:
+        return [write_xlsx(shifts, out)]
+    if out.exists() and not out.is_dir():
+        raise PlannerError(f"{out} is a file; iCalendar export writes one .ics per clinician into a folder")
+    # SEQUENCE = run id: a later run's export supersedes the earlier events with the same UID.
+    return write_ics(shifts, out, sequence=run_id)
+
+
+@export_app.command("roster")
+def roster(
+    scenario: Annotated[str, typer.Option("--scenario", "-s", help="Stored scenario name.")],
+    fmt: Annotated[RosterFormat, typer.Option("--format", help="csv, xlsx, or ics (a folder).")],
+    out: Annotated[Path, typer.Option(help="File to write (ics: a folder, one file per clinician).")],
+    version: Annotated[int | None, typer.Option(help="Scenario version (default: latest).")] = None,
+) -> None:
+    """Export the roster of the latest finished staffing run (CSV, XLSX or iCalendar)."""
+    paths = export_roster(open_db(), scenario, fmt, out, version)
+    where = out if fmt is not RosterFormat.ics else f"{len(paths)} calendars in {out}"
+    typer.echo(f"wrote the {scenario} roster as {fmt.value} to {where}")

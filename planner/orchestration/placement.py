@@ -1,0 +1,156 @@
+"""Builds the placement problem from a scenario, solves it, and turns the plan into rows.
+
+Where the data comes from:
+- candidate sites: localities with at least ``candidate_min_population`` residents (or every
+  kommun's largest locality with ``candidate_rule = "kommun_seats"``), plus named extra sites;
+- demand points: every locality, with the weekly demand of the service lines the units offer;
+- travel: the matrix source of :mod:`planner.travel` (cached on disk);
+- fixed clinics: named places whose reach (the same radius) covers demand without a unit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner import geo, travel
+from planner.demand import weekly_demand
+from planner.errors import PlannerError, ScenarioError
+from planner.placement import (
+    DemandPoint,
+    PlacementProblem,
+    PlacementSolution,
+    RegionContract,
+    Site,
+    SolveParams,
+    evaluate,
+    solve,
+)
+from planner.runs import ProgressCallback, register
+from planner.scenario import Scenario
+from planner.storage.models import Placement
+from planner.storage.store import RunOutcome
+
+
+def _resolve(names: list[str], key: str, directory: Path | None) -> list[geo.Place]:
+    places = []
+    for name in names:
+        try:
+            places.append(geo.find_place(name, directory))
+        except geo.UnknownPlaceError as exc:
+            raise ScenarioError(f"{key}: {exc}") from None
+    return places
+
+
+def candidate_localities(scenario: Scenario, localities: pd.DataFrame, directory: Path | None = None) -> pd.DataFrame:
+    """The localities that may host a unit, by the scenario's candidate rule."""
+    params = scenario.placement
+    if params.candidate_rule == "kommun_seats":
+        ranked = localities.sort_values(["kommun_code", "population", "population_raw", "locality_id"],
+                                        ascending=[True, False, False, True])
+        chosen = set(ranked.groupby("kommun_code").head(1)["locality_id"])
+    else:
+        chosen = set(localities.loc[localities["population"] >= params.candidate_min_population, "locality_id"])
+    chosen |= {p.locality_id for p in _resolve(params.candidate_sites, "placement.candidate_sites", directory)}
+    out = localities[localities["locality_id"].isin(chosen)].sort_values("locality_id")
+    if out.empty:
+        raise ScenarioError(
+            f"placement: no candidate site (no locality has {params.candidate_min_population} "
+            "residents and no candidate_sites are named)"
+        )
+    return out
+
+
+def build_problem(scenario: Scenario, directory: Path | None = None) -> PlacementProblem:
+    """The placement problem of a scenario, from the built geography and demand model."""
+    params = scenario.placement
+    localities = geo.load_localities(directory).sort_values("locality_id", ignore_index=True)
+    if params.counties:
+        known = set(localities["county_code"])
+        unknown = sorted(set(params.counties) - known)
+        if unknown:
+            raise ScenarioError(f"placement.counties: unknown county codes {', '.join(unknown)}")
+        localities = localities[localities["county_code"].isin(params.counties)].reset_index(drop=True)
+    sites_df = candidate_localities(scenario, localities, directory)
+    fixed = _resolve(params.fixed_clinics, "placement.fixed_clinics", directory)
+    weeks = tuple(scenario.scenario.weeks)
+
+    demand_long = weekly_demand(localities, list(weeks), scenario.demand)
+    demand_long = demand_long[demand_long["service"].isin(params.services)]
+    demand_long = demand_long.assign(week=[f"{y}-W{w:02d}" for y, w in
+                                           zip(demand_long["iso_year"], demand_long["iso_week"], strict=True)])
+    table = demand_long.pivot_table(index="locality_id", columns="week", values="demand",
+                                    aggfunc="sum", fill_value=0.0)
+    table = table.reindex(index=localities["locality_id"], columns=list(weeks), fill_value=0.0)
+
+    point_ids = [str(i) for i in localities["locality_id"]]
+    site_ids = [str(i) for i in sites_df["locality_id"]]
+    fixed_ids = [str(p.locality_id) for p in fixed]
+    source = travel.matrix_source(directory)
+    to_points = source.matrix(site_ids + fixed_ids, point_ids)
+    between = source.matrix(site_ids, site_ids)
+    n_sites = len(site_ids)
+    fixed_covered = (to_points.minutes[n_sites:] <= params.radius_minutes).any(axis=0) \
+        if fixed_ids else np.zeros(len(point_ids), bool)
+
+    return PlacementProblem(
+        sites=tuple(Site(str(r.locality_id), str(r.name), str(r.county_code), str(r.kommun_code),
+                         float(r.lon), float(r.lat)) for r in sites_df.itertuples()),
+        points=tuple(DemandPoint(str(r.locality_id), str(r.county_code), str(r.kommun_code),
+                                 int(r.population)) for r in localities.itertuples()),
+        weeks=weeks,
+        demand=table.to_numpy(dtype=float),
+        site_point_minutes=to_points.minutes[:n_sites],
+        site_site_minutes=between.minutes,
+        site_site_km=between.km,
+        units=params.units,
+        radius_minutes=params.radius_minutes,
+        capacity_per_week=params.capacity_per_week,
+        min_stay_weeks=params.min_stay_weeks,
+        fixed_covered=fixed_covered,
+        relocation_cost_per_km=params.relocation_cost_sek_per_km,
+        value_per_patient=params.value_per_patient_sek,
+        region_contracts=tuple(RegionContract(c.county_code, c.unit_weeks) for c in params.region_contracts),
+        equity=params.equity,
+        county_floor_share=params.county_floor_share,
+    )
+
+
+def placement_rows(problem: PlacementProblem, solution: PlacementSolution, kpis) -> list[Placement]:  # type: ignore[no-untyped-def]
+    """One row per week and unit, with the unit's expected patients and residents in reach."""
+    rows = []
+    for w, sites in enumerate(solution.unit_sites):
+        for u, site_id in enumerate(sites):
+            site = problem.sites[problem.site_index(site_id)]
+            rows.append(Placement(
+                week=problem.weeks[w], unit=u + 1, site_id=site.id, site_name=site.name,
+                kommun_code=site.kommun_code, county_code=site.county_code, lon=site.lon,
+                lat=site.lat, expected_patients=float(kpis.unit_week_patients[w][u]),
+                covered_population=int(kpis.unit_week_population[w][u]),
+            ))
+    return rows
+
+
+@register("placement")
+def run_placement(scenario: Scenario, on_progress: ProgressCallback | None = None) -> RunOutcome:
+    """The ``placement`` planner: problem -> solve -> evaluate -> rows and KPIs."""
+    if on_progress:
+        on_progress(0.0, "reading demand and travel times")
+    problem = build_problem(scenario)
+    solution = solve(problem, SolveParams(time_limit_s=scenario.placement.time_limit_s), on_progress)
+    if not solution.has_plan:
+        raise PlannerError(f"placement: {solution.message} (solver status {solution.status})")
+    kpis = evaluate(problem, solution)
+    values = kpis.to_dict()
+    values["gap"] = solution.gap
+    values["solver_seconds"] = round(solution.seconds, 3)
+    return RunOutcome(
+        solver_status=solution.status,
+        kpis=values,
+        rows=placement_rows(problem, solution, kpis),
+        objective=solution.objective,
+        bound=solution.bound,
+        message="; ".join(f"{v.rule} at {v.where}: {v.amount:g}" for v in kpis.violations) or None,
+    )

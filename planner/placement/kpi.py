@@ -1,0 +1,235 @@
+"""KPIs of a placement plan, computed without trusting the solver.
+
+:func:`evaluate` takes only the problem and the units' sites week by week. It re-derives how
+many patients the units can serve with an independent max-flow / min-cost allocation
+(networkx, point by point, not the solver's merged groups), the true road km of every move
+from the travel matrix, and checks each named rule. The solver's objective and bound are
+reported beside these numbers, never instead of them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+
+from planner.placement.problem import PlacementProblem, PlacementSolution
+
+_SCALE = 100  # patients are fractional expectations; flows run on hundredths
+LONG_MOVE_MINUTES = 4 * 60  # a move longer than half a working day loses the unit a day
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A named rule the plan bends, where, and by how much."""
+
+    rule: str
+    where: str
+    amount: float
+
+
+@dataclass(frozen=True)
+class PlacementKpis:
+    """Everything the dashboard and the run record show about a plan."""
+
+    served_patients: float
+    demand_total: float
+    demand_fixed_clinics: float
+    served_share: float  # of the demand left to the units
+    served_share_incl_fixed: float  # units + fixed clinics, of all demand
+    population_in_reach: float  # mean over weeks: residents within reach of a unit or clinic
+    population_in_reach_share: float
+    mean_travel_minutes: float  # of served patients, to their unit
+    relocations: int
+    relocation_km: float
+    relocation_hours: float
+    long_relocations: int
+    unit_utilisation: float
+    plan_value: float  # value of patients served minus true relocation cost
+    county_served_share: dict[str, float]
+    min_county_share: float
+    unit_week_patients: tuple[tuple[float, ...], ...]  # [week][unit]
+    unit_week_population: tuple[tuple[int, ...], ...]  # [week][unit] residents within reach
+    violations: tuple[Violation, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, float | int]:
+        """Flat numeric KPIs (per-county shares as ``county_share_XX``) for storage and JSON."""
+        flat: dict[str, float | int] = {
+            name: getattr(self, name)
+            for name in (
+                "served_patients", "demand_total", "demand_fixed_clinics", "served_share",
+                "served_share_incl_fixed", "population_in_reach", "population_in_reach_share",
+                "mean_travel_minutes", "relocations", "relocation_km", "relocation_hours",
+                "long_relocations", "unit_utilisation", "plan_value", "min_county_share",
+            )
+        }
+        flat.update({f"county_share_{c}": v for c, v in sorted(self.county_served_share.items())})
+        flat["violations"] = len(self.violations)
+        return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in flat.items()}
+
+
+def week_allocation(problem: PlacementProblem, week: int, sites: tuple[str, ...]) -> dict[tuple[int, int], float]:
+    """Patients of point p served at site s in ``week``: max served, then least travel."""
+    counts = Counter(problem.site_index(s) for s in sites)
+    demand = problem.unit_demand[:, week]
+    graph = nx.DiGraph()
+    for s, n in counts.items():
+        graph.add_edge(("site", s), "sink", capacity=int(round(problem.capacity_per_week * n * _SCALE)), weight=0)
+    reach = problem.reach
+    for p in np.flatnonzero(demand > 0):
+        sites_here = [s for s in counts if reach[s, p]]
+        if not sites_here:
+            continue
+        graph.add_edge("source", ("point", int(p)), capacity=int(round(demand[p] * _SCALE)), weight=0)
+        for s in sites_here:
+            graph.add_edge(("point", int(p)), ("site", s),
+                           weight=int(round(problem.site_point_minutes[s, p] * 10)))
+    if "source" not in graph or "sink" not in graph:
+        return {}
+    flow = nx.max_flow_min_cost(graph, "source", "sink")
+    served = {}
+    for node, out in flow.items():
+        if isinstance(node, tuple) and node[0] == "point":
+            for target, amount in out.items():
+                if amount > 0:
+                    served[node[1], target[1]] = amount / _SCALE
+    return served
+
+
+# -- named rules: each returns the violations it finds ------------------------------------
+
+
+def rule_units_per_week(problem: PlacementProblem, solution: PlacementSolution) -> list[Violation]:
+    """Every week places exactly the fleet's units at known sites."""
+    out = []
+    for w, sites in enumerate(solution.unit_sites):
+        if len(sites) != problem.units:
+            out.append(Violation("units per week", problem.weeks[w], abs(len(sites) - problem.units)))
+    if solution.unit_sites and len(solution.unit_sites) != len(problem.weeks):
+        out.append(Violation("units per week", "horizon", abs(len(solution.unit_sites) - len(problem.weeks))))
+    return out
+
+
+def rule_min_stay(problem: PlacementProblem, solution: PlacementSolution) -> list[Violation]:
+    """A unit that arrives at a site stays at least ``min_stay_weeks`` (unless the horizon ends)."""
+    out = []
+    W = len(solution.unit_sites)
+    for u in range(problem.units):
+        # A week that lacks the unit (a broken plan) counts as "nowhere", ending its stay.
+        track = [solution.unit_sites[w][u] if u < len(solution.unit_sites[w]) else None
+                 for w in range(W)]
+        w = 0
+        while w < W:
+            end = w
+            while end + 1 < W and track[end + 1] == track[w]:
+                end += 1
+            length = end - w + 1
+            first_stay_continues = w == 0 and problem.initial_sites is not None and \
+                problem.initial_sites[u] == track[0]
+            short = length < problem.min_stay_weeks and track[w] is not None
+            if end < W - 1 and short and not first_stay_continues:
+                out.append(Violation("minimum stay", f"unit {u} at {track[w]} from {problem.weeks[w]}",
+                                     problem.min_stay_weeks - length))
+            w = end + 1
+    return out
+
+
+def rule_region_contracts(problem: PlacementProblem, solution: PlacementSolution) -> list[Violation]:
+    """Each contracting county gets at least its unit-weeks."""
+    county_of = {s.id: s.county_code for s in problem.sites}
+    got = Counter(county_of[s] for week in solution.unit_sites for s in week)
+    return [Violation("region contract", c.county_code, c.unit_weeks - got[c.county_code])
+            for c in problem.region_contracts if got[c.county_code] < c.unit_weeks]
+
+
+RULES: dict[str, Callable[[PlacementProblem, PlacementSolution], list[Violation]]] = {
+    "units per week": rule_units_per_week,
+    "minimum stay": rule_min_stay,
+    "region contract": rule_region_contracts,
+}
+
+
+def evaluate(problem: PlacementProblem, solution: PlacementSolution) -> PlacementKpis:
+    """KPIs and named rule violations of ``solution``, from first principles."""
+    W, U = len(problem.weeks), problem.units
+    population = np.array([p.population for p in problem.points], dtype=float)
+    unit_demand = problem.unit_demand
+    reach = problem.reach
+    served_total, travel_weighted = 0.0, 0.0
+    county_served: dict[str, float] = defaultdict(float)
+    unit_patients, unit_population, in_reach = [], [], []
+    for w in range(min(W, len(solution.unit_sites))):
+        sites = solution.unit_sites[w]
+        allocation = week_allocation(problem, w, sites)
+        per_site: dict[int, float] = defaultdict(float)
+        for (p, s), amount in allocation.items():
+            served_total += amount
+            travel_weighted += amount * problem.site_point_minutes[s, p]
+            county_served[problem.points[p].county_code] += amount
+            per_site[s] += amount
+        idx = [problem.site_index(s) for s in sites]
+        n_at = Counter(idx)
+        unit_patients.append(tuple(round(per_site[s] / n_at[s], 3) for s in idx))
+        unit_population.append(tuple(int(population[reach[s]].sum()) for s in idx))
+        covered = problem.fixed_covered.copy()
+        for s in set(idx):
+            covered |= reach[s]
+        in_reach.append(population[covered].sum())
+    demand_total = float(problem.demand.sum())
+    fixed = float(problem.demand[problem.fixed_covered].sum())
+    for_units = demand_total - fixed
+
+    moves = km = minutes = 0.0
+    long_moves = 0
+    previous = list(problem.initial_sites) if problem.initial_sites is not None else None
+    for sites in solution.unit_sites:
+        if previous is not None:
+            for a, b in zip(previous, sites, strict=False):
+                if a != b:
+                    i, j = problem.site_index(a), problem.site_index(b)
+                    moves += 1
+                    km += problem.site_site_km[i, j]
+                    minutes += problem.site_site_minutes[i, j]
+                    long_moves += problem.site_site_minutes[i, j] > LONG_MOVE_MINUTES
+        previous = list(sites)
+    per_minute = problem.capacity_per_week / problem.working_minutes_per_week * problem.value_per_patient
+    relocation_cost = km * problem.relocation_cost_per_km + minutes * per_minute
+
+    county_total: dict[str, float] = defaultdict(float)
+    for p, point in enumerate(problem.points):
+        county_total[point.county_code] += float(unit_demand[p].sum())
+    shares = {c: (county_served[c] / t if t > 0 else 1.0) for c, t in county_total.items()}
+    shares_with_demand = [shares[c] for c, t in county_total.items() if t > 0]
+
+    violations = [v for rule in RULES.values() for v in rule(problem, solution)]
+    if problem.equity == "floor":
+        violations += [Violation("county floor", c, problem.county_floor_share - s)
+                       for c, s in sorted(shares.items())
+                       if county_total[c] > 0 and s + 1e-6 < problem.county_floor_share]
+    capacity = U * W * problem.capacity_per_week
+    total_population = population.sum()
+    mean_in_reach = float(np.mean(in_reach)) if in_reach else 0.0
+    return PlacementKpis(
+        served_patients=served_total,
+        demand_total=demand_total,
+        demand_fixed_clinics=fixed,
+        served_share=served_total / for_units if for_units > 0 else 1.0,
+        served_share_incl_fixed=(served_total + fixed) / demand_total if demand_total > 0 else 1.0,
+        population_in_reach=mean_in_reach,
+        population_in_reach_share=mean_in_reach / total_population if total_population > 0 else 0.0,
+        mean_travel_minutes=travel_weighted / served_total if served_total > 0 else 0.0,
+        relocations=int(moves),
+        relocation_km=float(km),
+        relocation_hours=float(minutes / 60),
+        long_relocations=int(long_moves),
+        unit_utilisation=served_total / capacity if capacity > 0 else 0.0,
+        plan_value=served_total * problem.value_per_patient - relocation_cost,
+        county_served_share=shares,
+        min_county_share=min(shares_with_demand) if shares_with_demand else 1.0,
+        unit_week_patients=tuple(unit_patients),
+        unit_week_population=tuple(unit_population),
+        violations=tuple(violations),
+    )

@@ -1,0 +1,224 @@
+"""``solve(problem, params, on_progress=None) -> PlacementSolution`` for the placement MIP."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+from ortools.graph.python import linear_sum_assignment
+from ortools.math_opt.python import mathopt
+
+from planner.placement.mip import relative_gap, solve_mip
+from planner.placement.model import _county_demand, build_model
+from planner.placement.problem import (
+    PlacementInfeasibleError,
+    PlacementProblem,
+    PlacementSolution,
+    SolveParams,
+)
+
+ProgressFn = Callable[[float | None, str], None]
+
+
+def solve(
+    problem: PlacementProblem,
+    params: SolveParams | None = None,
+    on_progress: ProgressFn | None = None,
+) -> PlacementSolution:
+    """Place the units week by week. Raises :class:`PlacementInfeasibleError` naming the
+    constraints that cannot be met; a time limit returns the best plan found and its gap."""
+    params = params or SolveParams()
+    precheck(problem)
+    started = time.perf_counter()
+    W = len(problem.weeks)
+    warm = None
+    if W > 1 and problem.equity != "maximin":
+        # A quick week-by-week plan gives HiGHS a good incumbent to start from (its own
+        # primal heuristics struggle on the full horizon); it gets a share of the time.
+        budget = params.time_limit_s * params.warm_start_share
+        warm = rolling_horizon(problem, params, budget, _scaled(on_progress, 0.0, params.warm_start_share))
+    remaining = max(params.time_limit_s - (time.perf_counter() - started), 1.0)
+    built = build_model(problem, params)
+    hints = []
+    if warm is not None:
+        hints.append(mathopt.SolutionHint(variable_values={
+            var: float(warm[0][w, s]) for (s, w), var in built.y.items()}))
+    outcome = solve_mip(built.model, time_limit_s=remaining, relative_gap_tolerance=params.relative_gap,
+                        on_progress=_scaled(on_progress, params.warm_start_share if warm else 0.0, 1.0),
+                        label="placing units", hints=hints)
+    seconds = time.perf_counter() - started
+    if outcome.status == "INFEASIBLE":
+        raise PlacementInfeasibleError(diagnose(problem, params))
+    counts, objective = None, None
+    if outcome.has_solution:
+        values = outcome.result.variable_values()
+        counts = np.zeros((W, len(problem.sites)), dtype=int)
+        for (s, w), var in built.y.items():
+            counts[w, s] = int(round(values[var]))
+        objective = outcome.objective
+    if warm is not None and (objective is None or warm[1] > objective + 1e-6):
+        counts, objective = warm  # the week-by-week plan is better than what HiGHS found
+    if counts is None:
+        return PlacementSolution(status=outcome.status, unit_sites=(), seconds=seconds,
+                                 bound=outcome.bound,
+                                 message=f"no plan found within {params.time_limit_s:g} s")
+    gap = relative_gap(objective, outcome.bound)
+    status = "OPTIMAL" if gap is not None and gap <= max(params.relative_gap, 1e-9) else "FEASIBLE"
+    return PlacementSolution(
+        status=status,
+        unit_sites=track_units(problem, counts),
+        objective=objective,
+        bound=outcome.bound,
+        gap=gap,
+        seconds=seconds,
+    )
+
+
+def _scaled(on_progress: ProgressFn | None, low: float, high: float) -> ProgressFn | None:
+    """Map a sub-step's progress in [0, 1] onto [low, high] of the whole solve."""
+    if on_progress is None:
+        return None
+
+    def report(fraction: float | None, message: str) -> None:
+        on_progress(None if fraction is None else low + (high - low) * fraction, message)
+
+    return report
+
+
+def rolling_horizon(
+    problem: PlacementProblem, params: SolveParams, budget_s: float, on_progress: ProgressFn | None
+) -> tuple[np.ndarray, float] | None:
+    """A feasible plan built one week at a time (units that must stay are kept; region
+    contracts are spread evenly over the remaining weeks). Returns (counts (W, S), objective
+    in the full model's terms) or None if it cannot find one."""
+    W, S, U, L = len(problem.weeks), len(problem.sites), problem.units, problem.min_stay_weeks
+    counts = np.zeros((W, S), dtype=int)
+    needed = {c.county_code: c.unit_weeks for c in problem.region_contracts}
+    previous = problem.initial_sites
+    stayed = [L] * U if previous is not None else []
+    total = 0.0
+    for w in range(W):
+        if on_progress:
+            on_progress(w / W, f"week-by-week start: {problem.weeks[w]}")
+        lower = np.zeros((S, 1), dtype=int)
+        if previous is not None:
+            for u, site_id in enumerate(previous):
+                if stayed[u] < L:
+                    lower[problem.site_index(site_id), 0] += 1
+        spread = {(c, 0): -(-left // (W - w)) for c, left in needed.items() if left > 0}
+        if sum(spread.values()) > U:
+            return None
+        week = problem.replace(weeks=(problem.weeks[w],), demand=problem.demand[:, w:w + 1],
+                               region_contracts=(), initial_sites=previous)
+        built = build_model(week, params, y_lower=lower, county_min_units=spread)
+        outcome = solve_mip(built.model, time_limit_s=max(budget_s / W, 0.5),
+                            relative_gap_tolerance=max(params.relative_gap, 1e-3))
+        if not outcome.has_solution:
+            return None
+        values = outcome.result.variable_values()
+        for (s, _), var in built.y.items():
+            counts[w, s] = int(round(values[var]))
+        total += float(outcome.objective)  # type: ignore[arg-type]
+        sites = track_units(week, counts[w:w + 1])[0]
+        if previous is not None:
+            stayed = [stayed[u] + 1 if sites[u] == previous[u] else 1 for u in range(U)]
+        else:
+            stayed = [1] * U
+        previous = sites
+        for site_id in sites:
+            county = problem.sites[problem.site_index(site_id)].county_code
+            if county in needed:
+                needed[county] -= 1
+    if any(left > 0 for left in needed.values()):
+        return None
+    return counts, total
+
+
+def track_units(problem: PlacementProblem, counts: np.ndarray) -> tuple[tuple[str, ...], ...]:
+    """Give units identities: match each week's sites to the previous week's units at the
+    least road km, breaking ties so that the unit that has stayed longest is the one to move
+    (so the per-unit minimum stay holds whenever the per-site one does)."""
+    weeks, units = [], problem.units
+    km = problem.site_site_km
+    if problem.initial_sites is not None:
+        previous = [problem.site_index(s) for s in problem.initial_sites]
+        stayed = [problem.min_stay_weeks] * units
+    else:
+        previous, stayed = [], []
+    for w in range(len(problem.weeks)):
+        slots = [s for s in range(len(problem.sites)) for _ in range(counts[w, s])]
+        if len(slots) != units:
+            raise AssertionError(f"week {w}: {len(slots)} units placed, expected {units}")
+        if not previous:
+            current = slots
+            stayed = [1] * units
+        else:
+            lsa = linear_sum_assignment.SimpleLinearSumAssignment()
+            for u, s in enumerate(previous):
+                for j, t in enumerate(slots):
+                    move = 0 if s == t else int(round(km[s, t] * 1000)) + 1_000_000
+                    # tie-break: moving a unit that has stayed less time costs a little more
+                    move += 0 if s == t else max(0, problem.min_stay_weeks - stayed[u])
+                    lsa.add_arc_with_cost(u, j, move)
+            if lsa.solve() != lsa.OPTIMAL:
+                raise AssertionError("unit matching failed")
+            current = [slots[lsa.right_mate(u)] for u in range(units)]
+            stayed = [stayed[u] + 1 if current[u] == previous[u] else 1 for u in range(units)]
+        weeks.append(tuple(problem.sites[s].id for s in current))
+        previous = current
+    return tuple(weeks)
+
+
+def precheck(problem: PlacementProblem) -> None:
+    """Necessary conditions checked before any solve; all failures named at once."""
+    reasons: list[str] = []
+    W, U = len(problem.weeks), problem.units
+    needed = sum(c.unit_weeks for c in problem.region_contracts)
+    if needed > U * W:
+        reasons.append(f"region contracts need {needed} unit-weeks in total but {U} units x "
+                       f"{W} weeks give {U * W}")
+    for contract in problem.region_contracts:
+        if contract.unit_weeks > 0 and not any(s.county_code == contract.county_code for s in problem.sites):
+            reasons.append(f"region contract for county {contract.county_code} needs "
+                           f"{contract.unit_weeks} unit-weeks but no candidate site is in that county")
+    if problem.equity == "floor" and problem.county_floor_share > 0:
+        reachable = problem.reach.any(axis=0)
+        demand = problem.unit_demand.sum(axis=1)
+        for county, total in sorted(_county_demand(problem).items()):
+            mask = np.array([p.county_code == county for p in problem.points])
+            share = demand[mask & reachable].sum() / total if total > 0 else 1.0
+            capacity_share = problem.capacity_per_week * U * W / total if total > 0 else 1.0
+            best = min(share, capacity_share)
+            if best + 1e-9 < problem.county_floor_share:
+                why = "is within reach of a site" if share <= capacity_share else "fits the whole fleet's capacity"
+                reasons.append(f"county floor {problem.county_floor_share:.0%} cannot be met in county "
+                               f"{county}: only {best:.1%} of its demand {why}")
+    if reasons:
+        raise PlacementInfeasibleError("the placement cannot be planned: " + "; ".join(reasons))
+
+
+def diagnose(problem: PlacementProblem, params: SolveParams) -> str:
+    """Which named constraints an infeasible problem cannot meet, by how much (elastic solve)."""
+    built = build_model(problem, params, elastic=True)
+    outcome = solve_mip(built.model, time_limit_s=params.time_limit_s, relative_gap_tolerance=1e-3)
+    if not outcome.has_solution:
+        return "the placement is infeasible and no diagnosis was found within the time limit"
+    values = outcome.result.variable_values()
+    county_demand = _county_demand(problem)
+    parts = []
+    for county, var in built.slacks.get("region_contract", {}).items():
+        short = values[var]
+        if short > 1e-6:
+            need = next(c.unit_weeks for c in problem.region_contracts if c.county_code == county)
+            parts.append(f"region contract for county {county} needs {need} unit-weeks; "
+                         f"short by {short:.0f} together with the other constraints")
+    for county, var in built.slacks.get("county_floor", {}).items():
+        short = values[var]
+        if short > 1e-6:
+            share = (problem.county_floor_share * county_demand[county] - short) / county_demand[county]
+            parts.append(f"county floor {problem.county_floor_share:.0%} cannot be met in county "
+                         f"{county}: at most {share:.1%} together with the other constraints")
+    if not parts:
+        return "the placement is infeasible (units, flows and minimum stays conflict)"
+    return "the placement cannot be planned: " + "; ".join(parts)

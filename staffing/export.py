@@ -1,0 +1,214 @@
+"""Roster exports for schedulers: CSV, XLSX (a sheet per week) and iCalendar per clinician.
+
+Input is any sequence of shift records with the attributes of :class:`ExportShift`
+(``clinician_id, profession, day, block, start, end, kind, site_id``); stored ``Shift`` rows
+work as they are. ``start``/``end`` are Europe/Stockholm wall-clock times (naive, or aware in
+any zone: they are converted). Files are written to ``PATH.part`` and then renamed, so a
+failed export never leaves half a file.
+
+* CSV: one row per shift; times as ISO 8601 with the Stockholm UTC offset.
+* XLSX: one sheet per ISO week, clinicians x days, each cell the blocks worked that day, plus
+  the week's hours; frozen header, wrapped cells: readable without editing.
+* iCalendar: one ``.ics`` per clinician, with a VTIMEZONE for Europe/Stockholm; each event's
+  UID is built from clinician, day and block, so a re-export updates the same events in a
+  calendar client (``SEQUENCE`` should grow with each export, e.g. the run id).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from staffing.problem import TIMEZONE
+
+TZ = ZoneInfo(TIMEZONE)
+CSV_COLUMNS = ("clinician_id", "profession", "day", "block", "start", "end", "hours", "kind", "site_id")
+UID_DOMAIN = "roster.clinic-ops-planner"
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+class ShiftLike(Protocol):
+    """What an export needs from a shift (stored ``Shift`` rows qualify)."""
+
+    clinician_id: str
+    profession: str
+    day: dt.date
+    block: str
+    start: dt.datetime
+    end: dt.datetime
+    kind: str
+    site_id: str | None
+
+
+@dataclass(frozen=True, order=True)
+class ExportShift:
+    """A shift as the exports read it (times aware, Europe/Stockholm)."""
+
+    day: dt.date
+    start: dt.datetime
+    clinician_id: str
+    block: str
+    end: dt.datetime
+    profession: str
+    kind: str = "digital"
+    site_id: str | None = None
+
+    @property
+    def hours(self) -> float:
+        """Clock hours of the shift (breaks included)."""
+        return (self.end - self.start).total_seconds() / 3600
+
+
+def _local(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=TZ) if value.tzinfo is None else value.astimezone(TZ)
+
+
+def normalise(shifts: Iterable[ShiftLike | Any]) -> list[ExportShift]:
+    """Shift records as sorted :class:`ExportShift` with aware Stockholm times."""
+    return sorted(
+        ExportShift(s.day, _local(s.start), s.clinician_id, s.block, _local(s.end), s.profession,
+                    s.kind or "digital", s.site_id)
+        for s in shifts
+    )
+
+
+def _atomic(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.with_name(path.name + ".part")
+
+
+def write_csv(shifts: Iterable[ShiftLike | Any], path: str | Path) -> Path:
+    """One row per shift."""
+    path = Path(path)
+    tmp = _atomic(path)
+    with tmp.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_COLUMNS)
+        for s in normalise(shifts):
+            writer.writerow([s.clinician_id, s.profession, s.day.isoformat(), s.block,
+                             s.start.isoformat(), s.end.isoformat(), f"{s.hours:g}", s.kind, s.site_id or ""])
+    tmp.replace(path)
+    return path
+
+
+def week_key(day: dt.date) -> str:
+    """ISO week as ``2026-W45`` (the sheet name)."""
+    iso = day.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def write_xlsx(shifts: Iterable[ShiftLike | Any], path: str | Path,
+               clinicians: Sequence[tuple[str, str]] | None = None) -> Path:
+    """One sheet per ISO week: a row per clinician, a column per day, blocks in the cells.
+
+    ``clinicians`` ((id, profession) pairs) lists everyone on every sheet, also those who do not
+    work that week; by default, everyone with a shift in the export.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    items = normalise(shifts)
+    people = list(clinicians) if clinicians is not None else sorted({(s.clinician_id, s.profession) for s in items})
+    weeks: dict[str, list[ExportShift]] = defaultdict(list)
+    for s in items:
+        weeks[week_key(s.day)].append(s)
+    wb = Workbook()
+    wb.remove(wb.active)
+    bold = Font(bold=True)
+    shade = PatternFill("solid", fgColor="DDEBF7")
+    weekend = PatternFill("solid", fgColor="F2F2F2")
+    for key in sorted(weeks):
+        year, week = int(key[:4]), int(key[-2:])
+        monday = dt.date.fromisocalendar(year, week, 1)
+        days = [monday + dt.timedelta(days=i) for i in range(7)]
+        ws = wb.create_sheet(key)
+        header = ["Clinician", "Profession", *[f"{WEEKDAYS[d.weekday()]} {d.isoformat()}" for d in days], "Hours"]
+        ws.append(header)
+        for cell in ws[1]:
+            cell.font, cell.fill = bold, shade
+        cells: dict[tuple[str, dt.date], list[ExportShift]] = defaultdict(list)
+        for s in weeks[key]:
+            cells[(s.clinician_id, s.day)].append(s)
+        for cid, profession in people:
+            row: list[Any] = [cid, profession]
+            total = 0.0
+            for d in days:
+                worked = sorted(cells.get((cid, d), []), key=lambda s: s.start)
+                total += sum(s.hours for s in worked)
+                row.append("\n".join(s.block for s in worked) or None)
+            row.append(round(total, 2))
+            ws.append(row)
+        for col in range(1, len(header) + 1):
+            ws.column_dimensions[get_column_letter(col)].width = 14 if 2 < col < 10 else 13
+        for row_cells in ws.iter_rows(min_row=2):
+            for cell in row_cells[2:9]:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                if days[cell.column - 3].weekday() >= 5:
+                    cell.fill = weekend
+        ws.freeze_panes = "C2"
+    if not wb.sheetnames:
+        wb.create_sheet("empty").append(["No shifts in this roster."])
+    tmp = _atomic(Path(path))
+    wb.save(tmp)
+    tmp.replace(path)
+    return Path(path)
+
+
+def event_uid(clinician_id: str, day: dt.date, block: str) -> str:
+    """Stable UID of a shift event: the same shift gets the same UID in every export."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in block)
+    return f"{clinician_id}-{day:%Y%m%d}-{safe}@{UID_DOMAIN}"
+
+
+def calendar_for(clinician_id: str, shifts: Iterable[ShiftLike | Any], *, sequence: int = 0,
+                 stamp: dt.datetime | None = None, name: str | None = None):  # type: ignore[no-untyped-def]
+    """An ``icalendar.Calendar`` of one clinician's shifts, with a Europe/Stockholm VTIMEZONE."""
+    from icalendar import Calendar, Event
+
+    stamp = stamp or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    cal = Calendar()
+    cal.add("prodid", "-//clinic-ops-planner//staffing roster//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", name or f"Roster {clinician_id}")
+    cal.add("x-wr-timezone", TIMEZONE)
+    for s in normalise(x for x in shifts if x.clinician_id == clinician_id):
+        event = Event()
+        event.add("uid", event_uid(s.clinician_id, s.day, s.block))
+        event.add("dtstamp", stamp)
+        event.add("sequence", sequence)
+        event.add("dtstart", s.start)
+        event.add("dtend", s.end)
+        where = f" at {s.site_id}" if s.site_id else ""
+        event.add("summary", f"{s.kind.capitalize()} {s.block}{where} ({s.profession})")
+        event.add("categories", [s.kind])
+        event.add("x-planner-block", s.block)
+        event.add("x-planner-day", s.day.isoformat())
+        cal.add_component(event)
+    cal.add_missing_timezones()
+    return cal
+
+
+def write_ics(shifts: Iterable[ShiftLike | Any], directory: str | Path, *, sequence: int = 0,
+              stamp: dt.datetime | None = None, clinician_ids: Iterable[str] | None = None) -> list[Path]:
+    """One ``CLINICIAN.ics`` per clinician in ``directory``; returns the files written."""
+    items = normalise(shifts)
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    ids = sorted(set(clinician_ids) if clinician_ids is not None else {s.clinician_id for s in items})
+    stamp = stamp or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    written = []
+    for cid in ids:
+        path = directory / f"{cid}.ics"
+        tmp = _atomic(path)
+        tmp.write_bytes(calendar_for(cid, items, sequence=sequence, stamp=stamp).to_ical())
+        tmp.replace(path)
+        written.append(path)
+    return written

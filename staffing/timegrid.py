@@ -1,0 +1,177 @@
+"""Time geometry shared by the rules, the CP-SAT model and the baseline.
+
+A *slot* is ``(day index, block index)``. Its interval is in minutes from the horizon's start
+(wall clock). The working-time rules are read the same way everywhere:
+
+* **daily rest**: shifts that touch (one ends when the next starts) form one work period; a work
+  period spans at most ``24 - daily_rest`` hours and two work periods are at least
+  ``daily_rest`` hours apart. This is the conservative reading of "11 consecutive hours of rest
+  in every 24 hours" (it never accepts a roster the law forbids).
+* **break within 5 h**: a stretch is worked time without a break; a block's own breaks end a
+  stretch, and so does the seam between two touching blocks when ``seam_break_minutes > 0``.
+* **weekly rest**: in every full 7-day period from the horizon's start there is a free interval
+  of ``weekly_rest`` hours inside the period. A trailing partial week is not checked.
+* **weeks for hours**: 7-day periods from the start; the last may be shorter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from staffing.problem import Problem
+
+Slot = tuple[int, int]  # (day index, block index)
+DAY = 1440
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Slot intervals and the conflict patterns between slots for one problem."""
+
+    problem: Problem
+
+    def interval(self, slot: Slot) -> tuple[int, int]:
+        """Start and end minute of a slot."""
+        d, b = slot
+        block = self.problem.blocks[b]
+        return d * DAY + round(block.start * 60), d * DAY + round(block.end * 60)
+
+    def segments(self, slot: Slot) -> list[tuple[int, int]]:
+        """Worked pieces of a slot (its interval minus the block's breaks)."""
+        d, b = slot
+        block = self.problem.blocks[b]
+        cuts = [round(block.start * 60)]
+        for b0, b1 in sorted(block.breaks):
+            cuts += [round(b0 * 60), round(b1 * 60)]
+        cuts.append(round(block.end * 60))
+        return [(d * DAY + cuts[i], d * DAY + cuts[i + 1]) for i in range(0, len(cuts), 2)]
+
+    @cached_property
+    def max_span(self) -> int:
+        """Longest work period in minutes allowed by the daily rest rule."""
+        return round((24 - self.problem.rules.daily_rest_hours) * 60)
+
+    @cached_property
+    def rest(self) -> int:
+        """Daily rest in minutes."""
+        return round(self.problem.rules.daily_rest_hours * 60)
+
+    @cached_property
+    def stretch_limit(self) -> int:
+        """Longest stretch without a break, minutes."""
+        return round(self.problem.rules.max_hours_without_break * 60)
+
+    def longest_stretch(self, slots: list[Slot]) -> int:
+        """Longest worked stretch over touching slots (sorted by start)."""
+        seam_break = self.problem.rules.seam_break_minutes > 0
+        best = run = 0
+        prev_end: int | None = None
+        for slot in slots:
+            for i, (s, e) in enumerate(self.segments(slot)):
+                joins = prev_end == s and not (i == 0 and seam_break)
+                run = (run if joins else 0) + (e - s)
+                best = max(best, run)
+                prev_end = e
+        return best
+
+    def slot_alone_ok(self, b: int) -> bool:
+        """Whether a block can be worked at all under the rest and break rules."""
+        slot = (0, b)
+        s, e = self.interval(slot)
+        return e - s <= self.max_span and self.longest_stretch([slot]) <= self.stretch_limit
+
+    def pair_conflict(self, first: Slot, second: Slot) -> bool:
+        """Whether two slots cannot both be worked (overlap, short rest, span or stretch)."""
+        (a1, e1), (a2, e2) = self.interval(first), self.interval(second)
+        if (a2, e2) < (a1, e1):
+            (a1, e1), (a2, e2), first, second = (a2, e2), (a1, e1), second, first
+        if a2 < e1:
+            return True
+        gap = a2 - e1
+        if gap > 0:
+            return gap < self.rest
+        return (e2 - a1) > self.max_span or self.longest_stretch([first, second]) > self.stretch_limit
+
+    @cached_property
+    def pair_patterns(self) -> list[tuple[int, int, int]]:
+        """Conflicting (block 1, block 2, day offset >= 0) patterns; offset 0 has b1 < b2."""
+        out = []
+        n = len(self.problem.blocks)
+        for delta in range(0, 3):
+            for b1 in range(n):
+                for b2 in range(n):
+                    if delta == 0 and b2 <= b1:
+                        continue
+                    if self.pair_conflict((0, b1), (delta, b2)):
+                        out.append((b1, b2, delta))
+        return out
+
+    @cached_property
+    def chain_patterns(self) -> list[tuple[Slot, ...]]:
+        """Chains of 3+ touching slots (day offsets from 0) that break the span or stretch limit
+        although every touching pair in them is fine: at most ``len - 1`` of them can be worked."""
+        n = len(self.problem.blocks)
+        def touching_next(slot: Slot) -> Iterator[Slot]:
+            _, end = self.interval(slot)
+            for d in range(slot[0], slot[0] + 3):
+                for b in range(n):
+                    if self.interval((d, b))[0] == end:
+                        yield (d, b)
+
+        out: list[tuple[Slot, ...]] = []
+
+        def extend(chain: tuple[Slot, ...]) -> None:
+            for nxt in touching_next(chain[-1]):
+                if self.pair_conflict(chain[-1], nxt) or len(chain) > 8:
+                    continue
+                new = (*chain, nxt)
+                if any(self.pair_conflict(a, nxt) for a in chain[:-1]):
+                    continue  # already excluded by a pair constraint
+                span = self.interval(new[-1])[1] - self.interval(new[0])[0]
+                if span > self.max_span or self.longest_stretch(list(new)) > self.stretch_limit:
+                    out.append(new)
+                else:
+                    extend(new)
+
+        for b in range(n):
+            if self.slot_alone_ok(b):
+                extend(((0, b),))
+        return [c for c in out if len(c) >= 3]
+
+    # -- weeks --------------------------------------------------------------------------------
+    @cached_property
+    def periods(self) -> list[list[int]]:
+        """Day indices of each 7-day period from the start (the last may be shorter)."""
+        days = self.problem.days
+        return [list(range(p, min(p + 7, days))) for p in range(0, days, 7)]
+
+    def rest_windows(self, period: int) -> list[tuple[int, list[Slot]]]:
+        """Candidate weekly-rest windows of a full period: (start minute, slots overlapping it).
+
+        A free interval of the required length exists in the period exactly when one of these
+        windows (starting at the period start or at the end of some slot) has no worked slot.
+        """
+        length = round(self.problem.rules.weekly_rest_hours * 60)
+        p0 = period * 7 * DAY
+        p1 = p0 + 7 * DAY
+        n = len(self.problem.blocks)
+        all_slots = [(d, b) for d in range(max(0, 7 * period - 2), min(self.problem.days, 7 * period + 7))
+                     for b in range(n)]
+        starts = {p0}
+        for slot in all_slots:
+            end = self.interval(slot)[1]
+            if p0 < end and end + length <= p1:
+                starts.add(end)
+        out = []
+        for t in sorted(starts):
+            if t + length > p1:
+                continue
+            inside = [s for s in all_slots if self.interval(s)[0] < t + length and self.interval(s)[1] > t]
+            out.append((t, inside))
+        return out
+
+    def full_periods(self) -> list[int]:
+        """Indices of the periods that have all 7 days."""
+        return [i for i, days in enumerate(self.periods) if len(days) == 7]

@@ -1,0 +1,100 @@
+"""The staffing run: problem from a scenario, solve, evaluate, rows stored on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from planner import runs
+from planner.orchestration.staffing import STOCKHOLM, build_problem, demand_hours, run_staffing
+from planner.scenario import Scenario, builtin_scenario_path, load_scenario
+from planner.storage import run_rows, save_scenario
+from planner.storage.models import FollowUpAssignment, Shift
+
+
+@pytest.fixture
+def tiny() -> Scenario:
+    """The built-in tiny scenario (12 clinicians, 14 days, 60 return visits), 2-s solves."""
+    return load_scenario(builtin_scenario_path("tiny")).replace(staffing={"time_limit_s": 2.0})
+
+
+def test_problem_from_scenario_is_seeded(tiny: Scenario) -> None:
+    """Same scenario, same problem; holidays and demand come in as data."""
+    a, b = build_problem(tiny), build_problem(tiny)
+    assert a.clinicians == b.clinicians and a.visits == b.visits and dict(a.demand) == dict(b.demand)
+    assert (len(a.clinicians), a.days, len(a.visits)) == (12, 14, 60)
+    assert a.start == dt.date(2026, 11, 2)
+    other = build_problem(tiny.replace(scenario={"seed": 8}))
+    assert other.clinicians != a.clinicians
+
+
+def test_demand_has_weekday_block_and_holiday_shape() -> None:
+    """Mondays outdo Saturdays, mornings outdo evenings, nights are for doctors, and a holiday
+    (Christmas Day 2026, a Friday) is as quiet as a Sunday."""
+    need = demand_hours(dt.date(2026, 12, 21), 7, 300)
+    monday, friday, saturday, sunday = (dt.date(2026, 12, d) for d in (21, 25, 26, 27))
+    assert need[(monday, "07-12", "doctor")] > need[(saturday, "07-12", "doctor")]
+    assert need[(monday, "07-12", "doctor")] > need[(monday, "17-22", "doctor")]
+    assert {p for (_, b, p) in need if b == "22-07"} == {"doctor"}
+    assert need[(friday, "07-12", "doctor")] == need[(sunday, "07-12", "doctor")]
+
+
+def test_run_stores_roster_and_kpis(engine: Engine, tiny: Scenario) -> None:
+    """A finished run holds one Shift per rostered block, one FollowUpAssignment per return
+    visit, and the KPIs with the bound and the baseline; no hard rule is broken."""
+    save_scenario(engine, tiny)
+    result = runs.execute(engine, "tiny", "staffing")
+    assert result.run.status == "finished" and result.run.solver_status in ("OPTIMAL", "FEASIBLE")
+    k = result.kpis
+    assert k["hard_violations"] == 0
+    assert 0 <= k["baseline_rate"] <= 1 and 0 <= k["continuity_rate"] <= k["availability_bound"] <= 1
+    assert k["continuity_rate"] >= k["baseline_rate"]
+    assert k["continuity_target"] == pytest.approx(0.96)
+    shifts = run_rows(engine, result.run.id, Shift)
+    follow_ups = run_rows(engine, result.run.id, FollowUpAssignment)
+    assert len(follow_ups) == 60 and shifts
+    same = sum(f.same_clinician for f in follow_ups) / 60
+    assert same == pytest.approx(k["continuity_rate"])
+    problem = build_problem(tiny)
+    blocks = {b.name: b for b in problem.blocks}
+    for s in shifts:
+        assert (s.day, s.block) in problem.clinician(s.clinician_id).available
+        local = s.start.astimezone(STOCKHOLM).replace(tzinfo=None)
+        assert local == dt.datetime.combine(s.day, dt.time()) + dt.timedelta(hours=blocks[s.block].start)
+    with engine.connect() as conn:
+        counted = conn.execute(text("SELECT count(*) FROM shift WHERE run_id = :r"), {"r": result.run.id}).scalar()
+    assert counted == len(shifts)
+
+
+def test_short_pool_says_which_cells_are_short(tiny: Scenario) -> None:
+    """Three clinicians cannot cover the tiny demand: the message names days, blocks and
+    professions, and the roster still comes back."""
+    outcome = run_staffing(tiny.replace(staffing={"clinicians": 3, "return_visits": 10, "time_limit_s": 1.0}))
+    assert outcome.message and outcome.message.startswith("demand cover short by")
+    assert "2026-11-0" in outcome.message and " h" in outcome.message
+    assert any(p in outcome.message for p in ("doctor", "psychologist", "physiotherapist", "midwife"))
+    assert outcome.kpis["cover"] < 1 and outcome.kpis["hard_violations"] == 0
+    assert any(isinstance(r, Shift) for r in outcome.rows)
+
+
+def test_mobile_clinic_days_become_blocks_for_local_clinicians() -> None:
+    """A mobile-clinic day (the placement plan's hook) is a block offered on that day only, open
+    to clinicians whose home county is the site's, with its own demand."""
+    from planner.orchestration.staffing import MobileDay, build_instance
+    from staffing import cover_first, evaluate
+
+    start = dt.date(2026, 11, 2)
+    plain = build_instance(12, 7, 10, 7, start)
+    county = plain.clinicians[0].home_county
+    mobile = MobileDay("S1", county, start + dt.timedelta(days=2), plain.clinicians[0].profession, 8.0)
+    problem = build_instance(12, 7, 10, 7, start, mobile_days=[mobile])
+    block = problem.block("mobile:S1")
+    assert block.kind == "mobile" and block.days == {mobile.day} and block.hours == 8.0
+    assert problem.demand[(mobile.day, "mobile:S1", mobile.profession)] == 8.0
+    local = {c.clinician_id for c in problem.clinicians if c.home_county == county}
+    open_to = {c.clinician_id for c in problem.clinicians if any(b == "mobile:S1" for _, b in c.available)}
+    assert open_to <= local
+    assert evaluate(problem, cover_first(problem)).hard_violations == 0

@@ -1,0 +1,81 @@
+"""Tiny named staffing instances that are easy to understand by reading them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from staffing import Block, Clinician, Problem, ReturnVisit, WorkRules, digital_blocks
+
+MONDAY = dt.date(2026, 11, 2)  # ISO week 45, no Swedish holiday in it
+
+
+def day(i: int) -> dt.date:
+    """Day ``i`` of the horizon (0 = Monday 2 November 2026)."""
+    return MONDAY + dt.timedelta(days=i)
+
+
+def everywhere(days: int, blocks: tuple[str, ...] = ("07-12", "12-17", "17-22", "22-07")) -> frozenset:
+    """Availability on every day for the given blocks."""
+    return frozenset((day(i), b) for i in range(days) for b in blocks)
+
+
+def one_week(clinicians: list[Clinician], *, rules: WorkRules | None = None, demand=None,  # type: ignore[no-untyped-def]
+             visits=(), blocks: tuple[Block, ...] | None = None) -> Problem:
+    """A 7-day problem with the four digital blocks (or ``blocks``)."""
+    return Problem(MONDAY, 7, blocks or digital_blocks(), tuple(clinicians), tuple(visits),
+                   demand or {}, rules=rules or WorkRules())
+
+
+@pytest.fixture
+def lone_doctor() -> Problem:
+    """One doctor (10 h/week contract, prefers mornings) who can work any block all week; no demand."""
+    ann = Clinician("ANN", "doctor", 10.0, everywhere(7), preferred_blocks=frozenset({"07-12"}))
+    return one_week([ann])
+
+
+@pytest.fixture
+def two_doctors_one_visit() -> Problem:
+    """Two doctors (10 h/week) free on Monday and Tuesday mornings; one 5-h morning to cover each
+    day; BEA owes a return visit on Monday. Cover-first takes ANN (lower id) on Monday and BEA
+    (fewer hours so far) on Tuesday, so the visit goes to ANN; continuity-first swaps them."""
+    ann = Clinician("ANN", "doctor", 10.0, everywhere(2, ("07-12",)))
+    bea = Clinician("BEA", "doctor", 10.0, everywhere(2, ("07-12",)))
+    visit = ReturnVisit("V1", "P1", "doctor", "BEA", day(0), day(0), ((day(-20), "BEA"),))
+    demand = {(day(0), "07-12", "doctor"): 5.0, (day(1), "07-12", "doctor"): 5.0}
+    return Problem(MONDAY, 2, digital_blocks(), (ann, bea), (visit,), demand)
+
+
+@pytest.fixture
+def small_clinic() -> Problem:
+    """Four doctors and a psychologist over two weeks, demand on day blocks, 12 return visits:
+    big enough for every stage to matter, small enough to solve to optimality in a second."""
+    people = [
+        Clinician("D1", "doctor", 16.0, frozenset((day(i), b) for i in range(14) if i % 2 == 0
+                                                   for b in ("07-12", "12-17", "17-22"))),
+        Clinician("D2", "doctor", 12.0, frozenset((day(i), b) for i in range(14) if i % 3 != 1
+                                                   for b in ("07-12", "12-17", "22-07")),
+                  preferred_blocks=frozenset({"22-07"})),
+        Clinician("D3", "doctor", 20.0, everywhere(14, ("07-12", "12-17", "17-22"))),
+        Clinician("D4", "doctor", 8.0, frozenset((day(i), b) for i in (1, 4, 8, 11) for b in ("07-12", "12-17"))),
+        Clinician("S1", "psychologist", 10.0, frozenset((day(i), b) for i in range(14) if i % 7 < 5
+                                                         for b in ("07-12", "12-17"))),
+    ]
+    demand = {}
+    for i in range(14):
+        weekend = i % 7 >= 5
+        demand[(day(i), "07-12", "doctor")] = 5.0 if weekend else 7.0
+        demand[(day(i), "12-17", "doctor")] = 5.0
+        demand[(day(i), "22-07", "doctor")] = 4.0
+        if not weekend:
+            demand[(day(i), "07-12", "psychologist")] = 2.0
+    visits = []
+    owners = ["D1", "D2", "D3", "D4", "S1", "D4", "D1", "D2", "D4", "S1", "D3", "D4"]
+    for k, owner in enumerate(owners):
+        start = k % 10
+        prof = "psychologist" if owner == "S1" else "doctor"
+        visits.append(ReturnVisit(f"V{k}", f"P{k}", prof, owner, day(start), day(min(13, start + 1 + k % 3)),
+                                  ((day(-30), owner), (day(-10), owner))))
+    return Problem(MONDAY, 14, digital_blocks(followup_capacity=2, night_followups=1), tuple(people),
+                   tuple(visits), demand)

@@ -1,0 +1,129 @@
+"""solve(): feasible on tiny instances, agrees with evaluate(), deterministic, beats cover-first."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from staffing import (
+    Clinician,
+    Problem,
+    ReturnVisit,
+    SolveParams,
+    WorkRules,
+    cover_first,
+    digital_blocks,
+    evaluate,
+    solve,
+)
+from staffing.model import RosterModel
+from staffing.timegrid import Grid
+from tests.staffing.conftest import MONDAY, day
+
+FAST = SolveParams(time_limit_s=1, num_workers=2, deterministic=True)
+
+
+def test_conflict_patterns_of_the_digital_blocks(lone_doctor: Problem) -> None:
+    """Same day: blocks 5 h apart (07-12 with 17-22, 12-17 with the night), 07-12 with the night,
+    and 17-22 with the night (a 14-h period); next day: evening or night before a morning,
+    night before an afternoon or evening. Back-to-back day blocks are allowed."""
+    names = [b.name for b in lone_doctor.blocks]
+    found = {(names[a], names[b], d) for a, b, d in Grid(lone_doctor).pair_patterns}
+    assert found == {
+        ("07-12", "17-22", 0), ("12-17", "22-07", 0), ("17-22", "22-07", 0), ("07-12", "22-07", 0),
+        ("17-22", "07-12", 1), ("22-07", "07-12", 1), ("22-07", "12-17", 1), ("22-07", "17-22", 1),
+    }
+    assert Grid(lone_doctor).chain_patterns == []
+
+
+def test_tiny_solve_is_feasible_and_evaluate_agrees(small_clinic: Problem) -> None:
+    """Zero hard violations; the stage objectives equal what evaluate() measures."""
+    solution = solve(small_clinic, FAST)
+    assert solution.is_feasible()
+    kpis = evaluate(small_clinic, solution)
+    assert kpis.hard_violations == 0, [v.describe() for v in kpis.violations if v.hard]
+    stages = {s.name: s for s in solution.stages}
+    assert round(kpis.shortfall_hours * 60) == stages["cover"].objective
+    same = round(kpis.continuity_rate * len(small_clinic.visits))
+    assert same == -stages["continuity"].objective
+    assert kpis.continuity_rate <= kpis.availability_bound
+    assert 0 < kpis.upc <= 1 and 0 <= kpis.coc <= 1 and 0 <= kpis.secon <= 1
+
+
+def test_solve_is_deterministic(small_clinic: Problem) -> None:
+    """The same problem and seed give the same roster."""
+    first, second = solve(small_clinic, FAST), solve(small_clinic, FAST)
+    assert first.shifts == second.shifts and first.follow_ups == second.follow_ups
+
+
+def test_continuity_first_beats_cover_first(two_doctors_one_visit: Problem) -> None:
+    """Cover-first gives BEA's patient to ANN; the solver rosters BEA on Monday instead, with
+    the same cover."""
+    base = evaluate(two_doctors_one_visit, cover_first(two_doctors_one_visit))
+    best = evaluate(two_doctors_one_visit, solve(two_doctors_one_visit, FAST))
+    assert base.continuity_rate == 0.0 and best.continuity_rate == 1.0
+    assert base.cover == best.cover == 1.0
+    assert base.hard_violations == best.hard_violations == 0
+
+
+def test_short_pool_names_the_short_cells(lone_doctor: Problem) -> None:
+    """Two doctors needed on Monday night but only one exists: the short cell is named, the
+    rest of the roster still comes back."""
+    problem = lone_doctor.replace(demand={(day(0), "22-07", "doctor"): 17.0, (day(2), "07-12", "doctor"): 5.0})
+    solution = solve(problem, FAST)
+    kpis = evaluate(problem, solution)
+    assert [(v.day, v.block, v.profession, v.amount) for v in kpis.shortages()] == \
+        [(day(0), "22-07", "doctor", 8.5)]
+    assert kpis.hard_violations == 0
+
+
+def test_model_size_is_pruned(small_clinic: Problem) -> None:
+    """Visit variables exist only on window days where the index clinician can work."""
+    model = RosterModel(small_clinic)
+    for visit_id, d in model.y:
+        visit = next(v for v in small_clinic.visits if v.visit_id == visit_id)
+        assert visit.window_start <= small_clinic.start + dt.timedelta(days=d) <= visit.window_end
+    assert model.size()["visit_vars"] <= sum((v.window_end - v.window_start).days + 1 for v in small_clinic.visits)
+
+
+@st.composite
+def small_problems(draw) -> Problem:  # type: ignore[no-untyped-def]
+    """Random 1-week problems: up to 4 clinicians, random availability, demand and visits."""
+    names = ("07-12", "12-17", "17-22", "22-07")
+    n = draw(st.integers(1, 4))
+    people = []
+    for i in range(n):
+        slots = draw(st.sets(st.tuples(st.integers(0, 6), st.sampled_from(names)), max_size=16))
+        people.append(Clinician(f"C{i}", draw(st.sampled_from(["doctor", "psychologist"])),
+                                draw(st.sampled_from([0.0, 5.0, 10.0, 20.0])),
+                                frozenset((day(d), b) for d, b in slots)))
+    demand = {}
+    cells = sorted({(d, b, c.profession) for c in people for d, b in c.available})
+    if cells:  # demand mostly where someone can work, plus a cell nobody can staff
+        for cell in draw(st.lists(st.sampled_from(cells), max_size=10)):
+            demand[cell] = draw(st.sampled_from([2.0, 5.0, 9.0]))
+    if draw(st.booleans()):
+        demand[(day(3), "22-07", "midwife")] = 8.5
+    visits = []
+    for k in range(draw(st.integers(0, 6))):
+        c = people[draw(st.integers(0, n - 1))]
+        start = draw(st.integers(0, 6))
+        end = draw(st.integers(start, 6))
+        visits.append(ReturnVisit(f"V{k}", f"P{k}", c.profession, c.clinician_id, day(start), day(end)))
+    rules = WorkRules(max_consecutive_days=draw(st.integers(2, 6)), seam_break_minutes=draw(st.sampled_from([0, 30])))
+    return Problem(MONDAY, 7, digital_blocks(), tuple(people), tuple(visits), demand, rules=rules)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_problems())
+def test_any_small_problem_solves_within_the_hard_rules(problem: Problem) -> None:
+    """Baseline and solver never break a hard rule; the solver covers at least as much."""
+    base = evaluate(problem, cover_first(problem))
+    best = evaluate(problem, solve(problem, SolveParams(time_limit_s=1, num_workers=2, deterministic=True)))
+    assert base.hard_violations == 0, [v.describe() for v in base.violations if v.hard]
+    assert best.hard_violations == 0, [v.describe() for v in best.violations if v.hard]
+    assert best.shortfall_hours <= base.shortfall_hours + 1e-6
+    if best.continuity_rate is not None:
+        assert best.continuity_rate <= best.availability_bound
