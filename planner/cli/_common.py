@@ -7,6 +7,7 @@ import sys
 from typing import Any, NoReturn
 
 import typer
+from rich.markup import escape
 from rich.console import Console
 
 err_console = Console(stderr=True)
@@ -20,7 +21,7 @@ def emit_json(obj: Any) -> None:
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Stop the command with a readable error on stderr (no traceback)."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
