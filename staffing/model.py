@@ -30,6 +30,13 @@ Objectives, minimised lexicographically by :func:`staffing.solve.solve`:
 3. contract: ``sum |minutes[c, p] - contract minutes[c, p]|``;
 4. preferences and fairness: blocks outside preferences + 3 x blocks above the fair share of
    nights and weekends.
+
+``lower_bounds`` holds counting bounds of stages 1, 2 and 4 (cells that no candidate can fill;
+visits whose index clinician has no usable day; zero), which the solve puts in the objective's
+domain so CP-SAT can prove a stage optimal as soon as it reaches them.
+
+Size on the benchmark instance (300 clinicians, 28 days, 4 blocks, 4,000 return visits): about
+12,500 shift and 10,000 visit booleans, 27,000 variables and 31,000 constraints in all.
 """
 
 from __future__ import annotations

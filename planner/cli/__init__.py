@@ -63,7 +63,7 @@ def _register() -> None:
     app.command("demo")(demo.demo)
     app.command("dashboard")(demo.dashboard)
     # Modules that add commands to the sub-apps above (or bring their own `NAME_app`).
-    for optional in ("travel", "demand", "bench_pmed", "bench_staffing", "bench_vrptw",
+    for optional in ("travel", "demand", "bench_pmed", "bench_placement", "bench_staffing", "bench_vrptw",
                      "export_roster"):
         _register_optional(optional)
 
