@@ -451,7 +451,9 @@ class Params:
     """How :func:`solve` searches. Defaults are the measured best on the Solomon set.
 
     * ``time_limit``: seconds for the whole solve (all phases).
-    * ``first_solution``: OR-Tools first-solution strategy (see :data:`FIRST_SOLUTION`).
+    * ``first_solution``: OR-Tools first-solution strategy (see :data:`FIRST_SOLUTION`);
+      ``also_try``: more strategies, each run in turn in phase 1 (splitting its time), the
+      best first plan kept.
     * ``metaheuristic``: OR-Tools local-search metaheuristic.
     * ``scale``: times and distances are multiplied by this and made integers for OR-Tools
       (travel times rounded *up*, window ends down, so a solver-feasible plan is feasible in
@@ -476,6 +478,7 @@ class Params:
 
     time_limit: float = 10.0
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    also_try: tuple[str, ...] = ()
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     scale: int = 1000
     eliminate_share: float = 0.45
@@ -494,8 +497,9 @@ class Params:
     def __post_init__(self) -> None:
         if not self.time_limit > 0:
             raise VRPError(f"params: time_limit {self.time_limit} must be positive.")
-        if self.first_solution not in FIRST_SOLUTION:
-            raise VRPError(f"params: first_solution {self.first_solution!r} is not one of {FIRST_SOLUTION}.")
+        for strategy in (self.first_solution, *self.also_try):
+            if strategy not in FIRST_SOLUTION:
+                raise VRPError(f"params: first-solution strategy {strategy!r} is not one of {FIRST_SOLUTION}.")
         if self.metaheuristic not in METAHEURISTICS:
             raise VRPError(f"params: metaheuristic {self.metaheuristic!r} is not one of {METAHEURISTICS}.")
         if self.scale < 1:
@@ -551,11 +555,15 @@ def solve(
     report(0.0, "first solution")
     vehicles = list(range(len(problem.vehicles)))
     budget = params.time_limit * (params.first_share if hierarchical else 1.0)
-    routes = _run(ints, params, vehicles, None, budget, stop_when_complete=False, lns=params.lns == "all")
-    if routes is None:  # no first solution at all: start from every stop dropped
-        routes = {v: [] for v in vehicles}
-    best = routes
-    note(f"first: {_describe(ints, best)}")
+    strategies = (params.first_solution, *params.also_try)
+    best = {v: [] for v in vehicles}  # if no strategy finds a first solution: all dropped
+    for k, strategy in enumerate(strategies):
+        share = (budget - (time.monotonic() - t0)) / (len(strategies) - k)
+        routes = _run(ints, params.replace(first_solution=strategy), vehicles, None, share,
+                      stop_when_complete=False, lns=params.lns == "all")
+        if routes is not None and (k == 0 or _key(ints, routes) < _key(ints, best)):
+            best = routes
+        note(f"first ({strategy}): {_describe(ints, routes) if routes else 'none'}")
 
     # Phase 2: route elimination (fewest vehicles), hierarchical mode only.
     if hierarchical:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from staffing.problem import Problem
 from staffing.rules import CLINICIAN_HARD_RULES
@@ -138,6 +138,46 @@ def cover_first_roster(problem: Problem) -> list[ShiftAssignment]:
     return roster.shifts()
 
 
+def _load(problem: Problem, shifts: Iterable[ShiftAssignment]) -> _Roster:
+    roster = _Roster(problem)
+    index = {b.name: i for i, b in enumerate(problem.blocks)}
+    for s in shifts:
+        roster.slots[s.clinician_id].append((problem.day_index(s.day), index[s.block]))
+    for cid in roster.slots:
+        roster.slots[cid].sort(key=roster.grid.interval)
+    return roster
+
+
+def contract_fill(problem: Problem, shifts: Iterable[ShiftAssignment]) -> list[ShiftAssignment]:
+    """Add legal shifts for clinicians below their weekly contract, where demand is least
+    covered (a warm start for the contract stage: only adds, so cover and continuity hold)."""
+    roster = _load(problem, shifts)
+    cand = candidate_slots(problem)
+    index = {b.name: i for i, b in enumerate(problem.blocks)}
+    need: Counter[tuple[Slot, str]] = Counter()
+    for (day, block, prof), hours in problem.demand.items():
+        need[((problem.day_index(day), index[block]), prof)] += round(hours * 60)
+    for cid, slots in roster.slots.items():
+        for slot in slots:
+            need[(slot, roster.by_id[cid].profession)] -= problem.blocks[slot[1]].minutes
+    for c in sorted(problem.clinicians, key=lambda c: c.clinician_id):
+        cid = c.clinician_id
+        for p, days in enumerate(roster.grid.periods):
+            target = c.contract_hours * len(days) / 7 * 60
+            options = sorted(
+                (s for s in cand[cid] if s[0] // 7 == p),
+                key=lambda s: (-need[(s, c.profession)],
+                               problem.blocks[s[1]].name not in c.preferred_blocks and bool(c.preferred_blocks), s),
+            )
+            for slot in options:
+                block = problem.blocks[slot[1]]
+                if roster.minutes(cid, p) + block.minutes > target + block.minutes / 2:
+                    continue
+                if roster.try_add(cid, slot):
+                    need[(slot, c.profession)] -= block.minutes
+    return roster.shifts()
+
+
 def continuity_repair(problem: Problem, shifts: list[ShiftAssignment] | tuple[ShiftAssignment, ...]) -> list[ShiftAssignment]:
     """Add legal shifts so that more index clinicians work inside their patients' windows.
 
@@ -146,12 +186,8 @@ def continuity_repair(problem: Problem, shifts: list[ShiftAssignment] | tuple[Sh
     that serves most of their still-unmatched return visits (ties: most demand left uncovered,
     preferred block, earliest).
     """
-    roster = _Roster(problem)
+    roster = _load(problem, shifts)
     index = {b.name: i for i, b in enumerate(problem.blocks)}
-    for s in shifts:
-        roster.slots[s.clinician_id].append((problem.day_index(s.day), index[s.block]))
-    for cid in roster.slots:
-        roster.slots[cid].sort(key=roster.grid.interval)
     cand = candidate_slots(problem)
     caps = [b.followup_capacity for b in problem.blocks]
     staffed: Counter[tuple[Slot, str]] = Counter()

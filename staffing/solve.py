@@ -8,7 +8,8 @@ the next stage runs; a stage stopped by its time share keeps the best value it f
 Warm start: the cover-first baseline plus :func:`staffing.baseline.continuity_repair` (legal
 shifts added where index clinicians can meet their patients) is the first complete hint. Each
 later stage starts from the best of the previous stage's roster, that roster after the same
-repair, and the warm start, among those that keep every fixed objective. Counting lower bounds
+repair (and the contract fill), and the warm start, among those that keep every fixed
+objective. Counting lower bounds
 (:attr:`RosterModel.lower_bounds`) go into the objective's domain, so a stage that reaches one
 is proved optimal and stops early. The final roster is therefore never worse than the warm
 start in the stage order.
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from staffing.baseline import book_follow_ups, continuity_repair, cover_first
+from staffing.baseline import book_follow_ups, continuity_repair, contract_fill, cover_first
 from staffing.model import RosterModel
 from staffing.problem import Problem
 from staffing.solution import ShiftAssignment, Solution, StageResult
@@ -76,10 +77,14 @@ def _decode(problem: Problem, rm: RosterModel, vals: dict) -> list[ShiftAssignme
                   for (cid, slot), var in rm.x.items() if vals.get(var, 0))
 
 
-def _polish(problem: Problem, rm: RosterModel, vals: dict) -> dict:
-    """A roster's assignment after the greedy continuity repair and follow-up booking."""
+def _polish(problem: Problem, rm: RosterModel, vals: dict, *, fill: bool) -> dict:
+    """A roster's assignment after the greedy continuity repair (and, with ``fill``, the
+    contract fill); the visits the roster gives index clinicians keep their days."""
+    same_day = {vid: problem.start + dt.timedelta(days=d) for (vid, d), var in rm.y.items() if vals.get(var, 0)}
     shifts = continuity_repair(problem, _decode(problem, rm, vals))
-    return rm.values_from(Solution("HINT", tuple(shifts), tuple(book_follow_ups(problem, shifts))))
+    if fill:
+        shifts = contract_fill(problem, shifts)
+    return rm.values_from(Solution("HINT", tuple(shifts), tuple(book_follow_ups(problem, shifts, same_day))))
 
 
 def solve(problem: Problem, params: SolveParams | None = None, *,
@@ -118,6 +123,8 @@ def solve(problem: Problem, params: SolveParams | None = None, *,
     if params.deterministic:
         spent = 0.0
     for i, (name, objective) in enumerate(rm.objectives):
+        if not params.deterministic:
+            spent = time.perf_counter() - started  # wall clock: warm starts count too
         remaining = params.time_limit_s - spent
         if remaining <= 0.05:
             stages.append(StageResult(name, "SKIPPED", None, None, 0.0))
@@ -153,11 +160,14 @@ def solve(problem: Problem, params: SolveParams | None = None, *,
             best = {var: solver.value(var) for var in variables}
             model.add(objective <= value)
             fixed.append(value)
-            # Start the next stage from the best of: this stage's roster, that roster with the
-            # greedy continuity repair (CP-SAT leaves visit variables at 0 when they do not
-            # count yet), and the warm start; each must meet every objective fixed so far.
+            # Start the next stage from the best of: this stage's roster, the warm start, and
+            # this stage's roster after the greedy continuity repair (CP-SAT leaves visit
+            # variables at 0 while they do not count) plus, before the contract stage, the
+            # contract fill; each must meet every objective fixed so far.
             if i + 1 < len(rm.objectives):
-                options = [best, _polish(problem, rm, best), values]
+                options = [best, values]
+                if i + 1 <= 2:  # the continuity and contract stages
+                    options.append(_polish(problem, rm, best, fill=i + 1 == 2))
                 scored = [(rm.stage_values(o), k) for k, o in enumerate(options)]
                 ok = [(sv[i + 1], k) for sv, k in scored if all(a <= f for a, f in zip(sv, fixed))]
                 if ok:

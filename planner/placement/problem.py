@@ -186,6 +186,7 @@ class SolveParams:
     relative_gap: float = 1e-3
     move_neighbours: int = 8  # each site's relocation arcs go to its nearest sites
     warm_start_share: float = 0.6  # of the time limit, for the week-by-week starting plan
+    max_full_model_size: int = 150_000  # served-patient variables; above: week by week only
 
     def __post_init__(self) -> None:
         _require(self.time_limit_s > 0, "time_limit_s must be > 0")

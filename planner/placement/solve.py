@@ -10,7 +10,7 @@ from ortools.graph.python import linear_sum_assignment
 from ortools.math_opt.python import mathopt
 
 from planner.placement.mip import relative_gap, solve_mip
-from planner.placement.model import _county_demand, build_model
+from planner.placement.model import _county_demand, build_model, demand_groups
 from planner.placement.problem import (
     PlacementInfeasibleError,
     PlacementProblem,
@@ -33,6 +33,18 @@ def solve(
     started = time.perf_counter()
     W = len(problem.weeks)
     warm = None
+    if W > 1 and problem.equity != "maximin" and model_size(problem) > params.max_full_model_size:
+        # Too large for HiGHS to return within the limit (its root LP alone can overrun it):
+        # plan week by week with the whole budget; the bound is the fleet-capacity bound.
+        warm = rolling_horizon(problem, params, params.time_limit_s, on_progress)
+        if warm is not None:
+            bound = capacity_bound(problem)
+            gap = relative_gap(warm[1], bound)
+            return PlacementSolution(
+                status="FEASIBLE", unit_sites=track_units(problem, warm[0]), objective=warm[1],
+                bound=bound, gap=gap, seconds=time.perf_counter() - started,
+                message="planned week by week (model too large for one MIP in the time limit)",
+            )
     if W > 1 and problem.equity != "maximin":
         # A quick week-by-week plan gives HiGHS a good incumbent to start from (its own
         # primal heuristics struggle on the full horizon); it gets a share of the time.
@@ -73,6 +85,23 @@ def solve(
         gap=gap,
         seconds=seconds,
     )
+
+
+def model_size(problem: PlacementProblem) -> int:
+    """Number of served-patient variables of the full model (what makes it large)."""
+    groups, _, demand = demand_groups(problem)
+    reach = problem.reach
+    per_group = np.array([reach[:, g[0]].sum() for g in groups]) if groups else np.zeros(0)
+    return int(((demand > 0) * per_group[:, None]).sum()) if groups else 0
+
+
+def capacity_bound(problem: PlacementProblem) -> float:
+    """A valid upper bound: each week the fleet serves at most its capacity and at most the
+    demand any site reaches; relocation costs are never negative."""
+    reachable = problem.reach.any(axis=0)
+    weekly = problem.unit_demand[reachable].sum(axis=0)
+    fleet = problem.units * problem.capacity_per_week
+    return float(np.minimum(weekly, fleet).sum() * problem.value_per_patient)
 
 
 def _scaled(on_progress: ProgressFn | None, low: float, high: float) -> ProgressFn | None:

@@ -1,0 +1,61 @@
+"""Entry point of the dashboard: ``streamlit run dashboard/app.py`` (``planner dashboard``).
+
+Pages are listed here with ``st.navigation``; the sidebar holds the scenario selector every
+page reads. With an ``[auth]`` section in Streamlit secrets nothing but a login screen is
+shown until the user has signed in with ``st.login`` (OIDC); see :mod:`dashboard.services`
+for the ``[roles]`` mapping of users to counties.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import services
+
+HERE = Path(__file__).resolve().parent
+
+st.set_page_config(page_title="Clinic ops planner", page_icon=":material/local_hospital:",
+                   layout="wide")
+
+if services.auth_enabled() and not st.user.get("is_logged_in"):
+    st.title("Clinic ops planner")
+    st.write("The plans are for signed-in staff only. Sign in with your organisation account.")
+    st.button("Log in", type="primary", on_click=st.login, key="login")
+    st.stop()
+
+pages = [
+    st.Page(HERE / "views" / "overview.py", title="Overview", icon=":material/dashboard:",
+            default=True, url_path="overview"),
+    st.Page(HERE / "views" / "mobile_clinics.py", title="Mobile clinics",
+            icon=":material/local_shipping:", url_path="mobile-clinics"),
+    st.Page(HERE / "views" / "staffing.py", title="Staffing", icon=":material/groups:",
+            url_path="staffing"),
+    st.Page(HERE / "views" / "spirometers.py", title="Spirometers", icon=":material/air:",
+            url_path="spirometers"),
+    st.Page(HERE / "views" / "scenarios.py", title="Scenarios", icon=":material/tune:",
+            url_path="scenarios"),
+]
+navigation = st.navigation(pages)
+
+with st.sidebar:
+    names = [s["name"] for s in services.scenarios()]
+    if names:
+        default = services.default_scenario(names)
+        if st.session_state.get("scenario") not in names:
+            st.session_state["scenario"] = default
+        st.selectbox("Scenario", names, key="scenario")
+    else:
+        st.session_state["scenario"] = None
+        st.caption("No scenario stored yet.")
+    if services.auth_enabled():
+        acc = services.current_access()
+        st.caption(f"Signed in as {acc.email or st.user.get('name') or 'unknown'}")
+        if acc.counties is not None:
+            shown = ", ".join(services.county_names().get(c, c) for c in sorted(acc.counties)) or "none"
+            st.caption(f"Counties: {shown}")
+        st.button("Log out", on_click=st.logout, key="logout")
+    st.caption(f"Database: `{services.db_url().split('@')[-1]}`")
+
+navigation.run()

@@ -1,0 +1,79 @@
+"""Mobile clinics: where each unit stands in the selected week, its reach, served share by county."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import maps, services
+from dashboard.views._common import access, cards, fmt, require_scenario
+
+acc = access()
+name, version, scenario = require_scenario()
+st.title("Mobile clinics")
+plan = services.plans(name, version).get("placement")
+if plan is None:
+    st.info(services.no_plan_message("placement", name), icon=":material/info:")
+    st.stop()
+
+placements = services.rows(plan.run_id, "placement")
+placements = placements[placements["county_code"].map(acc.allows)]
+county_share = {m.group(1): v for k, v in plan.kpis.items()
+                if (m := re.match(r"^county_share_(\d{2})$", k)) and acc.allows(m.group(1))}
+cards(plan.kpis, ["served_share", "min_county_share", "unit_utilisation", "relocation_km"])
+
+weeks = sorted(placements["week"].unique()) if not placements.empty else list(scenario.scenario.weeks)
+week = st.select_slider("Week", options=weeks, value=weeks[0], key="week") if len(weeks) > 1 else weeks[0]
+this_week = placements[placements["week"] == week].sort_values("unit").copy()
+this_week["colour"] = [maps.colour(u - 1) for u in this_week["unit"]]
+this_week["reach_colour"] = [maps.colour(u - 1, 50) for u in this_week["unit"]]
+this_week["label"] = [f"Unit {u}" for u in this_week["unit"]]
+this_week["county_name"] = this_week["county_code"].map(services.county_names())
+
+radius_km = scenario.placement.radius_minutes  # ~60 km/h straight-line: minutes -> km
+layers = [maps.base_layer(services.counties_geojson(), layer_id="sweden")]
+if county_share:
+    counties = services.counties_geojson()
+    planned = {"type": "FeatureCollection",
+               "features": [f for f in counties["features"] if f["properties"]["county_code"] in county_share]}
+    layers.append(maps.choropleth_layer(planned, county_share, "county_code", label="served share",
+                                        layer_id="served_share"))
+layers.append(maps.base_layer(services.municipalities_geojson(), layer_id="kommuner",
+                              fill=[0, 0, 0, 0], line=[190, 190, 190, 160], line_width_px=0.4))
+layers += [
+    maps.reach_layer(this_week, radius_km * 1000.0),
+    maps.points_layer(this_week, layer_id="sites", radius_px=8),
+    maps.labels_layer(this_week, layer_id="unit_labels"),
+]
+tooltip = {"html": "<b>{county_name}</b><br/>{label}: {value_text}<br/>{site_name} {unit}",
+           "style": {"fontSize": "12px"}}
+view = maps.view_for(list(placements["lon"]), list(placements["lat"])) if scenario.placement.counties \
+    else maps.SWEDEN_VIEW
+st.pydeck_chart(maps.deck(layers, view=view, tooltip=tooltip), key="placement_map", height=620)
+st.caption(f"Dots: each unit's site in {week}. Discs: reach drawn as {radius_km:.0f} km "
+           f"(≈ {scenario.placement.radius_minutes:.0f} min at 60 km/h, an approximation of the "
+           "road-network reach the planner uses). Counties coloured by served share over the "
+           "horizon (red low, green high); grey outlines are kommuner.")
+
+st.subheader(f"Week {week}")
+table = this_week[["unit", "site_name", "county_name", "kommun_code", "expected_patients",
+                   "covered_population"]].rename(columns={
+                       "site_name": "site", "county_name": "county", "kommun_code": "kommun",
+                       "expected_patients": "expected patients", "covered_population": "residents in reach"})
+table["kommun"] = table["kommun"].map(lambda c: f"{services.kommun_names().get(c, c)} ({c})")
+st.dataframe(table, hide_index=True, width="stretch", key="week_table")
+
+st.subheader("Weekly schedule")
+schedule = placements.pivot_table(index="unit", columns="week", values="site_name", aggfunc="first")
+schedule.index = [f"Unit {u}" for u in schedule.index]
+st.dataframe(schedule, width="stretch", key="schedule")
+
+if county_share:
+    st.subheader("Served share by county")
+    by_county = pd.DataFrame({"county": [services.county_names().get(c, c) for c in county_share],
+                              "code": list(county_share),
+                              "served share": [fmt("share", v) for v in county_share.values()],
+                              "value": list(county_share.values())})
+    st.dataframe(by_county.sort_values("value"), hide_index=True, width="stretch", key="county_table")

@@ -1,0 +1,51 @@
+"""The dashboard's fixtures: one tiny scenario solved once by the real planners, and the app."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+
+
+@pytest.fixture(scope="session")
+def solved_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """SQLite URL of a database holding ``tiny`` solved by every available planner (once)."""
+    from planner.runs import available_planners, execute
+    from planner.scenario import builtin_scenario_path, load_scenario
+    from planner.storage import open_database, save_scenario
+
+    folder = tmp_path_factory.mktemp("dashboard-db")
+    url = f"sqlite:///{folder / 'planner.db'}"
+    saved = os.environ.get("PLANNER_VAR_DIR")
+    os.environ["PLANNER_VAR_DIR"] = str(folder / "var")
+    try:
+        engine = open_database(url)
+        save_scenario(engine, load_scenario(builtin_scenario_path("tiny")), source="tiny")
+        for planner in available_planners():
+            execute(engine, "tiny", planner)
+        engine.dispose()
+    finally:
+        if saved is None:
+            os.environ.pop("PLANNER_VAR_DIR", None)
+        else:
+            os.environ["PLANNER_VAR_DIR"] = saved
+    yield url
+
+
+@pytest.fixture
+def app_db(solved_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point the app (and services) at the solved database for this test."""
+    monkeypatch.setenv("PLANNER_DATABASE_URL", solved_db)
+    return solved_db
+
+
+@pytest.fixture
+def app_test(app_db: str):  # type: ignore[no-untyped-def]
+    """A fresh AppTest of the dashboard entry point (not run yet)."""
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_file(str(APP), default_timeout=60)
