@@ -184,3 +184,16 @@ def test_solver_matches_brute_force(demand: list[int], units: int, min_stay: int
     kpis = evaluate(problem, solution)
     assert kpis.violations == ()
     assert kpis.plan_value == pytest.approx(brute_force_value(problem), abs=1e-3)
+
+
+def test_week_by_week_path_is_feasible_and_bounded() -> None:
+    """Forced onto the week-by-week path, the plan breaks no rule and stays under its bound."""
+    problem = line_problem(units=2, min_stay_weeks=2, weeks=("w1", "w2", "w3"),
+                           demand=np.array([[100.0, 0, 50], [10, 10, 10], [0, 100, 80]]),
+                           region_contracts=(RegionContract("04", 2),))
+    solution = solve(problem, SolveParams(time_limit_s=5, max_full_model_size=0))
+    kpis = evaluate(problem, solution)
+    assert solution.status == "FEASIBLE" and "week by week" in solution.message
+    assert kpis.violations == ()
+    assert solution.objective <= solution.bound
+    assert kpis.plan_value == pytest.approx(solution.objective, abs=0.01)
