@@ -16,7 +16,7 @@ from typing import Any
 import pydeck as pdk
 
 #: Sweden's bounding box centre and a zoom that fits the country in ~600 px height.
-SWEDEN_VIEW = pdk.ViewState(latitude=62.5, longitude=16.5, zoom=3.6, pitch=0)
+SWEDEN_VIEW = pdk.ViewState(latitude=62.6, longitude=17.0, zoom=4.3, pitch=0)
 LAND = [236, 236, 230, 255]
 BORDER = [150, 150, 150, 255]
 UNIT_COLOURS = [
@@ -112,11 +112,15 @@ def deck(layers: Sequence[pdk.Layer], *, view: pdk.ViewState | None = None,
     )
 
 
-def view_for(lons: Sequence[float], lats: Sequence[float], *, fallback: pdk.ViewState | None = None) -> pdk.ViewState:
-    """A view that frames the given points (Sweden when there are none)."""
+def view_for(lons: Sequence[float], lats: Sequence[float], *, fallback: pdk.ViewState | None = None,
+             width_px: int = 900, height_px: int = 600) -> pdk.ViewState:
+    """A Web-Mercator view that frames the given points (Sweden when there are none)."""
     if len(lons) == 0:
         return fallback or SWEDEN_VIEW
     lon_min, lon_max, lat_min, lat_max = min(lons), max(lons), min(lats), max(lats)
-    span = max(lon_max - lon_min, (lat_max - lat_min) * 2.0, 0.5)
-    zoom = max(3.5, min(9.0, 8.6 - 1.44 * math.log2(span)))
-    return pdk.ViewState(latitude=(lat_min + lat_max) / 2, longitude=(lon_min + lon_max) / 2, zoom=zoom)
+    mid = (lat_min + lat_max) / 2
+    stretch = 1 / max(math.cos(math.radians(mid)), 0.2)  # Mercator stretches latitude
+    span_lon = max(lon_max - lon_min, 0.3) * 1.15
+    span_lat = max(lat_max - lat_min, 0.15) * 1.15 * stretch
+    zoom = min(math.log2(width_px * 360 / (256 * span_lon)), math.log2(height_px * 360 / (256 * span_lat)))
+    return pdk.ViewState(latitude=mid, longitude=(lon_min + lon_max) / 2, zoom=max(3.5, min(10.0, zoom)))

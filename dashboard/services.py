@@ -213,21 +213,49 @@ def kommun_names() -> dict[str, str]:
     return dict(zip(frame["kommun_code"], frame["kommun_name"], strict=True))
 
 
+def _light_geojson(frame: Any, tolerance: float) -> dict[str, Any]:
+    """Simplified polygons with coordinates on a 0.001° grid (~100 m): small for the browser."""
+    import shapely
+
+    frame["geometry"] = shapely.set_precision(
+        frame.geometry.simplify(tolerance, preserve_topology=True).values, 0.001)
+    frame = frame[~frame.geometry.is_empty]
+    data = frame.__geo_interface__
+    data.pop("bbox", None)
+    for feature in data["features"]:
+        feature.pop("bbox", None)
+        feature.pop("id", None)
+    return data
+
+
 @st.cache_data(show_spinner=False)
 def counties_geojson(tolerance: float = 0.01) -> dict[str, Any]:
     """County polygons (WGS 84) as GeoJSON with code, name and population properties."""
     frame = geo.load_counties()[["county_code", "county_name", "population", "geometry"]].copy()
-    frame["geometry"] = frame.geometry.simplify(tolerance, preserve_topology=True)
-    return frame.__geo_interface__
+    return _light_geojson(frame, tolerance)
 
 
 @st.cache_data(show_spinner=False)
-def municipalities_geojson(tolerance: float = 0.005) -> dict[str, Any]:
+def municipalities_geojson(tolerance: float = 0.01) -> dict[str, Any]:
     """Kommun polygons (WGS 84) as GeoJSON with code, name, county and population."""
     frame = geo.load_municipalities()[["kommun_code", "kommun_name", "county_code", "population",
                                        "geometry"]].copy()
-    frame["geometry"] = frame.geometry.simplify(tolerance, preserve_topology=True)
-    return frame.__geo_interface__
+    return _light_geojson(frame, tolerance)
+
+
+def county_bounds(codes: Sequence[str]) -> tuple[list[float], list[float]]:
+    """Longitudes and latitudes of the bounding-box corners of the given counties."""
+    return _county_bounds(tuple(sorted(codes)))
+
+
+@st.cache_data(show_spinner=False)
+def _county_bounds(codes: tuple[str, ...]) -> tuple[list[float], list[float]]:
+    frame = geo.load_counties()
+    frame = frame[frame["county_code"].isin(codes)]
+    if frame.empty:
+        return [], []
+    x0, y0, x1, y1 = frame.total_bounds
+    return [float(x0), float(x1)], [float(y0), float(y1)]
 
 
 @st.cache_data(show_spinner=False)

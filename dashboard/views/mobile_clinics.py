@@ -40,17 +40,14 @@ if county_share:
                "features": [f for f in counties["features"] if f["properties"]["county_code"] in county_share]}
     layers.append(maps.choropleth_layer(planned, county_share, "county_code", label="served share",
                                         layer_id="served_share"))
-layers.append(maps.base_layer(services.municipalities_geojson(), layer_id="kommuner",
-                              fill=[0, 0, 0, 0], line=[190, 190, 190, 160], line_width_px=0.4))
 layers += [
     maps.reach_layer(this_week, radius_km * 1000.0),
     maps.points_layer(this_week, layer_id="sites", radius_px=8),
-    maps.labels_layer(this_week, layer_id="unit_labels"),
 ]
 tooltip = {"html": "<b>{county_name}</b><br/>{label}: {value_text}<br/>{site_name} {unit}",
            "style": {"fontSize": "12px"}}
-view = maps.view_for(list(placements["lon"]), list(placements["lat"])) if scenario.placement.counties \
-    else maps.SWEDEN_VIEW
+view = maps.view_for(*services.county_bounds(scenario.placement.counties)) \
+    if scenario.placement.counties else maps.SWEDEN_VIEW
 st.pydeck_chart(maps.deck(layers, view=view, tooltip=tooltip), key="placement_map", height=620)
 st.caption(f"Dots: each unit's site in {week}. Discs: reach drawn as {radius_km:.0f} km "
            f"(≈ {scenario.placement.radius_minutes:.0f} min at 60 km/h, an approximation of the "

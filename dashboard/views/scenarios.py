@@ -140,7 +140,10 @@ else:
     if not table:
         st.info("None of these scenarios has a stored plan yet.")
     else:
-        frame = pd.DataFrame.from_dict(table, orient="index")[picked]
+        frame = pd.DataFrame.from_dict(table, orient="index").reindex(columns=picked)
+        unsolved = [scen for scen in picked if frame[scen].isna().all()]
+        if unsolved:
+            st.info(f"No stored plan yet for {', '.join(unsolved)}: solve it above to fill its column.")
         reference = picked[0]
         for scen in picked[1:]:
             frame[f"Δ {scen} − {reference}"] = frame[scen] - frame[reference]

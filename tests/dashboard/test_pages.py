@@ -37,9 +37,14 @@ def open_page(at, page: str):  # type: ignore[no-untyped-def]
     return at
 
 
-def frames(at) -> dict[str, pd.DataFrame]:  # type: ignore[no-untyped-def]
-    return {df.proto.id.split("-")[-1] if False else (df.key or str(i)): df.value
-            for i, df in enumerate(at.dataframe)}
+def tables(at, *columns: str) -> list[pd.DataFrame]:  # type: ignore[no-untyped-def]
+    """The page's tables that have all ``columns`` (st.dataframe keys are not visible in AppTest)."""
+    return [df.value for df in at.dataframe if set(columns) <= set(map(str, df.value.columns))]
+
+
+def kpi_tables(at) -> dict[str, dict[str, float | None]]:  # type: ignore[no-untyped-def]
+    """KPI tables by planner, in page order (the overview shows placement, staffing, routing)."""
+    return [dict(zip(t["kpi"], t["value"], strict=True)) for t in tables(at, "kpi", "value", "shown")]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -55,10 +60,10 @@ def test_overview_cards_and_tables_equal_stored_kpis(app_test, app_db: str) -> N
     at = open_page(app_test, "views/overview.py")
     runs = stored(app_db)
     assert "placement" in runs
-    tables = frames(at)
-    for planner, (_, kpis) in runs.items():
-        table = tables[f"kpis_{planner}"]
-        assert dict(zip(table["kpi"], table["value"], strict=True)) == pytest.approx(kpis, nan_ok=True)
+    shown = kpi_tables(at)
+    assert len(shown) == len(runs)
+    for (_, kpis), table in zip(runs.values(), shown, strict=True):
+        assert table == pytest.approx(kpis, nan_ok=True)
     metrics = {m.label: m.value for m in at.metric}
     place = runs["placement"][1]
     assert metrics[label("served_share")] == fmt("served_share", place["served_share"])
@@ -86,12 +91,12 @@ def test_mobile_clinics_map_and_schedule_match_stored_rows(app_test, app_db: str
     assert ids[0] == "sweden" and "sites" in ids and "served_share" in ids
     assert len(spec["layers"][0]["data"]["features"]) == 21  # every county drawn, no tile server
     assert spec.get("mapStyle") in (None, "__MAP_STYLE__") and "mapProvider" not in spec
-    schedule = frames(at)["schedule"]
+    schedule = at.dataframe[1].value
     expected = {(f"Unit {r.unit}", r.week): r.site_name for r in rows}
     assert {(u, w): schedule.loc[u, w] for u, w in expected} == expected
     weeks = sorted({r.week for r in rows})
     at.select_slider(key="week").set_value(weeks[-1]).run()
-    week_table = frames(at)["week_table"]
+    week_table = tables(at, "site", "residents in reach")[0]
     assert sorted(week_table["site"]) == sorted(r.site_name for r in rows if r.week == weeks[-1])
 
 
@@ -112,13 +117,13 @@ def test_staffing_roster_filters_and_downloads(app_test, app_db: str) -> None:
     for name in ("continuity_rate", "availability_bound", "baseline_rate", "cover"):
         if name in kpis:
             assert metrics[label(name)] == fmt(name, kpis[name])
-    assert len(frames(at)["shift_table"]) == len(shifts)
+    assert len(tables(at, "clinician_id", "block", "start")[0]) == len(shifts)
     assert {b.label.split(" ")[0] for b in at.get("download_button")} >= {"Roster", "iCalendar"}
     charts = [c for c in at.get("arrow_vega_lite_chart")] or at.get("vega_lite_chart")
     assert len(charts) >= 2  # continuity against the line, roster heatmap
     doctor_shifts = sum(1 for s in shifts if s.profession == "doctor")
     at.multiselect(key="professions").set_value(["doctor"]).run()
-    assert len(frames(at)["shift_table"]) == doctor_shifts
+    assert len(tables(at, "clinician_id", "block", "start")[0]) == doctor_shifts
 
 
 def test_staffing_exports_are_real_files(app_db: str) -> None:
@@ -148,8 +153,7 @@ def test_spirometers_page_shows_plan_or_how_to_make_one(app_test, app_db: str) -
         assert any("planner solve routing --scenario tiny" in i.value for i in at.info)
         return
     kpis = runs["routing"][1]
-    table = frames(at)["kpis_routing"]
-    assert dict(zip(table["kpi"], table["value"], strict=True)) == pytest.approx(kpis, nan_ok=True)
+    assert kpi_tables(at)[-1] == pytest.approx(kpis, nan_ok=True)
     if "on_time_share" in kpis:
         metrics = {m.label: m.value for m in at.metric}
         assert metrics[label("on_time_share")] == fmt("on_time_share", kpis["on_time_share"])
@@ -170,7 +174,8 @@ def test_scenarios_copy_store_and_compare(app_test, app_db: str) -> None:
 
     at.multiselect(key="compare").set_value(["tiny", "tiny-three-units"]).run()
     assert not at.exception
-    assert any("None of these scenarios" in i.value for i in at.info) or "compare_table" in frames(at)
+    compare = tables(at, "tiny", "tiny-three-units", "Δ tiny-three-units − tiny")
+    assert any("None of these scenarios" in i.value for i in at.info) or compare
 
 
 def test_solve_runs_in_background_and_stores_the_plan(app_test, app_db: str) -> None:

@@ -1,0 +1,39 @@
+"""The real dashboard in headless Chromium: every page loads without an exception box, with its
+map canvas and tables, and a screenshot of each is saved to test-artifacts/."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from tests.dashboard import browser
+
+
+@pytest.fixture(scope="module")
+def driver():  # type: ignore[no-untyped-def]
+    reason = browser.missing_browser()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser test cannot run in CI: {reason}")
+        pytest.skip(reason)
+    with browser.chromium() as drv:
+        yield drv
+
+
+def test_every_page_in_chromium(driver, solved_db: str, artifacts_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Each page: no stException, its title, map canvas/tables where expected; screenshot saved."""
+    expected_tables = {"overview": 1, "mobile-clinics": 2, "staffing": 1, "scenarios": 1}
+    with browser.dashboard_server(solved_db, var_dir=str(tmp_path / "var")) as base:
+        for path, (_, needs_map) in browser.PAGES.items():
+            seconds = browser.open_page(driver, base, path, timeout=60)
+            time.sleep(0.5)  # tables draw on a canvas after the script ends
+            shot = browser.screenshot(driver, artifacts_dir / f"dashboard-{path}.png")
+            assert shot.stat().st_size > 10_000
+            assert browser.exceptions(driver) == [], path
+            if needs_map:
+                assert browser.count(driver, "stDeckGlJsonChart", "canvas") >= 1, path
+            tables = browser.count(driver, "stDataFrame")
+            assert tables >= expected_tables.get(path, 0), (path, tables)
+            print(f"{path}: {seconds:.2f} s, {tables} tables")
