@@ -59,7 +59,10 @@ def main(argv: list[str] | None = None) -> int:
                 browser.screenshot(driver, args.screenshots / f"dashboard-{path}.png")
             results[path] = {"cold_s": round(cold, 3)}
         for path in browser.PAGES:
-            times = [browser.open_page(driver, base, path, timeout=60) for _ in range(args.repeat)]
+            times = []
+            for _ in range(args.repeat):
+                driver.get("about:blank")  # each timed load is a fresh page, as a user opening it
+                times.append(browser.open_page(driver, base, path, timeout=60))
             results[path].update(median_s=round(statistics.median(times), 3), max_s=round(max(times), 3))
     ok = all(r["max_s"] <= TARGET_S for r in results.values())
     print(f"{'page':16s} {'cold':>7s} {'median':>7s} {'max':>7s}   (target {TARGET_S:.1f} s warm)")

@@ -16,7 +16,7 @@ from typing import Any
 import pydeck as pdk
 
 #: Sweden's bounding box centre and a zoom that fits the country in ~600 px height.
-SWEDEN_VIEW = pdk.ViewState(latitude=62.6, longitude=17.0, zoom=4.3, pitch=0)
+SWEDEN_VIEW = pdk.ViewState(latitude=62.6, longitude=17.0, zoom=3.8, pitch=0)
 LAND = [236, 236, 230, 255]
 BORDER = [150, 150, 150, 255]
 UNIT_COLOURS = [

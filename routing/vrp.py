@@ -473,16 +473,18 @@ class Params:
     * ``max_failures``: stop removing routes after this many failed attempts in a row (each
       failure tries the next-shortest route); ``attempt_share``: the time share per attempt.
     * ``bandit``: OR-Tools ``use_multi_armed_bandit_concatenate_operators``.
+    * ``fleet_cost``: in phase 1 of ``vehicles_then_distance``, a fixed cost per vehicle above
+      any distance (so the first search already empties routes).
     * ``seed``: breaks ties in the order routes are tried for removal.
     """
 
     time_limit: float = 10.0
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
-    also_try: tuple[str, ...] = ()
+    also_try: tuple[str, ...] = ("LOCAL_CHEAPEST_INSERTION",)
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     scale: int = 1000
-    eliminate_share: float = 0.45
-    first_share: float = 0.1
+    eliminate_share: float = 0.4
+    first_share: float = 0.3
     full_propagation: bool = False
     solution_limit: int | None = None
     neighbors_ratio: float = 1.0
@@ -490,6 +492,7 @@ class Params:
     gls_lambda: float = 0.1
     lns: Literal["off", "eliminate", "all"] = "eliminate"
     bandit: bool = True
+    fleet_cost: bool = True
     max_failures: int = 2
     attempt_share: float = 0.12
     seed: int = 0
@@ -560,7 +563,8 @@ def solve(
     for k, strategy in enumerate(strategies):
         share = (budget - (time.monotonic() - t0)) / (len(strategies) - k)
         routes = _run(ints, params.replace(first_solution=strategy), vehicles, None, share,
-                      stop_when_complete=False, lns=params.lns == "all")
+                      stop_when_complete=False, lns=params.lns == "all",
+                      fixed=ints.vehicle_m if hierarchical and params.fleet_cost else 0)
         if routes is not None and (k == 0 or _key(ints, routes) < _key(ints, best)):
             best = routes
         note(f"first ({strategy}): {_describe(ints, routes) if routes else 'none'}")
@@ -662,7 +666,8 @@ class _Scaled:
         self.mandatory = [i for i, s in enumerate(problem.stops) if s.drop_penalty is None]
         # any distance is cheaper than a dropped mandatory stop
         n = len(problem.stops) + 2 * len(problem.vehicles)
-        self.big = int(max(1, self.D.max()) * n + self.per_vehicle * len(problem.vehicles) + 1)
+        self.vehicle_m = int(max(1, self.D.max()) * n + 1)  # one vehicle costs more than any distance
+        self.big = self.vehicle_m * (len(problem.vehicles) + 1) + self.per_vehicle * len(problem.vehicles) + 1
         self.mixed = any(s.delivery for s in problem.stops) and any(s.pickup for s in problem.stops)
 
     def up(self, x: float) -> int:
@@ -688,7 +693,8 @@ class _Scaled:
 
 
 def _run(ints: _Scaled, params: Params, vehicles: list[int], start: dict[int, list[int]] | None,
-         seconds: float, stop_when_complete: bool, lns: bool = False) -> dict[int, list[int]] | None:
+         seconds: float, stop_when_complete: bool, lns: bool = False, fixed: int = 0
+         ) -> dict[int, list[int]] | None:
     """One OR-Tools search on the given vehicles; routes as {vehicle: [stop indices]}."""
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
@@ -707,8 +713,8 @@ def _run(ints: _Scaled, params: Params, vehicles: list[int], start: dict[int, li
     # RegisterTransitMatrix is indexed by node; no Python callback runs during the search.
     cost_cb = routing.RegisterTransitMatrix(dist.tolist())
     routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
-    if ints.per_vehicle:
-        routing.SetFixedCostOfAllVehicles(ints.per_vehicle)
+    if ints.per_vehicle or fixed:
+        routing.SetFixedCostOfAllVehicles(ints.per_vehicle + fixed)
     time_cb = routing.RegisterTransitMatrix(travel.tolist())
     H = ints.horizon
     routing.AddDimension(time_cb, H, H, False, "time")
@@ -764,7 +770,7 @@ def _run(ints: _Scaled, params: Params, vehicles: list[int], start: dict[int, li
         done = [False]
 
         def at_solution() -> None:
-            if routing.CostVar().Max() < ints.big:
+            if routing.CostVar().Max() < ints.big:  # nothing mandatory dropped
                 done[0] = True
 
         routing.AddAtSolutionCallback(at_solution)

@@ -40,9 +40,12 @@ if county_share:
                "features": [f for f in counties["features"] if f["properties"]["county_code"] in county_share]}
     layers.append(maps.choropleth_layer(planned, county_share, "county_code", label="served share",
                                         layer_id="served_share"))
+layers.append(maps.base_layer(services.municipalities_geojson(), layer_id="kommuner",
+                              fill=[0, 0, 0, 0], line=[190, 190, 190, 160], line_width_px=0.4))
 layers += [
     maps.reach_layer(this_week, radius_km * 1000.0),
     maps.points_layer(this_week, layer_id="sites", radius_px=8),
+    maps.labels_layer(this_week, layer_id="unit_labels"),
 ]
 tooltip = {"html": "<b>{county_name}</b><br/>{label}: {value_text}<br/>{site_name} {unit}",
            "style": {"fontSize": "12px"}}
