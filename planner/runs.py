@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from planner.errors import PlannerError, PlannerUnavailableError, RunFailedError
 from planner.scenario import Scenario
 from planner.storage import store
-from planner.storage.models import Run
+from planner.storage.models import Placement, Run
 
 
 class ProgressCallback(Protocol):
@@ -31,7 +31,18 @@ class ProgressCallback(Protocol):
     def __call__(self, fraction: float | None, message: str) -> None: ...
 
 
-PlannerFn = Callable[[Scenario, ProgressCallback | None], store.RunOutcome]
+@dataclass(frozen=True)
+class RunContext:
+    """Earlier stored plans of the same scenario version that a planner may build on.
+
+    Staffing turns placement rows into mobile-clinic days; routing offers hand-overs at units
+    standing within reach. Empty when no such plan is stored.
+    """
+
+    placements: tuple[Placement, ...] = ()
+
+
+PlannerFn = Callable[[Scenario, ProgressCallback | None, RunContext], store.RunOutcome]
 
 #: name -> planner function; filled by :func:`register` (placement, staffing, routing).
 PLANNERS: dict[str, PlannerFn] = {}
@@ -122,9 +133,14 @@ def execute(
         seed=scenario.scenario.seed,
         time_limit_s=getattr(params, "time_limit_s", None),
     )
+    context = RunContext()
+    if planner != "placement":
+        placed = store.latest_run(engine, scenario_name, "placement", version=record.version)
+        if placed is not None:
+            context = RunContext(placements=tuple(store.run_rows(engine, placed.id, Placement)))  # type: ignore[arg-type]
     started = time.perf_counter()
     try:
-        outcome = PLANNERS[planner](scenario, on_progress)
+        outcome = PLANNERS[planner](scenario, on_progress, context)
         stored = store.finish_run(engine, run.id, outcome)  # type: ignore[arg-type]
     except BaseException as exc:  # noqa: BLE001 - also Ctrl-C: the run must not stay 'running'
         message = str(exc) if isinstance(exc, PlannerError) else f"{type(exc).__name__}: {exc}"

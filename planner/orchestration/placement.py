@@ -28,7 +28,7 @@ from planner.placement import (
     evaluate,
     solve,
 )
-from planner.runs import ProgressCallback, register
+from planner.runs import ProgressCallback, RunContext, register
 from planner.scenario import Scenario
 from planner.storage.models import Placement
 from planner.storage.store import RunOutcome
@@ -134,7 +134,9 @@ def placement_rows(problem: PlacementProblem, solution: PlacementSolution, kpis)
 
 
 @register("placement")
-def run_placement(scenario: Scenario, on_progress: ProgressCallback | None = None) -> RunOutcome:
+def run_placement(
+    scenario: Scenario, on_progress: ProgressCallback | None = None, context: RunContext | None = None
+) -> RunOutcome:
     """The ``placement`` planner: problem -> solve -> evaluate -> rows and KPIs."""
     if on_progress:
         on_progress(0.0, "reading demand and travel times")

@@ -33,7 +33,7 @@ import pandas as pd
 from planner.demand import DemandParams, weekly_demand
 from planner.demo_data import PROFESSION_MIX, clinician_pool, return_visits
 from planner.geo import COUNTY_POPULATION_2023
-from planner.runs import ProgressCallback, register
+from planner.runs import ProgressCallback, RunContext, register
 from planner.scenario import Scenario
 from planner.storage.models import FollowUpAssignment, Shift
 from planner.storage.store import RunOutcome
@@ -275,12 +275,36 @@ def run_problem(problem: Problem, params: SolveParams, on_progress: ProgressCall
     return solution, flat, shortage_message(problem, solution)
 
 
+#: Our assumption: a mobile clinic needs one doctor for a full day (8 h) on each business day.
+MOBILE_DAY_PROFESSION, MOBILE_DAY_HOURS = "doctor", 8.0
+
+
+def mobile_days_from_placements(scenario: Scenario, context: RunContext | None) -> list[MobileDay]:
+    """Business days inside the staffing horizon on which a unit stands somewhere (from the
+    stored placement plan of the same scenario version)."""
+    if context is None or not context.placements:
+        return []
+    start = week_monday(scenario.scenario.start_week)
+    end = start + dt.timedelta(days=scenario.staffing.horizon_days - 1)
+    days = []
+    for row in context.placements:
+        monday = week_monday(row.week)
+        for offset in range(7):
+            day = monday + dt.timedelta(days=offset)
+            if start <= day <= end and is_business_day(day):
+                days.append(MobileDay(row.site_id, row.county_code, day, MOBILE_DAY_PROFESSION,
+                                      MOBILE_DAY_HOURS))
+    return days
+
+
 @register("staffing")
-def run_staffing(scenario: Scenario, on_progress: ProgressCallback | None = None) -> RunOutcome:
+def run_staffing(
+    scenario: Scenario, on_progress: ProgressCallback | None = None, context: RunContext | None = None
+) -> RunOutcome:
     """The registered staffing planner: problem from the scenario, solve, evaluate, rows."""
     if on_progress:
         on_progress(0.0, "building the staffing problem")
-    problem = build_problem(scenario)
+    problem = build_problem(scenario, mobile_days_from_placements(scenario, context))
     params = SolveParams(time_limit_s=scenario.staffing.time_limit_s, num_workers=2, seed=scenario.scenario.seed)
     solution, kpis, note = run_problem(problem, params, on_progress)
     stage = next((s for s in solution.stages if s.name == "continuity"), None)

@@ -61,7 +61,7 @@ def placements(n: int, week: str = "2026-W45") -> list[Placement]:
 def counting_planner() -> Iterator[str]:
     """A stand-in planner that stores 3 placements and KPI n=3: its rows are easy to count."""
 
-    def plan(scenario: Scenario, on_progress) -> RunOutcome:  # type: ignore[no-untyped-def]
+    def plan(scenario: Scenario, on_progress, context) -> RunOutcome:  # type: ignore[no-untyped-def]
         if on_progress:
             on_progress(0.5, "half way")
         return RunOutcome(solver_status="OPTIMAL", kpis={"n": 3, "share": 0.5},
@@ -80,7 +80,7 @@ def failing_planner() -> Iterator[str]:
         yield from placements(2, week="2026-W46")
         raise RuntimeError("solver crashed mid-write")
 
-    def plan(scenario: Scenario, on_progress) -> RunOutcome:  # type: ignore[no-untyped-def]
+    def plan(scenario: Scenario, on_progress, context) -> RunOutcome:  # type: ignore[no-untyped-def]
         return RunOutcome(solver_status="FEASIBLE", kpis={"n": 2}, rows=rows())
 
     runs.PLANNERS["failing"] = plan
