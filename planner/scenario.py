@@ -139,6 +139,32 @@ class StaffingParams(BaseModel):
     max_consecutive_days: int = Field(6, ge=1)
     mertid_hours_per_4_weeks: float = Field(48.0, ge=0, description="Overtime+mertid cap.")
     time_limit_s: float = Field(60.0, gt=0)
+    soft_rules: list[str] = Field(
+        default_factory=list,
+        exclude_if=lambda v: not v,  # unset: left out, so stored scenarios keep their hash
+        description="Rule names made soft (priced right after cover), e.g. 'Max consecutive days'.",
+    )
+    hard_rules: list[str] = Field(
+        default_factory=list,
+        exclude_if=lambda v: not v,
+        description="Rule names made hard, e.g. 'Fair share of nights'.",
+    )
+
+    @field_validator("soft_rules")
+    @classmethod
+    def _soft_rules_can_be_soft(cls, value: list[str]) -> list[str]:
+        from staffing.problem import check_rule_modes
+
+        check_rule_modes(soft_rules=value)
+        return value
+
+    @field_validator("hard_rules")
+    @classmethod
+    def _hard_rules_can_be_hard(cls, value: list[str], info: Any) -> list[str]:
+        from staffing.problem import check_rule_modes
+
+        check_rule_modes(soft_rules=info.data.get("soft_rules", []), hard_rules=value)
+        return value
 
 
 class RoutingParams(BaseModel):
@@ -160,6 +186,19 @@ class RoutingParams(BaseModel):
     return_parcel_days: int = Field(3, ge=0, description="Return parcel: 1-5 days.")
     parcel_cost_sek: float = Field(120.0, ge=0, description="Our assumption per parcel leg.")
     courier_cost_sek_per_km: float = Field(8.0, ge=0, description="Our assumption.")
+    courier_cost_sek_per_route: float = Field(
+        1500.0, ge=0, description="Our assumption: a driver day and the vehicle, per route used."
+    )
+    courier_reach_minutes: float = Field(
+        120.0, gt=0, description="Our assumption: places within this drive of a hub get day routes."
+    )
+    courier_lead_days: int = Field(
+        1, ge=0, description="Business days from referral to its route (planned the evening before)."
+    )
+    stop_minutes: float = Field(10.0, ge=0, description="Our assumption: minutes per courier stop.")
+    mobile_reach_minutes: float = Field(
+        30.0, gt=0, description="A mobile clinic this close to the patient can hand the device over."
+    )
     on_time_target: float = Field(0.95, ge=0, le=1)
     time_limit_s: float = Field(10.0, gt=0)
 

@@ -9,8 +9,9 @@
    clinician on the first day of its window where they work with spare capacity, else to
    another clinician of the profession who works in the window.
 
-Every move is checked with the hard rules of :mod:`staffing.rules`, so the roster breaks none
-of them; it is also the solver's starting hint.
+Every move is checked with the problem's hard rules of :mod:`staffing.rules` (and with the
+rules the problem made soft: a greedy never bends a rule), so the roster breaks none of them;
+it is also the solver's starting hint.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 
 from staffing.problem import Problem
-from staffing.rules import CLINICIAN_HARD_RULES
+from staffing.rules import clinician_hard_rules
 from staffing.solution import FollowUp, ShiftAssignment, Solution
 from staffing.timegrid import Grid, Slot
 
@@ -58,6 +59,7 @@ class _Roster:
         self.grid = Grid(problem)
         self.slots: dict[str, list[Slot]] = defaultdict(list)
         self.by_id = {c.clinician_id: c for c in problem.clinicians}
+        self.rules = clinician_hard_rules(problem)
 
     def try_add(self, cid: str, slot: Slot) -> bool:
         current = self.slots[cid]
@@ -65,7 +67,7 @@ class _Roster:
             return False
         trial = sorted([*current, slot], key=self.grid.interval)
         c = self.by_id[cid]
-        for rule in CLINICIAN_HARD_RULES:
+        for rule in self.rules:
             if rule(self.problem, self.grid, c, trial):
                 return False
         self.slots[cid] = trial

@@ -181,6 +181,70 @@ class WorkRules:
 
 DemandKey = tuple[dt.date, str, str]  # (day, block name, profession)
 
+#: Every named rule of :mod:`staffing.rules`, in order, and whether it is hard by default.
+RULE_DEFAULTS: Mapping[str, bool] = MappingProxyType({
+    "Availability": True,
+    "No overlapping shifts": True,
+    "Daily rest": True,
+    "Break within 5 h": True,
+    "Weekly rest": True,
+    "Max consecutive days": True,
+    "Weekly maximum hours": True,
+    "Mertid limit": True,
+    "Follow-up capacity per block": True,
+    "Follow-up placement": True,
+    "Demand cover": False,
+    "Return visit unserved": False,
+    "Contract hours": False,
+    "Fair share of nights": False,
+    "Fair share of weekends": False,
+    "Preferred blocks": False,
+})
+
+#: Rules whose mode a problem may switch (``Problem.soft_rules`` / ``Problem.hard_rules``).
+SWITCHABLE_RULES: frozenset[str] = frozenset({
+    "Daily rest", "Break within 5 h", "Weekly rest", "Max consecutive days",
+    "Weekly maximum hours", "Mertid limit",  # hard by default, may be made soft
+    "Fair share of nights", "Fair share of weekends", "Preferred blocks",  # soft, may be made hard
+})
+
+#: Why the other rules keep their default mode.
+FIXED_RULE_REASONS: Mapping[str, str] = MappingProxyType({
+    "Availability": "declared availability is the clinician's consent; the model has no shift "
+                    "variable outside it",
+    "No overlapping shifts": "one person cannot work two shifts at once",
+    "Follow-up capacity per block": "a block's follow-up slots are physical time; follow-ups are "
+                                    "booked after the solve and never overbooked",
+    "Follow-up placement": "a booked return visit must be in a block its clinician works, inside "
+                           "its window; it is not a preference",
+    "Demand cover": "it is already the first lexicographic objective; hard cover would turn a "
+                    "short pool into no roster at all instead of a roster that names the short cells",
+    "Return visit unserved": "return visits are booked after the solve, not modelled one by one",
+    "Contract hours": "whole blocks rarely add up to the exact weekly contract, so a hard rule "
+                      "would make most problems infeasible (it would need a tolerance)",
+})
+
+
+def check_rule_modes(soft_rules: frozenset[str] | set[str] | list[str] = frozenset(),
+                     hard_rules: frozenset[str] | set[str] | list[str] = frozenset()) -> None:
+    """Raise ``ValueError`` naming the problem when a rule-mode override is not allowed.
+
+    A rule listed in its default mode is accepted (no change); a rule listed in both is not.
+    """
+    soft, hard = set(soft_rules), set(hard_rules)
+    unknown = sorted((soft | hard) - set(RULE_DEFAULTS))
+    if unknown:
+        raise ValueError(f"Unknown rule name(s) {unknown}; valid names are {list(RULE_DEFAULTS)}.")
+    both = sorted(soft & hard)
+    if both:
+        raise ValueError(f"Rule(s) {both} cannot be both soft and hard.")
+    for names, want_hard, mode in ((soft, False, "soft"), (hard, True, "hard")):
+        for name in sorted(names):
+            if RULE_DEFAULTS[name] != want_hard and name not in SWITCHABLE_RULES:
+                can = sorted(n for n in SWITCHABLE_RULES if RULE_DEFAULTS[n] != want_hard)
+                raise ValueError(f"Rule {name!r} cannot be made {mode}: {FIXED_RULE_REASONS[name]}. "
+                                 f"Rules that can be made {mode}: {can}.")
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -189,6 +253,10 @@ class Problem:
     ``demand`` maps (day, block name, profession) to the clinician-hours needed. ``holidays``
     are the public and de-facto holidays inside the horizon (they count as weekend days for
     fairness). ``continuity_target`` is the same-clinician share the provider aims for.
+
+    ``soft_rules`` and ``hard_rules`` override the default mode of rules by name
+    (:data:`RULE_DEFAULTS`); only :data:`SWITCHABLE_RULES` may change mode (see
+    :func:`check_rule_modes`; the reasons for the others are in :data:`FIXED_RULE_REASONS`).
     """
 
     start: dt.date
@@ -200,8 +268,13 @@ class Problem:
     holidays: frozenset[dt.date] = frozenset()
     rules: WorkRules = field(default_factory=WorkRules)
     continuity_target: float = 0.96
+    soft_rules: frozenset[str] = frozenset()
+    hard_rules: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "soft_rules", frozenset(self.soft_rules))
+        object.__setattr__(self, "hard_rules", frozenset(self.hard_rules))
+        check_rule_modes(self.soft_rules, self.hard_rules)
         object.__setattr__(self, "blocks", tuple(self.blocks))
         object.__setattr__(self, "clinicians", tuple(self.clinicians))
         object.__setattr__(self, "visits", tuple(self.visits))
@@ -282,6 +355,22 @@ class Problem:
     def is_weekend(self, day: dt.date) -> bool:
         """Saturday, Sunday or a holiday."""
         return day.weekday() >= 5 or day in self.holidays
+
+    def is_hard(self, rule: str) -> bool:
+        """Whether the named rule is hard in this problem (default mode unless overridden)."""
+        if rule in self.soft_rules:
+            return False
+        if rule in self.hard_rules:
+            return True
+        return RULE_DEFAULTS[rule]
+
+    def softened(self, rule: str) -> bool:
+        """Whether a rule that is hard by default is soft in this problem."""
+        return RULE_DEFAULTS[rule] and rule in self.soft_rules
+
+    def hardened(self, rule: str) -> bool:
+        """Whether a rule that is soft by default is hard in this problem."""
+        return not RULE_DEFAULTS[rule] and rule in self.hard_rules
 
     def replace(self, **changes: Any) -> Problem:
         """A validated copy with some fields changed."""

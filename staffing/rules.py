@@ -6,10 +6,14 @@ feed the explanation of a roster: which rules it bends, where, and by how much. 
 enforces the hard rules as constraints and prices the soft ones in its objective; these
 functions check any roster independently of the solver (hand-made, baseline or solved).
 
-Hard: Availability, No overlapping shifts, Daily rest, Break within 5 h, Weekly rest,
-Max consecutive days, Weekly maximum hours, Mertid limit, Follow-up capacity per block,
-Follow-up placement. Soft: Demand cover, Return visit unserved, Contract hours,
+Hard by default: Availability, No overlapping shifts, Daily rest, Break within 5 h, Weekly
+rest, Max consecutive days, Weekly maximum hours, Mertid limit, Follow-up capacity per block,
+Follow-up placement. Soft by default: Demand cover, Return visit unserved, Contract hours,
 Fair share of nights, Fair share of weekends, Preferred blocks.
+
+A problem may switch the mode of some rules (``Problem.soft_rules`` / ``Problem.hard_rules``,
+see :data:`staffing.problem.SWITCHABLE_RULES`); :meth:`Rule.check` and :func:`check` report
+each violation with ``hard`` taken from the problem, so a softened rule's violations are soft.
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ import datetime as dt
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from staffing.problem import Clinician, Problem
+from staffing.problem import RULE_DEFAULTS, Clinician, Problem
 from staffing.solution import Solution
 from staffing.timegrid import DAY, Grid, Slot
 
@@ -49,12 +53,21 @@ ClinicianCheck = Callable[[Problem, Grid, Clinician, list[Slot]], list[Violation
 
 @dataclass(frozen=True)
 class Rule:
-    """A named rule: hard or soft, and the function that finds its violations."""
+    """A named rule: hard or soft by default, and the function that finds its violations.
+
+    ``find`` returns the violations with the default mode; :meth:`check` returns them with the
+    problem's mode (``Problem.is_hard``).
+    """
 
     name: str
     hard: bool
-    check: Callable[[Problem, Solution], list[Violation]]
+    find: Callable[[Problem, Solution], list[Violation]]
     per_clinician: ClinicianCheck | None = None
+
+    def check(self, problem: Problem, solution: Solution) -> list[Violation]:
+        """The violations of this rule in a roster, hard or soft as the problem says."""
+        hard = problem.is_hard(self.name)
+        return [v if v.hard == hard else replace(v, hard=hard) for v in self.find(problem, solution)]
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -315,8 +328,18 @@ def _fair(name: str, kind: str, pick: Callable[[Problem, Slot], bool]) -> Rule:
                 out.append(Violation(name, False, n - allowed[c.clinician_id], "blocks", c.clinician_id))
         return out
 
+    def one(problem: Problem, grid: Grid, c: Clinician, slots: list[Slot]) -> list[Violation]:
+        # the allowances are problem-wide: computed once per Grid (the greedy checks per move)
+        allowed = grid.memo.get(("fair", kind))
+        if allowed is None:
+            allowed = grid.memo[("fair", kind)] = fair_allowance(problem, kind)
+        n = sum(pick(problem, s) for s in slots)
+        if n > allowed[c.clinician_id]:
+            return [Violation(name, False, n - allowed[c.clinician_id], "blocks", c.clinician_id)]
+        return []
+
     check.__doc__ = f"{name}: blocks above the fair share (see fair_allowance)."
-    return Rule(name, False, check)
+    return Rule(name, False, check, one)
 
 
 # -- rules over the whole roster --------------------------------------------------------------
@@ -408,14 +431,25 @@ RULES: tuple[Rule, ...] = (
 #: Rules by name.
 RULES_BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}
 
-#: The hard rules that concern one clinician's own shifts (what a greedy checks per move).
+assert tuple(RULES_BY_NAME) == tuple(RULE_DEFAULTS), "rules and staffing.problem.RULE_DEFAULTS differ"
+assert all(r.hard == RULE_DEFAULTS[r.name] for r in RULES)
+
+#: The default-hard rules that concern one clinician's own shifts.
 CLINICIAN_HARD_RULES: tuple[ClinicianCheck, ...] = tuple(
     r.per_clinician for r in RULES if r.hard and r.per_clinician is not None
 )
 
 
+def clinician_hard_rules(problem: Problem) -> tuple[ClinicianCheck, ...]:
+    """The per-clinician rules a greedy checks on every move: those hard in ``problem`` and
+    also the softened ones (the greedy baseline and warm starts never bend a rule; only the
+    solver does, and only where it pays in the objective)."""
+    return tuple(r.per_clinician for r in RULES
+                 if r.per_clinician is not None and (r.hard or problem.is_hard(r.name)))
+
+
 def check(problem: Problem, solution: Solution, rules: Iterable[Rule] = RULES) -> list[Violation]:
-    """Every violation of ``rules`` (all by default) in a roster."""
+    """Every violation of ``rules`` (all by default) in a roster, hard or soft as the problem says."""
     out: list[Violation] = []
     for rule in rules:
         out += rule.check(problem, solution)

@@ -2,6 +2,8 @@
 
 Lexicographic optimisation in four CP-SAT stages on one model: demand cover, then
 same-clinician return visits, then closeness to contract hours, then preferences and fairness.
+When the problem makes a hard rule soft, a "rule slack" stage runs right after cover (see
+:mod:`staffing.model`): softened rules are bent only as far as cover needs.
 Once a stage is done its objective is fixed at the value found (``objective <= value``) before
 the next stage runs; a stage stopped by its time share keeps the best value it found.
 
@@ -31,8 +33,9 @@ from staffing.solution import ShiftAssignment, Solution, StageResult
 
 Progress = Callable[[float | None, str], None]
 
-#: Share of the time limit each stage may use at most (unused time passes to later stages).
-STAGE_SHARES = (0.15, 0.55, 0.6, 1.0)
+#: Share of the remaining time limit each stage may use at most (unused time passes on).
+STAGE_SHARES = {"cover": 0.15, "rule slack": 0.2, "continuity": 0.55, "contract": 0.6,
+                "preferences and fairness": 1.0}
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,7 @@ def solve(problem: Problem, params: SolveParams | None = None, *,
             stages.append(StageResult(name, "SKIPPED", None, None, 0.0))
             statuses.append("SKIPPED")
             continue
-        budget = remaining * STAGE_SHARES[i]
+        budget = remaining * STAGE_SHARES[name]
         model.minimize(objective)
         if rm.lower_bounds[i] is not None:
             # Hand CP-SAT the counting bound (it may not find it itself) as the objective's
@@ -148,7 +151,7 @@ def solve(problem: Problem, params: SolveParams | None = None, *,
         t0 = time.perf_counter()
         reporter = _Reporter(on_progress, name,
                              lambda: min(0.99, (time.perf_counter() - started) / params.time_limit_s))
-        report((time.perf_counter() - started) / params.time_limit_s, f"stage {i + 1}/4: {name}")
+        report((time.perf_counter() - started) / params.time_limit_s, f"stage {i + 1}/{len(rm.objectives)}: {name}")
         status = solver.solve(model, reporter)
         seconds = time.perf_counter() - t0
         spent += solver.deterministic_time if params.deterministic else seconds
@@ -166,8 +169,9 @@ def solve(problem: Problem, params: SolveParams | None = None, *,
             # contract fill; each must meet every objective fixed so far.
             if i + 1 < len(rm.objectives):
                 options = [best, values]
-                if i + 1 <= 2:  # the continuity and contract stages
-                    options.append(_polish(problem, rm, best, fill=i + 1 == 2))
+                following = rm.objectives[i + 1][0]
+                if following in ("continuity", "contract"):
+                    options.append(_polish(problem, rm, best, fill=following == "contract"))
                 scored = [(rm.stage_values(o), k) for k, o in enumerate(options)]
                 ok = [(sv[i + 1], k) for sv, k in scored if all(a <= f for a, f in zip(sv, fixed))]
                 if ok:

@@ -17,7 +17,7 @@ A *slot* is ``(day index, block index)``. Its interval is in minutes from the ho
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from staffing.problem import Problem
@@ -31,6 +31,8 @@ class Grid:
     """Slot intervals and the conflict patterns between slots for one problem."""
 
     problem: Problem
+    #: Per-problem values computed once (e.g. fair-share allowances for the greedy).
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def interval(self, slot: Slot) -> tuple[int, int]:
         """Start and end minute of a slot."""
@@ -93,6 +95,35 @@ class Grid:
         if gap > 0:
             return gap < self.rest
         return (e2 - a1) > self.max_span or self.longest_stretch([first, second]) > self.stretch_limit
+
+    def pair_reasons(self, first: Slot, second: Slot) -> dict[str, int]:
+        """Rule name -> minutes by which working both slots breaks it (empty: no conflict).
+
+        ``No overlapping shifts`` for overlap; ``Daily rest`` for a short rest between them or a
+        work period longer than the span; ``Break within 5 h`` for a stretch over the limit.
+        Non-empty exactly when :meth:`pair_conflict` is true.
+        """
+        (a1, e1), (a2, e2) = self.interval(first), self.interval(second)
+        if (a2, e2) < (a1, e1):
+            (a1, e1), (a2, e2), first, second = (a2, e2), (a1, e1), second, first
+        if a2 < e1:
+            return {"No overlapping shifts": min(e1, e2) - a2}
+        gap = a2 - e1
+        if gap > 0:
+            return {"Daily rest": self.rest - gap} if gap < self.rest else {}
+        return self.chain_reasons([first, second])
+
+    def chain_reasons(self, chain: list[Slot]) -> dict[str, int]:
+        """For touching slots (sorted by start): rule name -> minutes over the span (``Daily
+        rest``) or the stretch limit (``Break within 5 h``)."""
+        out = {}
+        span = max(self.interval(s)[1] for s in chain) - self.interval(chain[0])[0]
+        if span > self.max_span:
+            out["Daily rest"] = span - self.max_span
+        stretch = self.longest_stretch(list(chain))
+        if stretch > self.stretch_limit:
+            out["Break within 5 h"] = stretch - self.stretch_limit
+        return out
 
     @cached_property
     def pair_patterns(self) -> list[tuple[int, int, int]]:

@@ -14,6 +14,8 @@ figure is from ``../shared/docs/domain.md`` or marked as our assumption:
   shaped by weekday (``WEEKDAY_SHAPE``; holidays from :mod:`planner.weeks` count as Sunday)
   and block (``BLOCK_SHAPE``), split by ``PROFESSION_MIX``; night demand is for doctors only.
 * Holidays: :func:`planner.weeks.is_business_day` (SE, PUBLIC + DE_FACTO).
+* Rule modes: ``[staffing] soft_rules`` / ``hard_rules`` (rule names) override which rules
+  are hard (see :data:`staffing.problem.SWITCHABLE_RULES`).
 * Mobile-clinic days: ``mobile_days`` adds a ``mobile`` block per site on the days a unit
   stands there, available to clinicians whose home county is the site's county. Nothing feeds
   it yet; the placement plan will.
@@ -136,6 +138,7 @@ def build_instance(
     clinicians: int, days: int, visits: int, seed: int, start: dt.date,
     *, rules: WorkRules | None = None, demand: DemandParams | None = None,
     mobile_days: Sequence[MobileDay] = (), continuity_target: float = 0.96,
+    soft_rules: Sequence[str] = (), hard_rules: Sequence[str] = (),
 ) -> Problem:
     """The seeded, realistic staffing instance (see the module docstring)."""
     pool = clinician_pool(clinicians, start, days, seed)
@@ -179,6 +182,8 @@ def build_instance(
         holidays=holidays,
         rules=rules or WorkRules(),
         continuity_target=continuity_target,
+        soft_rules=frozenset(soft_rules),
+        hard_rules=frozenset(hard_rules),
     )
 
 
@@ -197,6 +202,7 @@ def build_problem(scenario: Scenario, mobile_days: Sequence[MobileDay] = ()) -> 
         s.clinicians, s.horizon_days, s.return_visits, scenario.scenario.seed,
         week_monday(scenario.scenario.start_week), rules=rules, demand=scenario.demand,
         mobile_days=mobile_days, continuity_target=s.continuity_target,
+        soft_rules=s.soft_rules, hard_rules=s.hard_rules,
     )
 
 

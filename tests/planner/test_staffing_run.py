@@ -98,3 +98,30 @@ def test_mobile_clinic_days_become_blocks_for_local_clinicians() -> None:
     open_to = {c.clinician_id for c in problem.clinicians if any(b == "mobile:S1" for _, b in c.available)}
     assert open_to <= local
     assert evaluate(problem, cover_first(problem)).hard_violations == 0
+
+
+def test_rule_modes_round_trip_through_the_scenario(tiny: Scenario, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``[staffing] soft_rules``/``hard_rules`` reach the Problem; unset, they stay out of the
+    stored parameters (hashes of older scenarios hold); a bad name names the key."""
+    from planner.errors import ScenarioError
+    from planner.scenario import scenario_from_dict
+
+    assert "soft_rules" not in tiny.to_dict()["staffing"]
+    modes = tiny.replace(staffing={"soft_rules": ["Max consecutive days", "Weekly rest"],
+                                   "hard_rules": ["Fair share of nights"]})
+    again = scenario_from_dict(modes.to_dict())
+    assert again == modes and again.content_hash() == modes.content_hash() != tiny.content_hash()
+    toml = tmp_path / "modes.toml"
+    toml.write_text('[scenario]\nname = "modes"\n[staffing]\nsoft_rules = ["Daily rest"]\n'
+                    'hard_rules = ["Preferred blocks"]\n', encoding="utf-8")
+    loaded = load_scenario(toml)
+    problem = build_problem(loaded.replace(staffing={"clinicians": 4, "return_visits": 4, "horizon_days": 7}))
+    assert problem.soft_rules == {"Daily rest"} and problem.hard_rules == {"Preferred blocks"}
+    assert not problem.is_hard("Daily rest") and problem.is_hard("Preferred blocks")
+    assert build_problem(modes).soft_rules == {"Max consecutive days", "Weekly rest"}
+    for bad, key in ((["Max consec"], "staffing.soft_rules"), (["Availability"], "staffing.soft_rules")):
+        with pytest.raises(ScenarioError, match=key) as err:
+            tiny.replace(staffing={"soft_rules": bad})
+        assert "valid names" in str(err.value) or "cannot be made soft" in str(err.value)
+    with pytest.raises(ScenarioError, match="staffing.hard_rules: Rule 'Contract hours' cannot be made hard"):
+        tiny.replace(staffing={"hard_rules": ["Contract hours"]})
