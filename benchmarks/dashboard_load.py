@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="timed loads per page after the warm-up")
     parser.add_argument("--screenshots", type=Path, help="folder for one screenshot per page")
     parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    parser.add_argument("--pages", nargs="+", choices=list(browser.PAGES), default=list(browser.PAGES),
+                        help="time only these pages (default: all)")
     args = parser.parse_args(argv)
 
     from planner.storage import database_url, list_scenarios, open_database
@@ -49,16 +51,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     results: dict[str, dict[str, float]] = {}
     with browser.dashboard_server(url) as base, browser.chromium() as driver:
-        for path in browser.PAGES:
+        for path in args.pages:
             cold = browser.open_page(driver, base, path, timeout=120)
             errors = browser.exceptions(driver)
             if errors:
                 print(f"{path}: exception on the page: {errors[0][:300]}", file=sys.stderr)
+            dialogs = browser.dialogs(driver)
+            if dialogs:
+                print(f"{path}: dialog on the page: {dialogs[0][:300]}", file=sys.stderr)
             if args.screenshots:
                 args.screenshots.mkdir(parents=True, exist_ok=True)
                 browser.screenshot(driver, args.screenshots / f"dashboard-{path}.png")
             results[path] = {"cold_s": round(cold, 3)}
-        for path in browser.PAGES:
+        for path in args.pages:
             times = []
             for _ in range(args.repeat):
                 driver.get("about:blank")  # each timed load is a fresh page, as a user opening it

@@ -698,6 +698,8 @@ def _run(ints: _Scaled, params: Params, vehicles: list[int], start: dict[int, li
     """One OR-Tools search on the given vehicles; routes as {vehicle: [stop indices]}."""
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+    if not vehicles:  # OR-Tools needs at least one vehicle; with none, every stop is out
+        return {}
     p = ints.problem
     depots = sorted({p.vehicles[v].depot for v in vehicles})
     dnode = {d: i for i, d in enumerate(depots)}
@@ -719,12 +721,16 @@ def _run(ints: _Scaled, params: Params, vehicles: list[int], start: dict[int, li
     H = ints.horizon
     routing.AddDimension(time_cb, H, H, False, "time")
     tdim = routing.GetDimensionOrDie("time")
+    # A window narrower than 1/scale may hold no integer point (up > down): it is widened to
+    # the point after its start, so it may be missed by < 1/scale, which evaluate() reports.
     for k, s in enumerate(p.stops):
         idx = manager.NodeToIndex(nd + k)
-        tdim.CumulVar(idx).SetRange(ints.up(s.tw_start), ints.down(s.tw_end))
+        lo = ints.up(s.tw_start)
+        tdim.CumulVar(idx).SetRange(lo, max(lo, ints.down(s.tw_end)))
     for j, v in enumerate(vehicles):
         veh = p.vehicles[v]
-        lo, hi = ints.up(veh.shift_start), ints.down(veh.shift_end)
+        lo = ints.up(veh.shift_start)
+        hi = max(lo, ints.down(veh.shift_end))
         tdim.CumulVar(routing.Start(j)).SetRange(lo, hi)
         tdim.CumulVar(routing.End(j)).SetRange(lo, hi)
         if math.isfinite(veh.max_duration):

@@ -232,11 +232,19 @@ def test_same_seed_same_result() -> None:
     stops = tuple(Stop(f"s{i}", i, delivery=int(rng.integers(1, 10)), service=5) for i in range(1, 31))
     fleet = tuple(Vehicle(f"v{k}", 0, capacity=40, shift_end=1000) for k in range(10))
     problem = Problem((Depot("d", 0),), fleet, stops, m, m)
-    params = Params(time_limit=15, solution_limit=30, seed=3)
+    params = Params(time_limit=5, solution_limit=30, seed=3)
     first, second = solve(problem, params), solve(problem, params)
     assert ids(first) == ids(second)
     assert evaluate(problem, first).feasible
     assert math.isclose(first.distance, second.distance)
+
+
+def test_off_grid_point_window_does_not_crash() -> None:
+    """A zero-width window at 1.6875 (no point on the 1/1000 grid) still gives a plan (found by
+    the property test below: OR-Tools used to fail on the empty integer range)."""
+    problem = line_problem([Stop("a", 1, tw_start=1.6875, tw_end=1.6875)], [0, 0])
+    sol = solve(problem, FAST)
+    assert ids(sol) == [["a"]] and evaluate(problem, sol).feasible
 
 
 def test_no_vehicles_returns_every_stop_dropped() -> None:
@@ -259,11 +267,11 @@ def test_solver_plans_break_no_rule_but_dropped_stops(xs: list[float], data: st.
     m = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
     depots = (Depot("A", 0), Depot("B", 1))
     stops = []
-    for i in range(2, len(pts)):
-        start = data.draw(st.floats(0, 60))
+    for i in range(2, len(pts)):  # windows in whole units, like minutes (see Params.scale)
+        start = data.draw(st.integers(0, 60))
         stops.append(Stop(
             f"s{i}", i, delivery=data.draw(st.integers(0, 4)), pickup=data.draw(st.integers(0, 4)),
-            tw_start=start, tw_end=start + data.draw(st.floats(0, 60)), service=data.draw(st.floats(0, 5)),
+            tw_start=start, tw_end=start + data.draw(st.integers(0, 60)), service=data.draw(st.floats(0, 5)),
             drop_penalty=data.draw(st.none() | st.floats(0, 50)),
         ))
     fleet = [Vehicle(f"v{k}", k % 2, capacity=data.draw(st.integers(3, 8)), shift_end=150,
@@ -274,3 +282,10 @@ def test_solver_plans_break_no_rule_but_dropped_stops(xs: list[float], data: st.
     assert {v.rule for v in check.violations} <= {"Mandatory stop dropped"}
     assert check.served + len(sol.dropped) == len(stops)
     assert (sol.status == "feasible") == check.feasible
+
+
+def test_only_cheap_optional_stops_use_no_vehicle() -> None:
+    """Fewest vehicles first: one optional stop with penalty 3 is dropped, zero routes, no crash."""
+    problem = line_problem([Stop("opt", 1, drop_penalty=3)], [0, 10])
+    sol = solve(problem, FAST)
+    assert sol.routes == () and sol.dropped == ("opt",) and sol.status == "feasible"

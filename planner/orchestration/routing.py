@@ -1,0 +1,290 @@
+"""Spirometer logistics run: referrals, mode per referral, fleet size, daily courier routes.
+
+Where the data comes from (figures from ``../shared/docs/domain.md`` or marked as assumptions
+in :class:`planner.scenario.RoutingParams`):
+
+* referrals: :func:`planner.demand.daily_referrals` (seeded Poisson draws per business day and
+  locality) over the scenario's weeks, each due ``service_level_days`` business days later;
+* hubs: ``routing.hubs`` resolved with :func:`planner.geo.find_place`; a referral is served
+  from the nearest hub by drive time, and its device goes back there;
+* travel: :func:`planner.travel.matrix_source` (minutes and km on the travel network);
+* mobile clinics: the stored placement plan of the same scenario version (``context``): a unit
+  standing within ``mobile_reach_minutes`` of the patient's place hands devices over on the
+  business days of its week;
+* calendar: business days of :mod:`planner.weeks` (Swedish holidays).
+
+Steps: mode per referral (:func:`routing.spirometry.choose_mode`), then the smallest pool per
+hub (:func:`routing.fleet.fleet_size`; the search simulates with the modes' lead times and
+does not solve routes for every candidate size), then the day-by-day plan with that pool where
+each business day and hub gets a :mod:`routing.vrp` problem (``routing.time_limit_s`` split
+evenly over the days and hubs with courier stops, at least ``MIN_DAY_SECONDS`` each); stops a
+route drops go by parcel. When those parcels push a hub under the target that the search met,
+the hub gets one more device and the plan is made again (at most ``MAX_REPLANS`` times), so
+``devices_needed`` is the pool of the stored, routed plan and ``devices_searched`` the
+lead-time search's answer. KPIs come from :func:`routing.spirometry.evaluate`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+
+from planner import geo, travel
+from planner.demand import daily_referrals, weekly_demand
+from planner.errors import ScenarioError
+from planner.runs import ProgressCallback, RunContext, register
+from planner.scenario import RoutingParams, Scenario
+from planner.storage.models import Placement, RouteStop, Shipment
+from planner.storage.store import RunOutcome
+from planner.weeks import business_days, is_business_day, parse_iso_week, week_monday
+from routing import vrp
+from routing.fleet import Calendar, CycleParams, Request, fleet_size, simulate
+from routing.spirometry import (
+    CourierParams,
+    DayRouter,
+    DayRoutes,
+    Plan,
+    Referral,
+    choose_mode,
+    evaluate,
+    plan,
+)
+
+#: Shortest solve per day and hub, in seconds (the first solution of these small problems
+#: takes milliseconds; the rest of the time is local search).
+MIN_DAY_SECONDS = 0.05
+#: Referrals named in a message before "and N more".
+NAMED = 5
+#: Times the routed plan may add a device to a hub that dropped stops pushed under the target.
+MAX_REPLANS = 3
+
+
+def resolve_hubs(names: Sequence[str]) -> list[geo.Place]:
+    """The hubs as places; a ScenarioError naming ``routing.hubs`` for unknown or repeated ones."""
+    if not names:
+        raise ScenarioError("routing.hubs: no hub is named; give at least one place name")
+    places: list[geo.Place] = []
+    for name in names:
+        try:
+            place = geo.find_place(name)
+        except geo.UnknownPlaceError as exc:
+            raise ScenarioError(f"routing.hubs: {exc}") from None
+        if any(p.locality_id == place.locality_id for p in places):
+            raise ScenarioError(f"routing.hubs: {name!r} is the same place as an earlier hub ({place.name})")
+        places.append(place)
+    return places
+
+
+def calendar_for(start: dt.date, days: int) -> Calendar:
+    """Business days of :mod:`planner.weeks` from ``start`` for ``days`` days (weekends beyond)."""
+    holidays = frozenset(start + dt.timedelta(d) for d in range(days)
+                         if (start + dt.timedelta(d)).weekday() < 5
+                         and not is_business_day(start + dt.timedelta(d)))
+    return Calendar(holidays)
+
+
+def cycle_params(p: RoutingParams) -> CycleParams:
+    """The lead times of the loan cycle from the scenario."""
+    return CycleParams(use_days=p.use_days, cleaning_days=p.cleaning_days, parcel_days=p.parcel_days,
+                       return_parcel_days=p.return_parcel_days, courier_lead_days=p.courier_lead_days,
+                       service_level_days=p.service_level_days)
+
+
+def courier_params(p: RoutingParams) -> CourierParams:
+    """The courier settings from the scenario (time windows and shift: module defaults)."""
+    return CourierParams(vehicles_per_hub=p.vehicles_per_hub, capacity=p.vehicle_capacity,
+                         max_route_minutes=p.max_route_minutes, stop_minutes=p.stop_minutes,
+                         reach_minutes=p.courier_reach_minutes, cost_per_km=p.courier_cost_sek_per_km,
+                         cost_per_route=p.courier_cost_sek_per_route)
+
+
+def handover_days(placements: Sequence[Placement], places: Sequence[str], reach: float,
+                  source: travel.MatrixSource) -> dict[str, tuple[dt.date, ...]]:
+    """Business days a mobile clinic stands within ``reach`` minutes of each place."""
+    if not placements or not places:
+        return {}
+    sites = sorted({p.site_id for p in placements})
+    table = source.matrix(sites, list(places))
+    near = {site: {places[j] for j in np.flatnonzero(table.minutes[i] <= reach)}
+            for i, site in enumerate(sites)}
+    out: dict[str, set[dt.date]] = {}
+    for row in placements:
+        days = business_days(*parse_iso_week(row.week))
+        for place in near[row.site_id]:
+            out.setdefault(place, set()).update(days)
+    return {place: tuple(sorted(days)) for place, days in out.items()}
+
+
+def _names(ids: Sequence[str]) -> dict[str, str]:
+    localities = geo.load_localities()
+    wanted = set(ids)
+    return {str(int(r.locality_id)): str(r.name) for r in localities.itertuples()
+            if str(int(r.locality_id)) in wanted}
+
+
+def route_rows(days: Sequence[DayRoutes]) -> list[RouteStop]:
+    """One row per start, stop and end of every route, in visiting order."""
+    rows: list[RouteStop] = []
+    for day in days:
+        stops = {s.id: s for s in day.problem.stops}
+        hub = day.hub
+        for route in day.solution.routes:
+            if not route.stops:
+                continue
+            rid = f"{day.day.isoformat()}-{hub}-{route.vehicle}"
+            common = {"day": day.day, "route_id": rid, "hub_id": hub}
+            rows.append(RouteStop(**common, seq=0, kind="start", place_id=hub,
+                                  arrival_minute=route.departure, load=route.start_load))
+            for k, sid in enumerate(route.stops):
+                place = day.problem.stops[day.problem.stop_index[sid]]
+                rows.append(RouteStop(**common, seq=k + 1,
+                                      kind="delivery" if stops[sid].delivery else "pickup",
+                                      place_id=day.places[place.location], referral_id=sid[2:],
+                                      arrival_minute=route.arrivals[k], load=route.loads[k]))
+            rows.append(RouteStop(**common, seq=len(route.stops) + 1, kind="end", place_id=hub,
+                                  arrival_minute=route.end, load=route.loads[-1]))
+    return rows
+
+
+def shipment_rows(result: Plan) -> list[Shipment]:
+    """One row per referral: mode, dates and whether it was on time."""
+    return [Shipment(referral_id=x.request, locality_id=x.place, mode=x.mode, referral_date=x.referral_date,
+                     ship_date=x.ship, device_date=x.device_date, return_date=x.back, on_time=x.on_time)
+            for x in result.simulation.loans]
+
+
+def _share(result: Plan, hub: str) -> float:
+    loans = [x for x in result.simulation.loans if x.hub == hub]
+    return sum(x.on_time for x in loans) / len(loans) if loans else 1.0
+
+
+def _named_list(items: Sequence[str]) -> str:
+    more = len(items) - NAMED
+    return "; ".join(items[:NAMED]) + (f"; and {more} more" if more > 0 else "")
+
+
+@register("routing")
+def run_routing(
+    scenario: Scenario, on_progress: ProgressCallback | None = None, context: RunContext | None = None
+) -> RunOutcome:
+    """The ``routing`` planner: referrals -> modes -> fleet size -> daily routes -> rows and KPIs."""
+    report = on_progress or (lambda fraction, message: None)
+    context = context or RunContext()
+    p = scenario.routing
+    report(0.0, "referrals and travel times")
+    hubs = resolve_hubs(p.hubs)
+    hub_ids = [str(h.locality_id) for h in hubs]
+    hub_name = {str(h.locality_id): h.name for h in hubs}
+    localities = geo.load_localities()
+    weeks = scenario.scenario.weeks
+    start = week_monday(scenario.scenario.start_week)
+    days = 7 * scenario.scenario.horizon_weeks
+    weekly = weekly_demand(localities, weeks, scenario.demand)
+    referrals = daily_referrals(weekly, start, days, scenario.scenario.seed)
+    cal = calendar_for(start, days + 400)
+    cycle, courier = cycle_params(p), courier_params(p)
+    source = travel.matrix_source()
+
+    places = sorted({str(r.locality_id) for r in referrals})
+    to_places = source.matrix(hub_ids, places) if places else None
+    nearest: dict[str, tuple[str, float]] = {}
+    for j, place in enumerate(places):
+        column = to_places.minutes[:, j]  # type: ignore[union-attr]
+        i = int(np.argmin(column))
+        nearest[place] = (hub_ids[i], float(column[i]))
+    handover = handover_days(context.placements, places, p.mobile_reach_minutes, source)
+
+    notes: list[str] = []
+    requests: list[Request] = []
+    late: list[str] = []
+    names = _names(places + hub_ids)
+    for r in referrals:
+        place = str(r.locality_id)
+        hub, minutes = nearest[place]
+        choice = choose_mode(Referral(r.referral_id, place, r.date, hub, minutes, handover.get(place, ())),
+                             cal, cycle, courier)
+        requests.append(choice.request)
+        if not choice.in_time:
+            late.append(f"{r.referral_id} ({names.get(place, place)}, {r.date}): {choice.reason}")
+    if late:
+        notes.append(f"{len(late)} referrals no mode can reach in time "
+                     f"(routing.service_level_days = {p.service_level_days}): {_named_list(late)}")
+    if p.vehicles_per_hub == 0:
+        reachable = {}
+        for place, (hub, minutes) in nearest.items():
+            if minutes <= p.courier_reach_minutes:
+                reachable[hub] = reachable.get(hub, 0) + sum(1 for r in referrals if str(r.locality_id) == place)
+        for hub, count in sorted(reachable.items()):
+            notes.append(f"hub {hub_name[hub]} has no vehicles (routing.vehicles_per_hub = 0) but "
+                         f"{count} referrals are within its courier reach "
+                         f"({p.courier_reach_minutes:g} min); they go by mobile clinic or parcel")
+
+    report(0.1, "fleet size")
+    fleet = fleet_size(requests, hub_ids, cal, cycle, p.on_time_target)
+    for h in fleet.hubs:
+        if not h.target_met:
+            notes.append(f"hub {hub_name[h.hub]}: no pool reaches the on-time target "
+                         f"{p.on_time_target:.0%}; at best {h.best_share:.1%} with {h.devices} devices")
+
+    # split the routing time over the day problems the lead-time plan expects
+    guess = simulate(requests, fleet.pools, cal, cycle)
+    expected = {(x.ship, x.hub) for x in guess.loans if x.mode == "courier"}
+    expected |= {(x.back, x.hub) for x in guess.loans if x.return_mode == "courier"}
+    seconds = max(MIN_DAY_SECONDS, p.time_limit_s / max(1, len(expected)))
+    courier_places = sorted(set(hub_ids) | {x.place for x in requests if x.mode == "courier"})
+    table = source.matrix(courier_places, courier_places)
+    done = [0]
+
+    def progress(day: DayRoutes) -> None:
+        done[0] += 1
+        report(0.2 + 0.75 * min(1.0, done[0] / max(1, len(expected))), f"routes of {day.day}")
+
+    horizon = (start, start + dt.timedelta(days))
+    pools = dict(fleet.pools)
+    target_met = {h.hub: h.target_met for h in fleet.hubs}
+    for attempt in range(MAX_REPLANS + 1):
+        router = DayRouter(courier_places, table.minutes, table.km, courier,
+                           vrp.Params(time_limit=seconds, seed=scenario.scenario.seed), progress)
+        result = plan(requests, pools, cal, cycle, router, horizon)
+        # routes that drop stops send them by parcel, which can push a hub under the target
+        # that the lead-time search met: add a device there and plan again
+        short = [hub for hub in hub_ids if target_met[hub]
+                 and _share(result, hub) < p.on_time_target - 1e-12]
+        if not short or attempt == MAX_REPLANS:
+            break
+        for hub in short:
+            pools[hub] += 1
+        done[0] = 0
+        report(0.2, f"re-planning with {sum(pools.values())} devices")
+    added = sum(pools.values()) - fleet.devices
+    kpis = evaluate(result, p.parcel_cost_sek, courier)
+    values = dict(kpis.values)
+    values["on_time_target"] = p.on_time_target
+    values["day_problems"] = len(result.routes)
+    values["seconds_per_day_problem"] = seconds
+    values["devices_searched"] = fleet.devices
+    values["devices_added_for_routes"] = added
+
+    dropped = list(result.simulation.dropped_deliveries) + list(result.simulation.dropped_pickups)
+    if dropped:
+        notes.append(f"{len(dropped)} courier stops did not fit a route and went by parcel: {_named_list(dropped)}")
+    if added:
+        notes.append(f"the routed plan needs {added} more devices than the lead-time search "
+                     f"({fleet.devices}) because dropped courier stops went by parcel")
+    if values["on_time_share"] < p.on_time_target:
+        notes.append(f"on-time share {values['on_time_share']:.1%} is under the target {p.on_time_target:.0%}")
+    if kpis.violations:
+        notes.append(f"{len(kpis.violations)} broken rules: {_named_list(list(kpis.violations))}")
+    status = ("infeasible" if kpis.violations
+              else "target_missed" if values["on_time_share"] < p.on_time_target else "feasible")
+    report(1.0, "done")
+    return RunOutcome(
+        solver_status=status,
+        kpis=values,
+        rows=[*route_rows(result.routes), *shipment_rows(result)],
+        objective=values["total_cost_sek"],
+        message="; ".join(notes) or None,
+    )
+

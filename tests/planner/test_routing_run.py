@@ -1,0 +1,155 @@
+"""The routing run: referrals, modes, fleet size and daily routes stored on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
+
+from planner import runs, travel
+from planner.errors import RunFailedError, ScenarioError
+from planner.orchestration.routing import run_routing
+from planner.runs import RunContext
+from planner.scenario import Scenario, builtin_scenario_path, load_scenario
+from planner.storage import run_rows, save_scenario
+from planner.storage.models import Placement, RouteStop, Shipment
+from planner.weeks import is_business_day
+
+
+@pytest.fixture
+def tiny() -> Scenario:
+    """The built-in tiny scenario (hub Nyköping, two weeks, 56 referrals) with 1 s of routing."""
+    return load_scenario(builtin_scenario_path("tiny")).replace(routing={"time_limit_s": 1.0})
+
+
+def business_after(day: dt.date, n: int) -> dt.date:
+    """The n-th business day after ``day`` (Swedish holidays)."""
+    while n:
+        day += dt.timedelta(days=1)
+        n -= is_business_day(day)
+    return day
+
+
+def business_between(a: dt.date, b: dt.date) -> int:
+    """Business days x with a < x <= b."""
+    return sum(is_business_day(a + dt.timedelta(days=k)) for k in range(1, (b - a).days + 1))
+
+
+def recompute(stops: list[RouteStop], shipments: list[Shipment], scenario: Scenario) -> dict[str, float]:
+    """The KPIs again, from the stored rows alone (km from the travel tables)."""
+    p = scenario.routing
+    routes: dict[str, list[RouteStop]] = defaultdict(list)
+    for s in stops:
+        routes[s.route_id].append(s)
+    source = travel.matrix_source()
+    km = hours = 0.0
+    for rows in routes.values():
+        rows.sort(key=lambda s: s.seq)
+        assert rows[0].kind == "start" and rows[-1].kind == "end"
+        places = [s.place_id for s in rows]
+        table = source.matrix(places, places)
+        km += sum(float(table.km[i, i + 1]) for i in range(len(places) - 1))
+        hours += (rows[-1].arrival_minute - rows[0].arrival_minute) / 60
+        assert rows[-1].arrival_minute - rows[0].arrival_minute <= p.max_route_minutes + 1e-6
+        for s in rows[1:-1]:
+            assert s.arrival_minute <= 17 * 60 + 1e-6 and 0 <= s.load <= p.vehicle_capacity
+    picked = {s.referral_id for s in stops if s.kind == "pickup"}
+    start = dt.date.fromisocalendar(2026, 45, 1)
+    end = start + dt.timedelta(days=7 * scenario.scenario.horizon_weeks)
+    on_time = [x.device_date is not None and x.device_date <= business_after(x.referral_date, p.service_level_days)
+               for x in shipments]
+    parcels = sum(x.mode in ("parcel", "mobile") for x in shipments) + sum(x.referral_id not in picked for x in shipments)
+    out_days = sum(max(0, (min(x.return_date, end) - max(x.ship_date, start)).days) for x in shipments)
+    return {
+        "referrals": len(shipments),
+        "on_time_share": sum(on_time) / len(shipments),
+        "mean_days_to_device": sum(business_between(x.referral_date, x.device_date) for x in shipments) / len(shipments),
+        "courier_km": km,
+        "driver_hours": hours,
+        "routes": len(routes),
+        "parcels": parcels,
+        "parcel_cost_sek": parcels * p.parcel_cost_sek,
+        "handovers": sum(x.mode == "mobile" for x in shipments),
+        "courier_deliveries": sum(s.kind == "delivery" for s in stops),
+        "courier_pickups": len(picked),
+        "on_time_flags": sum(x.on_time for x in shipments) / len(shipments),
+        "out_days": out_days,
+    }
+
+
+def test_run_stores_routes_and_shipments_with_kpis_from_the_rows(engine: Engine, tiny: Scenario) -> None:
+    """Route stops and one shipment per referral are stored; every KPI is recomputed from them."""
+    save_scenario(engine, tiny)
+    result = runs.execute(engine, "tiny", "routing")
+    k = result.kpis
+    assert result.run.status == "finished" and result.run.solver_status in ("feasible", "target_missed")
+    stops = run_rows(engine, result.run.id, RouteStop)
+    shipments = run_rows(engine, result.run.id, Shipment)
+    assert stops and len(shipments) == k["referrals"] == 56
+    assert {x.mode for x in shipments} <= {"courier", "parcel", "mobile"}
+    again = recompute(stops, shipments, tiny)
+    for name in ("referrals", "on_time_share", "mean_days_to_device", "courier_km", "driver_hours", "routes",
+                 "parcels", "parcel_cost_sek", "handovers", "courier_deliveries", "courier_pickups"):
+        assert k[name] == pytest.approx(again[name], rel=1e-6, abs=1e-6), name
+    assert again["on_time_flags"] == pytest.approx(k["on_time_share"])
+    assert k["device_utilisation"] == pytest.approx(again["out_days"] / (k["devices_needed"] * 14))
+    assert k["violations"] == 0 and k["unserved"] == 0
+    assert k["on_time_share"] >= 0.95 and k["devices_needed"] >= k["devices_searched"] > 0
+
+
+def test_cli_prints_the_kpis_last(tmp_path: Path) -> None:
+    """`planner solve routing --scenario tiny --json` ends with the run and its KPIs."""
+    from planner.cli import app
+
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    runner = CliRunner()
+    assert runner.invoke(app, ["--db", db, "scenario", "create", "--builtin", "tiny"]).exit_code == 0
+    result = runner.invoke(app, ["--db", db, "solve", "routing", "--scenario", "tiny", "--json"])
+    assert result.exit_code == 0, result.output
+    last = json.loads(result.output.strip().splitlines()[-1])
+    for name in ("on_time_share", "mean_days_to_device", "courier_km", "driver_hours", "parcels",
+                 "parcel_cost_sek", "handovers", "devices_needed", "device_utilisation", "dropped_stops"):
+        assert name in last["kpis"]
+
+
+def test_unknown_hub_names_routing_hubs(engine: Engine, tiny: Scenario) -> None:
+    """A hub that is no known place fails the run with a sentence naming routing.hubs."""
+    with pytest.raises(ScenarioError, match=r"routing\.hubs: unknown place 'Atlantis'"):
+        run_routing(tiny.replace(routing={"hubs": ["Atlantis"]}))
+    save_scenario(engine, tiny.replace(routing={"hubs": ["Nyköping", "Nykoping"]}))
+    with pytest.raises(RunFailedError, match=r"routing\.hubs: unknown place 'Nykoping'; did you mean"):
+        runs.execute(engine, "tiny", "routing")
+
+
+def test_hub_without_vehicles_is_named_and_the_plan_still_made(tiny: Scenario) -> None:
+    """No vehicles: the message names the hub and the setting; devices go by parcel instead."""
+    outcome = run_routing(tiny.replace(routing={"vehicles_per_hub": 0}))
+    assert "hub Nyköping has no vehicles (routing.vehicles_per_hub = 0)" in (outcome.message or "")
+    assert not any(isinstance(r, RouteStop) for r in outcome.rows)
+    assert {r.mode for r in outcome.rows if isinstance(r, Shipment)} == {"parcel"}
+
+
+def test_referrals_no_mode_reaches_in_time_are_listed(tiny: Scenario) -> None:
+    """Same-day service is impossible: the message lists referral ids and places and why."""
+    outcome = run_routing(tiny.replace(routing={"service_level_days": 0}))
+    message = outcome.message or ""
+    assert "56 referrals no mode can reach in time (routing.service_level_days = 0): R-000001 (" in message
+    assert "and 51 more" in message and "parcel brings it on" in message
+    assert outcome.kpis["on_time_share"] == 0 and outcome.solver_status == "target_missed"
+
+
+def test_mobile_clinic_in_reach_hands_devices_over(tiny: Scenario) -> None:
+    """A unit standing at every referral place all horizon long: out-of-reach referrals get a
+    hand-over instead of a parcel."""
+    first = run_routing(tiny)
+    places = {r.locality_id for r in first.rows if isinstance(r, Shipment) and r.mode == "parcel"}
+    units = tuple(Placement(week=w, unit=1, site_id=p, site_name=p, kommun_code="0000", county_code="00",
+                            lon=0.0, lat=0.0) for w in ("2026-W45", "2026-W46", "2026-W47") for p in places)
+    outcome = run_routing(tiny, None, RunContext(placements=units))
+    modes = [r.mode for r in outcome.rows if isinstance(r, Shipment)]
+    assert outcome.kpis["handovers"] == modes.count("mobile") > 0

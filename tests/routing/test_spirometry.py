@@ -1,0 +1,122 @@
+"""Mode choice, daily courier routes and the plan's evaluate() on hand-made places."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from routing import vrp
+from routing.fleet import Calendar, CycleParams, Request
+from routing.spirometry import (
+    CourierParams,
+    DayRouter,
+    Referral,
+    choose_mode,
+    courier_fits,
+    evaluate,
+    plan,
+    utilisation,
+)
+
+CAL = Calendar()
+CYCLE = CycleParams()
+COURIER = CourierParams()
+MON = dt.date(2026, 11, 2)
+FAST = vrp.Params(time_limit=0.05)
+
+
+@pytest.fixture
+def three_places() -> tuple[list[str], np.ndarray, np.ndarray]:
+    """A hub H and places A (30 min, 40 km) and B (60 min, 80 km) on one road beyond it."""
+    x = np.array([0.0, 30.0, 60.0])
+    minutes = np.abs(x[:, None] - x[None, :])
+    return ["H", "A", "B"], minutes, minutes * 4 / 3
+
+
+def referral(hub_minutes: float, handover: tuple[dt.date, ...] = ()) -> Referral:
+    """A Monday referral at place A, served from H."""
+    return Referral("R1", "A", MON, "H", hub_minutes, handover)
+
+
+def test_courier_within_reach_mobile_next_parcel_last() -> None:
+    """The rule in order: courier in reach, else a unit standing there in time, else parcel."""
+    assert choose_mode(referral(90), CAL, CYCLE, COURIER).request.mode == "courier"
+    wed = MON + dt.timedelta(days=2)
+    mobile = choose_mode(referral(300, (wed,)), CAL, CYCLE, COURIER)
+    assert (mobile.request.mode, mobile.in_time) == ("mobile", True)
+    late_unit = MON + dt.timedelta(days=14)  # stands there, but after the due day
+    assert choose_mode(referral(300, (late_unit,)), CAL, CYCLE, COURIER).request.mode == "parcel"
+    assert choose_mode(referral(300), CAL, CYCLE, COURIER).request.mode == "parcel"
+
+
+def test_no_vehicles_or_too_far_means_no_courier() -> None:
+    """A place beyond reach, or a hub without vehicles, gets no courier."""
+    assert courier_fits(119, COURIER) and not courier_fits(121, COURIER)
+    assert not courier_fits(10, dataclasses.replace(COURIER, vehicles_per_hub=0))
+
+
+def test_no_mode_in_time_takes_the_earliest_and_says_why() -> None:
+    """Same-day service: nothing is in time; the parcel (next day) is taken and the reason given."""
+    choice = choose_mode(referral(300), CAL, CycleParams(service_level_days=0), COURIER)
+    assert not choice.in_time and choice.request.mode == "parcel"
+    assert "due 2026-11-02" in choice.reason and "no mobile clinic" in choice.reason
+
+
+def test_day_router_serves_deliveries_and_pickups_on_one_route(three_places) -> None:  # type: ignore[no-untyped-def]
+    """Two deliveries and a pickup fit one vehicle: H-A-B-H, 160 km, nothing dropped."""
+    places, minutes, km = three_places
+    router = DayRouter(places, minutes, km, COURIER, FAST)
+    d = [Request("R1", "H", "A", MON, "courier"), Request("R2", "H", "B", MON, "courier")]
+    p = [Request("R0", "H", "B", MON, "courier")]
+    assert router(MON, "H", d, p) == (set(), set())
+    (day,) = router.days
+    ev = vrp.evaluate(day.problem, day.solution)
+    assert ev.feasible and ev.distance == pytest.approx(160.0) and ev.vehicles == 1
+    assert day.places == ("H", "A", "B")
+
+
+def test_day_router_drops_what_exceeds_the_vehicle(three_places) -> None:  # type: ignore[no-untyped-def]
+    """A one-device vehicle cannot carry two deliveries: one is dropped (it goes by parcel)."""
+    places, minutes, km = three_places
+    router = DayRouter(places, minutes, km, dataclasses.replace(COURIER, capacity=1), FAST)
+    d = [Request("R1", "H", "A", MON, "courier"), Request("R2", "H", "B", MON, "courier")]
+    dropped, _ = router(MON, "H", d, [])
+    assert len(dropped) == 1
+
+
+def test_plan_evaluate_recomputes_the_kpis(three_places) -> None:  # type: ignore[no-untyped-def]
+    """A courier and a parcel referral with two devices: both on time, one route out and one
+    back (80 km and 70 min each), two parcel legs for the parcel loan."""
+    places, minutes, km = three_places
+    router = DayRouter(places, minutes, km, COURIER, FAST)
+    requests = [Request("R1", "H", "A", MON, "courier"), Request("R2", "H", "Z", MON, "parcel")]
+    result = plan(requests, {"H": 2}, CAL, CYCLE, router, (MON, MON + dt.timedelta(days=14)))
+    k = evaluate(result, 120.0, COURIER)
+    assert k.violations == ()
+    v = k.values
+    assert (v["on_time_share"], v["parcels"], v["parcel_cost_sek"], v["routes"]) == (1.0, 2, 240.0, 2)
+    assert v["courier_km"] == pytest.approx(160.0) and v["driver_hours"] == pytest.approx(70 / 60 * 2)
+    assert (v["courier_deliveries"], v["courier_pickups"], v["devices_needed"]) == (1, 1, 2)
+    assert v["mean_days_to_device"] == pytest.approx(1.0)
+
+
+def test_evaluate_names_a_broken_time_window(three_places) -> None:  # type: ignore[no-untyped-def]
+    """A route whose stop can only be reached after 17:00 is reported, not trusted."""
+    places, minutes, km = three_places
+    router = DayRouter(places, minutes, km, COURIER, FAST)
+    result = plan([Request("R1", "H", "A", MON, "courier")], {"H": 1}, CAL, CYCLE, router,
+                  (MON, MON + dt.timedelta(days=14)))
+    day = result.routes[0]
+    late = day.problem.replace(stops=tuple(dataclasses.replace(s, tw_start=0.0, tw_end=5.0) for s in day.problem.stops))
+    broken = dataclasses.replace(result, routes=(dataclasses.replace(day, problem=late), *result.routes[1:]))
+    assert any(v.startswith("Time window missed") for v in evaluate(broken, 120.0, COURIER).violations)
+
+
+def test_utilisation_counts_device_days_inside_the_horizon() -> None:
+    """One device out for 7 of the 14 days of the horizon, plus one out past its end: 7+4 of 28."""
+    horizon = (MON, MON + dt.timedelta(days=14))
+    loans = [(MON, MON + dt.timedelta(days=7)), (MON + dt.timedelta(days=10), MON + dt.timedelta(days=30))]
+    assert utilisation(loans, 2, horizon) == pytest.approx(11 / 28)
