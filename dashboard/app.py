@@ -25,9 +25,20 @@ if services.auth_enabled() and not st.user.get("is_logged_in"):
     st.button("Log in", type="primary", on_click=st.login, key="login")
     st.stop()
 
+# Streamlit serves the default page at the root URL "/" whatever its url_path (which must
+# still be unique: "home" is never shown). "/overview" is a hidden page that sends the browser
+# to "/", so every page answers at /<its name> and no "Page not found" dialog appears.
+overview = st.Page(HERE / "views" / "overview.py", title="Overview", icon=":material/dashboard:",
+                   default=True, url_path="home")
+
+
+def _to_overview() -> None:
+    st.switch_page(overview)
+
+
 pages = [
-    st.Page(HERE / "views" / "overview.py", title="Overview", icon=":material/dashboard:",
-            default=True, url_path="overview"),
+    overview,
+    st.Page(_to_overview, title="Overview", url_path="overview", visibility="hidden"),
     st.Page(HERE / "views" / "mobile_clinics.py", title="Mobile clinics",
             icon=":material/local_shipping:", url_path="mobile-clinics"),
     st.Page(HERE / "views" / "staffing.py", title="Staffing", icon=":material/groups:",

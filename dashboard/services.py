@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import multiprocessing
 import queue
 import threading
@@ -196,7 +197,7 @@ def no_plan_message(planner: str, scenario_name: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Geography (cached; polygons simplified so a page ships ~100 kB, not megabytes)
+# Geography (cached; polygons simplified for the map's zoom so a page ships ~100 kB)
 
 
 @st.cache_data(show_spinner=False)
@@ -213,34 +214,69 @@ def kommun_names() -> dict[str, str]:
     return dict(zip(frame["kommun_code"], frame["kommun_name"], strict=True))
 
 
-def _light_geojson(frame: Any, tolerance: float) -> dict[str, Any]:
-    """Simplified polygons with coordinates on a 0.001° grid (~100 m): small for the browser."""
-    import shapely
-
-    frame["geometry"] = shapely.set_precision(
-        frame.geometry.simplify(tolerance, preserve_topology=True).values, 0.001)
-    frame = frame[~frame.geometry.is_empty]
+def _light_geojson(frame: Any, grid: float) -> dict[str, Any]:
+    """A GeoDataFrame as compact GeoJSON: no bbox or ids, coordinates rounded to ``grid``."""
     data = frame.__geo_interface__
     data.pop("bbox", None)
+    digits = max(0, round(-math.log10(grid)))
     for feature in data["features"]:
         feature.pop("bbox", None)
         feature.pop("id", None)
+        feature["geometry"] = {"type": feature["geometry"]["type"],
+                               "coordinates": _rounded(feature["geometry"]["coordinates"], digits)}
     return data
 
 
-@st.cache_data(show_spinner=False)
-def counties_geojson(tolerance: float = 0.01) -> dict[str, Any]:
-    """County polygons (WGS 84) as GeoJSON with code, name and population properties."""
-    frame = geo.load_counties()[["county_code", "county_name", "population", "geometry"]].copy()
-    return _light_geojson(frame, tolerance)
+def _rounded(coords: Any, digits: int) -> Any:
+    if isinstance(coords[0], (int, float)):
+        return [round(float(c), digits) for c in coords]
+    return [_rounded(c, digits) for c in coords]
 
 
-@st.cache_data(show_spinner=False)
-def municipalities_geojson(tolerance: float = 0.01) -> dict[str, Any]:
-    """Kommun polygons (WGS 84) as GeoJSON with code, name, county and population."""
-    frame = geo.load_municipalities()[["kommun_code", "kommun_name", "county_code", "population",
-                                       "geometry"]].copy()
-    return _light_geojson(frame, tolerance)
+#: Web-Mercator metres per screen pixel at zoom 0 with deck.gl's 512 px world.
+MERCATOR_M_PER_PX_Z0 = 2 * math.pi * 6_378_137 / 512
+
+
+def tiles_geojson(level: str, zoom: float, *, counties: Sequence[str] | None = None,
+                  gap_px: float = 0.0) -> dict[str, Any]:
+    """County (``level="county"``) or kommun polygons prepared for a map at ``zoom``.
+
+    Simplified to half a pixel at that zoom and, with ``gap_px``, shrunk by half the gap on
+    every side (in Web Mercator, so the gap is the same number of pixels everywhere): drawn
+    over a layer of the full polygons in a border colour, the gaps become the borders. That
+    draws borders with the polygon shader alone; a stroked GeoJsonLayer adds a path shader,
+    which costs the browser ~0.7 s per page load with software WebGL. ``counties`` keeps
+    only polygons in those counties. Cached per level, counties, zoom (0.1 steps) and gap.
+    """
+    codes = None if counties is None else tuple(sorted(counties))
+    return _tiles(level, round(float(zoom), 1), codes, float(gap_px))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _tiles(level: str, zoom: float, codes: tuple[str, ...] | None, gap_px: float) -> dict[str, Any]:
+    import shapely
+
+    if level == "county":
+        frame = geo.load_counties()[["county_code", "county_name", "population", "geometry"]].copy()
+    elif level == "kommun":
+        frame = geo.load_municipalities()[["kommun_code", "kommun_name", "county_code", "population",
+                                           "geometry"]].copy()
+    else:
+        raise ValueError(f"unknown level {level!r} (county or kommun)")
+    if codes is not None:
+        frame = frame[frame["county_code"].isin(codes)]
+    m_per_px = MERCATOR_M_PER_PX_Z0 / 2 ** zoom
+    merc = frame.to_crs(3857)
+    geometry = merc.geometry.simplify(0.5 * m_per_px, preserve_topology=True)
+    if gap_px > 0:
+        geometry = geometry.buffer(-gap_px / 2 * m_per_px, quad_segs=2)
+    merc = merc.set_geometry(geometry)
+    merc = merc[~merc.geometry.is_empty]
+    frame = merc.to_crs(4326)
+    grid = 0.001 if zoom < 7 else 0.0001  # <= ~1/3 px at the zoom drawn
+    frame["geometry"] = shapely.set_precision(frame.geometry.values, grid)
+    frame = frame[~frame.geometry.is_empty]
+    return _light_geojson(frame, grid)
 
 
 def county_bounds(codes: Sequence[str]) -> tuple[list[float], list[float]]:

@@ -27,35 +27,17 @@ cards(plan.kpis, ["served_share", "min_county_share", "unit_utilisation", "reloc
 weeks = sorted(placements["week"].unique()) if not placements.empty else list(scenario.scenario.weeks)
 week = st.select_slider("Week", options=weeks, value=weeks[0], key="week") if len(weeks) > 1 else weeks[0]
 this_week = placements[placements["week"] == week].sort_values("unit").copy()
-this_week["colour"] = [maps.colour(u - 1) for u in this_week["unit"]]
-this_week["reach_colour"] = [maps.colour(u - 1, 50) for u in this_week["unit"]]
-this_week["label"] = [f"Unit {u}" for u in this_week["unit"]]
 this_week["county_name"] = this_week["county_code"].map(services.county_names())
 
 radius_km = scenario.placement.radius_minutes  # ~60 km/h straight-line: minutes -> km
-layers = [maps.base_layer(services.counties_geojson(), layer_id="sweden")]
-if county_share:
-    counties = services.counties_geojson()
-    planned = {"type": "FeatureCollection",
-               "features": [f for f in counties["features"] if f["properties"]["county_code"] in county_share]}
-    layers.append(maps.choropleth_layer(planned, county_share, "county_code", label="served share",
-                                        layer_id="served_share"))
-layers.append(maps.base_layer(services.municipalities_geojson(), layer_id="kommuner",
-                              fill=[0, 0, 0, 0], line=[190, 190, 190, 160], line_width_px=0.4))
-layers += [
-    maps.reach_layer(this_week, radius_km * 1000.0),
-    maps.points_layer(this_week, layer_id="sites", radius_px=8),
-    maps.labels_layer(this_week, layer_id="unit_labels"),
-]
-tooltip = {"html": "<b>{county_name}</b><br/>{label}: {value_text}<br/>{site_name} {unit}",
-           "style": {"fontSize": "12px"}}
-view = maps.view_for(*services.county_bounds(scenario.placement.counties)) \
-    if scenario.placement.counties else maps.SWEDEN_VIEW
-st.pydeck_chart(maps.deck(layers, view=view, tooltip=tooltip), key="placement_map", height=620)
-st.caption(f"Dots: each unit's site in {week}. Discs: reach drawn as {radius_km:.0f} km "
-           f"(≈ {scenario.placement.radius_minutes:.0f} min at 60 km/h, an approximation of the "
-           "road-network reach the planner uses). Counties coloured by served share over the "
-           "horizon (red low, green high); grey outlines are kommuner.")
+all_codes = sorted(services.county_names())
+focus = [c for c in (scenario.placement.counties or all_codes) if acc.allows(c)]
+spec, tooltip = maps.placement_map(this_week, county_share, focus, radius_km * 1000.0)
+st.pydeck_chart(maps.PrebuiltDeck(spec, tooltip=tooltip), key="placement_map", height=maps.MAP_HEIGHT_PX)
+st.html(maps.share_legend_html("Counties by served share over the horizon:"))
+st.caption(f"Hover a county for its value. Dots: each unit's site in {week}; circles: its reach drawn "
+           f"as {radius_km:.0f} km (≈ {scenario.placement.radius_minutes:.0f} min at 60 km/h, an "
+           "approximation of the road-network reach the planner uses).")
 
 st.subheader(f"Week {week}")
 table = this_week[["unit", "site_name", "county_name", "kommun_code", "expected_patients",

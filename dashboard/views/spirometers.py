@@ -72,17 +72,26 @@ else:
     paths = pd.DataFrame([{"route_id": r, "colour": colour_of[r],
                            "path": today.loc[today["route_id"] == r, ["lon", "lat"]].values.tolist(),
                            "stops": int((today["route_id"] == r).sum())} for r in route_ids])
-    layers = [maps.base_layer(services.counties_geojson(), layer_id="sweden"),
-              maps.base_layer(services.municipalities_geojson(), layer_id="kommuner", fill=[0, 0, 0, 0],
-                              line=[190, 190, 190, 160], line_width_px=0.4)]
+    view = maps.view_for(list(today["lon"]), list(today["lat"]), height_px=560, padding=0.1)
+    layers = [maps.borders_layer(services.tiles_geojson("county", view.zoom)),
+              maps.base_layer(services.tiles_geojson("county", view.zoom, gap_px=maps.COUNTY_GAP_PX),
+                              layer_id="sweden", line_width_px=0, filled=True, stroked=False)]
     if not paths.empty:
         layers.append(maps.paths_layer(paths))
-    layers += [maps.points_layer(today, layer_id="stops", radius_px=6),
-               maps.labels_layer(today, layer_id="stop_order")]
-    st.pydeck_chart(maps.deck(layers, view=maps.view_for(list(today["lon"]), list(today["lat"])),
+    stop_rows = today[["lon", "lat", "colour", "label", "route_id", "seq", "place", "kind"]]
+    # A route starts and ends at its hub: one label per place ("Nyköping hub", "2 · 5" where a
+    # route passes twice), not two numbers drawn over each other.
+    texts = today.assign(text=[f"{p} hub" if k in ("start", "end") else str(q)
+                               for p, k, q in zip(today["place"], today["kind"], today["seq"], strict=True)])
+    place_labels = (texts.groupby(["lon", "lat"], as_index=False)
+                    .agg(label=("text", lambda t: " · ".join(dict.fromkeys(t)))))
+    layers += [maps.points_layer(stop_rows, layer_id="stops", radius_px=6),
+               maps.labels_layer(place_labels, layer_id="stop_order")]
+    st.pydeck_chart(maps.deck(layers, view=view, height=560,
                               tooltip={"html": "{route_id} stop {seq}: {place} ({kind})"}),
                     key="route_map", height=560)
-    st.caption(f"{len(route_ids)} routes on {day:%A %d %B}; numbers give the visiting order."
+    st.caption(f"{len(route_ids)} route{'s' if len(route_ids) != 1 else ''} on {day:%A %d %B}; "
+               "numbers give the visiting order from the hub."
                + (f" {unknown} stops have no known position and are not drawn." if unknown else ""))
     table = today[["route_id", "seq", "kind", "place", "referral_id", "arrival_minute", "load"]].copy()
     table["arrival"] = table["arrival_minute"].map(lambda m: f"{int(m) // 60:02d}:{int(m) % 60:02d}")

@@ -45,13 +45,15 @@ if not rates.empty:
         alt.Chart(rates).mark_bar().encode(
             x=alt.X("value:Q", title="share of return visits", scale=alt.Scale(domain=[0, 1]),
                     axis=alt.Axis(format="%")),
-            y=alt.Y("row:N", title=None, sort=list(rates["row"])),
+            y=alt.Y("row:N", title=None, sort=list(rates["row"]), axis=alt.Axis(labelLimit=260, labelOverlap=False)),
+            # Not red: red is the 96 % target line.
             color=alt.Color("measure:N", title=None,
-                            sort=["same-clinician rate", "availability bound", "baseline"]),
+                            scale=alt.Scale(domain=["same-clinician rate", "availability bound", "baseline"],
+                                            range=["#1f5fa8", "#9ecae1", "#969696"])),
             tooltip=["group", "measure", alt.Tooltip("value:Q", format=".1%")],
         ),
         line,
-    ).properties(height=max(120, 22 * len(rates)))
+    ).properties(height=max(120, 24 * len(rates)))
     st.altair_chart(chart, width="stretch", key="continuity_chart")
     st.caption(f"Red line: the {services.CONTINUITY_LINE:.0%} target. The availability bound is the "
                "best rate the clinicians' declared availability allows; the baseline is a simple "
@@ -93,9 +95,15 @@ if people:
     ).properties(height=max(200, 14 * len(shown)))
     st.altair_chart(heat, width="stretch", key="roster_heatmap")
 
-    table = view[["clinician_id", "profession", "home_county", "day", "block", "kind", "site_id",
-                  "start", "end", "hours"]].sort_values(["clinician_id", "start"])
+    # The shift table pages with the heatmap: the demo's 4 000+ shifts at once made the page
+    # ship ~0.5 MB and draw for seconds; the downloads below still hold every filtered shift.
+    table = view[view["clinician_id"].isin(shown)][
+        ["clinician_id", "profession", "home_county", "day", "block", "kind", "site_id", "start", "end",
+         "hours"]].sort_values(["clinician_id", "start"])
     table["day"] = table["day"].dt.date
+    if pages > 1:
+        st.caption(f"Shifts of the {len(shown)} clinicians on page {page} ({len(table)} of {len(view)} "
+                   "filtered shifts; the downloads hold all of them).")
     st.dataframe(table, hide_index=True, width="stretch", height=300, key="shift_table")
 
     st.subheader("Downloads")

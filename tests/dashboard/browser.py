@@ -27,13 +27,14 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--disable-dev-shm-usage", "--window-size=1400,1000", "--hide-scrollbars")
-#: url path -> (title shown, needs a map canvas)
+#: page name (screenshot file name) -> (URL path, title shown, needs a map canvas). The default
+#: page is served at the app's root: its URL path is "" (``/overview`` redirects there).
 PAGES = {
-    "overview": ("Overview", False),
-    "mobile-clinics": ("Mobile clinics", True),
-    "staffing": ("Staffing", False),
-    "spirometers": ("Spirometers", False),
-    "scenarios": ("Scenarios", False),
+    "overview": ("", "Overview", False),
+    "mobile-clinics": ("mobile-clinics", "Mobile clinics", True),
+    "staffing": ("staffing", "Staffing", False),
+    "spirometers": ("spirometers", "Spirometers", False),
+    "scenarios": ("scenarios", "Scenarios", False),
 }
 
 
@@ -113,31 +114,51 @@ def chromium(width: int = 1400, height: int = 1000) -> Iterator[object]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def open_page(driver, base: str, path: str, timeout: float = 30) -> float:  # type: ignore[no-untyped-def]
-    """Load a page and wait until its script finished and its title (and map canvas) are drawn.
+def open_page(driver, base: str, name: str, timeout: float = 30, *,  # type: ignore[no-untyped-def]
+              url_path: str | None = None) -> float:
+    """Load page ``name`` (a key of PAGES) and wait until its script finished and its title (and
+    map canvas) are drawn. ``url_path`` opens another path that should end on that page.
 
     Returns the seconds from navigation to that point.
     """
-    from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    title, needs_map = PAGES[path]
+    path, title, needs_map = PAGES[name]
     started = time.perf_counter()
-    driver.get(f"{base}/{path}")
+    driver.get(f"{base}/{path if url_path is None else url_path}")
 
     def ready(d) -> bool:  # type: ignore[no-untyped-def]
-        app = d.find_elements(By.CSS_SELECTOR, '[data-testid="stApp"]')
-        if not app or app[0].get_attribute("data-test-script-state") != "notRunning":
-            return False
-        headings = [h.text for h in d.find_elements(By.CSS_SELECTOR, "h1")]
-        if title not in headings:
-            return False
-        if needs_map and not d.find_elements(By.CSS_SELECTOR, '[data-testid="stDeckGlJsonChart"] canvas'):
-            return False
-        return True
+        # One script per poll (not one WebDriver round trip per element): a busy page answers
+        # late, and five round trips per poll would add their delays to the measured time.
+        return bool(d.execute_script(_READY_JS, title, needs_map))
 
     WebDriverWait(driver, timeout, poll_frequency=0.05).until(ready)
     return time.perf_counter() - started
+
+
+def next_frames(driver, frames: int = 2, timeout: float = 30) -> float:  # type: ignore[no-untyped-def]
+    """Seconds until the page has rendered ``frames`` more animation frames.
+
+    Called right after :func:`open_page`, this includes work the page does once its elements
+    exist, above all deck.gl's first draw of a map (shader compilation and tessellation, a
+    single long task with software WebGL): the first frame callback runs only after it.
+    """
+    driver.set_script_timeout(timeout)
+    started = time.perf_counter()
+    driver.execute_async_script(
+        "const done = arguments[arguments.length - 1]; let n = arguments[0];"
+        "const step = () => (--n <= 0 ? done(true) : requestAnimationFrame(step));"
+        "requestAnimationFrame(step);", frames)
+    return time.perf_counter() - started
+
+
+_READY_JS = """
+const [title, needsMap] = arguments;
+const app = document.querySelector('[data-testid="stApp"]');
+if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+if (![...document.querySelectorAll('h1')].some(h => h.innerText.trim() === title)) return false;
+return !needsMap || !!document.querySelector('[data-testid="stDeckGlJsonChart"] canvas');
+"""
 
 
 def exceptions(driver) -> list[str]:  # type: ignore[no-untyped-def]
@@ -145,6 +166,24 @@ def exceptions(driver) -> list[str]:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
 
     return [e.text for e in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')]
+
+
+def dialogs(driver) -> list[str]:  # type: ignore[no-untyped-def]
+    """Texts of open dialogs (e.g. Streamlit's "Page not found") and a "Page not found" body."""
+    from selenium.webdriver.common.by import By
+
+    texts = [e.text for e in driver.find_elements(By.CSS_SELECTOR, '[role="dialog"]') if e.text.strip()]
+    body = driver.find_element(By.TAG_NAME, "body").text
+    if "Page not found" in body and not any("Page not found" in t for t in texts):
+        texts.append("Page not found")
+    return texts
+
+
+def current_path(driver) -> str:  # type: ignore[no-untyped-def]
+    """The URL path the browser shows, without the leading slash."""
+    from urllib.parse import urlparse
+
+    return urlparse(driver.current_url).path.strip("/")
 
 
 def count(driver, test_id: str, inner: str = "") -> int:  # type: ignore[no-untyped-def]

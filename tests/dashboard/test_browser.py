@@ -23,17 +23,26 @@ def driver():  # type: ignore[no-untyped-def]
 
 
 def test_every_page_in_chromium(driver, solved_db: str, artifacts_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """Each page: no stException, its title, map canvas/tables where expected; screenshot saved."""
+    """Each page at its URL path: no stException, no "Page not found" dialog, its title, map
+    canvas/tables where expected; a screenshot of each is saved."""
     expected_tables = {"overview": 1, "mobile-clinics": 2, "staffing": 1, "scenarios": 1}
     with browser.dashboard_server(solved_db, var_dir=str(tmp_path / "var")) as base:
-        for path, (_, needs_map) in browser.PAGES.items():
-            seconds = browser.open_page(driver, base, path, timeout=60)
+        for name, (path, _, needs_map) in browser.PAGES.items():
+            seconds = browser.open_page(driver, base, name, timeout=60)
             time.sleep(0.5)  # tables draw on a canvas after the script ends
-            shot = browser.screenshot(driver, artifacts_dir / f"dashboard-{path}.png")
+            shot = browser.screenshot(driver, artifacts_dir / f"dashboard-{name}.png")
             assert shot.stat().st_size > 10_000
-            assert browser.exceptions(driver) == [], path
+            assert browser.exceptions(driver) == [], name
+            assert browser.dialogs(driver) == [], name
+            assert browser.current_path(driver) == path, name
             if needs_map:
-                assert browser.count(driver, "stDeckGlJsonChart", "canvas") >= 1, path
+                assert browser.count(driver, "stDeckGlJsonChart", "canvas") >= 1, name
             tables = browser.count(driver, "stDataFrame")
-            assert tables >= expected_tables.get(path, 0), (path, tables)
-            print(f"{path}: {seconds:.2f} s, {tables} tables")
+            assert tables >= expected_tables.get(name, 0), (name, tables)
+            print(f"{name}: {seconds:.2f} s, {tables} tables")
+
+        # A bookmark of /overview lands on the overview at "/" without a "Page not found" dialog.
+        browser.open_page(driver, base, "overview", url_path="overview", timeout=60)
+        time.sleep(0.5)
+        assert browser.dialogs(driver) == []
+        assert browser.current_path(driver) == ""

@@ -87,9 +87,9 @@ def test_mobile_clinics_map_and_schedule_match_stored_rows(app_test, app_db: str
     decks = at.get("deck_gl_json_chart")
     assert len(decks) == 1
     spec = json.loads(decks[0].proto.json)
-    ids = [layer["id"] for layer in spec["layers"]]
-    assert ids[0] == "sweden" and "sites" in ids and "served_share" in ids
-    assert len(spec["layers"][0]["data"]["features"]) == 21  # every county drawn, no tile server
+    layers = {layer["id"]: layer for layer in spec["layers"]}
+    assert list(layers)[:2] == ["borders", "counties"] and {"sites", "reach", "unit_labels"} <= set(layers)
+    assert len(layers["borders"]["data"]["features"]) == 21  # every county drawn, no tile server
     assert spec.get("mapStyle") in (None, "__MAP_STYLE__") and "mapProvider" not in spec
     schedule = at.dataframe[1].value
     expected = {(f"Unit {r.unit}", r.week): r.site_name for r in rows}
@@ -98,6 +98,71 @@ def test_mobile_clinics_map_and_schedule_match_stored_rows(app_test, app_db: str
     at.select_slider(key="week").set_value(weeks[-1]).run()
     week_table = tables(at, "site", "residents in reach")[0]
     assert sorted(week_table["site"]) == sorted(r.site_name for r in rows if r.week == weeks[-1])
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    sites = {(round(d["lon"], 4), round(d["lat"], 4)) for d in
+             next(layer for layer in spec["layers"] if layer["id"] == "sites")["data"]}
+    assert sites == {(round(r.lon, 4), round(r.lat, 4)) for r in rows if r.week == weeks[-1]}
+
+
+def test_mobile_clinics_map_is_a_readable_choropleth(app_test, app_db: str) -> None:
+    """Regression test for the "orange box": the county tiles carry the stored served share as
+    their own fill colour (red low, green high), reach is a thin outline in metres, dots are
+    sized in pixels, and the first view frames the scenario's counties."""
+    from dashboard import maps
+
+    from planner.scenario import builtin_scenario_path, load_scenario
+
+    at = open_page(app_test, "views/mobile_clinics.py")
+    kpis = stored(app_db)["placement"][1]
+    shares = {k[-2:]: v for k, v in kpis.items() if re.match(r"^county_share_\d\d$", k)}
+    focus = load_scenario(builtin_scenario_path("tiny")).placement.counties
+    assert shares and set(shares) == set(focus)
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    layers = {layer["id"]: layer for layer in spec["layers"]}
+
+    # Fill colours: per feature, read with the "properties.fill" accessor, derived from the store.
+    tiles = layers["counties"]["data"]["features"] + layers.get("kommuner", {"data": {"features": []}})["data"]["features"]
+    assert layers["counties"]["getFillColor"] == "@@=properties.fill"
+    coloured = [f for f in tiles if f["properties"]["county_code"] in shares]
+    assert coloured, "the scenario's counties are drawn"
+    for feature in coloured:
+        fill = feature["properties"]["fill"]
+        assert fill == maps.share_colour(shares[feature["properties"]["county_code"]])
+        assert fill[3] == 255 and len(set(fill[:3])) > 1, fill  # opaque and not grey
+    assert maps.share_colour(0.0)[0] > maps.share_colour(0.0)[1]  # red when nobody is served
+    assert maps.share_colour(1.0)[1] > maps.share_colour(1.0)[0]  # green when everyone is
+
+    # Units as enum literals, not accessor expressions (pydeck's "@@=meters" drew the opaque box).
+    assert layers["reach"]["radiusUnits"] == "meters" and layers["reach"]["filled"] is False
+    assert layers["reach"]["getRadius"] < 100_000
+    assert layers["sites"]["radiusUnits"] == "pixels" and layers["sites"]["getRadius"] <= 10
+    for layer in spec["layers"]:
+        for key, value in layer.items():
+            if key.endswith(("Units", "Anchor", "Baseline", "characterSet")):
+                assert not str(value).startswith("@@="), (layer["id"], key, value)
+    labels = [d["label"] for d in layers["unit_labels"]["data"]]
+    assert any("Unit 1" in text for text in labels)
+
+    # The first view frames the two counties: all of them visible, and not zoomed out further.
+    from planner import geo
+
+    frame = geo.load_counties()
+    x0, y0, x1, y1 = frame[frame["county_code"].isin(focus)].total_bounds
+    width_share, height_share = maps.fits(spec["initialViewState"], [x0, x1], [y0, y1])
+    assert max(width_share, height_share) <= 1.0
+    assert max(width_share, height_share) >= 0.8
+
+
+def test_national_view_fits_sweden() -> None:
+    """With every county in the plan, the map opens on all of Sweden, filling the map's height."""
+    from dashboard import maps
+
+    view = maps.sweden_view()
+    x0, y0, x1, y1 = maps.SWEDEN_BOUNDS
+    w, h = maps.fits({"zoom": view.zoom, "longitude": view.longitude, "latitude": view.latitude},
+                     [x0, x1], [y0, y1])
+    assert max(w, h) <= 1.0 and max(w, h) >= 0.8
+    assert 3.3 <= view.zoom <= 4.3  # deck.gl zoom (512 px world) for ~14° of latitude in 620 px
 
 
 def test_staffing_roster_filters_and_downloads(app_test, app_db: str) -> None:
@@ -157,6 +222,19 @@ def test_spirometers_page_shows_plan_or_how_to_make_one(app_test, app_db: str) -
     if "on_time_share" in kpis:
         metrics = {m.label: m.value for m in at.metric}
         assert metrics[label("on_time_share")] == fmt("on_time_share", kpis["on_time_share"])
+    from planner.storage import open_database, run_rows
+    from planner.storage.models import RouteStop
+
+    stops = run_rows(open_database(app_db), runs["routing"][0], RouteStop)
+    if stops:
+        first_day = min(s.day for s in stops)
+        shown = tables(at, "route_id", "seq", "kind", "place")[0]
+        assert len(shown) == sum(1 for s in stops if s.day == first_day)
+        spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+        labels = next(layer for layer in spec["layers"] if layer["id"] == "stop_order")["data"]
+        places = [(d["lon"], d["lat"]) for d in labels]
+        assert len(places) == len(set(places))  # one label per place: hub start/end not overdrawn
+        assert any(d["label"].endswith("hub") for d in labels)
 
 
 def test_scenarios_copy_store_and_compare(app_test, app_db: str) -> None:
