@@ -76,10 +76,11 @@ def share_colour(share: float | None, alpha: int = 255) -> list[int]:
 
 def share_tiles_layer(geojson: Mapping[str, Any], shares: Mapping[str, float | None] | None = None,
                       *, focus: Sequence[str] = (), layer_id: str = "counties",
-                      label: str = "served share") -> pdk.Layer:
+                      label: str = "served share", key: str = "county_code") -> pdk.Layer:
     """Polygons (counties, or kommuner) filled by the share of their county (red low, green high).
 
-    A feature whose ``county_code`` has a share gets :func:`share_colour`; one in ``focus`` (the
+    A feature whose ``key`` (``county_code``, or ``kommun_code`` for kommun shares) has a
+    share gets :func:`share_colour`; one whose county is in ``focus`` (the
     scenario's counties) without a share is grey "no data"; the rest of Sweden is plain land.
     Each feature carries its own ``fill`` (read with the accessor ``properties.fill``) and the
     tooltip fields ``name`` and ``detail``. Fill only: draw it over :func:`borders_layer` with
@@ -89,14 +90,14 @@ def share_tiles_layer(geojson: Mapping[str, Any], shares: Mapping[str, float | N
     features = []
     for feature in geojson["features"]:
         props = dict(feature["properties"])
-        code = props["county_code"]
+        code = props[key]
         value = shares.get(code)
         county = props.get("county_name", code)
         where = "" if "county_name" in props else f" in {county}"
         if code in shares:
             props["fill"] = share_colour(value)
             props["detail"] = f"{label}{where}: " + ("no data" if value is None else f"{100 * value:.1f} %")
-        elif code in focus:
+        elif props["county_code"] in focus:
             props["fill"] = list(NO_DATA)
             props["detail"] = f"{label}{where}: no data"
         else:
@@ -316,17 +317,20 @@ def site_labels(sites: Any, view: pdk.ViewState, *, merge_px: float = 16) -> lis
 
 
 def placement_map(sites: Any, shares: Mapping[str, float | None], focus: Sequence[str],
-                  radius_m: float) -> tuple[str, dict[str, Any]]:
+                  radius_m: float, kommun_shares: Mapping[str, float | None] | None = None,
+                  ) -> tuple[str, dict[str, Any]]:
     """The mobile clinics map as deck JSON (cached) and its tooltip.
 
     ``sites``: the week's rows with ``unit``, ``site_id``, ``site_name``, ``county_name``,
     ``lon``, ``lat``, ``expected_patients``; ``shares``: served share by county code;
+    ``kommun_shares``: served share by kommun code (when stored, the map colours kommuner);
     ``focus``: the counties to frame (the scenario's, within the user's access); all 21
     frame Sweden.
     """
     columns = ["unit", "site_id", "site_name", "county_name", "lon", "lat", "expected_patients"]
     frame = sites[columns].reset_index(drop=True)
-    return _placement_map(frame, dict(shares), tuple(sorted(focus)), float(radius_m)), PLACEMENT_TOOLTIP
+    return (_placement_map(frame, dict(shares), tuple(sorted(focus)), float(radius_m),
+                           dict(kommun_shares or {})), PLACEMENT_TOOLTIP)
 
 
 PLACEMENT_TOOLTIP = {"html": "<b>{name}</b><br/>{detail}", "style": {"fontSize": "12px"}}
@@ -337,7 +341,7 @@ KOMMUN_GAP_PX = 0.9
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _placement_map(sites: Any, shares: dict[str, float | None], focus: tuple[str, ...],
-                   radius_m: float) -> str:
+                   radius_m: float, kommun_shares: dict[str, float | None] | None = None) -> str:
     from dashboard import services
 
     all_codes = set(services.county_names())
@@ -351,7 +355,12 @@ def _placement_map(sites: Any, shares: dict[str, float | None], focus: tuple[str
                                    counties=sorted(all_codes - set(focus)) if kommuner else None),
             shares, focus=focus if regional else (), layer_id="counties"),
     ]
-    if kommuner:  # a regional map: the scenario's counties as kommuner, coloured by county share
+    if kommun_shares:  # kommuner coloured by their own served share (a choropleth per kommun)
+        in_plan = sorted({k[:2] for k in kommun_shares} | set(focus))
+        layers.append(share_tiles_layer(
+            services.tiles_geojson("kommun", view.zoom, counties=in_plan, gap_px=KOMMUN_GAP_PX),
+            kommun_shares, focus=focus, layer_id="kommuner", key="kommun_code"))
+    elif kommuner:  # older plans without kommun shares: kommuner coloured by county share
         layers.append(share_tiles_layer(
             services.tiles_geojson("kommun", view.zoom, counties=focus, gap_px=KOMMUN_GAP_PX),
             shares, focus=focus, layer_id="kommuner"))

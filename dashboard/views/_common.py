@@ -16,6 +16,8 @@ from dashboard import services
 
 _SHARE_WORDS = ("share", "rate", "cover", "bound", "utilisation", "utilization", "target")
 _COUNTY_KPI = re.compile(r"^county_share_(\d{2})$")
+#: Per-kommun shares (290 of them) are drawn on the map, not listed in KPI tables.
+_KOMMUN_KPI = re.compile(r"^kommun_share_(\d{4})$")
 
 
 def is_share(name: str, value: float | None) -> bool:
@@ -46,9 +48,12 @@ def label(name: str) -> str:
 
 
 def visible_kpis(kpis: dict[str, float | None], access: services.Access) -> dict[str, float | None]:
-    """KPIs the user may see: per-county KPIs only for allowed counties."""
+    """KPIs the user may see: per-county KPIs only for allowed counties; per-kommun shares are
+    left to the map."""
     out = {}
     for name, value in kpis.items():
+        if _KOMMUN_KPI.match(name):
+            continue
         match = _COUNTY_KPI.match(name)
         if match and not access.allows(match.group(1)):
             continue
@@ -78,7 +83,7 @@ def headline(kpis: dict[str, float | None], preferred: Iterable[str], n: int = 4
     for name in kpis:
         if len(chosen) >= n:
             break
-        if name not in chosen and not _COUNTY_KPI.match(name):
+        if name not in chosen and not _COUNTY_KPI.match(name) and not _KOMMUN_KPI.match(name):
             chosen.append(name)
     return chosen[:n]
 

@@ -22,6 +22,8 @@ placements = services.rows(plan.run_id, "placement")
 placements = placements[placements["county_code"].map(acc.allows)]
 county_share = {m.group(1): v for k, v in plan.kpis.items()
                 if (m := re.match(r"^county_share_(\d{2})$", k)) and acc.allows(m.group(1))}
+kommun_share = {m.group(1): v for k, v in plan.kpis.items()
+                if (m := re.match(r"^kommun_share_(\d{4})$", k)) and acc.allows(m.group(1)[:2])}
 cards(plan.kpis, ["served_share", "min_county_share", "unit_utilisation", "relocation_km"])
 
 weeks = sorted(placements["week"].unique()) if not placements.empty else list(scenario.scenario.weeks)
@@ -32,10 +34,11 @@ this_week["county_name"] = this_week["county_code"].map(services.county_names())
 radius_km = scenario.placement.radius_minutes  # ~60 km/h straight-line: minutes -> km
 all_codes = sorted(services.county_names())
 focus = [c for c in (scenario.placement.counties or all_codes) if acc.allows(c)]
-spec, tooltip = maps.placement_map(this_week, county_share, focus, radius_km * 1000.0)
+spec, tooltip = maps.placement_map(this_week, county_share, focus, radius_km * 1000.0, kommun_share)
 st.pydeck_chart(maps.PrebuiltDeck(spec, tooltip=tooltip), key="placement_map", height=maps.MAP_HEIGHT_PX)
-st.html(maps.share_legend_html("Counties by served share over the horizon:"))
-st.caption(f"Hover a county for its value. Dots: each unit's site in {week}; circles: its reach drawn "
+st.html(maps.share_legend_html(("Kommuner" if kommun_share else "Counties")
+                               + " by served share over the horizon:"))
+st.caption(f"Hover a {'kommun' if kommun_share else 'county'} for its value. Dots: each unit's site in {week}; circles: its reach drawn "
            f"as {radius_km:.0f} km (≈ {scenario.placement.radius_minutes:.0f} min at 60 km/h, an "
            "approximation of the road-network reach the planner uses).")
 

@@ -51,6 +51,7 @@ class PlacementKpis:
     plan_value: float  # value of patients served minus true relocation cost
     county_served_share: dict[str, float]
     min_county_share: float
+    kommun_served_share: dict[str, float]  # kommuner with demand left to the units
     unit_week_patients: tuple[tuple[float, ...], ...]  # [week][unit]
     unit_week_population: tuple[tuple[int, ...], ...]  # [week][unit] residents within reach
     violations: tuple[Violation, ...] = field(default=())
@@ -67,6 +68,7 @@ class PlacementKpis:
             )
         }
         flat.update({f"county_share_{c}": v for c, v in sorted(self.county_served_share.items())})
+        flat.update({f"kommun_share_{k}": v for k, v in sorted(self.kommun_served_share.items())})
         flat["violations"] = len(self.violations)
         return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in flat.items()}
 
@@ -160,6 +162,7 @@ def evaluate(problem: PlacementProblem, solution: PlacementSolution) -> Placemen
     reach = problem.reach
     served_total, travel_weighted = 0.0, 0.0
     county_served: dict[str, float] = defaultdict(float)
+    kommun_served: dict[str, float] = defaultdict(float)
     unit_patients, unit_population, in_reach = [], [], []
     for w in range(min(W, len(solution.unit_sites))):
         sites = solution.unit_sites[w]
@@ -169,6 +172,7 @@ def evaluate(problem: PlacementProblem, solution: PlacementSolution) -> Placemen
             served_total += amount
             travel_weighted += amount * problem.site_point_minutes[s, p]
             county_served[problem.points[p].county_code] += amount
+            kommun_served[problem.points[p].kommun_code] += amount
             per_site[s] += amount
         idx = [problem.site_index(s) for s in sites]
         n_at = Counter(idx)
@@ -199,8 +203,11 @@ def evaluate(problem: PlacementProblem, solution: PlacementSolution) -> Placemen
     relocation_cost = km * problem.relocation_cost_per_km + minutes * per_minute
 
     county_total: dict[str, float] = defaultdict(float)
+    kommun_total: dict[str, float] = defaultdict(float)
     for p, point in enumerate(problem.points):
         county_total[point.county_code] += float(unit_demand[p].sum())
+        if point.kommun_code:
+            kommun_total[point.kommun_code] += float(unit_demand[p].sum())
     shares = {c: (county_served[c] / t if t > 0 else 1.0) for c, t in county_total.items()}
     shares_with_demand = [shares[c] for c, t in county_total.items() if t > 0]
 
@@ -229,6 +236,7 @@ def evaluate(problem: PlacementProblem, solution: PlacementSolution) -> Placemen
         plan_value=served_total * problem.value_per_patient - relocation_cost,
         county_served_share=shares,
         min_county_share=min(shares_with_demand) if shares_with_demand else 1.0,
+        kommun_served_share={k: kommun_served[k] / t for k, t in sorted(kommun_total.items()) if t > 0},
         unit_week_patients=tuple(unit_patients),
         unit_week_population=tuple(unit_population),
         violations=tuple(violations),

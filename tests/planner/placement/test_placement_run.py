@@ -84,3 +84,18 @@ def test_cli_solve_placement_json(tmp_path) -> None:  # type: ignore[no-untyped-
                 "min_county_share", "unit_utilisation", "gap"):
         assert key in payload["kpis"]
     assert payload["solver_status"] == "OPTIMAL"
+
+
+def test_kommun_shares_add_up_to_served(tiny: Scenario) -> None:
+    """Per-kommun served shares, weighted by each kommun's demand, give the served total."""
+    from planner.placement import SolveParams, solve
+
+    problem = build_problem(tiny)
+    kpis = evaluate(problem, solve(problem, SolveParams(time_limit_s=10)))
+    demand: dict[str, float] = {}
+    for p, point in enumerate(problem.points):
+        demand[point.kommun_code] = demand.get(point.kommun_code, 0.0) + float(problem.unit_demand[p].sum())
+    assert {k[:2] for k in kpis.kommun_served_share} <= {"04", "05"}
+    served = sum(share * demand[k] for k, share in kpis.kommun_served_share.items())
+    assert served == pytest.approx(kpis.served_patients, rel=1e-6)
+    assert all(0 <= s <= 1 + 1e-9 for s in kpis.kommun_served_share.values())
