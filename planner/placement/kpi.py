@@ -18,7 +18,7 @@ import numpy as np
 
 from planner.placement.problem import PlacementProblem, PlacementSolution
 
-_SCALE = 100  # patients are fractional expectations; flows run on hundredths
+_SCALE = 10_000  # patients are fractional expectations; flows run on 1/10,000 patient
 LONG_MOVE_MINUTES = 4 * 60  # a move longer than half a working day loses the unit a day
 
 
@@ -79,13 +79,14 @@ def week_allocation(problem: PlacementProblem, week: int, sites: tuple[str, ...]
     demand = problem.unit_demand[:, week]
     graph = nx.DiGraph()
     for s, n in counts.items():
-        graph.add_edge(("site", s), "sink", capacity=int(round(problem.capacity_per_week * n * _SCALE)), weight=0)
+        graph.add_edge(("site", s), "sink", capacity=int(problem.capacity_per_week * n * _SCALE + 1e-9), weight=0)
     reach = problem.reach
     for p in np.flatnonzero(demand > 0):
         sites_here = [s for s in counts if reach[s, p]]
         if not sites_here:
             continue
-        graph.add_edge("source", ("point", int(p)), capacity=int(round(demand[p] * _SCALE)), weight=0)
+        # Rounded down, so a point is never served more than its demand (shares stay <= 1).
+        graph.add_edge("source", ("point", int(p)), capacity=int(demand[p] * _SCALE + 1e-9), weight=0)
         for s in sites_here:
             graph.add_edge(("point", int(p)), ("site", s),
                            weight=int(round(problem.site_point_minutes[s, p] * 10)))
