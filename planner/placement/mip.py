@@ -80,12 +80,11 @@ def solve_mip(
     on_progress: ProgressFn | None = None,
     label: str = "solving",
     highs_options: Mapping[str, bool | int | float | str] | None = None,
-    hints: list[mathopt.SolutionHint] | None = None,
 ) -> MipOutcome:
     """Solve ``model`` with HiGHS within ``time_limit_s``; the best incumbent is kept.
 
     ``highs_options`` are HiGHS options by name (e.g. ``{"objective_bound": 100.0}``, a cutoff
-    MathOpt's ``cutoff_limit`` does not pass on to HiGHS). ``hints`` are starting solutions.
+    MathOpt's ``cutoff_limit`` does not pass on to HiGHS).
     """
     params = mathopt.SolveParameters(
         time_limit=dt.timedelta(seconds=time_limit_s),
@@ -106,8 +105,7 @@ def solve_mip(
     if ticker:
         ticker.start()
     try:
-        model_params = mathopt.ModelSolveParameters(solution_hints=hints) if hints else None
-        result = mathopt.solve(model, mathopt.SolverType.HIGHS, params=params, model_params=model_params)
+        result = mathopt.solve(model, mathopt.SolverType.HIGHS, params=params)
     finally:
         stop.set()
         if ticker:

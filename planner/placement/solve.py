@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 import numpy as np
 from ortools.graph.python import linear_sum_assignment
-from ortools.math_opt.python import mathopt
 
 from planner.placement.mip import relative_gap, solve_mip
 from planner.placement.model import _county_demand, build_model, demand_groups
@@ -46,19 +45,15 @@ def solve(
                 message="planned week by week (model too large for one MIP in the time limit)",
             )
     if W > 1 and problem.equity != "maximin":
-        # A quick week-by-week plan gives HiGHS a good incumbent to start from (its own
-        # primal heuristics struggle on the full horizon); it gets a share of the time.
+        # HiGHS's own primal heuristics struggle on the full horizon, and it ignores MathOpt
+        # solution hints, so a quick week-by-week plan is kept as the fallback incumbent.
         budget = params.time_limit_s * params.warm_start_share
         warm = rolling_horizon(problem, params, budget, _scaled(on_progress, 0.0, params.warm_start_share))
     remaining = max(params.time_limit_s - (time.perf_counter() - started), 1.0)
     built = build_model(problem, params)
-    hints = []
-    if warm is not None:
-        hints.append(mathopt.SolutionHint(variable_values={
-            var: float(warm[0][w, s]) for (s, w), var in built.y.items()}))
     outcome = solve_mip(built.model, time_limit_s=remaining, relative_gap_tolerance=params.relative_gap,
                         on_progress=_scaled(on_progress, params.warm_start_share if warm else 0.0, 1.0),
-                        label="placing units", hints=hints)
+                        label="placing units")
     seconds = time.perf_counter() - started
     if outcome.status == "INFEASIBLE":
         raise PlacementInfeasibleError(diagnose(problem, params))
