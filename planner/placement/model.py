@@ -86,6 +86,7 @@ def build_model(
     elastic: bool = False,
     y_lower: np.ndarray | None = None,
     county_min_units: dict[tuple[str, int], int] | None = None,
+    strong: bool = False,
 ) -> BuiltModel:
     """The MIP; with ``elastic`` the contracts and floors get penalised slack instead.
 
@@ -126,6 +127,8 @@ def build_model(
                 x[g, int(s), w] = var
                 row.append(var)
                 by_site[int(s), w].append(var)
+                if strong:  # a site serves a group only where a unit stands (tightens the LP)
+                    model.add_linear_constraint(var - min(float(G[g, w]), cap) * y[int(s), w] <= 0)
             model.add_linear_constraint(sum(row) <= float(G[g, w]), name=f"demand(g={g},w={w})")
     for (s, w), served in by_site.items():
         model.add_linear_constraint(sum(served) - cap * y[s, w] <= 0, name=f"capacity(s={s},w={w})")

@@ -33,17 +33,16 @@ def solve(
     W = len(problem.weeks)
     warm = None
     if W > 1 and problem.equity != "maximin" and model_size(problem) > params.max_full_model_size:
-        # Too large for HiGHS to return within the limit (its root LP alone can overrun it):
-        # plan week by week with the whole budget; the bound is the fleet-capacity bound.
-        warm = rolling_horizon(problem, params, params.time_limit_s, on_progress)
-        if warm is not None:
-            bound = capacity_bound(problem)
-            gap = relative_gap(warm[1], bound)
+        # Too large for HiGHS to return within the limit (its root LP alone can overrun it).
+        plan = decomposed(problem, params, on_progress)
+        if plan is not None:
+            counts, objective, bound, how = plan
             return PlacementSolution(
-                status="FEASIBLE", unit_sites=track_units(problem, warm[0]), objective=warm[1],
-                bound=bound, gap=gap, seconds=time.perf_counter() - started,
-                message="planned week by week (model too large for one MIP in the time limit)",
+                status="FEASIBLE", unit_sites=track_units(problem, counts), objective=objective,
+                bound=bound, gap=relative_gap(objective, bound), seconds=time.perf_counter() - started,
+                message=how,
             )
+        warm = None
     if W > 1 and problem.equity != "maximin":
         # HiGHS's own primal heuristics struggle on the full horizon, and it ignores MathOpt
         # solution hints, so a quick week-by-week plan is kept as the fallback incumbent.
@@ -110,6 +109,132 @@ def _scaled(on_progress: ProgressFn | None, low: float, high: float) -> Progress
     return report
 
 
+def weekly_relaxation(
+    problem: PlacementProblem, params: SolveParams, budget_s: float, on_progress: ProgressFn | None
+) -> tuple[np.ndarray, float]:
+    """Each week solved on its own, without relocation, stays, contracts or floors.
+
+    Dropping constraints and (non-negative) relocation costs only relaxes the problem, so the
+    weekly bounds add up to a valid bound on the whole horizon: far tighter than the fleet's
+    capacity when units cannot reach enough demand to fill up. Returns (counts (W, S) of each
+    week's best placement, the summed bound); unused time of easy weeks goes to later ones.
+    """
+    W, S = len(problem.weeks), len(problem.sites)
+    counts = np.zeros((W, S), dtype=int)
+    cap_value = problem.units * problem.capacity_per_week * problem.value_per_patient
+    reachable = problem.unit_demand[problem.reach.any(axis=0)].sum(axis=0) * problem.value_per_patient
+    started, bound = time.perf_counter(), 0.0
+    for w in range(W):
+        if on_progress:
+            on_progress(w / W, f"weekly bounds: {problem.weeks[w]}")
+        week_bound = min(cap_value, float(reachable[w]))
+        week = problem.replace(weeks=(problem.weeks[w],), demand=problem.demand[:, w:w + 1],
+                               region_contracts=(), initial_sites=None, equity="none",
+                               county_floor_share=0.0, min_stay_weeks=1)
+        built = build_model(week, params, strong=True)
+        left = budget_s - (time.perf_counter() - started)
+        outcome = solve_mip(built.model, time_limit_s=max(left / (W - w), 0.2),
+                            relative_gap_tolerance=max(params.relative_gap, 1e-4))
+        if outcome.bound is not None:
+            week_bound = min(week_bound, outcome.bound)
+        if outcome.has_solution:
+            values = outcome.result.variable_values()
+            for (s, _), var in built.y.items():
+                counts[w, s] = int(round(values[var]))
+        bound += week_bound
+    return counts, bound
+
+
+def candidate_sites(problem: PlacementProblem, weekly: np.ndarray, neighbours: int) -> np.ndarray:
+    """Sites worth keeping in the coupled model: every site a week's own best plan uses, its
+    nearest sites (to stay or move to instead), the initial sites and, for each contracted
+    county, its sites that reach the most demand."""
+    minutes = problem.site_site_minutes
+    keep = set(np.flatnonzero(weekly.sum(axis=0) > 0).tolist())
+    for s in list(keep):
+        order = [int(t) for t in np.argsort(minutes[s], kind="stable") if t != s]
+        keep.update(order[:neighbours])
+    if problem.initial_sites is not None:
+        keep.update(problem.site_index(s) for s in problem.initial_sites)
+    reach_demand = problem.reach.astype(float) @ problem.unit_demand.sum(axis=1)
+    for contract in problem.region_contracts:
+        in_county = [s for s, site in enumerate(problem.sites) if site.county_code == contract.county_code]
+        keep.update(sorted(in_county, key=lambda s: -reach_demand[s])[: max(3, neighbours)])
+    return np.array(sorted(keep), dtype=int)
+
+
+def restrict(problem: PlacementProblem, sites: np.ndarray) -> PlacementProblem:
+    """The same problem with only ``sites`` as candidates."""
+    return problem.replace(
+        sites=tuple(problem.sites[s] for s in sites),
+        site_point_minutes=problem.site_point_minutes[sites],
+        site_site_minutes=problem.site_site_minutes[np.ix_(sites, sites)],
+        site_site_km=problem.site_site_km[np.ix_(sites, sites)],
+    )
+
+
+def decomposed(
+    problem: PlacementProblem, params: SolveParams, on_progress: ProgressFn | None
+) -> tuple[np.ndarray, float, float, str] | None:
+    """For horizons too large for one MIP: bound and shortlist sites week by week, then solve
+    the coupled model on the shortlist. Returns (counts (W, S), objective, bound, how) or None.
+
+    The objective is the coupled model's (relocation priced along the shortlist's arcs, never
+    below the direct move), the bound the sum of the weekly relaxations' bounds.
+    """
+    started = time.perf_counter()
+    share = params.decomposition_bound_share
+    limit = params.time_limit_s * 0.93  # model building and HiGHS's own stops overrun a little
+    weekly, bound = weekly_relaxation(problem, params, limit * share,
+                                      _scaled(on_progress, 0.0, share))
+    bound = min(bound, capacity_bound(problem))
+    keep = candidate_sites(problem, weekly, params.shortlist_neighbours)
+    small = restrict(problem, keep)
+    left = limit - (time.perf_counter() - started)
+    rest = _scaled(on_progress, share, 1.0)
+    if model_size(small) <= params.max_full_model_size:
+        try:
+            plan = _solve_coupled(small, params, max(left, 1.0), rest)
+            how = f"coupled model on {len(keep)} shortlisted sites; bound from weekly relaxations"
+        except PlacementInfeasibleError:
+            plan = None
+    else:  # still too large for one MIP: the shortlist week by week
+        plan = rolling_horizon(small, params, max(left, 1.0), rest)
+        how = f"planned week by week on {len(keep)} shortlisted sites; bound from weekly relaxations"
+    if plan is None:  # the shortlist cannot meet the contracts/floors: every site, week by week
+        left = limit - (time.perf_counter() - started)
+        warm = rolling_horizon(problem, params, max(left, 1.0), rest)
+        if warm is None:
+            return None
+        return warm[0], warm[1], bound, "planned week by week; bound from weekly relaxations"
+    counts = np.zeros((len(problem.weeks), len(problem.sites)), dtype=int)
+    counts[:, keep] = plan[0]
+    return counts, plan[1], bound, how
+
+
+def _solve_coupled(
+    problem: PlacementProblem, params: SolveParams, budget_s: float, on_progress: ProgressFn | None
+) -> tuple[np.ndarray, float] | None:
+    """The full-horizon MIP (after a week-by-week start); (counts, objective) or None."""
+    started = time.perf_counter()
+    warm = rolling_horizon(problem, params, budget_s * params.warm_start_share / 2,
+                           _scaled(on_progress, 0.0, 0.3))
+    left = max(budget_s - (time.perf_counter() - started), 1.0)
+    built = build_model(problem, params, strong=params.strong_links)
+    outcome = solve_mip(built.model, time_limit_s=left, relative_gap_tolerance=params.relative_gap,
+                        on_progress=_scaled(on_progress, 0.3, 1.0), label="placing units")
+    if outcome.status == "INFEASIBLE" and warm is None:
+        raise PlacementInfeasibleError("the shortlisted sites cannot meet the constraints")
+    best = warm
+    if outcome.has_solution and (best is None or outcome.objective > best[1] + 1e-6):
+        values = outcome.result.variable_values()
+        counts = np.zeros((len(problem.weeks), len(problem.sites)), dtype=int)
+        for (s, w), var in built.y.items():
+            counts[w, s] = int(round(values[var]))
+        best = counts, float(outcome.objective)  # type: ignore[arg-type]
+    return best
+
+
 def rolling_horizon(
     problem: PlacementProblem, params: SolveParams, budget_s: float, on_progress: ProgressFn | None
 ) -> tuple[np.ndarray, float] | None:
@@ -121,7 +246,7 @@ def rolling_horizon(
     needed = {c.county_code: c.unit_weeks for c in problem.region_contracts}
     previous = problem.initial_sites
     stayed = [L] * U if previous is not None else []
-    total = 0.0
+    total, started = 0.0, time.perf_counter()
     for w in range(W):
         if on_progress:
             on_progress(w / W, f"week-by-week start: {problem.weeks[w]}")
@@ -136,7 +261,8 @@ def rolling_horizon(
         week = problem.replace(weeks=(problem.weeks[w],), demand=problem.demand[:, w:w + 1],
                                region_contracts=(), initial_sites=previous)
         built = build_model(week, params, y_lower=lower, county_min_units=spread)
-        outcome = solve_mip(built.model, time_limit_s=max(budget_s / W, 0.5),
+        left = budget_s - (time.perf_counter() - started)
+        outcome = solve_mip(built.model, time_limit_s=max(left / (W - w), 0.2),
                             relative_gap_tolerance=max(params.relative_gap, 1e-3))
         if not outcome.has_solution:
             return None
