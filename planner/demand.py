@@ -24,7 +24,8 @@ of it that falls in week ``t``:
   ``A = P_i * referrals_per_100k / 100000 * share_spiro``; flat, ``f(t) = 1 / W``.
 
 No randomness: `weekly_demand` is deterministic. `daily_referrals` turns the weekly spirometry
-expectation into seeded Poisson draws per business day for the device-logistics planner.
+expectation into seeded Poisson draws per business day for the device-logistics planner;
+`load_referrals_csv` reads a regional planner's own referral list into the same `Referral`s.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+import hashlib
 import io
 import math
 import re
@@ -39,7 +41,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -52,6 +54,7 @@ from planner.weeks import (
     format_iso_week,
     is_business_day,
     iso_week_range,
+    next_business_day,
     parse_iso_week,
     weeks_in_iso_year,
 )
@@ -62,7 +65,10 @@ __all__ = [
     "DemandCsvError",
     "DemandParams",
     "CsvProblem",
+    "MovedReferral",
     "Referral",
+    "ReferralCsv",
+    "ReferralCsvError",
     "SERVICES",
     "Service",
     "aggregate",
@@ -75,6 +81,7 @@ __all__ = [
     "is_business_day",
     "iso_week_range",
     "load_demand_csv",
+    "load_referrals_csv",
     "parse_iso_week",
     "weekly_demand",
     "weeks_in_iso_year",
@@ -610,14 +617,90 @@ class DemandCsvError(PlannerError, ValueError):
     A `PlannerError` (so the CLI prints it without a traceback) and a ValueError.
     """
 
+    #: What the file is, in the message's first line.
+    kind = "demand CSV"
+
     def __init__(self, path: Path, problems: Sequence[CsvProblem], truncated: bool = False):
         self.path = Path(path)
         self.problems = list(problems)
         lines = [f"{self.path}: line {p.line}, column {p.column!r}: {p.message}" for p in problems]
-        head = f"{self.path}: {len(self.problems)} problem(s) in the demand CSV"
+        head = f"{self.path}: {len(self.problems)} problem(s) in the {self.kind}"
         if truncated:
             head += f" (showing the first {len(self.problems)}; there are more)"
         super().__init__(head + ":\n  " + "\n  ".join(lines))
+
+
+class ReferralCsvError(DemandCsvError):
+    """A referral CSV that cannot be used; reported like a `DemandCsvError` (which it is)."""
+
+    kind = "referral CSV"
+
+
+def _raise_problems(
+    error: type[DemandCsvError], path: Path, problems: Sequence[CsvProblem]
+) -> NoReturn:
+    """Raise ``error`` with the first `MAX_REPORTED_PROBLEMS` problems, saying if there are more."""
+    raise error(path, problems[:MAX_REPORTED_PROBLEMS], len(problems) > MAX_REPORTED_PROBLEMS)
+
+
+def _read_csv(
+    path: Path, error: type[DemandCsvError]
+) -> tuple[str, list[str], int, list[tuple[int, list[str]]]]:
+    """A CSV's delimiter, header, header line and data rows as (line, stripped cells).
+
+    UTF-8 (a byte-order mark is dropped); ``;`` when the first line has more semicolons than
+    commas, else ``,``. Blank lines are skipped but counted, so lines are the file's own
+    (header = line 1 unless blank lines precede it). An empty file or one that is not UTF-8
+    raises ``error``.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(path, [CsvProblem(1, "-", f"not UTF-8 text ({exc.reason})")]) from None
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] | None = None
+    header_line = 1
+    rows: list[tuple[int, list[str]]] = []
+    for cells in reader:
+        if not cells or all(not c.strip() for c in cells):
+            continue  # blank line
+        if header is None:
+            header = [c.strip() for c in cells]
+            header_line = reader.line_num
+        else:
+            rows.append((reader.line_num, [c.strip() for c in cells]))
+    if header is None:
+        raise error(path, [CsvProblem(1, "-", "the file is empty (no header, no rows)")])
+    return delimiter, header, header_line, rows
+
+
+def _check_header(header: Sequence[str], line: int, allowed: frozenset[str]) -> list[CsvProblem]:
+    """Columns that appear twice or are not ``allowed`` (a misspelt column is never ignored)."""
+    problems: list[CsvProblem] = []
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            problems.append(CsvProblem(line, name, "column appears twice in the header"))
+        seen.add(name)
+        if name not in allowed:
+            problems.append(
+                CsvProblem(line, name, f"unknown column (allowed: {', '.join(sorted(allowed))})")
+            )
+    return problems
+
+
+def _row_cells(
+    header: Sequence[str], line: int, cells: Sequence[str], problems: list[CsvProblem]
+) -> dict[str, str] | None:
+    """The row as {column: cell}; None and a problem if it has the wrong number of fields."""
+    if len(cells) != len(header):
+        where = header[len(cells)] if len(cells) < len(header) else "(extra field)"
+        msg = f"row has {len(cells)} fields, the header has {len(header)}"
+        problems.append(CsvProblem(line, where, msg))
+        return None
+    return dict(zip(header, cells, strict=True))
 
 
 def _parse_code(
@@ -686,11 +769,15 @@ def _parse_week_cells(
 
 
 def _parse_value(
-    raw: str, column: str, decimal_comma: bool, problems: list[tuple[str, str]]
+    raw: str,
+    column: str,
+    decimal_comma: bool,
+    problems: list[tuple[str, str]],
+    empty_hint: str = "write 0 for no demand",
 ) -> float | None:
-    """A non-negative finite demand value; None and a problem otherwise."""
+    """A non-negative finite number (decimal comma if asked); None and a problem otherwise."""
     if raw == "":
-        problems.append((column, "empty value (write 0 for no demand)"))
+        problems.append((column, f"empty value ({empty_hint})"))
         return None
     try:
         value = float(raw.replace(",", ".") if decimal_comma else raw)
@@ -725,45 +812,11 @@ def load_demand_csv(path: Path, localities: pd.DataFrame) -> pd.DataFrame:
     """
     path = Path(path)
     loc = _check_localities(localities)
-    problems: list[CsvProblem] = []
-
-    def report() -> None:
-        truncated = len(problems) > MAX_REPORTED_PROBLEMS
-        raise DemandCsvError(path, problems[:MAX_REPORTED_PROBLEMS], truncated)
-
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DemandCsvError(path, [CsvProblem(1, "-", f"not UTF-8 text ({exc.reason})")]) from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
-    for cells in reader:
-        if not cells or all(not c.strip() for c in cells):
-            continue  # blank line
-        if header is None:
-            header = [c.strip() for c in cells]
-            header_line = reader.line_num
-        else:
-            rows.append((reader.line_num, [c.strip() for c in cells]))
-    if header is None:
-        raise DemandCsvError(path, [CsvProblem(1, "-", "the file is empty (no header, no rows)")])
+    delimiter, header, hl, rows = _read_csv(path, DemandCsvError)
 
     # --- header ---
-    hl = header_line
-    seen: set[str] = set()
-    for name in header:
-        if name in seen:
-            problems.append(CsvProblem(hl, name, "column appears twice in the header"))
-        seen.add(name)
-        if name not in _ALLOWED_COLUMNS:
-            problems.append(
-                CsvProblem(
-                    hl, name, f"unknown column (allowed: {', '.join(sorted(_ALLOWED_COLUMNS))})"
-                )
-            )
+    problems = _check_header(header, hl, _ALLOWED_COLUMNS)
+    seen = set(header)
     has_loc, has_kommun = "locality_id" in seen, "kommun_code" in seen
     if not (has_loc or has_kommun):
         problems.append(CsvProblem(hl, "kommun_code/locality_id", "missing required column"))
@@ -778,7 +831,7 @@ def load_demand_csv(path: Path, localities: pd.DataFrame) -> pd.DataFrame:
             CsvProblem(hl, "/".join(SERVICES), "missing required column: at least one service line")
         )
     if problems:
-        report()
+        _raise_problems(DemandCsvError, path, problems)
     if not rows:
         raise DemandCsvError(path, [CsvProblem(hl + 1, "-", "no data rows after the header")])
 
@@ -790,12 +843,9 @@ def load_demand_csv(path: Path, localities: pd.DataFrame) -> pd.DataFrame:
     parsed: list[tuple[Any, tuple[int, int], dict[str, float]]] = []
     first_seen: dict[tuple[Any, tuple[int, int]], int] = {}
     for line, cells in rows:
-        if len(cells) != len(header):
-            where = header[len(cells)] if len(cells) < len(header) else "(extra field)"
-            msg = f"row has {len(cells)} fields, the header has {len(header)}"
-            problems.append(CsvProblem(line, where, msg))
+        row = _row_cells(header, line, cells, problems)
+        if row is None:
             continue
-        row = dict(zip(header, cells, strict=True))
         row_problems: list[tuple[str, str]] = []
         code = _parse_code(row, has_loc, has_kommun, known_kommun, kommun_of, row_problems)
         week = _parse_week_cells(row, has_week, row_problems)
@@ -817,7 +867,7 @@ def load_demand_csv(path: Path, localities: pd.DataFrame) -> pd.DataFrame:
         if not row_problems and week is not None:
             parsed.append((code, week, values))
     if problems:
-        report()
+        _raise_problems(DemandCsvError, path, problems)
 
     # --- spread and build the long frame ---
     records: list[dict[str, Any]] = []
@@ -878,3 +928,189 @@ def write_demand_csv(demand: pd.DataFrame, path: Path, *, level: str = "locality
     path = Path(path)
     wide.to_csv(path, index=False)
     return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Bring-your-own referral CSV
+# ---------------------------------------------------------------------------------------------
+
+_REFERRAL_COLUMNS = frozenset({"date", "locality_id", "kommun_code", "count", "referral_id"})
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: Longest referral id the shipment and route tables store.
+MAX_REFERRAL_ID_LENGTH = 32
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True, slots=True)
+class MovedReferral:
+    """A CSV row dated on a weekend or holiday, counted from the next business day instead."""
+
+    line: int
+    written: dt.date
+    used: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralCsv:
+    """What `load_referrals_csv` read: the referrals and where they came from."""
+
+    path: Path
+    sha256: str  # of the file's bytes, so a run can say exactly which list it planned
+    rows: int  # data rows in the file
+    referrals: tuple[Referral, ...]
+    moved: tuple[MovedReferral, ...]  # rows whose date was not a business day
+
+
+def _kommun_seats(loc: pd.DataFrame) -> dict[str, int]:
+    """Each municipality's most populous locality (ties: lowest locality_id)."""
+    ranked = loc.sort_values(["population", "locality_id"], ascending=[False, True], kind="stable")
+    first = ranked.drop_duplicates("kommun_code")
+    return dict(zip(first["kommun_code"], first["locality_id"].astype(int), strict=True))
+
+
+def _parse_referral_date(
+    raw: str, start: dt.date, end: dt.date, problems: list[tuple[str, str]]
+) -> tuple[dt.date, dt.date] | None:
+    """The written date and the business day it counts from; None and a problem if unusable.
+
+    ``[start, end)`` is the horizon. A weekend or holiday moves to the next business day, which
+    must still lie in the horizon.
+    """
+    try:
+        if not _DATE_RE.match(raw):
+            raise ValueError
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        problems.append(("date", f"bad date {raw!r}: write YYYY-MM-DD, e.g. 2026-11-09"))
+        return None
+    last = end - dt.timedelta(days=1)
+    if not start <= day < end:
+        problems.append((
+            "date",
+            f"{day} is outside the scenario's horizon {start} to {last} "
+            "(scenario.start_week and scenario.horizon_weeks)",
+        ))
+        return None
+    used = next_business_day(day)
+    if used >= end:
+        what = _WEEKDAYS[day.weekday()] if day.weekday() >= 5 else "Swedish holiday"
+        problems.append((
+            "date",
+            f"{day} is a {what}; the next business day, {used}, is after the horizon's last "
+            f"day {last}",
+        ))
+        return None
+    return day, used
+
+
+def load_referrals_csv(
+    path: Path, localities: pd.DataFrame, start: dt.date, days: int
+) -> ReferralCsv:
+    """Read your own spirometry referrals for the days ``[start, start + days)``.
+
+    Format (UTF-8, comma- or semicolon-separated; header on line 1; one row per referral, or
+    per place and day with ``count``):
+
+    * ``date``: the referral day, ``YYYY-MM-DD``, inside the horizon. A weekend or Swedish
+      holiday is kept and counted from the next business day (as the clinic receives it); if
+      that day is past the horizon the row is an error.
+    * ``locality_id`` (integer, as in ``data/geo/localities.parquet``) or ``kommun_code``
+      (4 digits, e.g. ``0114``); with both, the locality must lie in that municipality. A
+      municipality alone means its most populous locality (as ``planner.geo.find_place``
+      resolves a kommun code): referrals are whole patients, so they are not spread.
+    * optional ``count``: referrals in that row, a whole number >= 0 (default 1).
+    * optional ``referral_id``: your id for the row's one referral (unique, at most 32
+      characters); not together with ``count``. Without it ids are ``R-000001, ...``.
+    * no other columns.
+
+    The referrals are ordered like `daily_referrals` makes them: by (business) date, then
+    locality_id, then line in the file. Everything is checked before anything is used; all
+    problems (up to 20) are reported in one `ReferralCsvError` naming the file, the line
+    (header = line 1) and the column.
+    """
+    path = Path(path)
+    loc = _check_localities(localities)
+    delimiter, header, hl, rows = _read_csv(path, ReferralCsvError)
+
+    # --- header ---
+    problems = _check_header(header, hl, _REFERRAL_COLUMNS)
+    seen = set(header)
+    has_loc, has_kommun = "locality_id" in seen, "kommun_code" in seen
+    has_count, has_id = "count" in seen, "referral_id" in seen
+    if not (has_loc or has_kommun):
+        problems.append(CsvProblem(hl, "kommun_code/locality_id", "missing required column"))
+    if "date" not in seen:
+        problems.append(CsvProblem(hl, "date", "missing required column"))
+    if has_count and has_id:
+        problems.append(CsvProblem(
+            hl, "count", "give either referral_id (one referral per row) or count, not both"
+        ))
+    if problems:
+        _raise_problems(ReferralCsvError, path, problems)
+    if not rows:
+        raise ReferralCsvError(path, [CsvProblem(hl + 1, "-", "no data rows after the header")])
+
+    # --- rows ---
+    kommun_of = dict(zip(loc["locality_id"].astype(int), loc["kommun_code"], strict=True))
+    county_of = dict(zip(loc["locality_id"].astype(int), loc["county_code"], strict=True))
+    seats = _kommun_seats(loc)
+    known_kommun = set(seats)
+    end = start + dt.timedelta(days=days)
+    first_line: dict[str, int] = {}
+    parsed: list[tuple[dt.date, int, int, int, str | None]] = []  # used, locality, line, n, id
+    moved: list[MovedReferral] = []
+    for line, cells in rows:
+        row = _row_cells(header, line, cells, problems)
+        if row is None:
+            continue
+        row_problems: list[tuple[str, str]] = []
+        code = _parse_code(row, has_loc, has_kommun, known_kommun, kommun_of, row_problems)
+        dates = _parse_referral_date(row["date"], start, end, row_problems)
+        count: int | None = 1
+        if has_count:
+            value = _parse_value(row["count"], "count", delimiter == ";", row_problems,
+                                 empty_hint="write 0 for no referrals")
+            count = None
+            if value is not None and not value.is_integer():
+                row_problems.append(("count", f"not a whole number of referrals: {row['count']!r}"))
+            elif value is not None:
+                count = int(value)
+        rid = row["referral_id"] if has_id else None
+        if rid is not None:
+            if not rid:
+                row_problems.append(("referral_id", "empty referral id"))
+            elif len(rid) > MAX_REFERRAL_ID_LENGTH:
+                row_problems.append(("referral_id", f"referral id {rid!r} is longer than "
+                                     f"{MAX_REFERRAL_ID_LENGTH} characters"))
+            elif rid in first_line:
+                row_problems.append(("referral_id",
+                                     f"duplicate of line {first_line[rid]} (referral id {rid!r})"))
+            else:
+                first_line[rid] = line
+        problems.extend(CsvProblem(line, c, m) for c, m in row_problems)
+        if row_problems or code is None or dates is None or count is None:
+            continue
+        locality = code if isinstance(code, int) else seats[code]
+        parsed.append((dates[1], locality, line, count, rid))
+        if dates[0] != dates[1]:
+            moved.append(MovedReferral(line, *dates))
+    if problems:
+        _raise_problems(ReferralCsvError, path, problems)
+
+    referrals: list[Referral] = []
+    for day, locality, _, count, rid in sorted(parsed, key=lambda r: r[:3]):
+        for _ in range(count):
+            referrals.append(Referral(
+                referral_id=rid or f"R-{len(referrals) + 1:06d}",
+                locality_id=locality,
+                kommun_code=kommun_of[locality],
+                county_code=county_of[locality],
+                date=day,
+            ))
+    return ReferralCsv(
+        path=path,
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        rows=len(rows),
+        referrals=tuple(referrals),
+        moved=tuple(moved),
+    )

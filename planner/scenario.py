@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import tomllib
 from importlib import resources
@@ -201,6 +202,32 @@ class RoutingParams(BaseModel):
     )
     on_time_target: float = Field(0.95, ge=0, le=1)
     time_limit_s: float = Field(10.0, gt=0)
+    referrals_csv: str | None = Field(
+        None,
+        exclude_if=lambda v: v is None,  # unset: left out, so stored scenarios keep their hash
+        description="A CSV of referrals (date; locality_id or kommun_code; optional count or "
+        "referral_id; format in README 'Referrals from a CSV'). When set it replaces the demand "
+        "model's seeded draws. A relative path is taken from the scenario file's folder (from "
+        "the working directory when the scenario is not read from a file) and stored absolute.",
+    )
+
+    @field_validator("referrals_csv")
+    @classmethod
+    def _absolute_csv_path(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.strip():
+            raise ValueError("give a file path, or leave the key out to use the demand model")
+        return os.path.abspath(os.path.expanduser(value))
+
+    def referrals_path(self) -> Path | None:
+        """The referral CSV, if one is set; a ScenarioError naming the key if it does not exist."""
+        if self.referrals_csv is None:
+            return None
+        path = Path(self.referrals_csv)
+        if not path.is_file():
+            raise ScenarioError(f"routing.referrals_csv: no such file {str(path)!r}")
+        return path
 
 
 class Scenario(BaseModel):
@@ -265,7 +292,11 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<dict>") -> Scenario
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario TOML file."""
+    """Read and validate a scenario TOML file.
+
+    A relative ``routing.referrals_csv`` is taken from the file's folder (so the scenario means
+    the same list wherever it is run from) and must exist.
+    """
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -273,7 +304,17 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(f"{path}: no such scenario file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
-    return scenario_from_dict(data, source=str(path))
+    routing = data.get("routing")
+    if isinstance(routing, dict) and isinstance(routing.get("referrals_csv"), str):
+        csv_path = Path(routing["referrals_csv"]).expanduser()
+        if routing["referrals_csv"].strip() and not csv_path.is_absolute():
+            routing["referrals_csv"] = str(path.absolute().parent / csv_path)
+    scenario = scenario_from_dict(data, source=str(path))
+    try:
+        scenario.routing.referrals_path()
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path}: {exc}") from None
+    return scenario
 
 
 def builtin_scenario_path(name: str) -> Path:

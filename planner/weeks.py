@@ -71,6 +71,13 @@ def is_business_day(day: dt.date) -> bool:
     return day.weekday() < 5 and day not in _holidays(day.year)
 
 
+def next_business_day(day: dt.date) -> dt.date:
+    """``day`` itself if it is a business day, else the first business day after it."""
+    while not is_business_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
 def business_days(year: int, week: int) -> list[dt.date]:
     """The business days of an ISO week."""
     monday = dt.date.fromisocalendar(year, week, 1)

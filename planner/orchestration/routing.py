@@ -4,7 +4,10 @@ Where the data comes from (figures from ``../shared/docs/domain.md`` or marked a
 in :class:`planner.scenario.RoutingParams`):
 
 * referrals: :func:`planner.demand.daily_referrals` (seeded Poisson draws per business day and
-  locality) over the scenario's weeks, each due ``service_level_days`` business days later;
+  locality) over the scenario's weeks, or the regional planner's own list when
+  ``routing.referrals_csv`` is set (:func:`planner.demand.load_referrals_csv`; the run's first
+  note names the file, its sha256 and any dates moved off weekends and holidays, and the KPI
+  ``referrals_from_csv`` is 1); each is due ``service_level_days`` business days later;
 * hubs: ``routing.hubs`` resolved with :func:`planner.geo.find_place`; a referral is served
   from the nearest hub by drive time, and its device goes back there;
 * travel: :func:`planner.travel.matrix_source` (minutes and km on the travel network);
@@ -30,9 +33,11 @@ import datetime as dt
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 
 from planner import geo, travel
-from planner.demand import daily_referrals, weekly_demand
+from planner.demand import Referral as DemandReferral
+from planner.demand import daily_referrals, load_referrals_csv, weekly_demand
 from planner.errors import ScenarioError
 from planner.runs import ProgressCallback, RunContext, register
 from planner.scenario import RoutingParams, Scenario
@@ -160,6 +165,26 @@ def _share(result: Plan, hub: str) -> float:
     return sum(x.on_time for x in loans) / len(loans) if loans else 1.0
 
 
+def referrals_for(scenario: Scenario, localities: pd.DataFrame, start: dt.date,
+                  days: int) -> tuple[list[DemandReferral], str | None]:
+    """The run's referrals and, when they come from ``routing.referrals_csv``, a note saying so.
+
+    Without a CSV: the demand model's seeded draws (:func:`planner.demand.daily_referrals`).
+    """
+    path = scenario.routing.referrals_path()
+    if path is None:
+        weekly = weekly_demand(localities, scenario.scenario.weeks, scenario.demand)
+        return daily_referrals(weekly, start, days, scenario.scenario.seed), None
+    read = load_referrals_csv(path, localities, start, days)
+    note = (f"referrals from routing.referrals_csv {str(path)!r} (sha256 {read.sha256[:12]}): "
+            f"{len(read.referrals)} referrals in {read.rows} rows")
+    if read.moved:
+        moved = [f"line {m.line} {m.written} -> {m.used}" for m in read.moved]
+        note += (f"; {len(read.moved)} rows dated on a weekend or holiday count from the next "
+                 f"business day: {_named_list(moved)}")
+    return list(read.referrals), note
+
+
 def _named_list(items: Sequence[str]) -> str:
     more = len(items) - NAMED
     return "; ".join(items[:NAMED]) + (f"; and {more} more" if more > 0 else "")
@@ -178,11 +203,9 @@ def run_routing(
     hub_ids = [str(h.locality_id) for h in hubs]
     hub_name = {str(h.locality_id): h.name for h in hubs}
     localities = geo.load_localities()
-    weeks = scenario.scenario.weeks
     start = week_monday(scenario.scenario.start_week)
     days = 7 * scenario.scenario.horizon_weeks
-    weekly = weekly_demand(localities, weeks, scenario.demand)
-    referrals = daily_referrals(weekly, start, days, scenario.scenario.seed)
+    referrals, source_note = referrals_for(scenario, localities, start, days)
     cal = calendar_for(start, days + 400)
     cycle, courier = cycle_params(p), courier_params(p)
     source = travel.matrix_source()
@@ -196,7 +219,7 @@ def run_routing(
         nearest[place] = (hub_ids[i], float(column[i]))
     handover = handover_days(context.placements, places, p.mobile_reach_minutes, source)
 
-    notes: list[str] = []
+    notes: list[str] = [source_note] if source_note else []
     requests: list[Request] = []
     late: list[str] = []
     names = _names(places + hub_ids)
@@ -266,6 +289,7 @@ def run_routing(
     values["seconds_per_day_problem"] = seconds
     values["devices_searched"] = fleet.devices
     values["devices_added_for_routes"] = added
+    values["referrals_from_csv"] = int(source_note is not None)
 
     dropped = list(result.simulation.dropped_deliveries) + list(result.simulation.dropped_pickups)
     if dropped:

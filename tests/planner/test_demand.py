@@ -1,4 +1,4 @@
-"""Tests for planner.demand: the weekly demand model, daily referrals and the demand CSV."""
+"""Tests for planner.demand: the weekly demand model, daily referrals, the demand and referral CSVs."""
 
 from __future__ import annotations
 
@@ -20,12 +20,16 @@ from planner.demand import (
     CsvProblem,
     DemandCsvError,
     DemandParams,
+    MovedReferral,
+    Referral,
+    ReferralCsvError,
     Service,
     aggregate,
     business_days,
     daily_referrals,
     iso_week_range,
     load_demand_csv,
+    load_referrals_csv,
     parse_iso_week,
     weekly_demand,
     weeks_in_iso_year,
@@ -510,6 +514,145 @@ def test_csv_error_list_is_capped_at_twenty(tiny, tmp_path):
     with pytest.raises(DemandCsvError, match="there are more") as info:
         load_demand_csv(path, tiny)
     assert len(info.value.problems) == 20 and info.value.problems[-1].line == 21
+
+
+# --- referral CSV ------------------------------------------------------------------------------
+
+#: The tiny scenario's horizon: 2026-W45 and W46, Monday 2 to Sunday 15 November 2026, no
+#: holidays on a weekday, so only weekends are not business days.
+NOV_START, NOV_DAYS = dt.date(2026, 11, 2), 14
+
+
+def _referrals(path: Path, tiny: pd.DataFrame, start: dt.date = NOV_START, days: int = NOV_DAYS):
+    """The referrals of a CSV as (id, locality, date) triples."""
+    read = load_referrals_csv(path, tiny, start, days)
+    return [(r.referral_id, r.locality_id, r.date) for r in read.referrals]
+
+
+def test_referral_csv_gives_counts_dates_ids_and_localities(tiny, tmp_path):
+    """Rows are sorted by date then locality then line, counts repeat a row, ids follow the order."""
+    path = tmp_path / "referrals.csv"
+    path.write_text("date,locality_id,count\n2026-11-04,3,1\n2026-11-03,2,2\n2026-11-03,1,1\n"
+                    "2026-11-13,1,0\n")
+    read = load_referrals_csv(path, tiny, NOV_START, NOV_DAYS)
+    assert [(r.referral_id, r.locality_id, r.date) for r in read.referrals] == [
+        ("R-000001", 1, dt.date(2026, 11, 3)),
+        ("R-000002", 2, dt.date(2026, 11, 3)),
+        ("R-000003", 2, dt.date(2026, 11, 3)),
+        ("R-000004", 3, dt.date(2026, 11, 4)),
+    ]
+    assert read.referrals[3] == Referral("R-000004", 3, "2580", "25", dt.date(2026, 11, 4))
+    assert read.rows == 4 and read.moved == () and len(read.sha256) == 64
+
+
+def test_referral_csv_reads_back_what_daily_referrals_drew(tiny, busy_weekly, tmp_path):
+    """daily_referrals -> one CSV row per referral -> load_referrals_csv gives the same list."""
+    start, days = dt.date(2025, 12, 8), 42
+    drawn = daily_referrals(busy_weekly, start, days, seed=7)
+    path = tmp_path / "drawn.csv"
+    path.write_text("date,locality_id\n" + "".join(f"{r.date},{r.locality_id}\n" for r in drawn[::-1]))
+    assert list(load_referrals_csv(path, tiny, start, days).referrals) == drawn
+
+
+def test_referral_csv_kommun_goes_to_its_most_populous_locality(tiny, tmp_path):
+    """Municipality 0180 means Södermalm (3,000 people), not Norrmalm (1,000): never split."""
+    path = tmp_path / "r.csv"
+    path.write_text("date,kommun_code,count\n2026-11-05,0180,3\n")
+    assert {loc for _, loc, _ in _referrals(path, tiny)} == {2}
+
+
+def test_referral_csv_keeps_your_ids_in_a_semicolon_file(tiny, tmp_path):
+    """A Swedish-Excel file with ';' and its own referral ids keeps them, in date order."""
+    path = tmp_path / "r.csv"
+    path.write_text("referral_id;date;locality_id\nREM-7;2026-11-10;3\nREM-3;2026-11-09;1\n")
+    assert _referrals(path, tiny) == [("REM-3", 1, dt.date(2026, 11, 9)),
+                                      ("REM-7", 3, dt.date(2026, 11, 10))]
+
+
+def test_referral_csv_moves_weekends_and_holidays_to_the_next_business_day(tiny, tmp_path):
+    """Christmas 2025: Christmas Eve and the Saturday after both count from Monday 29 December."""
+    path = tmp_path / "r.csv"
+    path.write_text("date,locality_id\n2025-12-24,1\n2025-12-27,2\n2025-12-29,3\n")
+    read = load_referrals_csv(path, tiny, dt.date(2025, 12, 22), 14)
+    assert {r.date for r in read.referrals} == {dt.date(2025, 12, 29)}
+    assert read.moved == (MovedReferral(2, dt.date(2025, 12, 24), dt.date(2025, 12, 29)),
+                          MovedReferral(3, dt.date(2025, 12, 27), dt.date(2025, 12, 29)))
+
+
+REF = "date,locality_id,count\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "column", "fragment"),
+    [
+        pytest.param(REF + "2026-11-03,99,1\n", 2, "locality_id", "unknown locality id 99",
+                     id="unknown-locality"),
+        pytest.param("date,kommun_code\n2026-11-03,9999\n", 2, "kommun_code",
+                     "unknown municipality code '9999'", id="unknown-kommun"),
+        pytest.param("date,kommun_code\n2026-11-03,180\n", 2, "kommun_code", "'0180'",
+                     id="lost-leading-zero"),
+        pytest.param("date,locality_id,kommun_code\n2026-11-03,3,0180\n", 2, "kommun_code",
+                     "lies in municipality '2580'", id="locality-kommun-mismatch"),
+        pytest.param(REF + "3/11/2026,1,1\n", 2, "date", "write YYYY-MM-DD", id="bad-date"),
+        pytest.param(REF + "2026-02-30,1,1\n", 2, "date", "bad date '2026-02-30'",
+                     id="no-such-date"),
+        pytest.param(REF + "2026-11-16,1,1\n", 2, "date",
+                     "outside the scenario's horizon 2026-11-02 to 2026-11-15", id="after-horizon"),
+        pytest.param(REF + "2026-10-30,1,1\n", 2, "date", "outside the scenario's horizon",
+                     id="before-horizon"),
+        pytest.param(REF + "2026-11-14,1,1\n", 2, "date",
+                     "a Saturday; the next business day, 2026-11-16, is after", id="last-weekend"),
+        pytest.param(REF + "2026-11-03,1,-2\n", 2, "count", "negative value -2", id="negative"),
+        pytest.param(REF + "2026-11-03,1,1.5\n", 2, "count", "not a whole number",
+                     id="non-integer-count"),
+        pytest.param(REF + "2026-11-03,1,two\n", 2, "count", "not a number", id="non-numeric"),
+        pytest.param(REF + "2026-11-03,1,\n", 2, "count", "empty value", id="empty-count"),
+        pytest.param("referral_id,date,locality_id\nA,2026-11-03,1\nB,2026-11-03,1\n"
+                     "A,2026-11-04,2\n", 4, "referral_id", "duplicate of line 2 (referral id 'A')",
+                     id="duplicate-id"),
+        pytest.param("referral_id,date,locality_id\n,2026-11-03,1\n", 2, "referral_id",
+                     "empty referral id", id="empty-id"),
+        pytest.param("referral_id,date,locality_id\n" + "x" * 33 + ",2026-11-03,1\n", 2,
+                     "referral_id", "longer than 32", id="long-id"),
+        pytest.param("date,locality_id,patients\n2026-11-03,1,1\n", 1, "patients",
+                     "unknown column", id="unknown-column"),
+        pytest.param("referral_id,date,locality_id,count\nA,2026-11-03,1,1\n", 1, "count",
+                     "not both", id="id-and-count"),
+        pytest.param("locality_id\n1\n", 1, "date", "missing required", id="missing-date"),
+        pytest.param("date\n2026-11-03\n", 1, "kommun_code/locality_id", "missing required",
+                     id="missing-place"),
+        pytest.param(REF + "2026-11-03,1\n", 2, "count", "fields", id="short-row"),
+        pytest.param("", 1, "-", "empty", id="empty-file"),
+        pytest.param(REF, 2, "-", "no data rows", id="header-only"),
+    ],
+)
+def test_referral_csv_errors_name_file_line_and_column(tiny, tmp_path, content, line, column,
+                                                        fragment):
+    """Each kind of bad referral raises ReferralCsvError naming the file, the line and the column."""
+    path = tmp_path / "my-referrals.csv"
+    path.write_text(content)
+    with pytest.raises(ReferralCsvError) as info:
+        load_referrals_csv(path, tiny, NOV_START, NOV_DAYS)
+    err = info.value
+    assert isinstance(err, DemandCsvError) and isinstance(err, ValueError)
+    message = str(err)
+    assert message.startswith(f"{path}: ") and "problem(s) in the referral CSV" in message
+    assert f"{path}: line {line}, column {column!r}: " in message
+    assert fragment in message
+    assert any(p.line == line and p.column == column for p in err.problems)
+
+
+def test_referral_csv_errors_are_collected_before_anything_is_used(tiny, tmp_path):
+    """Three bad rows among good ones: all three are reported at once, at their own lines."""
+    path = tmp_path / "r.csv"
+    path.write_text(REF + "2026-11-03,1,1\n2026-11-31,1,1\n\n2026-11-04,7,1\n2026-11-05,2,x\n")
+    with pytest.raises(ReferralCsvError) as info:
+        load_referrals_csv(path, tiny, NOV_START, NOV_DAYS)
+    assert info.value.problems == [
+        CsvProblem(3, "date", "bad date '2026-11-31': write YYYY-MM-DD, e.g. 2026-11-09"),
+        CsvProblem(5, "locality_id", "unknown locality id 7"),
+        CsvProblem(6, "count", "not a number: 'x'"),
+    ]
 
 
 # --- CLI ---------------------------------------------------------------------------------------

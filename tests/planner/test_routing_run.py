@@ -153,3 +153,63 @@ def test_mobile_clinic_in_reach_hands_devices_over(tiny: Scenario) -> None:
     outcome = run_routing(tiny, None, RunContext(placements=units))
     modes = [r.mode for r in outcome.rows if isinstance(r, Shipment)]
     assert outcome.kpis["handovers"] == modes.count("mobile") > 0
+
+
+@pytest.fixture
+def five_referrals(tmp_path: Path) -> Path:
+    """A regional scenario file (tiny, 1 s of routing) beside its referral list of 4 rows.
+
+    Five patients are easy to follow by hand: two in Nyköping (the hub: courier) on Tuesday,
+    Norrköping on Wednesday, Linköping written on Saturday 7 November (counts from Monday 9th)
+    and Kiruna (far beyond courier reach: parcel). Places are kommun codes, so each is the
+    kommun's largest locality.
+    """
+    (tmp_path / "region").mkdir()
+    (tmp_path / "region" / "referrals.csv").write_text(
+        "date,kommun_code,count\n2026-11-03,0480,2\n2026-11-04,0581,1\n2026-11-07,0580,1\n2026-11-10,2584,1\n",
+        encoding="utf-8")
+    text = builtin_scenario_path("tiny").read_text(encoding="utf-8")
+    assert text.count("time_limit_s = 5\n") == 1  # the routing section's, the file's last
+    text = text.replace("time_limit_s = 5\n", 'time_limit_s = 1\nreferrals_csv = "referrals.csv"\n')
+    path = tmp_path / "region" / "tiny-referrals.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_run_plans_exactly_the_referrals_of_the_csv(engine: Engine, five_referrals: Path,
+                                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With routing.referrals_csv the stored shipments are those five referrals, and the run says so."""
+    scenario = load_scenario(five_referrals)
+    monkeypatch.chdir(tmp_path)  # the stored, absolute path does not depend on where we run
+    save_scenario(engine, scenario)
+    result = runs.execute(engine, "tiny", "routing")
+    shipments = run_rows(engine, result.run.id, Shipment)
+    assert sorted((x.referral_id, x.locality_id, x.referral_date) for x in shipments) == [
+        ("R-000001", "2687700", dt.date(2026, 11, 3)),  # Nyköping
+        ("R-000002", "2687700", dt.date(2026, 11, 3)),
+        ("R-000003", "2688368", dt.date(2026, 11, 4)),  # Norrköping
+        ("R-000004", "2694762", dt.date(2026, 11, 9)),  # Linköping, moved off Saturday
+        ("R-000005", "605155", dt.date(2026, 11, 10)),  # Kiruna
+    ]
+    assert result.kpis["referrals"] == 5 and result.kpis["referrals_from_csv"] == 1
+    stops = run_rows(engine, result.run.id, RouteStop)
+    assert {s.referral_id for s in stops if s.referral_id} <= {x.referral_id for x in shipments}
+    message = result.run.message or ""
+    csv = five_referrals.parent / "referrals.csv"
+    assert message.startswith(f"referrals from routing.referrals_csv {str(csv)!r} (sha256 ")
+    assert "5 referrals in 4 rows" in message and "line 4 2026-11-07 -> 2026-11-09" in message
+
+
+def test_missing_referrals_csv_fails_the_run_naming_the_key(engine: Engine, tiny: Scenario, tmp_path: Path) -> None:
+    """A CSV removed after the scenario was stored fails the run with the key and the path."""
+    gone = tmp_path / "gone.csv"
+    save_scenario(engine, tiny.replace(routing={"referrals_csv": str(gone)}))
+    with pytest.raises(RunFailedError, match=rf"routing\.referrals_csv: no such file '{gone}'"):
+        runs.execute(engine, "tiny", "routing")
+
+
+def test_model_referrals_say_so_in_the_kpis(tiny: Scenario) -> None:
+    """Without a CSV the demand model draws the referrals and the KPI referrals_from_csv is 0."""
+    outcome = run_routing(tiny.replace(routing={"vehicles_per_hub": 0}))
+    assert outcome.kpis["referrals_from_csv"] == 0 and outcome.kpis["referrals"] == 56
+    assert "referrals from routing.referrals_csv" not in (outcome.message or "")

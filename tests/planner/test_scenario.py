@@ -137,3 +137,45 @@ def test_content_hash_follows_parameters(minimal_toml: Path) -> None:
 def test_iso_weeks_cross_the_year_end() -> None:
     """Week 52 of 2026 is followed by week 53 and then 2027-W01 (2026 has 53 ISO weeks)."""
     assert iso_weeks("2026-W52", 3) == ["2026-W52", "2026-W53", "2027-W01"]
+
+
+# --- routing.referrals_csv ---------------------------------------------------------------------
+
+
+def test_referrals_csv_unset_leaves_the_stored_parameters_alone(minimal_toml: Path) -> None:
+    """Without the key it is left out of the stored parameters, so existing versions keep their hash."""
+    scenario = load_scenario(minimal_toml)
+    assert scenario.routing.referrals_csv is None and scenario.routing.referrals_path() is None
+    assert "referrals_csv" not in scenario.to_dict()["routing"]
+
+
+def test_referrals_csv_relative_to_the_scenario_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A relative path is read from the scenario file's folder, not the working directory, and stored absolute."""
+    (tmp_path / "region" / "data").mkdir(parents=True)
+    csv = tmp_path / "region" / "data" / "referrals.csv"
+    csv.write_text("date,kommun_code\n2026-11-03,0480\n", encoding="utf-8")
+    path = write(tmp_path / "region", '[scenario]\nname = "x"\n[routing]\nreferrals_csv = "data/referrals.csv"\n')
+    monkeypatch.chdir(tmp_path)  # a data/referrals.csv here must not matter
+    scenario = load_scenario(path)
+    assert scenario.routing.referrals_csv == str(csv)
+    assert scenario.routing.referrals_path() == csv
+    again = scenario_from_dict(scenario.to_dict())  # as read back from the store
+    assert again.routing.referrals_csv == str(csv) and again.content_hash() == scenario.content_hash()
+
+
+def test_referrals_csv_relative_to_the_working_directory_without_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, minimal_toml: Path
+) -> None:
+    """Set in code (replace, a dict) a relative path is taken from the working directory, then kept absolute."""
+    monkeypatch.chdir(tmp_path)
+    scenario = load_scenario(minimal_toml).replace(routing={"referrals_csv": "sub/../r.csv"})
+    assert scenario.routing.referrals_csv == str(tmp_path / "r.csv")
+
+
+def test_missing_referrals_csv_names_the_key_and_the_path(tmp_path: Path) -> None:
+    """A CSV that does not exist is rejected when the file is read, naming the file, key and path."""
+    path = write(tmp_path, '[scenario]\nname = "x"\n[routing]\nreferrals_csv = "absent.csv"\n')
+    message = str(pytest.raises(ScenarioError, load_scenario, path).value)
+    assert message == f"{path}: routing.referrals_csv: no such file {str(tmp_path / 'absent.csv')!r}"
+    empty = write(tmp_path, '[scenario]\nname = "x"\n[routing]\nreferrals_csv = " "\n', name="e.toml")
+    assert "routing.referrals_csv: give a file path" in str(pytest.raises(ScenarioError, load_scenario, empty).value)
