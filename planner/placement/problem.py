@@ -188,14 +188,15 @@ class SolveParams:
     warm_start_share: float = 0.6  # of the time limit, for the week-by-week starting plan
     max_full_model_size: int = 150_000  # served-patient variables; above: decomposed
     decomposition_bound_share: float = 0.45  # of the time limit, for the weekly relaxations
-    shortlist_neighbours: int = 1  # nearest sites kept around each week's own best sites
-    strong_links: bool = False  # x <= min(d, c) y for every served variable of the coupled model
+    shortlist_neighbours: int = 0  # nearest sites kept around each week's own best sites
+    threads: int = 2  # weekly relaxations solved side by side
 
     def __post_init__(self) -> None:
         _require(self.time_limit_s > 0, "time_limit_s must be > 0")
         _require(self.relative_gap >= 0, "relative_gap must be >= 0")
         _require(self.move_neighbours >= 1, "move_neighbours must be >= 1")
         _require(0 <= self.warm_start_share < 1, "warm_start_share must be in [0, 1)")
+        _require(self.threads >= 1, "threads must be >= 1")
         _require(0 < self.decomposition_bound_share < 1, "decomposition_bound_share must be in (0, 1)")
 
 

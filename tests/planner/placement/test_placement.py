@@ -205,10 +205,11 @@ def test_weekly_relaxation_bound_is_the_sum_of_week_optima() -> None:
     (the unit stands next to the 100), so the relaxed bound is 2 x 100 x 10 = 2000, above the
     true optimum 2000 - 183.33 (the move A -> C), and the fleet-capacity bound (2 x 110 x 10)."""
     problem = line_problem()
-    counts, bound = weekly_relaxation(problem, SolveParams(), 5.0, None)
-    assert bound == pytest.approx(2000.0, abs=1e-3)
-    assert counts.tolist() == [[1, 0, 0], [0, 0, 1]]
-    assert bound >= brute_force_value(problem) - 1e-6
+    relaxation = weekly_relaxation(problem, SolveParams(), 5.0, None)
+    assert relaxation.bound == pytest.approx(2000.0, abs=1e-3)
+    assert relaxation.values.tolist() == pytest.approx([1000.0, 1000.0])
+    assert relaxation.counts.tolist() == [[1, 0, 0], [0, 0, 1]]
+    assert relaxation.bound >= brute_force_value(problem) - 1e-6
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
