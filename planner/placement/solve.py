@@ -130,17 +130,19 @@ class WeeklyRelaxation:
 
 
 def relax_week(problem: PlacementProblem, params: SolveParams, relaxation: WeeklyRelaxation, w: int,
-               limit_s: float, lock: threading.Lock | None = None) -> None:
-    """Solve week ``w`` on its own within ``limit_s`` and keep what improves ``relaxation``.
+               limit_s: Callable[[], float], lock: threading.Lock | None = None) -> None:
+    """Solve week ``w`` on its own and keep what improves ``relaxation``.
 
-    ``lock`` serialises the (Python) model building when weeks run in threads; HiGHS itself
-    runs outside Python's lock."""
+    ``limit_s()`` is asked for the seconds once the model is built (building takes a good
+    part of a second); ``lock`` serialises the (Python) building when weeks run in threads,
+    HiGHS itself runs outside Python's lock."""
     week = problem.replace(weeks=(problem.weeks[w],), demand=problem.demand[:, w:w + 1],
                            region_contracts=(), initial_sites=None, equity="none",
                            county_floor_share=0.0, min_stay_weeks=1)
     with lock or contextlib.nullcontext():
         built = build_model(week, params, strong=True)
-    outcome = solve_mip(built.model, time_limit_s=max(limit_s, 0.2),
+        limit = limit_s()
+    outcome = solve_mip(built.model, time_limit_s=max(limit, 0.2),
                         relative_gap_tolerance=max(params.relative_gap, 1e-4))
     if outcome.bound is not None:
         relaxation.bounds[w] = min(relaxation.bounds[w], outcome.bound)
@@ -165,15 +167,15 @@ def weekly_relaxation(
     started = [0]
     workers = max(1, min(params.threads, W))
 
+    def share_left() -> float:  # called under the lock: this week's share of what is left
+        started[0] += 1
+        left = deadline - time.perf_counter()
+        return min(left, left * workers / (W - started[0] + workers))
+
     def one_week(w: int) -> None:
-        with lock:
-            started[0] += 1
-            if on_progress:
-                on_progress(started[0] / W, f"weekly bounds: {problem.weeks[w]}")
-            # this week's fair share of what is left, given the weeks still waiting
-            left = deadline - time.perf_counter()
-            limit = min(left, left * workers / (W - started[0] + workers))
-        relax_week(problem, params, relaxation, w, limit, lock)
+        if on_progress:
+            on_progress(started[0] / W, f"weekly bounds: {problem.weeks[w]}")
+        relax_week(problem, params, relaxation, w, share_left, lock)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(one_week, range(W)))
@@ -193,7 +195,8 @@ def tighten_bounds(problem: PlacementProblem, params: SolveParams, relaxation: W
             return
         w = int(open_weeks[np.argmax(gaps[open_weeks] / tries[open_weeks])])
         tries[w] += 1
-        relax_week(problem, params, relaxation, w, min(left, max(3.0, left / len(open_weeks))))
+        relax_week(problem, params, relaxation, w,
+                   lambda: min(deadline - time.perf_counter(), max(3.0, left / len(open_weeks))))
 
 
 def candidate_sites(problem: PlacementProblem, weekly: np.ndarray, neighbours: int) -> np.ndarray:
