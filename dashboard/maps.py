@@ -1,38 +1,48 @@
 """pydeck maps that draw Sweden from our own polygons: no tile server, no internet.
 
-The base layer is Sweden's county polygons from ``data/geo/`` (served by
-:mod:`dashboard.services`), filled by a plan's share per county; plans are drawn on top.
-Borders are gaps: the polygons, shrunk by about a pixel at the map's zoom, are drawn over the
-full polygons in a border colour. Each deck.gl layer *type* costs a shader compilation per page
-load (0.3-0.7 s each with the software WebGL of headless Chromium), so the maps use as few as
-they can: polygon fills (no stroked paths), one scatterplot type for dots and reach circles,
-and text with an SDF halo instead of a background layer. ``Deck`` is built with ``map_provider=None``
-and pydeck's default style sentinel: Streamlit's frontend then drops the base map entirely.
-(``map_style=None`` alone is NOT enough: Streamlit reads a missing style as "pick a Carto base
-map for the theme" and the browser would fetch tiles from the internet.)
+Every layer of every map is the same deck.gl layer: a fill-only ``GeoJsonLayer`` of polygons,
+each feature with its own colour (``properties.fill``) and tooltip fields ``name`` and
+``detail`` (:func:`polygons_layer`). That is for page-load time. Headless Chromium draws WebGL
+in software (SwiftShader), where deck.gl's first frame is one long task and each shader program
+costs ~0.3-0.45 s to compile, as does each further GPU pipeline state (layers whose colours
+are constants rather than per-feature, or that are not pickable, get their own). The first
+version used polygons, scatterplot dots and reach circles, and text: three programs, ~1.1 s
+more per page load (measured, see ``benchmarks/README.md``). Now:
 
-Two pydeck traps this module avoids (both made the first version draw an opaque box):
+* the base is Sweden's county (and kommun) polygons from ``data/geo/`` (served by
+  :mod:`dashboard.services`), filled by a plan's served share; borders are gaps: the polygons,
+  shrunk by about a pixel at the map's zoom, are drawn over the full polygons in a border colour;
+* marks are shaped in Python, in the pixels of the map's first view (:class:`PixelFrame`), and
+  sent as polygons: dots with a white rim (:func:`dots_layer`), reach circles of a ground
+  radius as thin rings (:func:`reach_layer`), routes as bands with round joints
+  (:func:`routes_layer`), and text as the glyph outlines of DejaVu Sans Bold with a white halo
+  (:func:`text_layer`, via matplotlib's ``TextPath``). They are exact in the first view and
+  scale with the map when the user zooms (a label zoomed in twice is four times as large).
 
-* pydeck turns every *string* keyword into a deck.gl accessor expression (``"@@=meters"``).
-  Enum-like props such as ``radiusUnits``, ``widthUnits``, ``characterSet`` or
-  ``getAlignmentBaseline`` must be passed as quoted literals (``"'meters'"``), see
-  :func:`literal`; otherwise deck.gl receives a function where it expects a unit name and
-  draws 45 km discs as if they were world-sized.
-* Per-feature colours of a ``GeoJsonLayer`` are read with the accessor ``"properties.fill"``
-  (a string, which pydeck turns into ``"@@=properties.fill"``); the colour arrays must be
-  plain ``[r, g, b, a]`` lists of ints in every feature's ``properties``.
+``Deck`` is built with ``map_provider=None`` and pydeck's default style sentinel: Streamlit's
+frontend then drops the base map entirely. (``map_style=None`` alone is NOT enough: Streamlit
+reads a missing style as "pick a Carto base map for the theme" and the browser would fetch
+tiles from the internet.) pydeck turns every *string* keyword into a deck.gl accessor
+expression (``"properties.fill"`` becomes ``"@@=properties.fill"``, which is what the colour
+accessor needs; an enum-like prop such as a unit name would have to be quoted, ``"'meters'"``,
+or deck.gl receives a function: the first version drew 45 km discs world-sized that way).
+Colour arrays must be plain ``[r, g, b, a]`` lists of ints.
 
 Views are fitted in Web Mercator with deck.gl's 512 px tile convention (:func:`view_for`).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pydeck as pdk
+import shapely
+import shapely.affinity
 import streamlit as st
 from pydeck.bindings.json_tools import default_serialize
 
@@ -49,11 +59,6 @@ UNIT_COLOURS = [
     [31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189],
     [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207],
 ]
-
-
-def literal(value: str) -> str:
-    """A string prop pydeck must pass through as a string, not as an accessor expression."""
-    return f"'{value}'"
 
 
 def colour(index: int, alpha: int = 255) -> list[int]:
@@ -74,108 +79,86 @@ def share_colour(share: float | None, alpha: int = 255) -> list[int]:
     return [int(round(a[i] + t * (b[i] - a[i]))) for i in range(3)] + [alpha]
 
 
+def polygons_layer(features: Sequence[Mapping[str, Any]], *, layer_id: str,
+                   auto_highlight: bool = False) -> pdk.Layer:
+    """The one deck.gl layer the maps are made of: filled polygons, each in its own colour.
+
+    Every feature carries ``fill`` (``[r, g, b, a]`` ints, read with the accessor
+    ``properties.fill``) and the tooltip fields ``name`` and ``detail``. All layers of a map
+    are built alike (no strokes, no point or line geometry, per-feature colours, pickable), so
+    deck.gl links one shader program and the GPU draws them in one pipeline state; see the
+    module docstring for why that matters.
+    """
+    return pdk.Layer(
+        "GeoJsonLayer", {"type": "FeatureCollection", "features": list(features)}, id=layer_id,
+        stroked=False, filled=True, get_fill_color="properties.fill", pickable=True,
+        auto_highlight=auto_highlight, highlight_color=[0, 0, 0, 40],
+    )
+
+
 def share_tiles_layer(geojson: Mapping[str, Any], shares: Mapping[str, float | None] | None = None,
                       *, focus: Sequence[str] = (), layer_id: str = "counties",
-                      label: str = "served share", key: str = "county_code") -> pdk.Layer:
-    """Polygons (counties, or kommuner) filled by the share of their county (red low, green high).
+                      label: str = "served share", key: str = "county_code",
+                      county_names: Mapping[str, str] | None = None) -> pdk.Layer:
+    """Polygons (counties, or kommuner) filled by their share (red low, green high).
 
     A feature whose ``key`` (``county_code``, or ``kommun_code`` for kommun shares) has a
     share gets :func:`share_colour`; one whose county is in ``focus`` (the
     scenario's counties) without a share is grey "no data"; the rest of Sweden is plain land.
-    Each feature carries its own ``fill`` (read with the accessor ``properties.fill``) and the
-    tooltip fields ``name`` and ``detail``. Fill only: draw it over :func:`borders_layer` with
-    polygons shrunk by a gap (:func:`dashboard.services.tiles_geojson`) and the gaps are borders.
+    Each feature keeps only its codes and carries its own ``fill`` and the tooltip fields
+    ``name`` (county or kommun) and ``detail`` (the share; for a kommun also its county, named
+    by ``county_names``). Draw it over :func:`borders_layer` with polygons shrunk by a gap
+    (:func:`dashboard.services.tiles_geojson`) and the gaps are borders.
     """
     shares = shares or {}
+    county_names = county_names or {}
     features = []
     for feature in geojson["features"]:
-        props = dict(feature["properties"])
-        code = props[key]
+        source = feature["properties"]
+        code, county = source[key], source["county_code"]
         value = shares.get(code)
-        county = props.get("county_name", code)
-        where = "" if "county_name" in props else f" in {county}"
+        props = {"county_code": county}
+        if "kommun_code" in source:
+            props["kommun_code"] = source["kommun_code"]
+            props["name"] = source.get("kommun_name", source["kommun_code"])
+            where = f" ({county_names.get(county, county)})"
+        else:
+            props["name"] = source.get("county_name", county)
+            where = ""
         if code in shares:
             props["fill"] = share_colour(value)
-            props["detail"] = f"{label}{where}: " + ("no data" if value is None else f"{100 * value:.1f} %")
-        elif props["county_code"] in focus:
+            props["detail"] = f"{label}: " + ("no data" if value is None else f"{100 * value:.1f} %") + where
+        elif county in focus:
             props["fill"] = list(NO_DATA)
-            props["detail"] = f"{label}{where}: no data"
+            props["detail"] = f"{label}: no data{where}"
         else:
             props["fill"] = list(OUTSIDE)
             props["detail"] = "not in this plan"
-        props["name"] = props.get("kommun_name", county)
         features.append({"type": "Feature", "geometry": feature["geometry"], "properties": props})
-    return pdk.Layer(
-        "GeoJsonLayer", {"type": "FeatureCollection", "features": features}, id=layer_id,
-        stroked=False, filled=True, get_fill_color="properties.fill", pickable=True,
-        auto_highlight=True, highlight_color=[0, 0, 0, 40],
-    )
+    return polygons_layer(features, layer_id=layer_id, auto_highlight=True)
+
+
+def flat_layer(geojson: Mapping[str, Any], fill: Sequence[int], *, layer_id: str) -> pdk.Layer:
+    """Polygons (counties, kommuner) in one colour, named after their county or kommun."""
+    features = []
+    for feature in geojson["features"]:
+        props = feature["properties"]
+        name = props.get("kommun_name") or props.get("county_name") or ""
+        features.append({"type": "Feature", "geometry": feature["geometry"],
+                         "properties": {"name": name, "detail": "", "fill": list(fill)}})
+    return polygons_layer(features, layer_id=layer_id)
 
 
 def borders_layer(geojson: Mapping[str, Any], *, layer_id: str = "borders",
                   colour_: Sequence[int] = BORDER) -> pdk.Layer:
-    """The full polygons in the border colour, under the shrunk tiles (fill shader only)."""
-    return pdk.Layer("GeoJsonLayer", geojson, id=layer_id, stroked=False, filled=True,
-                     get_fill_color=list(colour_), pickable=False)
+    """The full polygons in the border colour, drawn under the tiles shrunk by a gap."""
+    return flat_layer(geojson, colour_, layer_id=layer_id)
 
 
-def base_layer(geojson: Mapping[str, Any], *, layer_id: str = "base", fill: Sequence[int] = LAND,
-               line: Sequence[int] = BORDER, line_width_px: float = 1.0, filled: bool = True,
-               stroked: bool = True, pickable: bool = False) -> pdk.Layer:
-    """Polygons in one flat colour (``stroked=False``: fill only, e.g. over :func:`borders_layer`)."""
-    return pdk.Layer(
-        "GeoJsonLayer", geojson, id=layer_id, stroked=stroked, filled=filled, get_fill_color=list(fill),
-        get_line_color=list(line), line_width_units=literal("pixels"), get_line_width=line_width_px,
-        line_width_min_pixels=line_width_px, pickable=pickable,
-    )
-
-
-def points_layer(data: Any, *, layer_id: str, radius_px: float = 7, colour_column: str = "colour",
-                 pickable: bool = True) -> pdk.Layer:
-    """Dots of ``radius_px`` screen pixels at ``lon``/``lat`` of each row, with a white rim."""
-    return pdk.Layer(
-        "ScatterplotLayer", data, id=layer_id, get_position=["lon", "lat"],
-        get_fill_color=colour_column, get_line_color=[255, 255, 255, 255], stroked=True, filled=True,
-        radius_units=literal("pixels"), get_radius=radius_px, line_width_units=literal("pixels"),
-        get_line_width=2, pickable=pickable,
-    )
-
-
-def reach_layer(data: Any, radius_m: float, *, layer_id: str = "reach",
-                line_column: str = "reach_colour") -> pdk.Layer:
-    """Thin translucent circles of ``radius_m`` metres (ground distance) around each row."""
-    return pdk.Layer(
-        "ScatterplotLayer", data, id=layer_id, get_position=["lon", "lat"],
-        get_line_color=line_column, stroked=True, filled=False, radius_units=literal("meters"),
-        get_radius=radius_m, line_width_units=literal("pixels"), get_line_width=1.5,
-        pickable=False,
-    )
-
-
-def labels_layer(data: Any, *, layer_id: str, text_column: str = "label", size: int = 13,
-                 offset_px: Sequence[int] = (0, -10)) -> pdk.Layer:
-    """Text with a white halo above ``lon``/``lat`` (unit names, stop order).
-
-    The halo is the SDF outline of the glyphs, not ``background=True``: a background adds a
-    second shader program, which costs ~0.4 s per page load with software WebGL.
-    """
-    return pdk.Layer(
-        "TextLayer", data, id=layer_id, get_position=["lon", "lat"], get_text=text_column,
-        get_size=size, size_units=literal("pixels"), get_color=[20, 20, 20, 255],
-        get_text_anchor=literal("middle"), get_alignment_baseline=literal("bottom"),
-        get_pixel_offset=list(offset_px), character_set=literal("auto"),
-        font_family=literal("sans-serif"), font_weight=600,
-        font_settings={"sdf": True, "fontSize": 32, "buffer": 6}, outline_width=3,
-        outline_color=[255, 255, 255, 235], pickable=False,
-    )
-
-
-def paths_layer(data: Any, *, layer_id: str = "routes") -> pdk.Layer:
-    """Routes as polylines: rows with ``path`` ([[lon, lat], ...]) and ``colour``."""
-    return pdk.Layer(
-        "PathLayer", data, id=layer_id, get_path="path", get_color="colour",
-        width_units=literal("pixels"), get_width=3, pickable=True, joint_rounded=True, cap_rounded=True,
-    )
+def land_layer(geojson: Mapping[str, Any], *, layer_id: str = "sweden",
+               fill: Sequence[int] = LAND) -> pdk.Layer:
+    """Plain land (tiles shrunk by a gap, over :func:`borders_layer`) under a map's marks."""
+    return flat_layer(geojson, fill, layer_id=layer_id)
 
 
 class _Deck(pdk.Deck):
@@ -263,6 +246,174 @@ def fits(view: Mapping[str, float], lons: Sequence[float], lats: Sequence[float]
 SWEDEN_VIEW = sweden_view()
 
 
+def view_box(view: pdk.ViewState, *, width_px: int = MAP_WIDTH_PX, height_px: int = MAP_HEIGHT_PX,
+             margin: float = 0.0) -> tuple[float, float, float, float]:
+    """(lon_min, lat_min, lon_max, lat_max) the view shows, widened by ``margin`` of its size
+    on every side (``margin=1``: three times as wide and high)."""
+    scale = 512 * 2 ** view.zoom / (2 * math.pi)  # pixels per radian
+    half_x = width_px * (0.5 + margin) / scale
+    half_y = height_px * (0.5 + margin) / scale
+    cx, cy = math.radians(view.longitude), _mercator_y(view.latitude)
+    return (math.degrees(cx - half_x), _inverse_mercator_y(cy - half_y),
+            math.degrees(cx + half_x), _inverse_mercator_y(cy + half_y))
+
+
+def counties_in(box: Sequence[float], bounds: Mapping[str, tuple[list[float], list[float]]]) -> list[str]:
+    """Codes of the counties whose bounding box (``code -> ([x0, x1], [y0, y1])``) meets ``box``."""
+    x0, y0, x1, y1 = box
+    return sorted(code for code, (xs, ys) in bounds.items()
+                  if xs and xs[0] <= x1 and xs[1] >= x0 and ys[0] <= y1 and ys[1] >= y0)
+#: The tooltip of every map: each feature carries ``name`` and ``detail``.
+TOOLTIP = {"html": "<b>{name}</b><br/>{detail}", "style": {"fontSize": "12px"}}
+PLACEMENT_TOOLTIP = TOOLTIP
+
+
+# --------------------------------------------------------------------------------------------
+# Marks (dots, reach circles, routes, text) as polygons, drawn in the same layer type as the tiles
+
+EARTH_RADIUS_M = 6_378_137.0
+#: How far a circle's polygon may stray from the true circle, in pixels (sets its vertex count).
+CIRCLE_TOLERANCE_PX = 0.2
+#: Labels are the glyph outlines of this font (shipped with matplotlib), in bold.
+LABEL_FONT = "DejaVu Sans"
+LABEL_COLOUR = [20, 20, 20, 255]
+HALO_COLOUR = [255, 255, 255, 235]
+RIM_COLOUR = [255, 255, 255, 255]
+
+
+class PixelFrame:
+    """Web-Mercator pixels of a map's first view (deck.gl's 512 px world at ``view.zoom``, y up).
+
+    Marks are shaped in these pixels and drawn as polygons: true to their pixel size in the
+    first view, they grow and shrink with the map when the user zooms, like the tiles.
+    """
+
+    def __init__(self, view: pdk.ViewState | Mapping[str, float]) -> None:
+        """``view``: a ViewState, or a deck spec's ``initialViewState``."""
+        self.zoom = float(view["zoom"] if isinstance(view, Mapping) else view.zoom)
+        self.scale = 512 * 2 ** self.zoom / (2 * math.pi)  # pixels per radian
+
+    def to_px(self, lon: float, lat: float) -> tuple[float, float]:
+        return math.radians(lon) * self.scale, _mercator_y(lat) * self.scale
+
+    def px_per_metre(self, lat: float) -> float:
+        """Pixels per ground metre at ``lat`` (Web Mercator stretches by 1 / cos(lat))."""
+        return self.scale / (EARTH_RADIUS_M * math.cos(math.radians(lat)))
+
+    def geometry(self, geom: Any) -> dict[str, Any]:
+        """A shapely geometry in these pixels as a GeoJSON geometry in lon/lat (~1/20 px precise)."""
+        digits = max(4, min(7, math.ceil(math.log10(20 * self.scale * math.pi / 180))))
+
+        def lonlat(xy: Any) -> Any:
+            lon = np.degrees(xy[:, 0] / self.scale)
+            lat = np.degrees(2 * np.arctan(np.exp(xy[:, 1] / self.scale)) - np.pi / 2)
+            return np.round(np.column_stack([lon, lat]), digits)
+
+        return json.loads(shapely.to_geojson(shapely.transform(geom, lonlat)))
+
+    def feature(self, geom: Any, fill: Sequence[int], name: str = "", detail: str = "",
+                **properties: Any) -> dict[str, Any]:
+        """A GeoJSON feature of a pixel geometry, with its fill and tooltip fields."""
+        return {"type": "Feature", "geometry": self.geometry(geom),
+                "properties": {"fill": list(fill), "name": name, "detail": detail, **properties}}
+
+
+def _circle(x: float, y: float, r: float) -> Any:
+    """A polygon within :data:`CIRCLE_TOLERANCE_PX` of the circle of radius ``r`` px."""
+    n = 12 if r <= CIRCLE_TOLERANCE_PX else max(12, min(128, math.ceil(
+        math.pi / math.acos(1 - CIRCLE_TOLERANCE_PX / r))))
+    return shapely.Polygon([(x + r * math.cos(2 * math.pi * i / n), y + r * math.sin(2 * math.pi * i / n))
+                            for i in range(n)])
+
+
+def _ring(x: float, y: float, r_outer: float, r_inner: float) -> Any:
+    """The band between two concentric circles (a polygon with a hole)."""
+    return _circle(x, y, r_outer).difference(_circle(x, y, max(r_inner, 0.0)))
+
+
+def dots_layer(rows: Sequence[Mapping[str, Any]], frame: PixelFrame, *, layer_id: str,
+               radius_px: float = 6, rim_px: float = 2) -> pdk.Layer:
+    """A dot of ``radius_px`` at each row's ``lon``/``lat`` in its ``colour``, with a white rim.
+
+    Rows also give the tooltip's ``name`` and ``detail``; their other keys (``lon`` and ``lat``
+    too) go into both features' properties (rim and dot).
+    """
+    features = []
+    for row in rows:
+        x, y = frame.to_px(row["lon"], row["lat"])
+        props = {"name": "", "detail": "", **{k: v for k, v in row.items() if k != "colour"}}
+        features.append(frame.feature(_ring(x, y, radius_px + rim_px, radius_px), RIM_COLOUR, **props))
+        features.append(frame.feature(_circle(x, y, radius_px), row["colour"], **props))
+    return polygons_layer(features, layer_id=layer_id)
+
+
+def reach_layer(rows: Sequence[Mapping[str, Any]], frame: PixelFrame, radius_m: float, *,
+                layer_id: str = "reach", width_px: float = 1.5,
+                colour_key: str = "reach_colour") -> pdk.Layer:
+    """A circle of ``radius_m`` ground metres around each row, a ``width_px`` line in the first view."""
+    features = []
+    for row in rows:
+        x, y = frame.to_px(row["lon"], row["lat"])
+        r = radius_m * frame.px_per_metre(row["lat"])
+        features.append(frame.feature(_ring(x, y, r + width_px / 2, r - width_px / 2), row[colour_key],
+                                      row.get("name", ""), f"reach: {radius_m / 1000:.0f} km",
+                                      radius_m=radius_m))
+    return polygons_layer(features, layer_id=layer_id)
+
+
+def routes_layer(rows: Sequence[Mapping[str, Any]], frame: PixelFrame, *, layer_id: str = "routes",
+                 width_px: float = 3) -> pdk.Layer:
+    """Polylines (rows with ``path`` [[lon, lat], ...], ``colour``, tooltip ``name``/``detail``)
+    as bands ``width_px`` wide with round joints and ends."""
+    features = []
+    for row in rows:
+        points = [frame.to_px(lon, lat) for lon, lat in row["path"]]
+        line = shapely.LineString(points) if len(points) > 1 else shapely.Point(points[0])
+        props = {k: v for k, v in row.items() if k not in ("path", "colour")}
+        features.append(frame.feature(line.buffer(width_px / 2, quad_segs=4), row["colour"], **props))
+    return polygons_layer(features, layer_id=layer_id)
+
+
+def text_layer(rows: Sequence[Mapping[str, Any]], frame: PixelFrame, *, layer_id: str,
+               size_px: float = 12, offset_px: float = 9, halo_px: float = 2.0) -> pdk.Layer:
+    """Each row's ``label`` centred ``offset_px`` above its ``lon``/``lat``, with a white halo.
+
+    The text is its glyph outlines (:data:`LABEL_FONT` bold, matplotlib's ``TextPath``, filled
+    even-odd so "o" keeps its hole), the halo the band around them: one feature each per
+    label, carrying ``label``, its anchor ``lon``/``lat`` and the row's ``name``/``detail``
+    (the label itself when the row has none) for the tooltip.
+    """
+    features = []
+    for row in rows:
+        text = _text_outline(str(row["label"]), size_px)
+        if text is None:
+            continue
+        x, y = frame.to_px(row["lon"], row["lat"])
+        x0, y0, x1, _ = text.bounds
+        text = shapely.affinity.translate(text, x - (x0 + x1) / 2, y + offset_px - y0)
+        halo = text.buffer(halo_px, quad_segs=2).difference(text)
+        props = {"name": row.get("name", str(row["label"])), "detail": row.get("detail", ""),
+                 "label": str(row["label"]), "lon": row["lon"], "lat": row["lat"]}
+        features.append(frame.feature(halo, HALO_COLOUR, part="halo", **props))
+        features.append(frame.feature(text, LABEL_COLOUR, part="text", **props))
+    return polygons_layer(features, layer_id=layer_id)
+
+
+@functools.lru_cache(maxsize=1024)
+def _text_outline(text: str, size_px: float) -> Any:
+    """``text`` at a font size of ``size_px`` as a shapely (multi)polygon, baseline at y = 0."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    path = TextPath((0, 0), text, size=size_px, prop=FontProperties(family=LABEL_FONT, weight="bold"))
+    shape = None
+    for ring in path.to_polygons(closed_only=True):
+        if len(ring) >= 4:
+            polygon = shapely.Polygon(ring).buffer(0)
+            shape = polygon if shape is None else shape.symmetric_difference(polygon)  # even-odd fill
+    return None if shape is None or shape.is_empty else shape.simplify(0.05)
+
+
 # --------------------------------------------------------------------------------------------
 # The mobile clinics map (built once per plan, week and county selection; cached as JSON)
 
@@ -333,7 +484,6 @@ def placement_map(sites: Any, shares: Mapping[str, float | None], focus: Sequenc
                            dict(kommun_shares or {})), PLACEMENT_TOOLTIP)
 
 
-PLACEMENT_TOOLTIP = {"html": "<b>{name}</b><br/>{detail}", "style": {"fontSize": "12px"}}
 REGIONAL_COUNTIES = 4  # up to this many counties in focus: kommun borders are drawn too
 COUNTY_GAP_PX = 1.4
 KOMMUN_GAP_PX = 0.9
@@ -348,6 +498,20 @@ def _placement_map(sites: Any, shares: dict[str, float | None], focus: tuple[str
     regional = 0 < len(focus) < len(all_codes)
     view = view_for(*services.county_bounds(list(focus))) if regional else sweden_view()
     kommuner = regional and len(focus) <= REGIONAL_COUNTIES
+    names = services.county_names()
+    if kommun_shares:  # kommuner coloured by their own served share (a choropleth per kommun)
+        in_plan = sorted({k[:2] for k in kommun_shares} | set(focus))
+        kommun_tiles = share_tiles_layer(
+            services.tiles_geojson("kommun", view.zoom, counties=in_plan, gap_px=KOMMUN_GAP_PX),
+            kommun_shares, focus=focus, layer_id="kommuner", key="kommun_code", county_names=names)
+    elif kommuner:  # older plans without kommun shares: kommuner coloured by county share
+        kommun_tiles = share_tiles_layer(
+            services.tiles_geojson("kommun", view.zoom, counties=focus, gap_px=KOMMUN_GAP_PX),
+            shares, focus=focus, layer_id="kommuner", county_names=names)
+    else:
+        kommun_tiles = None
+    # County tiles under the kommun tiles: the gaps between kommuner show their county's
+    # colour, so county borders (grey) stand out from kommun borders.
     layers = [
         borders_layer(services.tiles_geojson("county", view.zoom)),
         share_tiles_layer(
@@ -355,15 +519,8 @@ def _placement_map(sites: Any, shares: dict[str, float | None], focus: tuple[str
                                    counties=sorted(all_codes - set(focus)) if kommuner else None),
             shares, focus=focus if regional else (), layer_id="counties"),
     ]
-    if kommun_shares:  # kommuner coloured by their own served share (a choropleth per kommun)
-        in_plan = sorted({k[:2] for k in kommun_shares} | set(focus))
-        layers.append(share_tiles_layer(
-            services.tiles_geojson("kommun", view.zoom, counties=in_plan, gap_px=KOMMUN_GAP_PX),
-            kommun_shares, focus=focus, layer_id="kommuner", key="kommun_code"))
-    elif kommuner:  # older plans without kommun shares: kommuner coloured by county share
-        layers.append(share_tiles_layer(
-            services.tiles_geojson("kommun", view.zoom, counties=focus, gap_px=KOMMUN_GAP_PX),
-            shares, focus=focus, layer_id="kommuner"))
+    if kommun_tiles is not None:
+        layers.append(kommun_tiles)
     rows = []
     for row in sites.sort_values("unit").itertuples():
         rows.append({
@@ -372,10 +529,12 @@ def _placement_map(sites: Any, shares: dict[str, float | None], focus: tuple[str
             "name": f"Unit {int(row.unit)} · {row.site_name}",
             "detail": f"{row.county_name}; {float(row.expected_patients):.0f} expected patients this week",
         })
+    frame = PixelFrame(view)
     layers += [
-        reach_layer(rows, radius_m),
-        points_layer(rows, layer_id="sites", radius_px=6),
-        labels_layer(site_labels(sites, view), layer_id="unit_labels", size=13),
+        reach_layer(rows, frame, radius_m),
+        dots_layer([{k: r[k] for k in ("lon", "lat", "unit", "colour", "name", "detail")} for r in rows],
+                   frame, layer_id="sites", radius_px=6),
+        text_layer(site_labels(sites, view), frame, layer_id="unit_labels"),
     ]
     return deck(layers, view=view, tooltip=PLACEMENT_TOOLTIP).to_json()
 

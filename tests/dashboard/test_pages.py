@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 
 import pandas as pd
@@ -35,6 +36,14 @@ def open_page(at, page: str):  # type: ignore[no-untyped-def]
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def ground_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in metres (haversine on deck.gl's earth radius)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (math.sin((p2 - p1) / 2) ** 2
+         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
+    return 2 * 6_378_137.0 * math.asin(math.sqrt(a))
 
 
 def tables(at, *columns: str) -> list[pd.DataFrame]:  # type: ignore[no-untyped-def]
@@ -101,8 +110,8 @@ def test_mobile_clinics_map_and_schedule_match_stored_rows(app_test, app_db: str
     week_table = tables(at, "site", "residents in reach")[0]
     assert sorted(week_table["site"]) == sorted(r.site_name for r in rows if r.week == weeks[-1])
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    sites = {(round(d["lon"], 4), round(d["lat"], 4)) for d in
-             next(layer for layer in spec["layers"] if layer["id"] == "sites")["data"]}
+    sites = {(round(f["properties"]["lon"], 4), round(f["properties"]["lat"], 4)) for f in
+             next(layer for layer in spec["layers"] if layer["id"] == "sites")["data"]["features"]}
     assert sites == {(round(r.lon, 4), round(r.lat, 4)) for r in rows if r.week == weeks[-1]}
 
 
@@ -141,15 +150,42 @@ def test_mobile_clinics_map_is_a_readable_choropleth(app_test, app_db: str) -> N
     assert maps.share_colour(0.0)[0] > maps.share_colour(0.0)[1]  # red when nobody is served
     assert maps.share_colour(1.0)[1] > maps.share_colour(1.0)[0]  # green when everyone is
 
-    # Units as enum literals, not accessor expressions (pydeck's "@@=meters" drew the opaque box).
-    assert layers["reach"]["radiusUnits"] == "meters" and layers["reach"]["filled"] is False
-    assert layers["reach"]["getRadius"] < 100_000
-    assert layers["sites"]["radiusUnits"] == "pixels" and layers["sites"]["getRadius"] <= 10
+    # One deck.gl layer type, built alike (per-feature colours, fill only, pickable): a second
+    # type or pipeline state costs ~0.4 s per page load in software WebGL (module docstring).
+    for layer in spec["layers"]:
+        assert layer["@@type"] == "GeoJsonLayer" and layer["stroked"] is False, layer["id"]
+        assert layer["getFillColor"] == "@@=properties.fill" and layer["pickable"] is True, layer["id"]
+        kinds = {f["geometry"]["type"] for f in layer["data"]["features"]}
+        assert kinds <= {"Polygon", "MultiPolygon"}, (layer["id"], kinds)  # no point/line sublayers
+        for feature in layer["data"]["features"]:
+            fill = feature["properties"]["fill"]
+            assert len(fill) == 4 and all(isinstance(c, int) for c in fill), (layer["id"], fill)
+
+    # Reach: a thin ring per site at the scenario's radius (ground metres) around the site;
+    # sites: dots of a few pixels in the first view (the "orange box" drew world-sized discs).
+    scenario = load_scenario(builtin_scenario_path("tiny"))
+    radius_m = scenario.placement.radius_minutes * 1000.0
+    frame = maps.PixelFrame(spec["initialViewState"])
+    sites = {f["properties"]["name"]: f for f in layers["sites"]["data"]["features"]
+             if f["properties"]["fill"] != maps.RIM_COLOUR}
+    assert len(layers["reach"]["data"]["features"]) == len(sites) > 0
+    for ring in layers["reach"]["data"]["features"]:
+        site = sites[ring["properties"]["name"]]["properties"]
+        distances = [ground_m(site["lon"], site["lat"], lon, lat)
+                     for part in ring["geometry"]["coordinates"] for lon, lat in part]
+        assert 0.97 * radius_m <= min(distances) <= max(distances) <= 1.03 * radius_m
+        assert ring["properties"]["fill"][3] < 255  # translucent
+    for dot in sites.values():
+        x, y = frame.to_px(dot["properties"]["lon"], dot["properties"]["lat"])
+        radius_px = max(math.dist((x, y), frame.to_px(lon, lat))
+                        for lon, lat in dot["geometry"]["coordinates"][0])
+        assert 3 <= radius_px <= 10
     for layer in spec["layers"]:
         for key, value in layer.items():
             if key.endswith(("Units", "Anchor", "Baseline", "characterSet")):
                 assert not str(value).startswith("@@="), (layer["id"], key, value)
-    labels = [d["label"] for d in layers["unit_labels"]["data"]]
+    labels = {f["properties"]["label"] for f in layers["unit_labels"]["data"]["features"]
+              if f["properties"]["part"] == "text"}
     assert any("Unit 1" in text for text in labels)
 
     # The first view frames the two counties: all of them visible, and not zoomed out further.
@@ -240,10 +276,20 @@ def test_spirometers_page_shows_plan_or_how_to_make_one(app_test, app_db: str) -
         shown = tables(at, "route_id", "seq", "kind", "place")[0]
         assert len(shown) == sum(1 for s in stops if s.day == first_day)
         spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-        labels = next(layer for layer in spec["layers"] if layer["id"] == "stop_order")["data"]
+        layers = {layer["id"]: layer for layer in spec["layers"]}
+        labels = [f["properties"] for f in layers["stop_order"]["data"]["features"]
+                  if f["properties"]["part"] == "text"]
         places = [(d["lon"], d["lat"]) for d in labels]
         assert len(places) == len(set(places))  # one label per place: hub start/end not overdrawn
         assert any(d["label"].endswith("hub") for d in labels)
+        # The day's routes in order: one band per route through its stops, a dot per stop.
+        day_stops = sorted((s for s in stops if s.day == first_day), key=lambda s: (s.route_id, s.seq))
+        routes = {f["properties"]["route_id"] for f in layers["routes"]["data"]["features"]}
+        assert routes == {s.route_id for s in day_stops}
+        dots = {(f["properties"]["route_id"], f["properties"]["seq"])
+                for f in layers["stops"]["data"]["features"]}
+        assert dots <= {(s.route_id, s.seq) for s in day_stops} and dots
+        assert {layer["@@type"] for layer in spec["layers"]} == {"GeoJsonLayer"}
 
 
 def test_scenarios_copy_store_and_compare(app_test, app_db: str) -> None:
