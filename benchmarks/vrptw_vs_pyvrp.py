@@ -49,10 +49,10 @@ def load_bks(folder: Path) -> dict[str, tuple[int, float]]:
         return {r["instance"]: (int(r["vehicles"]), float(r["best_known"])) for r in csv.DictReader(handle)}
 
 
-def run_ours(inst: SolomonInstance, seconds: float) -> tuple[Solution, float]:
-    """Our engine with its default parameters; (solution, wall seconds)."""
+def run_ours(inst: SolomonInstance, seconds: float, workers: int = 1) -> tuple[Solution, float]:
+    """Our engine with its default parameters and ``workers`` searches; (solution, wall seconds)."""
     t0 = time.perf_counter()
-    sol = solve(inst.problem, Params(time_limit=seconds))
+    sol = solve(inst.problem, Params(time_limit=seconds, workers=workers))
     return sol, time.perf_counter() - t0
 
 
@@ -117,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pyvrp-fleet-cost", action=argparse.BooleanOptionalAction, default=True,
                     help="give PyVRP a fixed cost per vehicle (hierarchical objective); default on")
     ap.add_argument("--csv", type=Path, help="also write the rows to this CSV file")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="our engine's searches side by side, one process each (PyVRP uses one core)")
     args = ap.parse_args(argv)
 
     files = sorted(args.instances.glob("*.txt"))
@@ -134,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for path in files:
         inst = read(path)
-        ours, t_ours = run_ours(inst, args.time_limit)
+        ours, t_ours = run_ours(inst, args.time_limit, args.workers)
         e_ours = evaluate(inst.problem, ours)
         theirs, t_theirs = run_pyvrp(inst, args.time_limit, args.pyvrp_fleet_cost)
         e_theirs = evaluate(inst.problem, theirs)

@@ -476,6 +476,10 @@ class Params:
     * ``fleet_cost``: in phase 1 of ``vehicles_then_distance``, a fixed cost per vehicle above
       any distance (so the first search already empties routes).
     * ``seed``: breaks ties in the order routes are tried for removal.
+    * ``workers``: independent searches run side by side in that many processes (worker k
+      uses ``seed + k`` and starts from the k-th strategy of ``(first_solution, *also_try)``),
+      the best plan kept. Repeat runs of one search differ by several percent on hard
+      instances, so two diverse searches on two cores beat one.
     """
 
     time_limit: float = 10.0
@@ -496,6 +500,7 @@ class Params:
     max_failures: int = 2
     attempt_share: float = 0.12
     seed: int = 0
+    workers: int = 1
 
     def __post_init__(self) -> None:
         if not self.time_limit > 0:
@@ -516,6 +521,8 @@ class Params:
             raise VRPError("params: max_failures must be >= 0 and attempt_share in (0, 1].")
         if not 0 < self.neighbors_ratio <= 1 or self.min_neighbors < 1 or self.gls_lambda <= 0:
             raise VRPError("params: neighbors_ratio in (0, 1], min_neighbors >= 1, gls_lambda > 0.")
+        if self.workers < 1:
+            raise VRPError(f"params: workers {self.workers} must be >= 1.")
 
     def replace(self, **changes: object) -> Params:
         """A copy with some fields changed."""
@@ -538,6 +545,8 @@ def solve(
     :attr:`Solution.dropped`) and ``status`` says ``"infeasible"`` when a mandatory one is.
     ``on_progress(fraction, message)`` is called between phases.
     """
+    if params.workers > 1 and problem.stops and problem.vehicles:
+        return _portfolio(problem, params, on_progress)
     t0 = time.monotonic()
     deadline = t0 + params.time_limit
     report = on_progress or (lambda fraction, message: None)
@@ -607,6 +616,44 @@ def solve(
             note(f"distance: {_describe(ints, best)}")
     report(1.0, "done")
     return _solution(problem, ints, best, time.monotonic() - t0, tuple(log))
+
+
+#: Seconds a forked worker needs to start and hand its plan back (taken off its time limit).
+WORKER_OVERHEAD_S = 0.15
+
+
+def _portfolio(problem: Problem, params: Params, on_progress: ProgressCallback | None) -> Solution:
+    """``params.workers`` diverse searches in forked processes; the best plan by (feasible,
+    fewest mandatory stops dropped, vehicles in hierarchical mode, objective)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    t0 = time.monotonic()
+    strategies = (params.first_solution, *params.also_try)
+    variants = []
+    for k in range(params.workers):
+        order = strategies[k % len(strategies):] + strategies[:k % len(strategies)]
+        variants.append(params.replace(
+            workers=1, seed=params.seed + k, first_solution=order[0], also_try=order[1:],
+            time_limit=max(params.time_limit - WORKER_OVERHEAD_S, 0.05)))
+    report = on_progress or (lambda fraction, message: None)
+    report(0.0, f"{params.workers} searches side by side")
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(max_workers=params.workers, mp_context=context) as pool:
+        plans = list(pool.map(solve, [problem] * len(variants), variants))
+    hierarchical = problem.objective.mode == "vehicles_then_distance"
+
+    index = problem.stop_index
+
+    def rank(sol: Solution) -> tuple[int, int, int, float]:
+        ev = evaluate(problem, sol)
+        mandatory = sum(1 for i in sol.dropped if problem.stops[index[i]].drop_penalty is None)
+        return (0 if ev.feasible else 1, mandatory, sol.vehicles_used if hierarchical else 0, ev.cost)
+
+    best = min(plans, key=rank)
+    log = tuple(f"worker {k}: {line}" for k, sol in enumerate(plans) for line in sol.log)
+    report(1.0, "done")
+    return dataclasses.replace(best, seconds=time.monotonic() - t0, log=log)
 
 
 def _status(problem: Problem, sol: Solution) -> str:

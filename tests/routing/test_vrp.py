@@ -289,3 +289,22 @@ def test_only_cheap_optional_stops_use_no_vehicle() -> None:
     problem = line_problem([Stop("opt", 1, drop_penalty=3)], [0, 10])
     sol = solve(problem, FAST)
     assert sol.routes == () and sol.dropped == ("opt",) and sol.status == "feasible"
+
+
+def test_side_by_side_searches_keep_the_best_plan(four_on_a_line: Problem) -> None:
+    """Two forked searches on the four-stop line: both find the distance-8 route; the plan kept
+    is that one, and the log names both workers (so both really ran)."""
+    sol = solve(four_on_a_line, FAST.replace(workers=2, time_limit=1.0))
+    assert ids(sol) in ([["a", "b", "c", "d"]], [["d", "c", "b", "a"]])
+    assert sol.distance == pytest.approx(8.0)
+    assert sol.status == "feasible"
+    assert {line.split(":")[0] for line in sol.log} == {"worker 0", "worker 1"}
+
+
+def test_side_by_side_searches_still_name_an_unservable_stop() -> None:
+    """The portfolio ranks infeasible plans last but still returns one, naming the dropped stop."""
+    stops = [Stop("near", 1), Stop("far", 2, tw_start=0, tw_end=1)]
+    problem = line_problem(stops, [0, 1, 5])
+    sol = solve(problem, FAST.replace(workers=2))
+    assert sol.dropped == ("far",)
+    assert sol.status == "infeasible"
