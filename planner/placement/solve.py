@@ -52,8 +52,8 @@ def solve(
         # solution hints, so a quick week-by-week plan is kept as the fallback incumbent.
         budget = params.time_limit_s * params.warm_start_share
         warm = rolling_horizon(problem, params, budget, _scaled(on_progress, 0.0, params.warm_start_share))
-    remaining = max(params.time_limit_s - (time.perf_counter() - started), 1.0)
     built = build_model(problem, params)
+    remaining = max(params.time_limit_s - (time.perf_counter() - started), 1.0)  # after building
     outcome = solve_mip(built.model, time_limit_s=remaining, relative_gap_tolerance=params.relative_gap,
                         on_progress=_scaled(on_progress, params.warm_start_share if warm else 0.0, 1.0),
                         label="placing units")
