@@ -250,9 +250,14 @@ def decomposed(
     if helper:
         helper.start()
     try:
-        plan = rolling_horizon(restrict(problem, keep), params, max(deadline - time.perf_counter(), 1.0), rest)
+        small = restrict(problem, keep)
+        served = np.zeros(len(problem.weeks))
+        # most of the time week by week; what is left (often more: easy weeks end early) polishes
+        budget = 0.75 * (deadline - time.perf_counter())
+        plan = rolling_horizon(small, params, max(budget, 1.0), rest, served)
         how = f"planned week by week on {len(keep)} shortlisted sites; bound from weekly relaxations"
         if plan is not None:
+            plan = polish(small, params, plan[0], served, deadline)
             counts = np.zeros((len(problem.weeks), len(problem.sites)), dtype=int)
             counts[:, keep] = plan[0]
             plan = counts, plan[1]
@@ -269,11 +274,13 @@ def decomposed(
 
 
 def rolling_horizon(
-    problem: PlacementProblem, params: SolveParams, budget_s: float, on_progress: ProgressFn | None
+    problem: PlacementProblem, params: SolveParams, budget_s: float, on_progress: ProgressFn | None,
+    keep_served: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float] | None:
     """A feasible plan built one week at a time (units that must stay are kept; region
     contracts are spread evenly over the remaining weeks). Returns (counts (W, S), objective:
-    served value minus direct relocation costs) or None if it cannot find one.
+    served value minus direct relocation costs) or None if it cannot find one; the patients
+    served each week go into ``keep_served`` when given.
 
     Each week's model sees only that week (measured: a two-week window decides moves with
     the next week in view, but its larger models solve worse in the same time: 26 weeks on 99
@@ -283,7 +290,7 @@ def rolling_horizon(
     needed = {c.county_code: c.unit_weeks for c in problem.region_contracts}
     previous = problem.initial_sites
     stayed = [L] * U if previous is not None else []
-    served, started = 0.0, time.perf_counter()
+    served, started = np.zeros(W), time.perf_counter()
     for w in range(W):
         if on_progress:
             on_progress(w / W, f"week-by-week start: {problem.weeks[w]}")
@@ -306,7 +313,7 @@ def rolling_horizon(
         values = outcome.result.variable_values()
         for (s, _), var in built.y.items():
             counts[w, s] = int(round(values[var]))
-        served += sum(values[var] for var in built.x.values())
+        served[w] = sum(values[var] for var in built.x.values())
         sites = track_units(week, counts[w:w + 1])[0]
         if previous is not None:
             stayed = [stayed[u] + 1 if sites[u] == previous[u] else 1 for u in range(U)]
@@ -319,7 +326,62 @@ def rolling_horizon(
                 needed[county] -= 1
     if any(left > 0 for left in needed.values()):
         return None
-    return counts, served * problem.value_per_patient - relocation_cost(problem, counts)
+    if keep_served is not None:
+        keep_served[:] = served
+    return counts, float(served.sum()) * problem.value_per_patient - relocation_cost(problem, counts)
+
+
+def polish(problem: PlacementProblem, params: SolveParams, counts: np.ndarray, served: np.ndarray,
+           deadline: float) -> tuple[np.ndarray, float]:
+    """Improve a plan one week at a time with both neighbouring weeks fixed, so a week's move is
+    priced with the move after it too (the week-by-week plan sees only the move into a week).
+    Sweeps the weeks until one sweep changes nothing or ``deadline``; returns (counts, objective).
+    Plans with minimum stays above one week or region contracts are returned unchanged (a
+    single week's change could break them)."""
+    W, S = counts.shape
+    value = problem.value_per_patient
+
+    def total(c: np.ndarray, s: np.ndarray) -> float:
+        return float(s.sum()) * value - relocation_cost(problem, c)
+
+    best = total(counts, served)
+    if W < 2 or problem.min_stay_weeks > 1 or problem.region_contracts:
+        return counts, best
+    changed = True
+    while changed and time.perf_counter() < deadline - 1.0:
+        changed = False
+        for w in range(W):
+            left = deadline - time.perf_counter()
+            if left < 1.0:
+                break
+            end = min(W, w + 2)
+            before = problem.initial_sites if w == 0 else _site_ids(problem, counts[w - 1])
+            window = problem.replace(weeks=problem.weeks[w:end], demand=problem.demand[:, w:end],
+                                     region_contracts=(), initial_sites=before)
+            fixed_next = np.zeros((S, end - w), dtype=int)
+            if end - w == 2:
+                fixed_next[:, 1] = counts[w + 1]  # all units placed: the lower bound fixes the week
+            built = build_model(window, params, y_lower=fixed_next)
+            outcome = solve_mip(built.model, time_limit_s=min(left - 0.5, max(1.0, left / W)),
+                                relative_gap_tolerance=max(params.relative_gap, 1e-4))
+            if not outcome.has_solution:
+                continue
+            values = outcome.result.variable_values()
+            trial = counts.copy()
+            for (s, k), var in built.y.items():
+                if k == 0:
+                    trial[w, s] = int(round(values[var]))
+            trial_served = served.copy()
+            trial_served[w] = sum(values[var] for (_, _, k), var in built.x.items() if k == 0)
+            candidate = total(trial, trial_served)
+            if candidate > best + 1e-6 * max(1.0, abs(best)):
+                counts, served, best, changed = trial, trial_served, candidate, True
+    return counts, best
+
+
+def _site_ids(problem: PlacementProblem, row: np.ndarray) -> tuple[str, ...]:
+    """One site id per unit for a week's units-per-site row."""
+    return tuple(problem.sites[s].id for s in range(len(row)) for _ in range(int(row[s])))
 
 
 def relocation_cost(problem: PlacementProblem, counts: np.ndarray) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 
 import numpy as np
 import pytest
@@ -22,7 +23,7 @@ from planner.placement import (
     solve,
 )
 from planner.placement.kpi import RULES
-from planner.placement.solve import weekly_relaxation
+from planner.placement.solve import polish, rolling_horizon, weekly_relaxation
 
 PARAMS = SolveParams(time_limit_s=10, relative_gap=0)
 
@@ -227,3 +228,17 @@ def test_decomposed_bound_is_valid(demand: list[int], units: int, min_stay: int)
     best = brute_force_value(problem)
     assert solution.bound >= best - 1e-6
     assert evaluate(problem, solution).plan_value <= best + 1e-6
+
+
+def test_polish_prices_the_move_after_a_week() -> None:
+    """Week 1: 30 patients at A, 29 at C; week 2: 100 at C. Week by week the unit takes A (300)
+    and then drives to C (1000 - 183.33 for the move). Seeing week 2 fixed at C, polishing
+    week 1 keeps the unit at C from the start: 290 + 1000 = 1290, the brute-force optimum."""
+    problem = line_problem(demand=np.array([[30.0, 0.0], [0.0, 0.0], [29.0, 100.0]]))
+    served = np.zeros(2)
+    counts, value = rolling_horizon(problem, SolveParams(), 5.0, None, served)
+    assert counts.tolist() == [[1, 0, 0], [0, 0, 1]]
+    assert value == pytest.approx(1300 - 183.333, abs=0.01)
+    counts, value = polish(problem, SolveParams(), counts, served, time.perf_counter() + 10)
+    assert counts.tolist() == [[0, 0, 1], [0, 0, 1]]
+    assert value == pytest.approx(1290.0, abs=0.01) == pytest.approx(brute_force_value(problem), abs=0.01)
