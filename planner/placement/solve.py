@@ -46,7 +46,6 @@ def solve(
                 bound=bound, gap=relative_gap(objective, bound), seconds=time.perf_counter() - started,
                 message=how,
             )
-        warm = None
     if W > 1 and problem.equity != "maximin":
         # HiGHS's own primal heuristics struggle on the full horizon, and it ignores MathOpt
         # solution hints, so a quick week-by-week plan is kept as the fallback incumbent.
