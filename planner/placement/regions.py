@@ -19,8 +19,10 @@ however long it runs. This module bounds a week differently:
 4. The regions' placements, joined, are a plan for the week; a swap search
    (:func:`improve`) then moves single units while that serves more patients.
 
-Measured on the benchmark's hard weeks: the regional bound is within 0.1 % of the best plan
-found, where HiGHS on the whole week ends 4 % open (benchmarks/README.md, section placement).
+Measured on the 26-week benchmark (regions of at most 50-60 sites): the six weeks where HiGHS on
+the whole week ends 3-5 % open are closed exactly in 10-35 s each; weeks where little demand
+is shared end 0.3-2 % open (demand counted in two regions), and weeks where HiGHS closes
+quickly are better left to it (benchmarks/README.md, section placement).
 """
 
 from __future__ import annotations

@@ -199,8 +199,8 @@ def regional_bounds(problem: PlacementProblem, relaxation: WeeklyRelaxation, dea
                   if gaps[w] > 1e-4 * max(1.0, relaxation.values[w])]
     if not open_weeks or deadline - time.perf_counter() < min_seconds + 1.0:
         return None
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return None
+    if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
+        return None  # no fork here, or a daemon process, which may not start children
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     process = context.Process(target=_regional_worker, args=(problem, open_weeks, deadline, min_seconds, send),
@@ -239,7 +239,7 @@ def collect_regional(pipe: multiprocessing.connection.Connection | None, relaxat
                 relaxation.values[w], relaxation.counts[w] = value, counts
             done += 1
     except EOFError:
-        pass
+        pipe.finished = True  # type: ignore[attr-defined]  # every open week is done
     done += getattr(pipe, "collected", 0)
     pipe.collected = done  # type: ignore[attr-defined]
     if not stop:
@@ -283,8 +283,10 @@ def decomposed(
     problem: PlacementProblem, params: SolveParams, on_progress: ProgressFn | None
 ) -> tuple[np.ndarray, float, float, str] | None:
     """For horizons too large for one MIP: every week on its own first (a bound, and the sites
-    worth considering), then the plan week by week on that shortlist while a spare thread
-    tightens the weekly bounds. Returns (counts (W, S), objective, bound, how) or None.
+    worth considering), then the plan week by week on that shortlist, polished, and (without
+    minimum stays or contracts) recombined with the weeks' own best placements
+    (:func:`relink`), while a spare process bounds the weeks HiGHS left open region by region
+    (:func:`regional_bounds`). Returns (counts (W, S), objective, bound, how) or None.
 
     The objective is served value minus direct relocation costs, the bound the sum of the
     weekly relaxations' bounds (capped by the fleet-capacity bound).
@@ -341,9 +343,15 @@ def relink(problem: PlacementProblem, counts: np.ndarray, relaxation: WeeklyRela
         path = best_path(problem, np.vstack([best, relaxation.counts]))
         trial = improve_plan(problem, path, deadline, extra=relaxation.counts)
         value = _objective(problem, trial)
-        if value <= best_value + 1e-6 * max(1.0, abs(best_value)):
+        if value > best_value + 1e-6 * max(1.0, abs(best_value)):
+            best, best_value = trial, value
+            continue
+        # nothing better from what is known: wait for the next week the regional process
+        # bounds (its placement may recombine better), until it is done or time is up
+        if pipe is None or getattr(pipe, "finished", False) or pipe.closed:
             break
-        best, best_value = trial, value
+        if not pipe.poll(max(0.0, deadline - time.perf_counter() - 1.0)):
+            break
     return best
 
 
