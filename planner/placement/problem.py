@@ -189,7 +189,7 @@ class SolveParams:
     max_full_model_size: int = 150_000  # served-patient variables; above: decomposed
     decomposition_bound_share: float = 0.45  # of the time limit, for the weekly relaxations
     shortlist_neighbours: int = 0  # nearest sites kept around each week's own best sites
-    threads: int = 2  # weekly relaxations solved side by side
+    threads: int = 2  # weekly relaxations side by side; above 1 also the regional-bounds process
 
     def __post_init__(self) -> None:
         _require(self.time_limit_s > 0, "time_limit_s must be > 0")
