@@ -246,8 +246,6 @@ class WeekPlan:
     counts: np.ndarray  # (S_problem,)
     served: float
     bound: float
-    exact_regions: int
-    regions: int
 
 
 def solve_week(problem: PlacementProblem, week: int, seconds: float, max_sites: int = 50) -> WeekPlan:
@@ -260,7 +258,7 @@ def solve_week(problem: PlacementProblem, week: int, seconds: float, max_sites: 
     if U == 0 or not len(cov.sites):
         if U:
             counts[0] = U
-        return WeekPlan(counts, 0.0, 0.0, 0, 0)
+        return WeekPlan(counts, 0.0, 0.0)
     regions = split_regions(cov, max_sites)
     parts = [cov.subset(r) for r in regions]
     k = np.arange(U + 1)
@@ -295,5 +293,4 @@ def solve_week(problem: PlacementProblem, week: int, seconds: float, max_sites: 
         joined[regions[r]] += placements[r][n]
     joined, served = improve(cov, joined, max(deadline, time.perf_counter() + 0.2 * seconds))
     counts[cov.sites] = joined
-    exact = sum(upper[r, n] - lower[r, n] <= 1e-4 * max(1.0, upper[r, n]) for r, n in enumerate(split))
-    return WeekPlan(counts, served, max(bound, served), int(exact), len(regions))
+    return WeekPlan(counts, served, max(bound, served))

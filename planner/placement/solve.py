@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.process
 import threading
 import time
 from collections.abc import Callable
@@ -185,30 +186,63 @@ def weekly_relaxation(
     return relaxation
 
 
-def regional_bounds(problem: PlacementProblem, relaxation: WeeklyRelaxation, deadline: float,
-                    min_seconds: float = 8.0) -> multiprocessing.connection.Connection | None:
-    """Start a process that bounds the open weeks region by region
-    (:func:`planner.placement.regions.solve_week`), largest gap first, each with what is left
-    of the time (at least ``min_seconds``: a hard week needs 10-30 s to close, and a week
-    given less ends looser than HiGHS). Returns the pipe its (week, bound, value, counts)
-    messages arrive on; :func:`collect_regional` reads them. A forked process (HiGHS solves
-    in a child forked after the parent has used HiGHS were checked to run); where the platform
-    cannot fork, the weeks keep HiGHS's bounds."""
-    gaps = relaxation.bounds - relaxation.values
-    open_weeks = [int(w) for w in np.argsort(-gaps, kind="stable")
-                  if gaps[w] > 1e-4 * max(1.0, relaxation.values[w])]
-    if not open_weeks or deadline - time.perf_counter() < min_seconds + 1.0:
-        return None
-    if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
-        return None  # no fork here, or a daemon process, which may not start children
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_regional_worker, args=(problem, open_weeks, deadline, min_seconds, send),
-                              daemon=True)
-    process.start()
-    send.close()
-    receive.process = process  # type: ignore[attr-defined]  # joined by collect_regional
-    return receive
+@dataclass
+class RegionalBounds:
+    """A forked process that bounds the weeks HiGHS left open region by region
+    (:func:`planner.placement.regions.solve_week`), largest gap first, and what it has sent.
+
+    A forked process (HiGHS solves in a child forked after the parent has used HiGHS were
+    checked to run); where the platform cannot fork, the weeks keep HiGHS's bounds."""
+
+    process: multiprocessing.process.BaseProcess
+    pipe: multiprocessing.connection.Connection
+    sent: int = 0  # weeks received so far
+    finished: bool = False  # every open week is done
+
+    @classmethod
+    def start(cls, problem: PlacementProblem, relaxation: WeeklyRelaxation, deadline: float,
+              min_seconds: float = 8.0) -> RegionalBounds | None:
+        """Start on the open weeks of ``relaxation``, each with what is left of the time (at
+        least ``min_seconds``: a hard week needs 10-30 s to close, and a week given less ends
+        looser than HiGHS). None when no week is open, time is short, or no fork is possible."""
+        gaps = relaxation.bounds - relaxation.values
+        open_weeks = [int(w) for w in np.argsort(-gaps, kind="stable")
+                      if gaps[w] > 1e-4 * max(1.0, relaxation.values[w])]
+        if not open_weeks or deadline - time.perf_counter() < min_seconds + 1.0:
+            return None
+        if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
+            return None  # no fork here, or a daemon process, which may not start children
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        process = context.Process(target=_regional_worker, daemon=True,
+                                  args=(problem, open_weeks, deadline, min_seconds, send))
+        process.start()
+        send.close()
+        return cls(process, receive)
+
+    def collect(self, relaxation: WeeklyRelaxation) -> int:
+        """Fold the weekly bounds and placements sent so far into ``relaxation``; returns how
+        many weeks have arrived in all."""
+        try:
+            while not self.finished and self.pipe.poll():
+                w, bound, value, counts = self.pipe.recv()
+                relaxation.bounds[w] = min(relaxation.bounds[w], bound)
+                if value > relaxation.values[w]:
+                    relaxation.values[w], relaxation.counts[w] = value, counts
+                self.sent += 1
+        except EOFError:
+            self.finished = True
+        return self.sent
+
+    def wait(self, seconds: float) -> bool:
+        """True when another week (or the end) arrives within ``seconds``."""
+        return not self.finished and self.pipe.poll(max(0.0, seconds))
+
+    def stop(self) -> None:
+        """End the process (a week in progress is dropped)."""
+        self.process.terminate()
+        self.process.join()
+        self.pipe.close()
 
 
 def _regional_worker(problem: PlacementProblem, weeks: list[int], deadline: float, min_seconds: float,
@@ -221,34 +255,6 @@ def _regional_worker(problem: PlacementProblem, weeks: list[int], deadline: floa
         plan = solve_week(problem, w, max(min_seconds, 0.6 * left) - 0.5)
         send.send((w, plan.bound * value, plan.served * value, plan.counts))
     send.close()
-
-
-def collect_regional(pipe: multiprocessing.connection.Connection | None, relaxation: WeeklyRelaxation,
-                     stop: bool = True) -> int:
-    """Fold the weekly bounds and placements the regional process has sent so far into
-    ``relaxation``; returns how many weeks it has sent in all. With ``stop`` the process is
-    ended too (its week in progress is dropped)."""
-    if pipe is None or pipe.closed:
-        return 0
-    done = 0
-    try:
-        while pipe.poll():
-            w, bound, value, counts = pipe.recv()
-            relaxation.bounds[w] = min(relaxation.bounds[w], bound)
-            if value > relaxation.values[w]:
-                relaxation.values[w], relaxation.counts[w] = value, counts
-            done += 1
-    except EOFError:
-        pipe.finished = True  # type: ignore[attr-defined]  # every open week is done
-    done += getattr(pipe, "collected", 0)
-    pipe.collected = done  # type: ignore[attr-defined]
-    if not stop:
-        return done
-    process = pipe.process  # type: ignore[attr-defined]
-    process.terminate()
-    process.join()
-    pipe.close()
-    return done
 
 
 def candidate_sites(problem: PlacementProblem, weekly: np.ndarray, neighbours: int) -> np.ndarray:
@@ -286,7 +292,7 @@ def decomposed(
     worth considering), then the plan week by week on that shortlist, polished, and (without
     minimum stays or contracts) recombined with the weeks' own best placements
     (:func:`relink`), while a spare process bounds the weeks HiGHS left open region by region
-    (:func:`regional_bounds`). Returns (counts (W, S), objective, bound, how) or None.
+    (:class:`RegionalBounds`). Returns (counts (W, S), objective, bound, how) or None.
 
     The objective is served value minus direct relocation costs, the bound the sum of the
     weekly relaxations' bounds (capped by the fleet-capacity bound).
@@ -299,7 +305,7 @@ def decomposed(
     keep = candidate_sites(problem, relaxation.counts, params.shortlist_neighbours)
     rest = _scaled(on_progress, share, 1.0)
     # the spare core bounds the weeks HiGHS left open, region by region
-    pipe = regional_bounds(problem, relaxation, deadline) if params.threads > 1 else None
+    regional = RegionalBounds.start(problem, relaxation, deadline) if params.threads > 1 else None
     searchable = problem.min_stay_weeks == 1 and not problem.region_contracts
     try:
         small = restrict(problem, keep)
@@ -314,22 +320,24 @@ def decomposed(
             counts = np.zeros((len(problem.weeks), len(problem.sites)), dtype=int)
             counts[:, keep] = plan[0]
             if searchable:
-                counts = relink(problem, counts, relaxation, pipe, deadline)
+                counts = relink(problem, counts, relaxation, regional, deadline)
             plan = counts, _objective(problem, counts)
         else:  # the shortlist cannot meet the contracts: every site, week by week
             plan = rolling_horizon(problem, params, max(deadline - time.perf_counter(), 1.0), rest)
             how = "planned week by week; bound from weekly relaxations"
     finally:
-        regional = collect_regional(pipe, relaxation)
-    if regional:
-        how += f" ({regional} of them bounded region by region)"
+        if regional is not None:
+            regional.collect(relaxation)
+            regional.stop()
+    if regional is not None and regional.sent:
+        how += f" ({regional.sent} weeks bounded region by region)"
     if plan is None:
         return None
     return plan[0], plan[1], min(relaxation.bound, capacity_bound(problem)), how
 
 
 def relink(problem: PlacementProblem, counts: np.ndarray, relaxation: WeeklyRelaxation,
-           pipe: multiprocessing.connection.Connection | None, deadline: float) -> np.ndarray:
+           regional: RegionalBounds | None, deadline: float) -> np.ndarray:
     """Recombine until ``deadline``: the best path through the plan's own weeks and every
     week's own best placement (:func:`~planner.placement.search.best_path`), then the
     unit-week search from it; the weekly placements the regional process has sent so far
@@ -339,7 +347,8 @@ def relink(problem: PlacementProblem, counts: np.ndarray, relaxation: WeeklyRela
     plan, the search after it 0.1 % more."""
     best, best_value = counts, _objective(problem, counts)
     while time.perf_counter() < deadline - 1.0:
-        collect_regional(pipe, relaxation, stop=False)
+        if regional is not None:
+            regional.collect(relaxation)
         path = best_path(problem, np.vstack([best, relaxation.counts]))
         trial = improve_plan(problem, path, deadline, extra=relaxation.counts)
         value = _objective(problem, trial)
@@ -348,9 +357,7 @@ def relink(problem: PlacementProblem, counts: np.ndarray, relaxation: WeeklyRela
             continue
         # nothing better from what is known: wait for the next week the regional process
         # bounds (its placement may recombine better), until it is done or time is up
-        if pipe is None or getattr(pipe, "finished", False) or pipe.closed:
-            break
-        if not pipe.poll(max(0.0, deadline - time.perf_counter() - 1.0)):
+        if regional is None or not regional.wait(deadline - time.perf_counter() - 1.0):
             break
     return best
 

@@ -195,10 +195,11 @@ def test_regional_process_tightens_open_weeks() -> None:
                            units=2, capacity=45)
     W, S = 2, 5
     relaxation = solve_module.WeeklyRelaxation(np.zeros((W, S), dtype=int), np.zeros(W), np.full(W, 1e6))
-    pipe = solve_module.regional_bounds(problem, relaxation, time.perf_counter() + 20, min_seconds=0.5)
-    assert pipe is not None
-    pipe.process.join(timeout=30)
-    assert solve_module.collect_regional(pipe, relaxation) == 2
+    regional = solve_module.RegionalBounds.start(problem, relaxation, time.perf_counter() + 20, min_seconds=0.5)
+    assert regional is not None
+    regional.process.join(timeout=30)
+    assert regional.collect(relaxation) == 2 and regional.finished
+    regional.stop()
     for w in range(W):
         assert relaxation.bounds[w] == pytest.approx(best_week(problem, w), abs=0.01)
         assert relaxation.values[w] == pytest.approx(best_week(problem, w), abs=0.01)
