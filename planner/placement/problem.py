@@ -189,7 +189,8 @@ class SolveParams:
     max_full_model_size: int = 150_000  # served-patient variables; above: decomposed
     decomposition_bound_share: float = 0.45  # of the time limit, for the weekly relaxations
     shortlist_neighbours: int = 0  # nearest sites kept around each week's own best sites
-    threads: int = 2  # weekly relaxations side by side; above 1 also the regional-bounds process
+    threads: int = 2  # weekly relaxations side by side; above 1 also the regional-bounds processes
+    regional_workers: int = 1  # processes bounding open weeks region by region (beside the plan)
 
     def __post_init__(self) -> None:
         _require(self.time_limit_s > 0, "time_limit_s must be > 0")
@@ -197,6 +198,7 @@ class SolveParams:
         _require(self.move_neighbours >= 1, "move_neighbours must be >= 1")
         _require(0 <= self.warm_start_share < 1, "warm_start_share must be in [0, 1)")
         _require(self.threads >= 1, "threads must be >= 1")
+        _require(self.regional_workers >= 1, "regional_workers must be >= 1")
         _require(0 < self.decomposition_bound_share < 1, "decomposition_bound_share must be in (0, 1)")
 
 

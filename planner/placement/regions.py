@@ -67,10 +67,10 @@ class Coverage:
         return flow.optimal_flow() / _SCALE
 
     def subset(self, rows: np.ndarray) -> Coverage:
-        """The sites ``rows`` with the groups they reach (ALL of those groups' demand)."""
-        reach = self.reach[rows]
-        groups = reach.any(axis=0)
-        return Coverage(self.sites[rows], reach[:, groups], self.demand[groups], self.capacity)
+        """The sites ``rows`` with the groups they reach (ALL of those groups' demand); groups
+        that differ only in sites outside ``rows`` merge (smaller region models)."""
+        reach, demand = _merge(self.reach[rows], self.demand)
+        return Coverage(self.sites[rows], reach, demand, self.capacity)
 
 
 def coverage(problem: PlacementProblem, week: int) -> Coverage:

@@ -190,23 +190,23 @@ def weekly_relaxation(
 
 @dataclass
 class RegionalBounds:
-    """A forked process that bounds the weeks HiGHS left open region by region
-    (:func:`planner.placement.regions.solve_week`), largest gap first, and what it has sent.
+    """Forked processes that bound the weeks HiGHS left open region by region
+    (:func:`planner.placement.regions.solve_week`), largest gap first, and what they sent.
 
-    A forked process (HiGHS solves in a child forked after the parent has used HiGHS were
+    Forked processes (HiGHS solves in a child forked after the parent has used HiGHS were
     checked to run); where the platform cannot fork, the weeks keep HiGHS's bounds."""
 
-    process: multiprocessing.process.BaseProcess
-    pipe: multiprocessing.connection.Connection
+    processes: list[multiprocessing.process.BaseProcess]
+    pipes: list[multiprocessing.connection.Connection]  # those still open
     sent: int = 0  # weeks received so far
-    finished: bool = False  # every open week is done
 
     @classmethod
     def start(cls, problem: PlacementProblem, relaxation: WeeklyRelaxation, deadline: float,
-              min_seconds: float = 8.0) -> RegionalBounds | None:
-        """Start on the open weeks of ``relaxation``, each with what is left of the time (at
-        least ``min_seconds``: a hard week needs 10-30 s to close, and a week given less ends
-        looser than HiGHS). None when no week is open, time is short, or no fork is possible."""
+              workers: int = 1, min_seconds: float = 8.0) -> RegionalBounds | None:
+        """Start ``workers`` processes on the open weeks of ``relaxation`` (dealt out in turn),
+        each week with what is left of the time (at least ``min_seconds``: a hard week needs
+        10-30 s to close, and a week given less ends looser than HiGHS). None when no week is
+        open, time is short, or no fork is possible."""
         gaps = relaxation.bounds - relaxation.values
         open_weeks = [int(w) for w in np.argsort(-gaps, kind="stable")
                       if gaps[w] > 1e-4 * max(1.0, relaxation.values[w])]
@@ -215,36 +215,50 @@ class RegionalBounds:
         if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
             return None  # no fork here, or a daemon process, which may not start children
         context = multiprocessing.get_context("fork")
-        receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_regional_worker, daemon=True,
-                                  args=(problem, open_weeks, deadline, min_seconds, send))
-        process.start()
-        send.close()
-        return cls(process, receive)
+        processes, pipes = [], []
+        for k in range(min(workers, len(open_weeks))):
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(target=_regional_worker, daemon=True,
+                                      args=(problem, open_weeks[k::workers], deadline, min_seconds, send))
+            process.start()
+            send.close()
+            processes.append(process)
+            pipes.append(receive)
+        return cls(processes, pipes)
+
+    @property
+    def finished(self) -> bool:
+        """Every open week is done (or given up for lack of time)."""
+        return not self.pipes
 
     def collect(self, relaxation: WeeklyRelaxation) -> int:
         """Fold the weekly bounds and placements sent so far into ``relaxation``; returns how
         many weeks have arrived in all."""
-        try:
-            while not self.finished and self.pipe.poll():
-                w, bound, value, counts = self.pipe.recv()
-                relaxation.bounds[w] = min(relaxation.bounds[w], bound)
-                if value > relaxation.values[w]:
-                    relaxation.values[w], relaxation.counts[w] = value, counts
-                self.sent += 1
-        except EOFError:
-            self.finished = True
+        for pipe in list(self.pipes):
+            try:
+                while pipe.poll():
+                    w, bound, value, counts = pipe.recv()
+                    relaxation.bounds[w] = min(relaxation.bounds[w], bound)
+                    if value > relaxation.values[w]:
+                        relaxation.values[w], relaxation.counts[w] = value, counts
+                    self.sent += 1
+            except EOFError:
+                self.pipes.remove(pipe)
+                pipe.close()
         return self.sent
 
     def wait(self, seconds: float) -> bool:
-        """True when another week (or the end) arrives within ``seconds``."""
-        return not self.finished and self.pipe.poll(max(0.0, seconds))
+        """True when another week (or a process's end) arrives within ``seconds``."""
+        return bool(self.pipes) and bool(multiprocessing.connection.wait(self.pipes, max(0.0, seconds)))
 
     def stop(self) -> None:
-        """End the process (a week in progress is dropped)."""
-        self.process.terminate()
-        self.process.join()
-        self.pipe.close()
+        """End the processes (a week in progress is dropped)."""
+        for process in self.processes:
+            process.terminate()
+            process.join()
+        for pipe in self.pipes:
+            pipe.close()
+        self.pipes = []
 
 
 def _regional_worker(problem: PlacementProblem, weeks: list[int], deadline: float, min_seconds: float,
@@ -307,7 +321,8 @@ def decomposed(
     keep = candidate_sites(problem, relaxation.counts, params.shortlist_neighbours)
     rest = _scaled(on_progress, share, 1.0)
     # the spare core bounds the weeks HiGHS left open, region by region
-    regional = RegionalBounds.start(problem, relaxation, deadline) if params.threads > 1 else None
+    regional = (RegionalBounds.start(problem, relaxation, deadline, workers=params.regional_workers)
+                if params.threads > 1 else None)
     searchable = problem.min_stay_weeks == 1 and not problem.region_contracts
     try:
         small = restrict(problem, keep)

@@ -190,14 +190,17 @@ def test_search_never_makes_a_plan_worse(demand: list[int], start: int) -> None:
 
 def test_regional_process_tightens_open_weeks() -> None:
     """Weeks whose bound was left loose (here: set far above) come back bounded exactly by the
-    forked regional process, and the loose value is replaced by the week's best placement."""
+    forked regional processes (two: one week each), and the loose value is replaced by the
+    week's best placement."""
     problem = grid_problem(np.array([[10.0, 40.0], [50.0, 0.0], [0.0, 5.0], [30.0, 40.0], [10.0, 0.0]]),
                            units=2, capacity=45)
     W, S = 2, 5
     relaxation = solve_module.WeeklyRelaxation(np.zeros((W, S), dtype=int), np.zeros(W), np.full(W, 1e6))
-    regional = solve_module.RegionalBounds.start(problem, relaxation, time.perf_counter() + 20, min_seconds=0.5)
-    assert regional is not None
-    regional.process.join(timeout=30)
+    regional = solve_module.RegionalBounds.start(problem, relaxation, time.perf_counter() + 20, workers=2,
+                                                  min_seconds=0.5)
+    assert regional is not None and len(regional.processes) == 2
+    for process in regional.processes:
+        process.join(timeout=30)
     assert regional.collect(relaxation) == 2 and regional.finished
     regional.stop()
     for w in range(W):
