@@ -691,6 +691,30 @@ def _check_header(header: Sequence[str], line: int, allowed: frozenset[str]) -> 
     return problems
 
 
+def _check_locality_header(header: Sequence[str], line: int, allowed: frozenset[str]) -> list[CsvProblem]:
+    """:func:`_check_header`, and a file keyed by place needs locality_id or kommun_code."""
+    problems = _check_header(header, line, allowed)
+    if not ({"locality_id", "kommun_code"} & set(header)):
+        problems.append(CsvProblem(line, "kommun_code/locality_id", "missing required column"))
+    return problems
+
+
+def _end_of_header(error: type[DemandCsvError], path: Path, problems: Sequence[CsvProblem],
+                   rows: Sequence[tuple[int, list[str]]], header_line: int) -> None:
+    """Raise ``error`` for the header's problems, or for a file without data rows."""
+    if problems:
+        _raise_problems(error, path, problems)
+    if not rows:
+        raise error(path, [CsvProblem(header_line + 1, "-", "no data rows after the header")])
+
+
+def _locality_places(loc: pd.DataFrame) -> tuple[dict[int, str], dict[int, str]]:
+    """(kommun code, county code) of every locality id."""
+    ids = loc["locality_id"].astype(int)
+    return (dict(zip(ids, loc["kommun_code"], strict=True)),
+            dict(zip(ids, loc["county_code"], strict=True)))
+
+
 def _row_cells(
     header: Sequence[str], line: int, cells: Sequence[str], problems: list[CsvProblem]
 ) -> dict[str, str] | None:
@@ -815,11 +839,9 @@ def load_demand_csv(path: Path, localities: pd.DataFrame) -> pd.DataFrame:
     delimiter, header, hl, rows = _read_csv(path, DemandCsvError)
 
     # --- header ---
-    problems = _check_header(header, hl, _ALLOWED_COLUMNS)
+    problems = _check_locality_header(header, hl, _ALLOWED_COLUMNS)
     seen = set(header)
     has_loc, has_kommun = "locality_id" in seen, "kommun_code" in seen
-    if not (has_loc or has_kommun):
-        problems.append(CsvProblem(hl, "kommun_code/locality_id", "missing required column"))
     has_week, has_pair = "week" in seen, {"iso_year", "iso_week"} <= seen
     if has_week and ({"iso_year", "iso_week"} & seen):
         problems.append(CsvProblem(hl, "week", "give either week or iso_year + iso_week, not both"))
@@ -830,14 +852,10 @@ def load_demand_csv(path: Path, localities: pd.DataFrame) -> pd.DataFrame:
         problems.append(
             CsvProblem(hl, "/".join(SERVICES), "missing required column: at least one service line")
         )
-    if problems:
-        _raise_problems(DemandCsvError, path, problems)
-    if not rows:
-        raise DemandCsvError(path, [CsvProblem(hl + 1, "-", "no data rows after the header")])
+    _end_of_header(DemandCsvError, path, problems, rows, hl)
 
     # --- rows ---
-    kommun_of = dict(zip(loc["locality_id"].astype(int), loc["kommun_code"], strict=True))
-    county_of = dict(zip(loc["locality_id"].astype(int), loc["county_code"], strict=True))
+    kommun_of, county_of = _locality_places(loc)
     known_kommun = set(kommun_of.values())
     code_col = "locality_id" if has_loc else "kommun_code"
     parsed: list[tuple[Any, tuple[int, int], dict[str, float]]] = []
@@ -1033,26 +1051,20 @@ def load_referrals_csv(
     delimiter, header, hl, rows = _read_csv(path, ReferralCsvError)
 
     # --- header ---
-    problems = _check_header(header, hl, _REFERRAL_COLUMNS)
+    problems = _check_locality_header(header, hl, _REFERRAL_COLUMNS)
     seen = set(header)
     has_loc, has_kommun = "locality_id" in seen, "kommun_code" in seen
     has_count, has_id = "count" in seen, "referral_id" in seen
-    if not (has_loc or has_kommun):
-        problems.append(CsvProblem(hl, "kommun_code/locality_id", "missing required column"))
     if "date" not in seen:
         problems.append(CsvProblem(hl, "date", "missing required column"))
     if has_count and has_id:
         problems.append(CsvProblem(
             hl, "count", "give either referral_id (one referral per row) or count, not both"
         ))
-    if problems:
-        _raise_problems(ReferralCsvError, path, problems)
-    if not rows:
-        raise ReferralCsvError(path, [CsvProblem(hl + 1, "-", "no data rows after the header")])
+    _end_of_header(ReferralCsvError, path, problems, rows, hl)
 
     # --- rows ---
-    kommun_of = dict(zip(loc["locality_id"].astype(int), loc["kommun_code"], strict=True))
-    county_of = dict(zip(loc["locality_id"].astype(int), loc["county_code"], strict=True))
+    kommun_of, county_of = _locality_places(loc)
     seats = _kommun_seats(loc)
     known_kommun = set(seats)
     end = start + dt.timedelta(days=days)
