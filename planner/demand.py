@@ -48,7 +48,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from planner.errors import PlannerError
-from planner.geo import COUNTY_POPULATION_2023
+from planner.geo import COUNTY_POPULATION
 from planner.weeks import (
     business_days,
     format_iso_week,
@@ -60,7 +60,7 @@ from planner.weeks import (
 )
 
 __all__ = [
-    "COUNTY_POPULATION_2023",
+    "COUNTY_POPULATION",
     "DEMAND_COLUMNS",
     "DemandCsvError",
     "DemandParams",
@@ -119,7 +119,7 @@ _DIGITAL_HIGH, _DIGITAL_LOW = 375.0, 104.0
 
 
 def default_digital_rates(
-    population: Mapping[str, int] = COUNTY_POPULATION_2023,
+    population: Mapping[str, int] = COUNTY_POPULATION,
     *,
     high: float = _DIGITAL_HIGH,
     low: float = _DIGITAL_LOW,

@@ -111,7 +111,7 @@ def clinician_pool(
         raise ValueError(f"need n >= 0 and days >= 1, got n={n}, days={days}")
     rng = np.random.default_rng([seed, 1])
     if county_population is None:
-        from planner.geo import COUNTY_POPULATION_2023 as county_population  # noqa: N811
+        from planner.geo import COUNTY_POPULATION as county_population  # noqa: N811
     counties = sorted(county_population)
     weights = np.array([county_population[c] for c in counties], dtype=float)
     professions = list(PROFESSION_MIX)

@@ -150,6 +150,10 @@ def compute_tables(
         m, k, _ = shortest_paths(network.adjacency, s, target_set)
         minutes[r], km[r] = m[targets], k[targets]
         done[s] = r
+    # The trip overhead (NetworkParams) is paid once per trip between two different places.
+    overhead = network.params.trip_overhead_minutes
+    if overhead:
+        minutes += overhead * (np.asarray(sources)[:, None] != np.asarray(targets)[None, :])
     if transpose:
         return minutes.T.copy(), km.T.copy()
     return minutes, km

