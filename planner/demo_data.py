@@ -10,7 +10,7 @@ Deterministic for a given seed (numpy's PCG64). Every figure is traceable to
   midwife 0.05.
 - Part time: contract hours 8-32 h a week (our assumption; regular time is at most 40 h,
   Arbetstidslagen); clinicians declare availability on 30-60 % of days (issue 5's realism rule).
-- Home county drawn in proportion to SCB 2023 county population.
+- Home county drawn in proportion to SCB 2024 county population (sums of the kommun table).
 - Return visits: the index clinician is whoever handled the index visit in the four weeks
   before the horizon (drawn in proportion to contract hours: more hours, more patients); each
   return visit has a window of 2-10 days (issue 5). Earlier visits in a patient's history were

@@ -41,6 +41,7 @@ st.html(maps.share_legend_html(("Kommuner" if kommun_share else "Counties")
 st.caption(f"Hover a {'kommun' if kommun_share else 'county'} for its value. Dots: each unit's site in {week}; circles: its reach drawn "
            f"as {radius_km:.0f} km (≈ {scenario.placement.radius_minutes:.0f} min at 60 km/h, an "
            "approximation of the road-network reach the planner uses).")
+st.caption(maps.SOURCES)
 
 st.subheader(f"Week {week}")
 table = this_week[["unit", "site_name", "county_name", "kommun_code", "expected_patients",

@@ -100,6 +100,7 @@ else:
     st.caption(f"{len(route_ids)} route{'s' if len(route_ids) != 1 else ''} on {day:%A %d %B}; "
                "numbers give the visiting order from the hub."
                + (f" {unknown} stops have no known position and are not drawn." if unknown else ""))
+    st.caption(maps.SOURCES)
     table = today[["route_id", "seq", "kind", "place", "referral_id", "arrival_minute", "load"]].copy()
     table["arrival"] = table["arrival_minute"].map(lambda m: f"{int(m) // 60:02d}:{int(m) % 60:02d}")
     st.dataframe(table.drop(columns="arrival_minute"), hide_index=True, width="stretch", key="stops_table")

@@ -21,7 +21,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object 
 
 @data_app.command("build")
 def data_build(json_output: JsonOption = False) -> None:
-    """Build counties, kommuner and localities into data/geo/ (deterministic, offline)."""
+    """Build counties, kommuner, localities and lakes into data/geo/ from SCB's tables (offline)."""
     try:
         if json_output:
             emit_json(geo.build_geo_data())
@@ -54,7 +54,7 @@ def geo_info(json_output: JsonOption = False) -> None:
     if json_output:
         emit_json(info)
         return
-    table = Table(title="Swedish geography (population: SCB 31 Dec 2023)", show_header=False)
+    table = Table(title="Swedish geography (population: SCB 31 Dec 2024)", show_header=False)
     for key, value in info.items():
         table.add_row(key, f"{value:,}")
     Console().print(table)

@@ -23,7 +23,7 @@ from planner.weeks import is_business_day
 
 @pytest.fixture
 def tiny() -> Scenario:
-    """The built-in tiny scenario (hub Nyköping, two weeks, 56 referrals) with 1 s of routing."""
+    """The built-in tiny scenario (hub Nyköping, two weeks, 54 referrals) with 1 s of routing."""
     return load_scenario(builtin_scenario_path("tiny")).replace(routing={"time_limit_s": 1.0})
 
 
@@ -90,7 +90,7 @@ def test_run_stores_routes_and_shipments_with_kpis_from_the_rows(engine: Engine,
     assert result.run.status == "finished" and result.run.solver_status in ("feasible", "target_missed")
     stops = run_rows(engine, result.run.id, RouteStop)
     shipments = run_rows(engine, result.run.id, Shipment)
-    assert stops and len(shipments) == k["referrals"] == 56
+    assert stops and len(shipments) == k["referrals"] == 54
     assert {x.mode for x in shipments} <= {"courier", "parcel", "mobile"}
     again = recompute(stops, shipments, tiny)
     for name in ("referrals", "on_time_share", "mean_days_to_device", "courier_km", "driver_hours", "routes",
@@ -138,8 +138,8 @@ def test_referrals_no_mode_reaches_in_time_are_listed(tiny: Scenario) -> None:
     """Same-day service is impossible: the message lists referral ids and places and why."""
     outcome = run_routing(tiny.replace(routing={"service_level_days": 0}))
     message = outcome.message or ""
-    assert "56 referrals no mode can reach in time (routing.service_level_days = 0): R-000001 (" in message
-    assert "and 51 more" in message and "parcel brings it on" in message
+    assert "54 referrals no mode can reach in time (routing.service_level_days = 0): R-000001 (" in message
+    assert "and 49 more" in message and "parcel brings it on" in message
     assert outcome.kpis["on_time_share"] == 0 and outcome.solver_status == "target_missed"
 
 
@@ -185,11 +185,11 @@ def test_run_plans_exactly_the_referrals_of_the_csv(engine: Engine, five_referra
     result = runs.execute(engine, "tiny", "routing")
     shipments = run_rows(engine, result.run.id, Shipment)
     assert sorted((x.referral_id, x.locality_id, x.referral_date) for x in shipments) == [
-        ("R-000001", "2687700", dt.date(2026, 11, 3)),  # Nyköping
-        ("R-000002", "2687700", dt.date(2026, 11, 3)),
-        ("R-000003", "2688368", dt.date(2026, 11, 4)),  # Norrköping
-        ("R-000004", "2694762", dt.date(2026, 11, 9)),  # Linköping, moved off Saturday
-        ("R-000005", "605155", dt.date(2026, 11, 10)),  # Kiruna
+        ("R-000001", "100480107", dt.date(2026, 11, 3)),  # Nyköping (tätort 0480TC107)
+        ("R-000002", "100480107", dt.date(2026, 11, 3)),
+        ("R-000003", "100581116", dt.date(2026, 11, 4)),  # Norrköping
+        ("R-000004", "100580111", dt.date(2026, 11, 9)),  # Linköping, moved off Saturday
+        ("R-000005", "102584103", dt.date(2026, 11, 10)),  # Kiruna
     ]
     assert result.kpis["referrals"] == 5 and result.kpis["referrals_from_csv"] == 1
     stops = run_rows(engine, result.run.id, RouteStop)
@@ -211,5 +211,5 @@ def test_missing_referrals_csv_fails_the_run_naming_the_key(engine: Engine, tiny
 def test_model_referrals_say_so_in_the_kpis(tiny: Scenario) -> None:
     """Without a CSV the demand model draws the referrals and the KPI referrals_from_csv is 0."""
     outcome = run_routing(tiny.replace(routing={"vehicles_per_hub": 0}))
-    assert outcome.kpis["referrals_from_csv"] == 0 and outcome.kpis["referrals"] == 56
+    assert outcome.kpis["referrals_from_csv"] == 0 and outcome.kpis["referrals"] == 54
     assert "referrals from routing.referrals_csv" not in (outcome.message or "")

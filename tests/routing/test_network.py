@@ -29,7 +29,8 @@ MAINLAND_PLACES = [A, B, C, D]
 
 # One speed for every hop and no detour: minutes = km, so expected values are plain distances.
 FLAT = NetworkParams(
-    circuity=1.0, local_kmh=60.0, highway_kmh=60.0, land_tolerance_km=1.0, ferry_boarding_minutes=0.0
+    circuity=1.0, local_kmh=60.0, highway_kmh=60.0, land_tolerance_km=1.0, ferry_boarding_minutes=0.0,
+    trip_overhead_minutes=0.0,
 )
 
 
@@ -82,7 +83,19 @@ def test_speed_grows_with_hop_length():
     net = build_network([A, C], WORLD, params)
     straight = great_circle_km(A, C)
     assert net.km("A", "C") == pytest.approx(straight * params.circuity, rel=1e-9)
-    assert net.minutes("A", "C") == pytest.approx(60 * straight * params.circuity / params.speed_kmh(straight * params.circuity))
+    assert net.minutes("A", "C") == pytest.approx(
+        60 * straight * params.circuity / params.speed_kmh(straight * params.circuity)
+        + params.trip_overhead_minutes
+    )
+
+
+def test_trip_overhead_is_paid_once_per_trip():
+    """The overhead is added once to a trip of several hops, never to staying put."""
+    with_overhead = build_network(MAINLAND_PLACES, WORLD, FLAT.replace(trip_overhead_minutes=4.0))
+    plain = build_network(MAINLAND_PLACES, WORLD, FLAT)
+    assert with_overhead.route("A", "B").nodes == ("A", "C", "B")
+    assert with_overhead.minutes("A", "B") == pytest.approx(plain.minutes("A", "B") + 4.0)
+    assert with_overhead.minutes("A", "A") == 0.0
 
 
 def test_ferry_time_counts_with_boarding(island_world):
@@ -274,3 +287,12 @@ def test_ties_on_minutes_go_to_the_shorter_km():
     adjacency = [[(1, 1.0, 5.0), (2, 2.0, 20.0)], [(0, 1.0, 5.0), (2, 1.0, 5.0)], [(0, 2.0, 20.0), (1, 1.0, 5.0)]]
     minutes, km, pred = shortest_paths(adjacency, 0)
     assert (minutes[2], km[2], pred[2]) == (2.0, 10.0, 1)
+
+
+def test_matrix_adds_the_trip_overhead_off_the_diagonal(tmp_path):
+    """A travel table pays the overhead on every trip between two places, as route() does."""
+    net = build_network(MAINLAND_PLACES, WORLD, FLAT.replace(trip_overhead_minutes=4.0))
+    table = NetworkMatrixSource(net, tmp_path).matrix(["A", "B"], ["A", "B", "C"])
+    assert table.minutes[0, 0] == 0.0 and table.minutes[1, 1] == 0.0
+    assert table.minutes[0, 1] == pytest.approx(net.minutes("A", "B"))
+    assert table.minutes[1, 2] == pytest.approx(net.minutes("B", "C"))
