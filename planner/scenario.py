@@ -107,6 +107,16 @@ class PlacementParams(BaseModel):
     candidate_sites: list[str] = Field(
         default_factory=list, description="Extra candidate sites by place name or kommun code."
     )
+    demand_merge_population: int = Field(
+        1000, ge=0,
+        description="Demand points under this many residents are merged into the nearest larger "
+        "point of the same kommun within demand_merge_km (our modelling choice: keeps the model "
+        "about the size HiGHS closes in time); 0 keeps every point.",
+    )
+    demand_merge_km: float = Field(
+        10.0, ge=0, allow_inf_nan=False,
+        description="Straight-line km within which a small demand point joins a larger one.",
+    )
     fixed_clinics: list[str] = Field(
         default_factory=lambda: ["Nyköping"],
         description="Fixed clinics whose reach counts as covered (Nyköping primary-care centre).",

@@ -99,3 +99,30 @@ def test_kommun_shares_add_up_to_served(tiny: Scenario) -> None:
     served = sum(share * demand[k] for k, share in kpis.kommun_served_share.items())
     assert served == pytest.approx(kpis.served_patients, rel=1e-6)
     assert all(0 <= s <= 1 + 1e-9 for s in kpis.kommun_served_share.values())
+
+
+def test_small_points_merge_into_the_nearest_larger_one_of_their_kommun() -> None:
+    """Four points easy to follow: a village 3 km from town A joins it with its demand, a
+    village 30 km away stays, and a village beside a town of another kommun never joins it."""
+    import pandas as pd
+
+    from planner.orchestration.placement import merge_small_points
+
+    localities = pd.DataFrame({
+        "locality_id": [1, 2, 3, 4],
+        "kommun_code": ["0001", "0001", "0001", "0002"],
+        "population": [5_000, 300, 400, 200],
+        # 0.027 degrees of latitude is about 3 km; 0.27 about 30 km
+        "lon": [15.0, 15.0, 15.0, 15.0],
+        "lat": [59.0, 59.027, 59.27, 59.001],
+    })
+    table = pd.DataFrame({"W1": [10.0, 1.0, 2.0, 0.5], "W2": [20.0, 2.0, 4.0, 1.0]},
+                         index=pd.Index([1, 2, 3, 4], name="locality_id"))
+    merged, demand = merge_small_points(localities, table, 1_000, 10.0)
+    assert merged["locality_id"].to_list() == [1, 3, 4]
+    assert merged["population"].to_list() == [5_300, 400, 200]
+    assert demand.loc[1].to_list() == [11.0, 22.0]
+    assert demand.loc[3].to_list() == [2.0, 4.0] and demand.loc[4].to_list() == [0.5, 1.0]
+    assert float(demand.to_numpy().sum()) == float(table.to_numpy().sum())
+    same, _ = merge_small_points(localities, table, 0, 10.0)
+    assert same is localities
