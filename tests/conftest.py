@@ -25,6 +25,23 @@ from sqlalchemy.engine import Engine
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
+#: The workplace's shared folder (public benchmark instances, SCB tables): beside the repository,
+#: or where PLANNER_SHARED_DIR says.
+SHARED_DIR = Path(os.environ.get("PLANNER_SHARED_DIR",
+                                 Path(__file__).resolve().parents[1].parent / "shared"))
+
+
+def shared_file(*parts: str) -> Path:
+    """A file in the shared folder. Missing: skipped on a developer's machine, a failure in CI
+    (``CI=true``), so a test that needs the data can never pass there without it."""
+    path = SHARED_DIR.joinpath(*parts)
+    if not path.exists():
+        message = f"{path} is not here (set PLANNER_SHARED_DIR to the shared folder)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
 
 @pytest.fixture(autouse=True)
 def _isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

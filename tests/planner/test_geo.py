@@ -52,12 +52,12 @@ def test_scb_county_figures_add_up_to_the_national_total():
 
 
 def test_scb_copy_matches_shared():
-    """The repository's copy of SCB's tables is byte for byte the one in shared/, when present."""
-    shared = geo.scb_dir().parents[2].parent / "shared" / "data" / "scb"
-    if not shared.is_dir():
-        pytest.skip("shared/data/scb is not beside the repository")
+    """The repository's copy of SCB's tables is byte for byte the one in the shared folder."""
+    from tests.conftest import shared_file
+
     for name in ("kommun_population_2024.csv", "tatorter_2020.csv"):
-        assert (geo.scb_dir() / name).read_bytes() == (shared / name).read_bytes(), name
+        shared = shared_file("data", "scb", name)
+        assert (geo.scb_dir() / name).read_bytes() == shared.read_bytes(), name
 
 
 def test_counts(built: Path, localities: gpd.GeoDataFrame, kommuner: gpd.GeoDataFrame):

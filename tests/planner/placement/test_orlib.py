@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +14,6 @@ from planner.errors import PlannerError
 from planner.placement.classic import evaluate_pmedian, solve_pmedian
 from planner.placement.orlib import OrLibraryFormatError, parse_pmed, read_pmed
 
-#: The shared OR-Library copies (never copied into the repository); override with PMED_DIR.
-PMED_DIR = Path(os.environ.get("PMED_DIR", Path(__file__).resolve().parents[4] / "shared/bench/pmed"))
 
 #: Three vertices, edge 1-2 listed twice: first cost 1, last cost 9. Last one wins, so
 #: d(1,2) = 9, d(2,3) = 4, d(1,3) = 9 + 4 = 13, and the 1-median is vertex 2 with 9 + 0 + 4 = 13
@@ -30,11 +27,11 @@ TRIANGLE = """ 3 3 1
 
 @pytest.fixture
 def pmed1() -> Path:
-    """OR-Library pmed1 (n = 100, p = 5, optimum 5819); skipped where the shared copy is absent."""
-    path = PMED_DIR / "pmed1.txt"
-    if not path.exists():
-        pytest.skip(f"OR-Library instances not found at {PMED_DIR} (set PMED_DIR)")
-    return path
+    """OR-Library pmed1 (n = 100, p = 5, optimum 5819) from the shared benchmark folder (never
+    copied into the repository; tests/conftest.py: shared_file fails under CI if absent)."""
+    from tests.conftest import shared_file
+
+    return shared_file("bench", "pmed", "pmed1.txt")
 
 
 def test_duplicated_edge_last_cost_wins() -> None:
