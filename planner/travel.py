@@ -142,9 +142,8 @@ def lake_water(directory: Path | None = None) -> BaseGeometry:
     lakes = geo.load_lakes(directory).to_crs(geo.METRIC_CRS)
     water = shapely.union_all(lakes.geometry.values)
     # The bridge's own line, and the straight hop between the towns it joins (bridge_links).
-    localities = geo.load_localities(directory).set_index(
-        geo.load_localities(directory)["locality_id"].astype(str)
-    )
+    localities = geo.load_localities(directory)
+    localities.index = localities["locality_id"].astype(str)
     lines = [LineString(b.points) for b in BRIDGES] + [
         LineString([localities.loc[a, ["lon", "lat"]].to_list(),
                     localities.loc[b, ["lon", "lat"]].to_list()])
