@@ -32,12 +32,23 @@ TARGET_S = 2.0
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", help="database URL (default: PLANNER_DATABASE_URL or var/planner.db)")
-    parser.add_argument("--repeat", type=int, default=5, help="timed loads per page after the warm-up")
+    parser.add_argument(
+        "--db", help="database URL (default: PLANNER_DATABASE_URL or var/planner.db)"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="timed loads per page after the warm-up"
+    )
     parser.add_argument("--screenshots", type=Path, help="folder for one screenshot per page")
-    parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
-    parser.add_argument("--pages", nargs="+", choices=list(browser.PAGES), default=list(browser.PAGES),
-                        help="time only these pages (default: all)")
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object as the last line"
+    )
+    parser.add_argument(
+        "--pages",
+        nargs="+",
+        choices=list(browser.PAGES),
+        default=list(browser.PAGES),
+        help="time only these pages (default: all)",
+    )
     args = parser.parse_args(argv)
 
     from planner.storage import database_url, list_scenarios, open_database
@@ -45,8 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     url = database_url(args.db)
     names = [s["name"] for s in list_scenarios(open_database(url))]
     if "demo" not in names:
-        print(f"warning: no demo scenario in {url} (run `planner demo`); timing {names[:1] or 'nothing'}",
-              file=sys.stderr)
+        print(
+            f"warning: no demo scenario in {url} (run `planner demo`); timing {names[:1] or 'nothing'}",
+            file=sys.stderr,
+        )
     reason = browser.missing_browser()
     if reason:
         print(f"cannot run: {reason}", file=sys.stderr)
@@ -72,19 +85,36 @@ def main(argv: list[str] | None = None) -> int:
                 ready = browser.open_page(driver, base, path, timeout=60)
                 times.append(ready)
                 painted.append(ready + browser.next_frames(driver))
-            results[path].update(median_s=round(statistics.median(times), 3), max_s=round(max(times), 3),
-                                 painted_median_s=round(statistics.median(painted), 3),
-                                 painted_max_s=round(max(painted), 3))
+            results[path].update(
+                median_s=round(statistics.median(times), 3),
+                max_s=round(max(times), 3),
+                painted_median_s=round(statistics.median(painted), 3),
+                painted_max_s=round(max(painted), 3),
+            )
     ok = all(r["max_s"] <= TARGET_S for r in results.values())
-    print(f"{'page':16s} {'cold':>7s} {'median':>7s} {'max':>7s} {'painted':>8s} {'max':>7s}"
-          f"   (target {TARGET_S:.1f} s warm; painted = after the next two animation frames)")
+    print(
+        f"{'page':16s} {'cold':>7s} {'median':>7s} {'max':>7s} {'painted':>8s} {'max':>7s}"
+        f"   (target {TARGET_S:.1f} s warm; painted = after the next two animation frames)"
+    )
     for path, r in results.items():
         flag = "" if r["max_s"] <= TARGET_S else "  SLOW"
-        print(f"{path:16s} {r['cold_s']:7.2f} {r['median_s']:7.2f} {r['max_s']:7.2f} "
-              f"{r['painted_median_s']:8.2f} {r['painted_max_s']:7.2f}{flag}")
+        print(
+            f"{path:16s} {r['cold_s']:7.2f} {r['median_s']:7.2f} {r['max_s']:7.2f} "
+            f"{r['painted_median_s']:8.2f} {r['painted_max_s']:7.2f}{flag}"
+        )
     if args.json:
-        print(json.dumps({"database": url.split("@")[-1], "scenarios": names, "repeat": args.repeat,
-                          "target_s": TARGET_S, "all_within_target": ok, "pages": results}))
+        print(
+            json.dumps(
+                {
+                    "database": url.split("@")[-1],
+                    "scenarios": names,
+                    "repeat": args.repeat,
+                    "target_s": TARGET_S,
+                    "all_within_target": ok,
+                    "pages": results,
+                }
+            )
+        )
     return 0 if ok else 1
 
 

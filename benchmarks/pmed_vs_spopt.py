@@ -74,15 +74,24 @@ def load_bks(folder: Path) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--instances", type=Path, default=DEFAULT_INSTANCES,
-                        help=f"folder with pmed*.txt and bks.csv (default {DEFAULT_INSTANCES})")
-    parser.add_argument("--time-limit", type=float, default=60.0,
-                        help="seconds per instance and solver (default 60)")
+    parser.add_argument(
+        "--instances",
+        type=Path,
+        default=DEFAULT_INSTANCES,
+        help=f"folder with pmed*.txt and bks.csv (default {DEFAULT_INSTANCES})",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=60.0,
+        help="seconds per instance and solver (default 60)",
+    )
     parser.add_argument("--only", default="", help="comma-separated names, e.g. pmed1,pmed2")
     args = parser.parse_args(argv)
 
-    files = sorted(args.instances.glob("pmed*.txt"),
-                   key=lambda f: int(re.sub(r"\D", "", f.stem) or 0))
+    files = sorted(
+        args.instances.glob("pmed*.txt"), key=lambda f: int(re.sub(r"\D", "", f.stem) or 0)
+    )
     if args.only:
         wanted = {name.strip() for name in args.only.split(",") if name.strip()}
         files = [f for f in files if f.stem in wanted]
@@ -91,8 +100,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     bks = load_bks(args.instances)
 
-    header = (f"{'instance':<9} {'n':>4} {'p':>4} {'best':>6} | {'ours':>6} {'opt':>3} "
-              f"{'s':>7} | {'spopt':>7} {'opt':>3} {'s':>7} | {'spopt/ours':>10}")
+    header = (
+        f"{'instance':<9} {'n':>4} {'p':>4} {'best':>6} | {'ours':>6} {'opt':>3} "
+        f"{'s':>7} | {'spopt':>7} {'opt':>3} {'s':>7} | {'spopt/ours':>10}"
+    )
     print(header)
     print("-" * len(header))
     all_optimal, faster, matches = True, 0, 0

@@ -16,8 +16,9 @@ from dashboard import services
 
 HERE = Path(__file__).resolve().parent
 
-st.set_page_config(page_title="Clinic ops planner", page_icon=":material/local_hospital:",
-                   layout="wide")
+st.set_page_config(
+    page_title="Clinic ops planner", page_icon=":material/local_hospital:", layout="wide"
+)
 
 if services.auth_enabled() and not st.user.get("is_logged_in"):
     st.title("Clinic ops planner")
@@ -28,8 +29,13 @@ if services.auth_enabled() and not st.user.get("is_logged_in"):
 # Streamlit serves the default page at the root URL "/" whatever its url_path (which must
 # still be unique: "home" is never shown). "/overview" is a hidden page that sends the browser
 # to "/", so every page answers at /<its name> and no "Page not found" dialog appears.
-overview = st.Page(HERE / "views" / "overview.py", title="Overview", icon=":material/dashboard:",
-                   default=True, url_path="home")
+overview = st.Page(
+    HERE / "views" / "overview.py",
+    title="Overview",
+    icon=":material/dashboard:",
+    default=True,
+    url_path="home",
+)
 
 
 def _to_overview() -> None:
@@ -39,14 +45,30 @@ def _to_overview() -> None:
 pages = [
     overview,
     st.Page(_to_overview, title="Overview", url_path="overview", visibility="hidden"),
-    st.Page(HERE / "views" / "mobile_clinics.py", title="Mobile clinics",
-            icon=":material/local_shipping:", url_path="mobile-clinics"),
-    st.Page(HERE / "views" / "staffing.py", title="Staffing", icon=":material/groups:",
-            url_path="staffing"),
-    st.Page(HERE / "views" / "spirometers.py", title="Spirometers", icon=":material/air:",
-            url_path="spirometers"),
-    st.Page(HERE / "views" / "scenarios.py", title="Scenarios", icon=":material/tune:",
-            url_path="scenarios"),
+    st.Page(
+        HERE / "views" / "mobile_clinics.py",
+        title="Mobile clinics",
+        icon=":material/local_shipping:",
+        url_path="mobile-clinics",
+    ),
+    st.Page(
+        HERE / "views" / "staffing.py",
+        title="Staffing",
+        icon=":material/groups:",
+        url_path="staffing",
+    ),
+    st.Page(
+        HERE / "views" / "spirometers.py",
+        title="Spirometers",
+        icon=":material/air:",
+        url_path="spirometers",
+    ),
+    st.Page(
+        HERE / "views" / "scenarios.py",
+        title="Scenarios",
+        icon=":material/tune:",
+        url_path="scenarios",
+    ),
 ]
 navigation = st.navigation(pages)
 
@@ -64,7 +86,9 @@ with st.sidebar:
         acc = services.current_access()
         st.caption(f"Signed in as {acc.email or st.user.get('name') or 'unknown'}")
         if acc.counties is not None:
-            shown = ", ".join(services.county_names().get(c, c) for c in sorted(acc.counties)) or "none"
+            shown = (
+                ", ".join(services.county_names().get(c, c) for c in sorted(acc.counties)) or "none"
+            )
             st.caption(f"Counties: {shown}")
         st.button("Log out", on_click=st.logout, key="logout")
     st.caption(f"Database: `{services.db_url().split('@')[-1]}`")

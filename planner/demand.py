@@ -62,14 +62,14 @@ from planner.weeks import (
 __all__ = [
     "COUNTY_POPULATION",
     "DEMAND_COLUMNS",
+    "SERVICES",
+    "CsvProblem",
     "DemandCsvError",
     "DemandParams",
-    "CsvProblem",
     "MovedReferral",
     "Referral",
     "ReferralCsv",
     "ReferralCsvError",
-    "SERVICES",
     "Service",
     "aggregate",
     "annual_volumes",
@@ -374,8 +374,12 @@ def _week_factors(weeks: list[tuple[int, int]], p: DemandParams) -> dict[str, np
     risk = np.array(
         [
             campaign_profile(
-                y, w, p.risk_start_week, p.season_end_week,
-                p.vaccination_ramp_weeks, p.vaccination_decay,
+                y,
+                w,
+                p.risk_start_week,
+                p.season_end_week,
+                p.vaccination_ramp_weeks,
+                p.vaccination_decay,
             )
             for y, w in weeks
         ]
@@ -383,8 +387,12 @@ def _week_factors(weeks: list[tuple[int, int]], p: DemandParams) -> dict[str, np
     general = np.array(
         [
             campaign_profile(
-                y, w, p.general_start_week, p.season_end_week,
-                p.vaccination_ramp_weeks, p.vaccination_decay,
+                y,
+                w,
+                p.general_start_week,
+                p.season_end_week,
+                p.vaccination_ramp_weeks,
+                p.vaccination_decay,
             )
             for y, w in weeks
         ]
@@ -402,10 +410,9 @@ def annual_volumes(localities: pd.DataFrame, params: DemandParams) -> pd.DataFra
     loc = _check_localities(localities)
     pop = loc["population"].to_numpy()
     rate = loc["county_code"].map(p.digital_rate).to_numpy(dtype=float)
-    mult = (
-        loc["county_code"].map(p.county_multipliers).fillna(1.0).to_numpy(dtype=float)
-        * loc["kommun_code"].map(p.kommun_multipliers).fillna(1.0).to_numpy(dtype=float)
-    )
+    mult = loc["county_code"].map(p.county_multipliers).fillna(1.0).to_numpy(dtype=float) * loc[
+        "kommun_code"
+    ].map(p.kommun_multipliers).fillna(1.0).to_numpy(dtype=float)
 
     def service_mult(s: Service) -> float:
         return p.service_multipliers.get(s, 1.0)
@@ -538,9 +545,7 @@ class Referral:
     date: dt.date
 
 
-def daily_referrals(
-    weekly: pd.DataFrame, start: dt.date, days: int, seed: int
-) -> list[Referral]:
+def daily_referrals(weekly: pd.DataFrame, start: dt.date, days: int, seed: int) -> list[Referral]:
     """Seeded Poisson draws of spirometry referrals per business day and locality.
 
     A week's expected spirometry demand in a locality is spread evenly over that ISO week's
@@ -554,13 +559,15 @@ def daily_referrals(
         raise ValueError(f"days must be >= 0, got {days}.")
     spiro = weekly.loc[weekly["service"] == Service.SPIROMETRY.value]
     table = spiro.pivot_table(
-        index=["iso_year", "iso_week"], columns="locality_id", values="demand",
-        aggfunc="sum", fill_value=0.0,
+        index=["iso_year", "iso_week"],
+        columns="locality_id",
+        values="demand",
+        aggfunc="sum",
+        fill_value=0.0,
     ).sort_index(axis=1)
-    info = (
-        spiro.drop_duplicates("locality_id")
-        .set_index("locality_id")[["kommun_code", "county_code"]]
-    )
+    info = spiro.drop_duplicates("locality_id").set_index("locality_id")[
+        ["kommun_code", "county_code"]
+    ]
     ids = table.columns.to_numpy()
     rng = np.random.default_rng(seed)
     out: list[Referral] = []
@@ -691,7 +698,9 @@ def _check_header(header: Sequence[str], line: int, allowed: frozenset[str]) -> 
     return problems
 
 
-def _check_locality_header(header: Sequence[str], line: int, allowed: frozenset[str]) -> list[CsvProblem]:
+def _check_locality_header(
+    header: Sequence[str], line: int, allowed: frozenset[str]
+) -> list[CsvProblem]:
     """:func:`_check_header`, and a file keyed by place needs locality_id or kommun_code."""
     problems = _check_header(header, line, allowed)
     if not ({"locality_id", "kommun_code"} & set(header)):
@@ -699,8 +708,13 @@ def _check_locality_header(header: Sequence[str], line: int, allowed: frozenset[
     return problems
 
 
-def _end_of_header(error: type[DemandCsvError], path: Path, problems: Sequence[CsvProblem],
-                   rows: Sequence[tuple[int, list[str]]], header_line: int) -> None:
+def _end_of_header(
+    error: type[DemandCsvError],
+    path: Path,
+    problems: Sequence[CsvProblem],
+    rows: Sequence[tuple[int, list[str]]],
+    header_line: int,
+) -> None:
     """Raise ``error`` for the header's problems, or for a file without data rows."""
     if problems:
         _raise_problems(error, path, problems)
@@ -711,8 +725,10 @@ def _end_of_header(error: type[DemandCsvError], path: Path, problems: Sequence[C
 def _locality_places(loc: pd.DataFrame) -> tuple[dict[int, str], dict[int, str]]:
     """(kommun code, county code) of every locality id."""
     ids = loc["locality_id"].astype(int)
-    return (dict(zip(ids, loc["kommun_code"], strict=True)),
-            dict(zip(ids, loc["county_code"], strict=True)))
+    return (
+        dict(zip(ids, loc["kommun_code"], strict=True)),
+        dict(zip(ids, loc["county_code"], strict=True)),
+    )
 
 
 def _row_cells(
@@ -762,10 +778,12 @@ def _parse_code(
         problems.append(("locality_id", f"unknown locality id {loc_id}"))
         return None
     if kommun is not None and kommun_of[loc_id] != kommun:
-        problems.append((
-            "kommun_code",
-            f"locality {loc_id} lies in municipality {kommun_of[loc_id]!r}, not {kommun!r}",
-        ))
+        problems.append(
+            (
+                "kommun_code",
+                f"locality {loc_id} lies in municipality {kommun_of[loc_id]!r}, not {kommun!r}",
+            )
+        )
     return loc_id
 
 
@@ -874,11 +892,13 @@ def load_demand_csv(path: Path, localities: pd.DataFrame) -> pd.DataFrame:
                 values[s] = value
         if code is not None and week is not None:
             if (code, week) in first_seen:
-                row_problems.append((
-                    f"{code_col}, week",
-                    f"duplicate of line {first_seen[code, week]} ({code_col} {code}, "
-                    f"week {format_iso_week(*week)})",
-                ))
+                row_problems.append(
+                    (
+                        f"{code_col}, week",
+                        f"duplicate of line {first_seen[code, week]} ({code_col} {code}, "
+                        f"week {format_iso_week(*week)})",
+                    )
+                )
             else:
                 first_seen[code, week] = line
         problems.extend(CsvProblem(line, c, m) for c, m in row_problems)
@@ -915,8 +935,9 @@ def load_demand_csv(path: Path, localities: pd.DataFrame) -> pd.DataFrame:
     if not records:
         return _empty_demand()
     out = pd.DataFrame.from_records(records, columns=list(DEMAND_COLUMNS))
-    out = out.astype({"locality_id": "int64", "iso_year": "int64", "iso_week": "int64",
-                      "demand": "float64"})
+    out = out.astype(
+        {"locality_id": "int64", "iso_year": "int64", "iso_week": "int64", "demand": "float64"}
+    )
     order = {s: i for i, s in enumerate(SERVICES)}
     out = out.sort_values(
         ["iso_year", "iso_week", "service", "locality_id"],
@@ -936,8 +957,11 @@ def write_demand_csv(demand: pd.DataFrame, path: Path, *, level: str = "locality
         raise ValueError(f"level must be 'locality' or 'kommun', got {level!r}.")
     key = "locality_id" if level == "locality" else "kommun_code"
     wide = demand.pivot_table(
-        index=[key, "iso_year", "iso_week"], columns="service", values="demand",
-        aggfunc="sum", fill_value=0.0,
+        index=[key, "iso_year", "iso_week"],
+        columns="service",
+        values="demand",
+        aggfunc="sum",
+        fill_value=0.0,
     ).reset_index()
     labels = zip(wide["iso_year"], wide["iso_week"], strict=True)
     wide.insert(1, "week", [format_iso_week(y, w) for y, w in labels])
@@ -1003,20 +1027,24 @@ def _parse_referral_date(
         return None
     last = end - dt.timedelta(days=1)
     if not start <= day < end:
-        problems.append((
-            "date",
-            f"{day} is outside the scenario's horizon {start} to {last} "
-            "(scenario.start_week and scenario.horizon_weeks)",
-        ))
+        problems.append(
+            (
+                "date",
+                f"{day} is outside the scenario's horizon {start} to {last} "
+                "(scenario.start_week and scenario.horizon_weeks)",
+            )
+        )
         return None
     used = next_business_day(day)
     if used >= end:
         what = _WEEKDAYS[day.weekday()] if day.weekday() >= 5 else "Swedish holiday"
-        problems.append((
-            "date",
-            f"{day} is a {what}; the next business day, {used}, is after the horizon's last "
-            f"day {last}",
-        ))
+        problems.append(
+            (
+                "date",
+                f"{day} is a {what}; the next business day, {used}, is after the horizon's last "
+                f"day {last}",
+            )
+        )
         return None
     return day, used
 
@@ -1058,9 +1086,11 @@ def load_referrals_csv(
     if "date" not in seen:
         problems.append(CsvProblem(hl, "date", "missing required column"))
     if has_count and has_id:
-        problems.append(CsvProblem(
-            hl, "count", "give either referral_id (one referral per row) or count, not both"
-        ))
+        problems.append(
+            CsvProblem(
+                hl, "count", "give either referral_id (one referral per row) or count, not both"
+            )
+        )
     _end_of_header(ReferralCsvError, path, problems, rows, hl)
 
     # --- rows ---
@@ -1080,8 +1110,13 @@ def load_referrals_csv(
         dates = _parse_referral_date(row["date"], start, end, row_problems)
         count: int | None = 1
         if has_count:
-            value = _parse_value(row["count"], "count", delimiter == ";", row_problems,
-                                 empty_hint="write 0 for no referrals")
+            value = _parse_value(
+                row["count"],
+                "count",
+                delimiter == ";",
+                row_problems,
+                empty_hint="write 0 for no referrals",
+            )
             count = None
             if value is not None and not value.is_integer():
                 row_problems.append(("count", f"not a whole number of referrals: {row['count']!r}"))
@@ -1092,11 +1127,16 @@ def load_referrals_csv(
             if not rid:
                 row_problems.append(("referral_id", "empty referral id"))
             elif len(rid) > MAX_REFERRAL_ID_LENGTH:
-                row_problems.append(("referral_id", f"referral id {rid!r} is longer than "
-                                     f"{MAX_REFERRAL_ID_LENGTH} characters"))
+                row_problems.append(
+                    (
+                        "referral_id",
+                        f"referral id {rid!r} is longer than {MAX_REFERRAL_ID_LENGTH} characters",
+                    )
+                )
             elif rid in first_line:
-                row_problems.append(("referral_id",
-                                     f"duplicate of line {first_line[rid]} (referral id {rid!r})"))
+                row_problems.append(
+                    ("referral_id", f"duplicate of line {first_line[rid]} (referral id {rid!r})")
+                )
             else:
                 first_line[rid] = line
         problems.extend(CsvProblem(line, c, m) for c, m in row_problems)
@@ -1112,13 +1152,15 @@ def load_referrals_csv(
     referrals: list[Referral] = []
     for day, locality, _, count, rid in sorted(parsed, key=lambda r: r[:3]):
         for _ in range(count):
-            referrals.append(Referral(
-                referral_id=rid or f"R-{len(referrals) + 1:06d}",
-                locality_id=locality,
-                kommun_code=kommun_of[locality],
-                county_code=county_of[locality],
-                date=day,
-            ))
+            referrals.append(
+                Referral(
+                    referral_id=rid or f"R-{len(referrals) + 1:06d}",
+                    locality_id=locality,
+                    kommun_code=kommun_of[locality],
+                    county_code=county_of[locality],
+                    date=day,
+                )
+            )
     return ReferralCsv(
         path=path,
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),

@@ -111,7 +111,7 @@ def clinician_pool(
         raise ValueError(f"need n >= 0 and days >= 1, got n={n}, days={days}")
     rng = np.random.default_rng([seed, 1])
     if county_population is None:
-        from planner.geo import COUNTY_POPULATION as county_population  # noqa: N811
+        from planner.geo import COUNTY_POPULATION as county_population
     counties = sorted(county_population)
     weights = np.array([county_population[c] for c in counties], dtype=float)
     professions = list(PROFESSION_MIX)
@@ -158,14 +158,18 @@ def return_visits(
         length = int(rng.integers(2, 11))
         offset = int(rng.integers(0, max(1, days - 1)))
         window_start = start + dt.timedelta(days=offset)
-        window_end = min(window_start + dt.timedelta(days=length - 1), start + dt.timedelta(days=days - 1))
+        window_end = min(
+            window_start + dt.timedelta(days=length - 1), start + dt.timedelta(days=days - 1)
+        )
         history: list[tuple[dt.date, str]] = []
         for j in range(int(rng.integers(0, 4))):  # earlier visits before the index visit
             when = index_date - dt.timedelta(days=int(30 * (j + 1) + rng.integers(0, 30)))
             if rng.random() < HISTORICAL_SAME_CLINICIAN:
                 who = clinician.clinician_id
             else:
-                peers = [c for c in clinicians if c.profession == clinician.profession] or clinicians
+                peers = [
+                    c for c in clinicians if c.profession == clinician.profession
+                ] or clinicians
                 who = peers[int(rng.integers(len(peers)))].clinician_id
             history.append((when, who))
         history.sort()

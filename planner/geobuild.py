@@ -134,8 +134,13 @@ def read_scb_tatorter(scb_dir: Path | None = None) -> pd.DataFrame:
     path = (scb_dir or geo.scb_dir()) / SCB_TATORT_FILE
     frame = pd.read_csv(
         path,
-        dtype={"tatort_code": str, "kommun_code": str, "lan_code": str, "population": "int64",
-               "area_ha": "float64"},
+        dtype={
+            "tatort_code": str,
+            "kommun_code": str,
+            "lan_code": str,
+            "population": "int64",
+            "area_ha": "float64",
+        },
     )
     return frame.sort_values("tatort_code", ignore_index=True)
 
@@ -269,8 +274,11 @@ def split_tatorter(tatorter: pd.DataFrame, kommuner: gpd.GeoDataFrame) -> pd.Dat
             weights[code] = area / float(polygons[code].area) * room
         total = sum(weights.values())
         kept = {
-            k: w for k, w in weights.items()
-            if k != main and total > 0 and w / total >= MIN_PART_SHARE
+            k: w
+            for k, w in weights.items()
+            if k != main
+            and total > 0
+            and w / total >= MIN_PART_SHARE
             and w / total * t.population >= MIN_PART_POPULATION
         }
         others = sorted(kept)
@@ -331,9 +339,9 @@ def outside_tatorter(places: gpd.GeoDataFrame, tatorter: pd.DataFrame) -> np.nda
     outside = np.ones(len(places), dtype=bool)
     for i, (x, y) in enumerate(xy):
         dist = np.hypot(txy[:, 0] - x, txy[:, 1] - y)
-        if (dist <= radius + INSIDE_TATORT_MARGIN_M).any():
-            outside[i] = False
-        elif str(places["name"].iloc[i]).casefold() in named:
+        if (dist <= radius + INSIDE_TATORT_MARGIN_M).any() or str(
+            places["name"].iloc[i]
+        ).casefold() in named:
             outside[i] = False
     return outside
 
@@ -375,7 +383,7 @@ def _id_changes(out: Path, new_ids: set[int]) -> dict[str, Any] | None:
     path = out / LOCALITIES_FILE
     if not path.is_file():
         return None
-    old = set(int(i) for i in pd.read_parquet(path, columns=["locality_id"])["locality_id"])
+    old = {int(i) for i in pd.read_parquet(path, columns=["locality_id"])["locality_id"]}
     removed, added = old - new_ids, new_ids - old
     if not removed and not added:
         return {"changed": False}
@@ -457,9 +465,12 @@ def build_geo_data(
     places = places.to_crs(METRIC_CRS)
     places = places[outside_tatorter(places, tatorter)]
     discs = gpd.GeoSeries(
-        [Point(x, y).buffer(_disc_radius_m(a), 16) for x, y, a in zip(
-            tatorter["x_sweref99tm"], tatorter["y_sweref99tm"], tatorter["area_ha"], strict=True
-        )],
+        [
+            Point(x, y).buffer(_disc_radius_m(a), 16)
+            for x, y, a in zip(
+                tatorter["x_sweref99tm"], tatorter["y_sweref99tm"], tatorter["area_ha"], strict=True
+            )
+        ],
         crs=METRIC_CRS,
     )
     disc_tree = shapely.STRtree(discs.values)
@@ -476,12 +487,19 @@ def build_geo_data(
             shares = largest_remainder([int(v) for v in mine["population_raw"]], on_places)
             for row, share in zip(mine.itertuples(index=False), shares, strict=True):
                 if share > 0:
-                    rural_rows.append({
-                        "locality_id": int(row.locality_id), "name": str(row.name),
-                        "kommun_code": k.kommun_code, "kind": "geonames", "tatort_code": "",
-                        "x": float(row.geometry.x), "y": float(row.geometry.y),
-                        "population_raw": int(row.population_raw), "population": share,
-                    })
+                    rural_rows.append(
+                        {
+                            "locality_id": int(row.locality_id),
+                            "name": str(row.name),
+                            "kommun_code": k.kommun_code,
+                            "kind": "geonames",
+                            "tatort_code": "",
+                            "x": float(row.geometry.x),
+                            "y": float(row.geometry.y),
+                            "population_raw": int(row.population_raw),
+                            "population": share,
+                        }
+                    )
         people -= on_places
         if people <= 0:
             continue
@@ -493,13 +511,19 @@ def build_geo_data(
             if share <= 0:
                 continue
             suffix = "" if len(points) == 1 else f" {j + 1}"
-            rural_rows.append({
-                "locality_id": -(int(k.kommun_code) + j * SPREAD_ID_STEP),
-                "name": f"{k.kommun_name} landsbygd{suffix}",
-                "kommun_code": k.kommun_code, "kind": "spread", "tatort_code": "",
-                "x": float(point.x), "y": float(point.y), "population_raw": 0,
-                "population": share,
-            })
+            rural_rows.append(
+                {
+                    "locality_id": -(int(k.kommun_code) + j * SPREAD_ID_STEP),
+                    "name": f"{k.kommun_name} landsbygd{suffix}",
+                    "kommun_code": k.kommun_code,
+                    "kind": "spread",
+                    "tatort_code": "",
+                    "x": float(point.x),
+                    "y": float(point.y),
+                    "population_raw": 0,
+                    "population": share,
+                }
+            )
 
     progress("Writing GeoParquet files")
     points = pd.concat([parts, pd.DataFrame(rural_rows)], ignore_index=True)
@@ -511,18 +535,29 @@ def build_geo_data(
     points["lat"] = wgs.y.round(6)
     points = points.sort_values("locality_id", ignore_index=True)
     localities = gpd.GeoDataFrame(
-        points.astype({"locality_id": "int64", "population_raw": "int64",
-                       "population": "int64", "lon": "float64", "lat": "float64"}),
+        points.astype(
+            {
+                "locality_id": "int64",
+                "population_raw": "int64",
+                "population": "int64",
+                "lon": "float64",
+                "lat": "float64",
+            }
+        ),
         geometry=gpd.points_from_xy(points["lon"], points["lat"]),
         crs=WGS84,
     )[LOCALITY_COLUMNS]
 
     per_kommun = localities.groupby("kommun_code")["population"].sum()
     kommuner["population"] = kommuner["kommun_code"].map(per_kommun).fillna(0).astype("int64")
-    kommuner["kommun_name"] = kommuner["kommun_code"].map(scb.set_index("kommun_code")["kommun_name"])
-    counties["population"] = counties["county_code"].map(
-        kommuner.groupby("county_code")["population"].sum()
-    ).astype("int64")
+    kommuner["kommun_name"] = kommuner["kommun_code"].map(
+        scb.set_index("kommun_code")["kommun_name"]
+    )
+    counties["population"] = (
+        counties["county_code"]
+        .map(kommuner.groupby("county_code")["population"].sum())
+        .astype("int64")
+    )
     counties = counties[COUNTY_COLUMNS]
     kommuner = kommuner[MUNICIPALITY_COLUMNS]
     lakes = read_lakes()
@@ -533,7 +568,7 @@ def build_geo_data(
     if int(localities["population"].sum()) != int(scb["population"].sum()):
         raise GeoError("the localities do not add up to SCB's national total")
 
-    changes = _id_changes(out, set(int(i) for i in localities["locality_id"]))
+    changes = _id_changes(out, {int(i) for i in localities["locality_id"]})
     _write_parquet(counties, out / COUNTIES_FILE)
     _write_parquet(kommuner, out / MUNICIPALITIES_FILE)
     _write_parquet(localities, out / LOCALITIES_FILE)
@@ -559,4 +594,3 @@ def build_geo_data(
     if changes is not None:
         summary["id_changes"] = changes
     return summary
-

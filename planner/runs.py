@@ -142,7 +142,7 @@ def execute(
     try:
         outcome = PLANNERS[planner](scenario, on_progress, context)
         stored = store.finish_run(engine, run.id, outcome)  # type: ignore[arg-type]
-    except BaseException as exc:  # noqa: BLE001 - also Ctrl-C: the run must not stay 'running'
+    except BaseException as exc:
         message = str(exc) if isinstance(exc, PlannerError) else f"{type(exc).__name__}: {exc}"
         store.fail_run(engine, run.id, message)  # type: ignore[arg-type]
         if isinstance(exc, Exception):

@@ -47,7 +47,9 @@ class ScenarioMeta(BaseModel):
     name: str = Field(description="Lower-case identifier: letters, digits, '-' and '_'.")
     description: str = ""
     seed: int = Field(42, ge=0, description="Seed for every generated input (demo data, draws).")
-    start_week: str = Field("2026-W45", description="First ISO week planned; flu campaign starts ~w45.")
+    start_week: str = Field(
+        "2026-W45", description="First ISO week planned; flu campaign starts ~w45."
+    )
     horizon_weeks: int = Field(8, ge=1, le=104)
 
     @field_validator("name")
@@ -108,13 +110,16 @@ class PlacementParams(BaseModel):
         default_factory=list, description="Extra candidate sites by place name or kommun code."
     )
     demand_merge_population: int = Field(
-        1000, ge=0,
+        1000,
+        ge=0,
         description="Demand points under this many residents are merged into the nearest larger "
         "point of the same kommun within demand_merge_km (our modelling choice: keeps the model "
         "about the size HiGHS closes in time); 0 keeps every point.",
     )
     demand_merge_km: float = Field(
-        10.0, ge=0, allow_inf_nan=False,
+        10.0,
+        ge=0,
+        allow_inf_nan=False,
         description="Straight-line km within which a small demand point joins a larger one.",
     )
     fixed_clinics: list[str] = Field(
@@ -204,11 +209,15 @@ class RoutingParams(BaseModel):
         120.0, gt=0, description="Our assumption: places within this drive of a hub get day routes."
     )
     courier_lead_days: int = Field(
-        1, ge=0, description="Business days from referral to its route (planned the evening before)."
+        1,
+        ge=0,
+        description="Business days from referral to its route (planned the evening before).",
     )
     stop_minutes: float = Field(10.0, ge=0, description="Our assumption: minutes per courier stop.")
     mobile_reach_minutes: float = Field(
-        30.0, gt=0, description="A mobile clinic this close to the patient can hand the device over."
+        30.0,
+        gt=0,
+        description="A mobile clinic this close to the patient can hand the device over.",
     )
     on_time_target: float = Field(0.95, ge=0, le=1)
     time_limit_s: float = Field(10.0, gt=0)

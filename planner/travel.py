@@ -10,6 +10,7 @@ real routing engine's table can replace the proxy network later without touching
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +66,7 @@ GOTLAND_FERRIES: tuple[FerryRoute, ...] = (
     ),
 )
 
+
 @dataclass(frozen=True)
 class Bridge:
     """A real crossing of one of the lakes in ``lakes.parquet``: its line in WGS 84 (lon, lat).
@@ -82,17 +84,27 @@ class Bridge:
 BRIDGE_HALF_WIDTH_KM = 1.5
 
 BRIDGES: tuple[Bridge, ...] = (
-    Bridge("Stockholm city bridges (Västerbron, Centralbron, Essingeleden)", "E4/E20",
-           ((18.03, 59.30), (18.06, 59.34))),
-    Bridge("Nockebybron, Drottningholmsbron, Tappströmsbron", "Rv 261 Stockholm-Ekerö",
-           ((17.93, 59.33), (17.82, 59.29))),
+    Bridge(
+        "Stockholm city bridges (Västerbron, Centralbron, Essingeleden)",
+        "E4/E20",
+        ((18.03, 59.30), (18.06, 59.34)),
+    ),
+    Bridge(
+        "Nockebybron, Drottningholmsbron, Tappströmsbron",
+        "Rv 261 Stockholm-Ekerö",
+        ((17.93, 59.33), (17.82, 59.29)),
+    ),
     Bridge("Mälarbron, Södertälje", "E4/E20 Södertälje", ((17.60, 59.20), (17.66, 59.20))),
-    Bridge("Tosteröbron and Hjulstabron", "Rv 55 Strängnäs-Enköping",
-           ((17.03, 59.377), (17.00, 59.42), (17.02, 59.53), (17.08, 59.636))),
+    Bridge(
+        "Tosteröbron and Hjulstabron",
+        "Rv 55 Strängnäs-Enköping",
+        ((17.03, 59.377), (17.00, 59.42), (17.02, 59.53), (17.08, 59.636)),
+    ),
     Bridge("Kvicksundsbron", "Rv 56 Eskilstuna-Västerås", ((16.30, 59.43), (16.34, 59.47))),
     Bridge("Sollerö bro", "Sollerön-Gesunda (Siljan)", ((14.55, 60.89), (14.61, 60.91))),
 )
 """Bridges over Mälaren and Siljan; Vänern, Vättern and Hjälmaren have none across them."""
+
 
 @dataclass(frozen=True)
 class ReferenceTrip:
@@ -145,12 +157,19 @@ def lake_water(directory: Path | None = None) -> BaseGeometry:
     localities = geo.load_localities(directory)
     localities.index = localities["locality_id"].astype(str)
     lines = [LineString(b.points) for b in BRIDGES] + [
-        LineString([localities.loc[a, ["lon", "lat"]].to_list(),
-                    localities.loc[b, ["lon", "lat"]].to_list()])
-        for a, b in bridge_links(directory) if a != b
+        LineString(
+            [
+                localities.loc[a, ["lon", "lat"]].to_list(),
+                localities.loc[b, ["lon", "lat"]].to_list(),
+            ]
+        )
+        for a, b in bridge_links(directory)
+        if a != b
     ]
-    corridors = gpd.GeoSeries(lines, crs=geo.WGS84).to_crs(geo.METRIC_CRS).buffer(
-        BRIDGE_HALF_WIDTH_KM * 1000.0
+    corridors = (
+        gpd.GeoSeries(lines, crs=geo.WGS84)
+        .to_crs(geo.METRIC_CRS)
+        .buffer(BRIDGE_HALF_WIDTH_KM * 1000.0)
     )
     water = water.difference(shapely.union_all(corridors.values))
     # GSHHG's intermediate outline puts some shore towns in the lake (Sigtuna, Stallarholmen):
@@ -161,8 +180,10 @@ def lake_water(directory: Path | None = None) -> BaseGeometry:
     wet = points[points.within(water)]
     if not wet.empty:
         shore = water.boundary
-        strips = [LineString(shapely.ops.nearest_points(p, shore)).buffer(
-            BRIDGE_HALF_WIDTH_KM * 1000.0) for p in wet]
+        strips = [
+            LineString(shapely.ops.nearest_points(p, shore)).buffer(BRIDGE_HALF_WIDTH_KM * 1000.0)
+            for p in wet
+        ]
         water = water.difference(shapely.union_all(strips))
     return gpd.GeoSeries([water], crs=geo.METRIC_CRS).to_crs(geo.WGS84).iloc[0]
 
@@ -208,8 +229,15 @@ def bridge_links(directory: Path | None = None) -> list[tuple[str, str]]:
 @functools.lru_cache(maxsize=4)
 def _cached_network(directory: Path, stamp: tuple, params: NetworkParams) -> TravelNetwork:
     places, land, ferries, ferry_only, water = network_inputs(directory)
-    return build_network(places, land, params, ferries, ferry_only=ferry_only, water=water,
-                         links=bridge_links(directory))
+    return build_network(
+        places,
+        land,
+        params,
+        ferries,
+        ferry_only=ferry_only,
+        water=water,
+        links=bridge_links(directory),
+    )
 
 
 def sweden_network(
@@ -264,11 +292,17 @@ def hops_in_lakes(
     network = sweden_network(directory)
     folder, stamp = _stamped(directory)
     nodes = network.graph.nodes
-    lines = gpd.GeoSeries(
-        [LineString([(nodes[u]["lon"], nodes[u]["lat"]), (nodes[v]["lon"], nodes[v]["lat"])])
-         for u, v in hops],
-        crs=geo.WGS84,
-    ).to_crs(geo.METRIC_CRS).values
+    lines = (
+        gpd.GeoSeries(
+            [
+                LineString([(nodes[u]["lon"], nodes[u]["lat"]), (nodes[v]["lon"], nodes[v]["lat"])])
+                for u, v in hops
+            ],
+            crs=geo.WGS84,
+        )
+        .to_crs(geo.METRIC_CRS)
+        .values
+    )
     crossed: list[list[str]] = [[] for _ in hops]
     for name, core in _lake_cores(folder, stamp, network.params.water_margin_km):
         for i in np.flatnonzero(shapely.intersects(lines, core)):
@@ -279,14 +313,17 @@ def hops_in_lakes(
 def lakes_crossed(nodes: Sequence[str], directory: Path | None = None) -> list[str]:
     """Names of the lakes a route's road hops cross (ferries excepted): [] keeps to land."""
     network = sweden_network(directory)
-    hops = [(u, v) for u, v, mode in zip(nodes[:-1], nodes[1:], network_modes(network, nodes),
-                                         strict=True) if mode != "ferry"]
+    hops = [
+        (u, v)
+        for u, v, mode in zip(nodes[:-1], nodes[1:], network_modes(network, nodes), strict=True)
+        if mode != "ferry"
+    ]
     return sorted({name for names in hops_in_lakes(hops, directory) for name in names})
 
 
 def network_modes(network: TravelNetwork, nodes: Sequence[str]) -> list[str]:
     """The mode of each hop along ``nodes``."""
-    return [network.graph.edges[u, v]["mode"] for u, v in zip(nodes, nodes[1:])]
+    return [network.graph.edges[u, v]["mode"] for u, v in itertools.pairwise(nodes)]
 
 
 def travel_time(a: str, b: str, directory: Path | None = None) -> dict[str, object]:

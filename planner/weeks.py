@@ -29,9 +29,7 @@ def parse_iso_week(value: str | tuple[int, int]) -> tuple[int, int]:
         except (TypeError, ValueError):
             raise ValueError(f"Bad ISO week {value!r}: give (year, week) or '2026-W45'.") from None
     if not 1 <= week <= weeks_in_iso_year(year):
-        raise ValueError(
-            f"Bad ISO week {value!r}: {year} has weeks 1-{weeks_in_iso_year(year)}."
-        )
+        raise ValueError(f"Bad ISO week {value!r}: {year} has weeks 1-{weeks_in_iso_year(year)}.")
     return year, week
 
 

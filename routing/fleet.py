@@ -45,6 +45,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import heapq
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -114,8 +115,14 @@ class CycleParams:
     service_level_days: int = 3
 
     def __post_init__(self) -> None:
-        for name in ("use_days", "cleaning_days", "parcel_days", "return_parcel_days",
-                     "courier_lead_days", "service_level_days"):
+        for name in (
+            "use_days",
+            "cleaning_days",
+            "parcel_days",
+            "return_parcel_days",
+            "courier_lead_days",
+            "service_level_days",
+        ):
             if getattr(self, name) < 0:
                 raise FleetError(f"cycle: {name} is {getattr(self, name)}; it cannot be negative.")
 
@@ -152,8 +159,9 @@ def due_day(request: Request, calendar: Calendar, params: CycleParams) -> dt.dat
     return calendar.add(request.date, params.service_level_days)
 
 
-def device_day(request: Request, ship: dt.date, calendar: Calendar, params: CycleParams
-               ) -> tuple[str, dt.date]:
+def device_day(
+    request: Request, ship: dt.date, calendar: Calendar, params: CycleParams
+) -> tuple[str, dt.date]:
     """(out mode, device date) for a device that leaves the hub on ``ship`` (courier served)."""
     if request.mode == "courier":
         return "courier", ship
@@ -207,8 +215,9 @@ class Loan:
 class Router(Protocol):
     """Plans one day's courier routes from one hub; returns the stops it could not serve."""
 
-    def __call__(self, day: dt.date, hub: str, deliveries: Sequence[Request],
-                 pickups: Sequence[Request]) -> tuple[set[str], set[str]]:
+    def __call__(
+        self, day: dt.date, hub: str, deliveries: Sequence[Request], pickups: Sequence[Request]
+    ) -> tuple[set[str], set[str]]:
         """(dropped delivery request ids, dropped pickup request ids)."""
         ...
 
@@ -265,8 +274,9 @@ def simulate(
     order = sorted(requests, key=lambda r: (r.date, r.id))
     waiting: dict[str, list[tuple[dt.date, dt.date, str, Request]]] = {}
     for r in order:
-        heapq.heappush(waiting.setdefault(r.hub, []),
-                       (ready_day(r, calendar, params), r.date, r.id, r))
+        heapq.heappush(
+            waiting.setdefault(r.hub, []), (ready_day(r, calendar, params), r.date, r.id, r)
+        )
     by_id = {r.id: r for r in order}
     loans: dict[str, Loan] = {}
     pending_pickups: dict[dt.date, list[tuple[Request, Loan]]] = {}
@@ -287,7 +297,9 @@ def simulate(
         heapq.heappush(free[request.hub], (available, loan.device))  # type: ignore[arg-type]
 
     while any(serveable(h) for h in waiting) or pending_pickups:
-        hubs = sorted(set(waiting) | {r.hub for items in pending_pickups.values() for r, _ in items})
+        hubs = sorted(
+            set(waiting) | {r.hub for items in pending_pickups.values() for r, _ in items}
+        )
         deliveries: dict[str, list[tuple[Request, str]]] = {}
         started: dict[str, Loan] = {}
         for hub in hubs:
@@ -298,8 +310,16 @@ def simulate(
                 _, device = heapq.heappop(pool)
                 mode, when = device_day(request, day, calendar, params)
                 started[request.id] = Loan(
-                    request.id, hub, request.place, request.date,
-                    due_day(request, calendar, params), mode, device, day, when)
+                    request.id,
+                    hub,
+                    request.place,
+                    request.date,
+                    due_day(request, calendar, params),
+                    mode,
+                    device,
+                    day,
+                    when,
+                )
                 if mode == "courier":
                     deliveries.setdefault(hub, []).append((request, device))
         today_pickups = pending_pickups.pop(day, [])
@@ -317,8 +337,9 @@ def simulate(
                 if request.id in lost_d:
                     dropped_d.append(request.id)
                     loan = started[request.id]
-                    started[request.id] = _replace(loan, mode="parcel",
-                                                   device_date=calendar.add(day, params.parcel_days))
+                    started[request.id] = _replace(
+                        loan, mode="parcel", device_date=calendar.add(day, params.parcel_days)
+                    )
             for request, loan in by_hub_pickups.get(hub, []):
                 if request.id in lost_p:
                     dropped_p.append(request.id)
@@ -348,8 +369,13 @@ def simulate(
     return Simulation(tuple(out), dict(pools), tuple(dropped_d), tuple(dropped_p))
 
 
-def _next_event(day: dt.date, calendar: Calendar, waiting: Mapping[str, list],
-                free: Mapping[str, list], pending: Mapping[dt.date, list]) -> dt.date | None:
+def _next_event(
+    day: dt.date,
+    calendar: Calendar,
+    waiting: Mapping[str, list],
+    free: Mapping[str, list],
+    pending: Mapping[dt.date, list],
+) -> dt.date | None:
     """The first business day after ``day`` on which a pickup is due or a device can go out."""
     candidates: list[dt.date] = list(pending)
     for hub, queue in waiting.items():
@@ -411,8 +437,9 @@ class FleetSize:
         return all(h.target_met for h in self.hubs)
 
 
-def smallest_pool(requests: Sequence[Request], hub: str, calendar: Calendar, params: CycleParams,
-                  target: float) -> HubFleet:
+def smallest_pool(
+    requests: Sequence[Request], hub: str, calendar: Calendar, params: CycleParams, target: float
+) -> HubFleet:
     """Binary search for the fewest devices at ``hub`` with ``target`` of its referrals on time."""
     mine = [r for r in requests if r.hub == hub]
     n = len(mine)
@@ -438,12 +465,19 @@ def smallest_pool(requests: Sequence[Request], hub: str, calendar: Calendar, par
     return HubFleet(hub, n, lo, final, best, best >= target - 1e-12, runs)
 
 
-def fleet_size(requests: Sequence[Request], hubs: Iterable[str], calendar: Calendar,
-               params: CycleParams, target: float) -> FleetSize:
+def fleet_size(
+    requests: Sequence[Request],
+    hubs: Iterable[str],
+    calendar: Calendar,
+    params: CycleParams,
+    target: float,
+) -> FleetSize:
     """The smallest pool per hub for ``target`` (see the module docstring)."""
     if not 0 <= target <= 1:
         raise FleetError(f"fleet: target {target} is not a share in [0, 1].")
-    return FleetSize(tuple(smallest_pool(requests, h, calendar, params, target) for h in hubs), target)
+    return FleetSize(
+        tuple(smallest_pool(requests, h, calendar, params, target) for h in hubs), target
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -460,8 +494,12 @@ class CycleViolation:
     message: str
 
 
-def check_cycle(simulation: Simulation, calendar: Calendar, params: CycleParams,
-                requests: Sequence[Request] | None = None) -> tuple[CycleViolation, ...]:
+def check_cycle(
+    simulation: Simulation,
+    calendar: Calendar,
+    params: CycleParams,
+    requests: Sequence[Request] | None = None,
+) -> tuple[CycleViolation, ...]:
     """Re-check the loans from their dates alone.
 
     Rules: "Device used twice at once" (a device's [ship, available) intervals overlap),
@@ -477,33 +515,62 @@ def check_cycle(simulation: Simulation, calendar: Calendar, params: CycleParams,
         assert loan.device is not None
         hub, _, k = loan.device.rpartition("#")
         if hub != loan.hub or not k.isdigit() or not 1 <= int(k) <= simulation.pools.get(hub, 0):
-            found.append(CycleViolation("Unknown device", f"referral {loan.request}",
-                                        f"device {loan.device} is not in the pool of hub {loan.hub}."))
+            found.append(
+                CycleViolation(
+                    "Unknown device",
+                    f"referral {loan.request}",
+                    f"device {loan.device} is not in the pool of hub {loan.hub}.",
+                )
+            )
         per_device.setdefault(loan.device, []).append(loan)
         dates = [loan.ship, loan.device_date, loan.return_start, loan.back, loan.available]
-        if any(d is None for d in dates) or any(a > b for a, b in zip(dates, dates[1:])):  # type: ignore[operator]
-            found.append(CycleViolation("Cycle dates out of order", f"referral {loan.request}",
-                                        f"ship {loan.ship}, device {loan.device_date}, use ends "
-                                        f"{loan.return_start}, back {loan.back}, free {loan.available}."))
+        if any(d is None for d in dates) or any(a > b for a, b in itertools.pairwise(dates)):  # type: ignore[operator]
+            found.append(
+                CycleViolation(
+                    "Cycle dates out of order",
+                    f"referral {loan.request}",
+                    f"ship {loan.ship}, device {loan.device_date}, use ends "
+                    f"{loan.return_start}, back {loan.back}, free {loan.available}.",
+                )
+            )
             continue
         if loan.return_start < loan.device_date + dt.timedelta(days=params.use_days):  # type: ignore[operator]
-            found.append(CycleViolation("Use too short", f"referral {loan.request}",
-                                        f"the return starts {loan.return_start}, before "
-                                        f"{params.use_days} days of use from {loan.device_date}."))
+            found.append(
+                CycleViolation(
+                    "Use too short",
+                    f"referral {loan.request}",
+                    f"the return starts {loan.return_start}, before "
+                    f"{params.use_days} days of use from {loan.device_date}.",
+                )
+            )
         if loan.request in by_id:
             ready = ready_day(by_id[loan.request], calendar, params)
             if loan.ship < ready:  # type: ignore[operator]
-                found.append(CycleViolation("Shipped before ready", f"referral {loan.request}",
-                                            f"shipped {loan.ship}, ready {ready}."))
-        if (loan.device_date <= calendar.add(loan.referral_date, params.service_level_days)) != loan.on_time:  # type: ignore[operator]
-            found.append(CycleViolation("On-time flag wrong", f"referral {loan.request}", "due date mismatch."))
+                found.append(
+                    CycleViolation(
+                        "Shipped before ready",
+                        f"referral {loan.request}",
+                        f"shipped {loan.ship}, ready {ready}.",
+                    )
+                )
+        if (
+            loan.device_date <= calendar.add(loan.referral_date, params.service_level_days)
+        ) != loan.on_time:  # type: ignore[operator]
+            found.append(
+                CycleViolation(
+                    "On-time flag wrong", f"referral {loan.request}", "due date mismatch."
+                )
+            )
     for device, items in per_device.items():
         items = sorted(items, key=lambda x: x.ship)  # type: ignore[arg-type, return-value]
-        for a, b in zip(items, items[1:]):
+        for a, b in itertools.pairwise(items):
             if a.available is None or b.ship < a.available:  # type: ignore[operator]
-                found.append(CycleViolation(
-                    "Device used twice at once", f"device {device}",
-                    f"device {device} leaves for {b.request} on {b.ship}, but is not free from "
-                    f"{a.request} until {a.available}."))
+                found.append(
+                    CycleViolation(
+                        "Device used twice at once",
+                        f"device {device}",
+                        f"device {device} leaves for {b.request} on {b.ship}, but is not free from "
+                        f"{a.request} until {a.available}.",
+                    )
+                )
     return tuple(found)
-

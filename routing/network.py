@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import heapq
+import itertools
 import json
 import math
 from collections.abc import Collection, Iterable, Sequence
@@ -154,8 +155,15 @@ class NetworkParams:
             raise ValueError("Length scales (speed_scale_km, max edge lengths) must be positive.")
         if self.k_neighbours < 0 or self.trunk_k_neighbours < 0:
             raise ValueError("Neighbour counts cannot be negative.")
-        if min(self.land_tolerance_km, self.ferry_boarding_minutes, self.water_margin_km,
-               self.trip_overhead_minutes) < 0:
+        if (
+            min(
+                self.land_tolerance_km,
+                self.ferry_boarding_minutes,
+                self.water_margin_km,
+                self.trip_overhead_minutes,
+            )
+            < 0
+        ):
             raise ValueError(
                 "Cannot have a negative land tolerance, water margin, boarding allowance or trip"
                 " overhead."
@@ -270,10 +278,11 @@ class TravelNetwork:
         while order[-1] != ia:
             order.append(int(pred[order[-1]]))
         nodes = tuple(self.node_ids[i] for i in reversed(order))
-        modes = tuple(self.graph.edges[u, v]["mode"] for u, v in zip(nodes, nodes[1:]))
+        modes = tuple(self.graph.edges[u, v]["mode"] for u, v in itertools.pairwise(nodes))
         overhead = self.params.trip_overhead_minutes if ia != ib else 0.0
-        return Route(nodes=nodes, minutes=float(minutes[ib]) + overhead, km=float(km[ib]),
-                     modes=modes)
+        return Route(
+            nodes=nodes, minutes=float(minutes[ib]) + overhead, km=float(km[ib]), modes=modes
+        )
 
     def minutes(self, a: str, b: str) -> float:
         """Minutes of the fastest route from ``a`` to ``b``."""
@@ -504,7 +513,7 @@ def build_network(
             sub |= _delaunay_pairs(xy[trunk], params.trunk_max_edge_km * 1000.0)
         candidates |= {(int(trunk[a]), int(trunk[b])) for a, b in sub}
     pairs = sorted((i, j) for i, j in candidates if group[i] == group[j])
-    for (i, j), ok in zip(pairs, _over_land(pairs, xy, land_m, water_m)):
+    for (i, j), ok in zip(pairs, _over_land(pairs, xy, land_m, water_m), strict=False):
         if ok:
             add_road(i, j, "road")
 
@@ -523,7 +532,11 @@ def build_network(
         current = graph.get_edge_data(ferry.a, ferry.b)
         if current is None or current["minutes"] > minutes:
             graph.add_edge(
-                ferry.a, ferry.b, km=float(ferry.km), minutes=float(minutes), mode="ferry",
+                ferry.a,
+                ferry.b,
+                km=float(ferry.km),
+                minutes=float(minutes),
+                mode="ferry",
                 name=ferry.name,
             )
 

@@ -64,7 +64,11 @@ def parse(text: str, source: str = "<string>") -> SolomonInstance:
     if not content:
         raise SolomonFormatError(f"{source}: the file is empty.")
     name = " ".join(content[0][1])
-    keys = [(i, no) for i, (no, words) in enumerate(content) if words and words[0].upper() in ("VEHICLE", "CUSTOMER")]
+    keys = [
+        (i, no)
+        for i, (no, words) in enumerate(content)
+        if words and words[0].upper() in ("VEHICLE", "CUSTOMER")
+    ]
     where = {content[i][1][0].upper(): i for i, _ in keys}
     if "VEHICLE" not in where or "CUSTOMER" not in where:
         raise SolomonFormatError(f"{source}: needs a VEHICLE and a CUSTOMER section.")
@@ -82,9 +86,11 @@ def parse(text: str, source: str = "<string>") -> SolomonInstance:
             f"{source}, line {no}: expected two integers NUMBER CAPACITY, got {' '.join(words)!r}."
         ) from None
     if vehicles < 1 or capacity < 0:
-        raise SolomonFormatError(f"{source}, line {no}: need at least one vehicle and capacity >= 0.")
+        raise SolomonFormatError(
+            f"{source}, line {no}: need at least one vehicle and capacity >= 0."
+        )
     rows = []
-    for no, words in content[where["CUSTOMER"] + 1:]:
+    for no, words in content[where["CUSTOMER"] + 1 :]:
         if words[0][0].isalpha():
             continue  # the column header line(s)
         if len(words) != 7:
@@ -95,13 +101,17 @@ def parse(text: str, source: str = "<string>") -> SolomonInstance:
         try:
             nums = [float(w) for w in words]
         except ValueError:
-            raise SolomonFormatError(f"{source}, line {no}: {' '.join(words)!r} is not all numbers.") from None
+            raise SolomonFormatError(
+                f"{source}, line {no}: {' '.join(words)!r} is not all numbers."
+            ) from None
         if nums[0] != len(rows):
             raise SolomonFormatError(
                 f"{source}, line {no}: customer number {words[0]}, expected {len(rows)} (rows in order from 0)."
             )
         if nums[3] != int(nums[3]) or nums[3] < 0:
-            raise SolomonFormatError(f"{source}, line {no}: demand {words[3]} must be a non-negative integer.")
+            raise SolomonFormatError(
+                f"{source}, line {no}: demand {words[3]} must be a non-negative integer."
+            )
         if nums[5] < nums[4]:
             raise SolomonFormatError(
                 f"{source}, line {no}: time window [{words[4]}, {words[5]}] ends before it starts."
@@ -114,24 +124,45 @@ def parse(text: str, source: str = "<string>") -> SolomonInstance:
     dist = euclidean(coords)
     depot = arr[0]
     stops = tuple(
-        Stop(id=str(int(r[0])), location=i, delivery=int(r[3]), tw_start=float(r[4]),
-             tw_end=float(r[5]), service=float(r[6]))
+        Stop(
+            id=str(int(r[0])),
+            location=i,
+            delivery=int(r[3]),
+            tw_start=float(r[4]),
+            tw_end=float(r[5]),
+            service=float(r[6]),
+        )
         for i, r in enumerate(arr[1:], start=1)
     )
     fleet = tuple(
-        Vehicle(id=f"v{k + 1}", depot=0, capacity=capacity, shift_start=float(depot[4]),
-                shift_end=float(depot[5]))
+        Vehicle(
+            id=f"v{k + 1}",
+            depot=0,
+            capacity=capacity,
+            shift_start=float(depot[4]),
+            shift_end=float(depot[5]),
+        )
         for k in range(vehicles)
     )
     try:
         problem = Problem(
-            depots=(Depot("0", 0),), vehicles=fleet, stops=stops, duration=dist, distance=dist,
+            depots=(Depot("0", 0),),
+            vehicles=fleet,
+            stops=stops,
+            duration=dist,
+            distance=dist,
             objective=Objective("vehicles_then_distance"),
         )
     except VRPError as exc:
         raise SolomonFormatError(f"{source}: {exc}") from None
     return SolomonInstance(
-        name=name, vehicles=vehicles, capacity=capacity, coords=coords,
-        demand=tuple(int(x) for x in arr[:, 3]), ready=tuple(arr[:, 4]), due=tuple(arr[:, 5]),
-        service=tuple(arr[:, 6]), problem=problem,
+        name=name,
+        vehicles=vehicles,
+        capacity=capacity,
+        coords=coords,
+        demand=tuple(int(x) for x in arr[:, 3]),
+        ready=tuple(arr[:, 4]),
+        due=tuple(arr[:, 5]),
+        service=tuple(arr[:, 6]),
+        problem=problem,
     )

@@ -95,24 +95,38 @@ class ModeChoice:
 
 def courier_fits(minutes: float, courier: CourierParams) -> bool:
     """A single-stop route hub -> place -> hub fits the reach, the shift and the windows."""
-    if not (courier.vehicles_per_hub > 0 and math.isfinite(minutes) and minutes <= courier.reach_minutes):
+    if not (
+        courier.vehicles_per_hub > 0 and math.isfinite(minutes) and minutes <= courier.reach_minutes
+    ):
         return False
     there = courier.shift_start + minutes
     start = max(there, courier.window_start)
     back = start + courier.stop_minutes + minutes
-    return (start <= courier.window_end and back <= courier.shift_end
-            and 2 * minutes + courier.stop_minutes <= courier.max_route_minutes)
+    return (
+        start <= courier.window_end
+        and back <= courier.shift_end
+        and 2 * minutes + courier.stop_minutes <= courier.max_route_minutes
+    )
 
 
-def choose_mode(referral: Referral, calendar: Calendar, cycle: CycleParams,
-                courier: CourierParams) -> ModeChoice:
+def choose_mode(
+    referral: Referral, calendar: Calendar, cycle: CycleParams, courier: CourierParams
+) -> ModeChoice:
     """The mode of one referral by the rule in the module docstring."""
     options: list[Request] = []
     if courier_fits(referral.hub_minutes, courier):
         options.append(Request(referral.id, referral.hub, referral.place, referral.date, "courier"))
     if referral.handover_days:
-        options.append(Request(referral.id, referral.hub, referral.place, referral.date, "mobile",
-                               referral.handover_days))
+        options.append(
+            Request(
+                referral.id,
+                referral.hub,
+                referral.place,
+                referral.date,
+                "mobile",
+                referral.handover_days,
+            )
+        )
     options.append(Request(referral.id, referral.hub, referral.place, referral.date, "parcel"))
     due = calendar.add(referral.date, cycle.service_level_days)
     for option in options:
@@ -122,8 +136,11 @@ def choose_mode(referral: Referral, calendar: Calendar, cycle: CycleParams,
     best = min(options, key=lambda o: earliest_device_day(o, calendar, cycle))
     reasons = [f"{o.mode} brings it on {earliest_device_day(o, calendar, cycle)}" for o in options]
     if not courier_fits(referral.hub_minutes, courier):
-        reasons.append(f"no courier: {referral.hub} is {referral.hub_minutes:.0f} min away"
-                       if courier.vehicles_per_hub > 0 else "no courier: no vehicles")
+        reasons.append(
+            f"no courier: {referral.hub} is {referral.hub_minutes:.0f} min away"
+            if courier.vehicles_per_hub > 0
+            else "no courier: no vehicles"
+        )
     if not referral.handover_days:
         reasons.append("no mobile clinic within reach")
     return ModeChoice(best, False, f"due {due}; " + ", ".join(reasons))
@@ -153,9 +170,15 @@ class DayRouter:
     delivery (one device out) and ``"P:{referral}"`` for a pickup (one device back).
     """
 
-    def __init__(self, places: Sequence[str], minutes: np.ndarray, km: np.ndarray,
-                 courier: CourierParams, params: vrp.Params,
-                 on_route: Callable[[DayRoutes], None] | None = None) -> None:
+    def __init__(
+        self,
+        places: Sequence[str],
+        minutes: np.ndarray,
+        km: np.ndarray,
+        courier: CourierParams,
+        params: vrp.Params,
+        on_route: Callable[[DayRoutes], None] | None = None,
+    ) -> None:
         self.index = {p: i for i, p in enumerate(places)}
         self.minutes = np.asarray(minutes, dtype=float)
         self.km = np.asarray(km, dtype=float)
@@ -165,33 +188,64 @@ class DayRouter:
         self.days: list[DayRoutes] = []
 
     @staticmethod
-    def locations(hub: str, deliveries: Sequence[Request], pickups: Sequence[Request]) -> tuple[str, ...]:
+    def locations(
+        hub: str, deliveries: Sequence[Request], pickups: Sequence[Request]
+    ) -> tuple[str, ...]:
         """The place ids of a day problem's locations: the hub first, then each stop's place once."""
         return tuple(dict.fromkeys([hub] + [r.place for r in (*deliveries, *pickups)]))
 
-    def problem(self, hub: str, deliveries: Sequence[Request], pickups: Sequence[Request]) -> vrp.Problem:
+    def problem(
+        self, hub: str, deliveries: Sequence[Request], pickups: Sequence[Request]
+    ) -> vrp.Problem:
         """The routing problem: the hub as depot, its vehicles, one stop per device moved."""
         c = self.courier
         locs = self.locations(hub, deliveries, pickups)
         rows = [self.index[p] for p in locs]
         sub = np.ix_(rows, rows)
         where = {p: i for i, p in enumerate(locs)}
-        stops = [vrp.Stop(f"D:{r.id}", where[r.place], delivery=1, tw_start=c.window_start,
-                          tw_end=c.window_end, service=c.stop_minutes, drop_penalty=c.drop_penalty)
-                 for r in deliveries]
-        stops += [vrp.Stop(f"P:{r.id}", where[r.place], pickup=1, tw_start=c.window_start,
-                           tw_end=c.window_end, service=c.stop_minutes, drop_penalty=c.drop_penalty)
-                  for r in pickups]
-        vehicles = [vrp.Vehicle(f"v{k + 1}", 0, c.capacity, c.shift_start, c.shift_end, c.max_route_minutes)
-                    for k in range(c.vehicles_per_hub)]
+        stops = [
+            vrp.Stop(
+                f"D:{r.id}",
+                where[r.place],
+                delivery=1,
+                tw_start=c.window_start,
+                tw_end=c.window_end,
+                service=c.stop_minutes,
+                drop_penalty=c.drop_penalty,
+            )
+            for r in deliveries
+        ]
+        stops += [
+            vrp.Stop(
+                f"P:{r.id}",
+                where[r.place],
+                pickup=1,
+                tw_start=c.window_start,
+                tw_end=c.window_end,
+                service=c.stop_minutes,
+                drop_penalty=c.drop_penalty,
+            )
+            for r in pickups
+        ]
+        vehicles = [
+            vrp.Vehicle(f"v{k + 1}", 0, c.capacity, c.shift_start, c.shift_end, c.max_route_minutes)
+            for k in range(c.vehicles_per_hub)
+        ]
         big = 10 * 24 * 60.0  # unreachable pairs (ferries aside, none within reach)
         minutes = np.where(np.isfinite(self.minutes[sub]), self.minutes[sub], big)
         km = np.where(np.isfinite(self.km[sub]), self.km[sub], big)
-        return vrp.Problem((vrp.Depot(hub, 0),), tuple(vehicles), tuple(stops), minutes, km,
-                           vrp.Objective("cost", per_km=c.cost_per_km, per_vehicle=c.cost_per_route))
+        return vrp.Problem(
+            (vrp.Depot(hub, 0),),
+            tuple(vehicles),
+            tuple(stops),
+            minutes,
+            km,
+            vrp.Objective("cost", per_km=c.cost_per_km, per_vehicle=c.cost_per_route),
+        )
 
-    def __call__(self, day: dt.date, hub: str, deliveries: Sequence[Request],
-                 pickups: Sequence[Request]) -> tuple[set[str], set[str]]:
+    def __call__(
+        self, day: dt.date, hub: str, deliveries: Sequence[Request], pickups: Sequence[Request]
+    ) -> tuple[set[str], set[str]]:
         problem = self.problem(hub, deliveries, pickups)
         solution = vrp.solve(problem, self.params)
         routes = DayRoutes(day, hub, problem, solution, self.locations(hub, deliveries, pickups))
@@ -221,12 +275,25 @@ class Plan:
     devices_needed: int
 
 
-def plan(requests: Sequence[Request], pools: Mapping[str, int], calendar: Calendar,
-         cycle: CycleParams, router: DayRouter | None, horizon: tuple[dt.date, dt.date]) -> Plan:
+def plan(
+    requests: Sequence[Request],
+    pools: Mapping[str, int],
+    calendar: Calendar,
+    cycle: CycleParams,
+    router: DayRouter | None,
+    horizon: tuple[dt.date, dt.date],
+) -> Plan:
     """Simulate the pool day by day with ``router`` planning the courier routes."""
     sim = simulate(requests, pools, calendar, cycle, router)
-    return Plan(tuple(requests), sim, tuple(router.days) if router else (), calendar, cycle,
-                horizon, sum(pools.values()))
+    return Plan(
+        tuple(requests),
+        sim,
+        tuple(router.days) if router else (),
+        calendar,
+        cycle,
+        horizon,
+        sum(pools.values()),
+    )
 
 
 @dataclass(frozen=True)
@@ -237,8 +304,11 @@ class Kpis:
     violations: tuple[str, ...] = field(default=())
 
 
-def utilisation(loans: Sequence[tuple[dt.date | None, dt.date | None]], devices: int,
-                horizon: tuple[dt.date, dt.date]) -> float:
+def utilisation(
+    loans: Sequence[tuple[dt.date | None, dt.date | None]],
+    devices: int,
+    horizon: tuple[dt.date, dt.date],
+) -> float:
     """Device-days out of the hub (``[ship, back)``) inside the horizon over pool x horizon days."""
     first, end = horizon
     days = (end - first).days
@@ -268,11 +338,15 @@ def evaluate(plan: Plan, parcel_cost: float, courier: CourierParams) -> Kpis:
         routes += ev.vehicles
         route_cost += courier.cost_per_km * ev.distance + courier.cost_per_route * ev.vehicles
         dropped += len(ev.dropped)
-        violations += [f"{v.rule} at {day.day} {day.hub} {v.where}: {v.message}" for v in ev.violations]
+        violations += [
+            f"{v.rule} at {day.day} {day.hub} {v.where}: {v.message}" for v in ev.violations
+        ]
         for r in day.solution.routes:
             for s in r.stops:
                 (delivered if s.startswith("D:") else picked)[s[2:]] = day.day
-    cycle_violations: tuple[CycleViolation, ...] = check_cycle(plan.simulation, cal, cycle, plan.requests)
+    cycle_violations: tuple[CycleViolation, ...] = check_cycle(
+        plan.simulation, cal, cycle, plan.requests
+    )
     violations += [f"{v.rule} at {v.where}: {v.message}" for v in cycle_violations]
     loans = plan.simulation.loans
     for loan in loans:  # the loans and the routes tell the same story
@@ -281,9 +355,15 @@ def evaluate(plan: Plan, parcel_cost: float, courier: CourierParams) -> Kpis:
         if loan.return_mode == "courier" and picked.get(loan.request) != loan.back:
             violations.append(f"Courier pickup not on a route at referral {loan.request}")
     n = len(loans)
-    on_time = sum(1 for x in loans if x.device_date is not None
-                  and x.device_date <= cal.add(x.referral_date, cycle.service_level_days))
-    waits = [cal.between(x.referral_date, x.device_date) for x in loans if x.device_date is not None]
+    on_time = sum(
+        1
+        for x in loans
+        if x.device_date is not None
+        and x.device_date <= cal.add(x.referral_date, cycle.service_level_days)
+    )
+    waits = [
+        cal.between(x.referral_date, x.device_date) for x in loans if x.device_date is not None
+    ]
     parcels = sum(1 for x in loans if x.mode in ("parcel", "mobile") and x.ship is not None)
     parcels += sum(1 for x in loans if x.return_mode == "parcel")
     values = {
@@ -300,7 +380,9 @@ def evaluate(plan: Plan, parcel_cost: float, courier: CourierParams) -> Kpis:
         "courier_deliveries": sum(1 for x in loans if x.mode == "courier"),
         "courier_pickups": sum(1 for x in loans if x.return_mode == "courier"),
         "devices_needed": plan.devices_needed,
-        "device_utilisation": utilisation([(x.ship, x.back) for x in loans], plan.devices_needed, plan.horizon),
+        "device_utilisation": utilisation(
+            [(x.ship, x.back) for x in loans], plan.devices_needed, plan.horizon
+        ),
         "dropped_stops": dropped,
         "unserved": sum(1 for x in loans if x.ship is None),
         "violations": len(violations),
@@ -310,6 +392,16 @@ def evaluate(plan: Plan, parcel_cost: float, courier: CourierParams) -> Kpis:
 
 
 __all__ = [
-    "CourierParams", "DayRouter", "DayRoutes", "Kpis", "ModeChoice", "Plan", "Referral",
-    "choose_mode", "courier_fits", "evaluate", "plan", "utilisation",
+    "CourierParams",
+    "DayRouter",
+    "DayRoutes",
+    "Kpis",
+    "ModeChoice",
+    "Plan",
+    "Referral",
+    "choose_mode",
+    "courier_fits",
+    "evaluate",
+    "plan",
+    "utilisation",
 ]

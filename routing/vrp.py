@@ -36,6 +36,7 @@ its depot):
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -157,7 +158,11 @@ class Problem:
         n = self.duration.shape[0]
         if not self.depots:
             raise VRPError("Cannot route without a depot.")
-        for kind, items in (("depot", self.depots), ("vehicle", self.vehicles), ("stop", self.stops)):
+        for kind, items in (
+            ("depot", self.depots),
+            ("vehicle", self.vehicles),
+            ("stop", self.stops),
+        ):
             seen: set[str] = set()
             for item in items:
                 if item.id in seen:
@@ -165,29 +170,43 @@ class Problem:
                 seen.add(item.id)
         for d in self.depots:
             if not 0 <= d.location < n:
-                raise VRPError(f"depot {d.id}: location {d.location} is outside the matrix (0..{n - 1}).")
+                raise VRPError(
+                    f"depot {d.id}: location {d.location} is outside the matrix (0..{n - 1})."
+                )
         for v in self.vehicles:
             where = f"vehicle {v.id}"
             if not 0 <= v.depot < len(self.depots):
-                raise VRPError(f"{where}: depot index {v.depot} is not one of the {len(self.depots)} depots.")
+                raise VRPError(
+                    f"{where}: depot index {v.depot} is not one of the {len(self.depots)} depots."
+                )
             if v.capacity < 0:
                 raise VRPError(f"{where}: capacity {v.capacity} is negative.")
             if not math.isfinite(v.shift_start):
                 raise VRPError(f"{where}: shift_start {v.shift_start} must be finite.")
             if not v.shift_start <= v.shift_end:
-                raise VRPError(f"{where}: shift [{v.shift_start}, {v.shift_end}] ends before it starts.")
+                raise VRPError(
+                    f"{where}: shift [{v.shift_start}, {v.shift_end}] ends before it starts."
+                )
             if v.max_duration < 0:
                 raise VRPError(f"{where}: max_duration {v.max_duration} is negative.")
         for s in self.stops:
             where = f"stop {s.id}"
             if not 0 <= s.location < n:
-                raise VRPError(f"{where}: location {s.location} is outside the matrix (0..{n - 1}).")
+                raise VRPError(
+                    f"{where}: location {s.location} is outside the matrix (0..{n - 1})."
+                )
             if s.delivery < 0 or s.pickup < 0:
-                raise VRPError(f"{where}: delivery {s.delivery} and pickup {s.pickup} must be >= 0.")
+                raise VRPError(
+                    f"{where}: delivery {s.delivery} and pickup {s.pickup} must be >= 0."
+                )
             if not (math.isfinite(s.tw_start) and math.isfinite(s.service)):
-                raise VRPError(f"{where}: tw_start {s.tw_start} and service {s.service} must be finite.")
+                raise VRPError(
+                    f"{where}: tw_start {s.tw_start} and service {s.service} must be finite."
+                )
             if not s.tw_start <= s.tw_end:
-                raise VRPError(f"{where}: time window [{s.tw_start}, {s.tw_end}] ends before it starts.")
+                raise VRPError(
+                    f"{where}: time window [{s.tw_start}, {s.tw_end}] ends before it starts."
+                )
             if s.service < 0:
                 raise VRPError(f"{where}: service time {s.service} is negative.")
             if s.drop_penalty is not None and not (0 <= s.drop_penalty < math.inf):
@@ -325,7 +344,7 @@ def schedule(problem: Problem, vehicle: int, stop_ids: Sequence[str]) -> Route:
     stops = [problem.stops[index[s]] for s in stop_ids]
     locs = [depot] + [s.location for s in stops] + [depot]
     T, D = problem.duration, problem.distance
-    legs = [float(T[a, b]) for a, b in zip(locs, locs[1:])]
+    legs = [float(T[a, b]) for a, b in itertools.pairwise(locs)]
     if not stops:
         return Route(v.id, (), (), (), (), 0, float(v.shift_start), float(v.shift_start), 0.0)
     total = sum(legs) + sum(s.service for s in stops)
@@ -348,10 +367,16 @@ def schedule(problem: Problem, vehicle: int, stop_ids: Sequence[str]) -> Route:
         load = load - s.delivery + s.pickup
         loads.append(load)
     end = t + legs[-1]
-    dist = float(sum(D[a, b] for a, b in zip(locs, locs[1:])))
+    dist = float(sum(D[a, b] for a, b in itertools.pairwise(locs)))
     return Route(
-        vehicle=v.id, stops=tuple(stop_ids), arrivals=tuple(arrivals), starts=tuple(starts),
-        loads=tuple(loads), start_load=start_load, departure=float(leave), end=float(end),
+        vehicle=v.id,
+        stops=tuple(stop_ids),
+        arrivals=tuple(arrivals),
+        starts=tuple(starts),
+        loads=tuple(loads),
+        start_load=start_load,
+        departure=float(leave),
+        end=float(end),
         distance=dist,
     )
 
@@ -374,19 +399,35 @@ def evaluate(problem: Problem, solution: Solution) -> Evaluation:
     vehicles = distance = duration = 0.0
     for route in solution.routes:
         if route.vehicle not in vindex:
-            broken("Unknown vehicle", route.vehicle, 1, f"vehicle {route.vehicle} is not in the problem.")
+            broken(
+                "Unknown vehicle",
+                route.vehicle,
+                1,
+                f"vehicle {route.vehicle} is not in the problem.",
+            )
             continue
         if route.vehicle in used:
-            broken("Vehicle used twice", route.vehicle, 1, f"vehicle {route.vehicle} has two routes.")
+            broken(
+                "Vehicle used twice", route.vehicle, 1, f"vehicle {route.vehicle} has two routes."
+            )
         used.add(route.vehicle)
         known = []
         for s in route.stops:
             if s not in sindex:
-                broken("Unknown stop", f"vehicle {route.vehicle}", 1, f"stop {s} is not in the problem.")
+                broken(
+                    "Unknown stop",
+                    f"vehicle {route.vehicle}",
+                    1,
+                    f"stop {s} is not in the problem.",
+                )
                 continue
             if s in served:
-                broken("Stop served twice", f"stop {s}", 1,
-                       f"stop {s} is served by {served[s]} and {route.vehicle}.")
+                broken(
+                    "Stop served twice",
+                    f"stop {s}",
+                    1,
+                    f"stop {s} is served by {served[s]} and {route.vehicle}.",
+                )
             served[s] = route.vehicle
             known.append(s)
         if not known:
@@ -397,32 +438,57 @@ def evaluate(problem: Problem, solution: Solution) -> Evaluation:
         vehicles += 1
         distance += r.distance
         duration += r.duration
-        for s_id, start in zip(r.stops, r.starts):
+        for s_id, start in zip(r.stops, r.starts, strict=False):
             s = problem.stops[sindex[s_id]]
             if start > s.tw_end + EPS:
-                broken("Time window missed", f"stop {s_id}", start - s.tw_end,
-                       f"stop {s_id}: service starts at {start:g}, after its window "
-                       f"[{s.tw_start:g}, {s.tw_end:g}] (vehicle {v.id}).")
+                broken(
+                    "Time window missed",
+                    f"stop {s_id}",
+                    start - s.tw_end,
+                    f"stop {s_id}: service starts at {start:g}, after its window "
+                    f"[{s.tw_start:g}, {s.tw_end:g}] (vehicle {v.id}).",
+                )
         if r.end > v.shift_end + EPS:
-            broken("Shift end exceeded", f"vehicle {v.id}", r.end - v.shift_end,
-                   f"vehicle {v.id}: returns at {r.end:g}, after its shift end {v.shift_end:g}.")
+            broken(
+                "Shift end exceeded",
+                f"vehicle {v.id}",
+                r.end - v.shift_end,
+                f"vehicle {v.id}: returns at {r.end:g}, after its shift end {v.shift_end:g}.",
+            )
         if r.duration > v.max_duration + EPS:
-            broken("Route too long", f"vehicle {v.id}", r.duration - v.max_duration,
-                   f"vehicle {v.id}: route takes {r.duration:g}, more than {v.max_duration:g}.")
+            broken(
+                "Route too long",
+                f"vehicle {v.id}",
+                r.duration - v.max_duration,
+                f"vehicle {v.id}: route takes {r.duration:g}, more than {v.max_duration:g}.",
+            )
         peak = max((r.start_load, *r.loads))
         if peak > v.capacity:
-            broken("Capacity exceeded", f"vehicle {v.id}", peak - v.capacity,
-                   f"vehicle {v.id}: carries {peak}, more than its capacity {v.capacity}.")
+            broken(
+                "Capacity exceeded",
+                f"vehicle {v.id}",
+                peak - v.capacity,
+                f"vehicle {v.id}: carries {peak}, more than its capacity {v.capacity}.",
+            )
     dropped = tuple(s.id for s in problem.stops if s.id not in served)
     listed = set(solution.dropped)
     penalty = 0.0
     for s_id in dropped:
         s = problem.stops[sindex[s_id]]
         if s_id not in listed:
-            broken("Stop neither served nor dropped", f"stop {s_id}", 1,
-                   f"stop {s_id} is on no route and not listed as dropped.")
+            broken(
+                "Stop neither served nor dropped",
+                f"stop {s_id}",
+                1,
+                f"stop {s_id} is on no route and not listed as dropped.",
+            )
         if s.drop_penalty is None:
-            broken("Mandatory stop dropped", f"stop {s_id}", 1, f"stop {s_id} is mandatory but not served.")
+            broken(
+                "Mandatory stop dropped",
+                f"stop {s_id}",
+                1,
+                f"stop {s_id} is mandatory but not served.",
+            )
         else:
             penalty += s.drop_penalty
     obj = problem.objective
@@ -431,8 +497,13 @@ def evaluate(problem: Problem, solution: Solution) -> Evaluation:
     else:
         cost = distance + penalty
     return Evaluation(
-        vehicles=int(vehicles), distance=float(distance), duration=float(duration),
-        served=len(served), dropped=dropped, cost=float(cost), violations=tuple(violations),
+        vehicles=int(vehicles),
+        distance=float(distance),
+        duration=float(duration),
+        served=len(served),
+        dropped=dropped,
+        cost=float(cost),
+        violations=tuple(violations),
     )
 
 
@@ -440,9 +511,16 @@ def evaluate(problem: Problem, solution: Solution) -> Evaluation:
 # Solver
 # --------------------------------------------------------------------------------------------
 
-FIRST_SOLUTION = ("PARALLEL_CHEAPEST_INSERTION", "SAVINGS", "PATH_CHEAPEST_ARC",
-                  "LOCAL_CHEAPEST_INSERTION", "SEQUENTIAL_CHEAPEST_INSERTION",
-                  "GLOBAL_CHEAPEST_ARC", "CHRISTOFIDES", "AUTOMATIC")
+FIRST_SOLUTION = (
+    "PARALLEL_CHEAPEST_INSERTION",
+    "SAVINGS",
+    "PATH_CHEAPEST_ARC",
+    "LOCAL_CHEAPEST_INSERTION",
+    "SEQUENTIAL_CHEAPEST_INSERTION",
+    "GLOBAL_CHEAPEST_ARC",
+    "CHRISTOFIDES",
+    "AUTOMATIC",
+)
 METAHEURISTICS = ("GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING", "TABU_SEARCH", "AUTOMATIC")
 
 
@@ -507,14 +585,23 @@ class Params:
             raise VRPError(f"params: time_limit {self.time_limit} must be positive.")
         for strategy in (self.first_solution, *self.also_try):
             if strategy not in FIRST_SOLUTION:
-                raise VRPError(f"params: first-solution strategy {strategy!r} is not one of {FIRST_SOLUTION}.")
+                raise VRPError(
+                    f"params: first-solution strategy {strategy!r} is not one of {FIRST_SOLUTION}."
+                )
         if self.metaheuristic not in METAHEURISTICS:
-            raise VRPError(f"params: metaheuristic {self.metaheuristic!r} is not one of {METAHEURISTICS}.")
+            raise VRPError(
+                f"params: metaheuristic {self.metaheuristic!r} is not one of {METAHEURISTICS}."
+            )
         if self.scale < 1:
             raise VRPError(f"params: scale {self.scale} must be >= 1.")
-        if not (0 <= self.eliminate_share < 1 and 0 < self.first_share < 1
-                and self.eliminate_share + self.first_share < 1):
-            raise VRPError("params: eliminate_share and first_share must be shares of the time < 1.")
+        if not (
+            0 <= self.eliminate_share < 1
+            and 0 < self.first_share < 1
+            and self.eliminate_share + self.first_share < 1
+        ):
+            raise VRPError(
+                "params: eliminate_share and first_share must be shares of the time < 1."
+            )
         if self.lns not in ("off", "eliminate", "all"):
             raise VRPError(f"params: lns {self.lns!r} is not 'off', 'eliminate' or 'all'.")
         if self.max_failures < 0 or not 0 < self.attempt_share <= 1:
@@ -571,9 +658,16 @@ def solve(
     best = {v: [] for v in vehicles}  # if no strategy finds a first solution: all dropped
     for k, strategy in enumerate(strategies):
         share = (budget - (time.monotonic() - t0)) / (len(strategies) - k)
-        routes = _run(ints, params.replace(first_solution=strategy), vehicles, None, share,
-                      stop_when_complete=False, lns=params.lns == "all",
-                      fixed=ints.vehicle_m if hierarchical and params.fleet_cost else 0)
+        routes = _run(
+            ints,
+            params.replace(first_solution=strategy),
+            vehicles,
+            None,
+            share,
+            stop_when_complete=False,
+            lns=params.lns == "all",
+            fixed=ints.vehicle_m if hierarchical and params.fleet_cost else 0,
+        )
         if routes is not None and (k == 0 or _key(ints, routes) < _key(ints, best)):
             best = routes
         note(f"first ({strategy}): {_describe(ints, routes) if routes else 'none'}")
@@ -583,8 +677,11 @@ def solve(
         end_elim = t0 + params.time_limit * (params.first_share + params.eliminate_share)
         failures = 0
         rng = np.random.default_rng(params.seed)
-        while (time.monotonic() < end_elim - 0.05 and failures < params.max_failures
-               and not _dropped(ints, best)):
+        while (
+            time.monotonic() < end_elim - 0.05
+            and failures < params.max_failures
+            and not _dropped(ints, best)
+        ):
             used = [v for v in vehicles if best.get(v)]
             if len(used) <= 1:
                 break
@@ -594,9 +691,18 @@ def solve(
             keep = [v for v in used if v != victim]
             start = {v: best[v] for v in keep}
             report((time.monotonic() - t0) / params.time_limit, f"{len(used) - 1} vehicles?")
-            attempt = min(end_elim - time.monotonic(), max(0.1, params.attempt_share * params.time_limit))
-            trial = _run(ints, params, keep, start, attempt, stop_when_complete=True,
-                         lns=params.lns in ("eliminate", "all"))
+            attempt = min(
+                end_elim - time.monotonic(), max(0.1, params.attempt_share * params.time_limit)
+            )
+            trial = _run(
+                ints,
+                params,
+                keep,
+                start,
+                attempt,
+                stop_when_complete=True,
+                lns=params.lns in ("eliminate", "all"),
+            )
             if trial is not None and not _dropped(ints, trial):
                 best = trial
                 failures = 0
@@ -609,8 +715,15 @@ def solve(
             report((time.monotonic() - t0) / params.time_limit, "distance")
             # at this fleet size, or on the whole fleet while mandatory stops are still out
             used = [v for v in vehicles if best.get(v) or _dropped(ints, best)]
-            trial = _run(ints, params, used, {v: best[v] for v in used}, left(), stop_when_complete=False,
-                         lns=params.lns == "all")
+            trial = _run(
+                ints,
+                params,
+                used,
+                {v: best[v] for v in used},
+                left(),
+                stop_when_complete=False,
+                lns=params.lns == "all",
+            )
             if trial is not None and _key(ints, trial) <= _key(ints, best):
                 best = trial
             note(f"distance: {_describe(ints, best)}")
@@ -632,13 +745,21 @@ def _portfolio(problem: Problem, params: Params, on_progress: ProgressCallback |
     strategies = (params.first_solution, *params.also_try)
     variants = []
     for k in range(params.workers):
-        order = strategies[k % len(strategies):] + strategies[:k % len(strategies)]
-        variants.append(params.replace(
-            workers=1, seed=params.seed + k, first_solution=order[0], also_try=order[1:],
-            time_limit=max(params.time_limit - WORKER_OVERHEAD_S, 0.05)))
+        order = strategies[k % len(strategies) :] + strategies[: k % len(strategies)]
+        variants.append(
+            params.replace(
+                workers=1,
+                seed=params.seed + k,
+                first_solution=order[0],
+                also_try=order[1:],
+                time_limit=max(params.time_limit - WORKER_OVERHEAD_S, 0.05),
+            )
+        )
     report = on_progress or (lambda fraction, message: None)
     report(0.0, f"{params.workers} searches side by side")
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    context = multiprocessing.get_context(
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    )
     with ProcessPoolExecutor(max_workers=params.workers, mp_context=context) as pool:
         plans = list(pool.map(solve, [problem] * len(variants), variants))
     hierarchical = problem.objective.mode == "vehicles_then_distance"
@@ -648,7 +769,12 @@ def _portfolio(problem: Problem, params: Params, on_progress: ProgressCallback |
     def rank(sol: Solution) -> tuple[int, int, int, float]:
         ev = evaluate(problem, sol)
         mandatory = sum(1 for i in sol.dropped if problem.stops[index[i]].drop_penalty is None)
-        return (0 if ev.feasible else 1, mandatory, sol.vehicles_used if hierarchical else 0, ev.cost)
+        return (
+            0 if ev.feasible else 1,
+            mandatory,
+            sol.vehicles_used if hierarchical else 0,
+            ev.cost,
+        )
 
     best = min(plans, key=rank)
     log = tuple(f"worker {k}: {line}" for k, sol in enumerate(plans) for line in sol.log)
@@ -661,8 +787,13 @@ def _status(problem: Problem, sol: Solution) -> str:
     return "feasible" if evaluate(problem, sol).feasible else "infeasible"
 
 
-def _solution(problem: Problem, ints: _Scaled, routes: dict[int, list[int]], seconds: float,
-              log: tuple[str, ...]) -> Solution:
+def _solution(
+    problem: Problem,
+    ints: _Scaled,
+    routes: dict[int, list[int]],
+    seconds: float,
+    log: tuple[str, ...],
+) -> Solution:
     out = []
     for v in sorted(routes):
         if routes[v]:
@@ -704,24 +835,37 @@ class _Scaled:
         obj = problem.objective
         per_km = obj.per_km if obj.mode == "cost" else 1.0
         self.D = np.rint(problem.distance * per_km * scale).astype(np.int64)
-        self.per_vehicle = int(round(obj.per_vehicle * scale)) if obj.mode == "cost" else 0
+        self.per_vehicle = round(obj.per_vehicle * scale) if obj.mode == "cost" else 0
         finite = [v.shift_end for v in problem.vehicles if math.isfinite(v.shift_end)]
         finite += [s.tw_end for s in problem.stops if math.isfinite(s.tw_end)]
-        bound = (max(finite, default=0.0) + sum(s.service for s in problem.stops)
-                 + float(problem.duration.max()) * (len(problem.stops) + 1))
-        self.horizon = int(math.ceil(bound * scale)) + 1
+        bound = (
+            max(finite, default=0.0)
+            + sum(s.service for s in problem.stops)
+            + float(problem.duration.max()) * (len(problem.stops) + 1)
+        )
+        self.horizon = math.ceil(bound * scale) + 1
         self.mandatory = [i for i, s in enumerate(problem.stops) if s.drop_penalty is None]
         # any distance is cheaper than a dropped mandatory stop
         n = len(problem.stops) + 2 * len(problem.vehicles)
-        self.vehicle_m = int(max(1, self.D.max()) * n + 1)  # one vehicle costs more than any distance
-        self.big = self.vehicle_m * (len(problem.vehicles) + 1) + self.per_vehicle * len(problem.vehicles) + 1
+        self.vehicle_m = int(
+            max(1, self.D.max()) * n + 1
+        )  # one vehicle costs more than any distance
+        self.big = (
+            self.vehicle_m * (len(problem.vehicles) + 1)
+            + self.per_vehicle * len(problem.vehicles)
+            + 1
+        )
         self.mixed = any(s.delivery for s in problem.stops) and any(s.pickup for s in problem.stops)
 
     def up(self, x: float) -> int:
-        return min(self.horizon, int(math.ceil(x * self.scale - 1e-7)))
+        return min(self.horizon, math.ceil(x * self.scale - 1e-7))
 
     def down(self, x: float) -> int:
-        return min(self.horizon, int(math.floor(x * self.scale + 1e-7))) if math.isfinite(x) else self.horizon
+        return (
+            min(self.horizon, math.floor(x * self.scale + 1e-7))
+            if math.isfinite(x)
+            else self.horizon
+        )
 
     def route_cost(self, routes: dict[int, list[int]]) -> int:
         p = self.problem
@@ -731,17 +875,24 @@ class _Scaled:
                 continue
             depot = p.depots[p.vehicles[v].depot].location
             locs = [depot] + [p.stops[s].location for s in stops] + [depot]
-            cost += int(sum(self.D[a, b] for a, b in zip(locs, locs[1:]))) + self.per_vehicle
+            cost += int(sum(self.D[a, b] for a, b in itertools.pairwise(locs))) + self.per_vehicle
         served = {s for r in routes.values() for s in r}
         for i, s in enumerate(p.stops):
             if i not in served and s.drop_penalty is not None:
-                cost += int(round(s.drop_penalty * self.scale))
+                cost += round(s.drop_penalty * self.scale)
         return cost
 
 
-def _run(ints: _Scaled, params: Params, vehicles: list[int], start: dict[int, list[int]] | None,
-         seconds: float, stop_when_complete: bool, lns: bool = False, fixed: int = 0
-         ) -> dict[int, list[int]] | None:
+def _run(
+    ints: _Scaled,
+    params: Params,
+    vehicles: list[int],
+    start: dict[int, list[int]] | None,
+    seconds: float,
+    stop_when_complete: bool,
+    lns: bool = False,
+    fixed: int = 0,
+) -> dict[int, list[int]] | None:
     """One OR-Tools search on the given vehicles; routes as {vehicle: [stop indices]}."""
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
@@ -784,7 +935,9 @@ def _run(ints: _Scaled, params: Params, vehicles: list[int], start: dict[int, li
             tdim.SetSpanUpperBoundForVehicle(ints.down(veh.max_duration), j)
     caps = [int(p.vehicles[v].capacity) for v in vehicles]
     if ints.mixed:
-        net = routing.RegisterUnaryTransitVector([0] * nd + [s.pickup - s.delivery for s in p.stops])
+        net = routing.RegisterUnaryTransitVector(
+            [0] * nd + [s.pickup - s.delivery for s in p.stops]
+        )
         routing.AddDimensionWithVehicleCapacity(net, 0, caps, False, "load")
         out = routing.RegisterUnaryTransitVector([0] * nd + [s.delivery for s in p.stops])
         routing.AddDimensionWithVehicleCapacity(out, 0, caps, True, "delivered")
@@ -797,12 +950,16 @@ def _run(ints: _Scaled, params: Params, vehicles: list[int], start: dict[int, li
         cb = routing.RegisterUnaryTransitVector(demand)
         routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, "load")
     for k, s in enumerate(p.stops):
-        penalty = ints.big if s.drop_penalty is None else int(round(s.drop_penalty * ints.scale))
+        penalty = ints.big if s.drop_penalty is None else round(s.drop_penalty * ints.scale)
         routing.AddDisjunction([manager.NodeToIndex(nd + k)], penalty)
 
     sp = pywrapcp.DefaultRoutingSearchParameters()
-    sp.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, params.first_solution)
-    sp.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, params.metaheuristic)
+    sp.first_solution_strategy = getattr(
+        routing_enums_pb2.FirstSolutionStrategy, params.first_solution
+    )
+    sp.local_search_metaheuristic = getattr(
+        routing_enums_pb2.LocalSearchMetaheuristic, params.metaheuristic
+    )
     sp.time_limit.FromMilliseconds(max(10, int(seconds * 1000)))
     sp.use_full_propagation = params.full_propagation
     if params.solution_limit:
@@ -813,11 +970,16 @@ def _run(ints: _Scaled, params: Params, vehicles: list[int], start: dict[int, li
     sp.use_multi_armed_bandit_concatenate_operators = params.bandit
     if lns:
         ops = sp.local_search_operators
-        for name in ("use_path_lns", "use_inactive_lns", "use_global_cheapest_insertion_close_nodes_lns",
-                     "use_local_cheapest_insertion_close_nodes_lns",
-                     "use_global_cheapest_insertion_expensive_chain_lns",
-                     "use_local_cheapest_insertion_expensive_chain_lns", "use_relocate_neighbors",
-                     "use_cross_exchange"):
+        for name in (
+            "use_path_lns",
+            "use_inactive_lns",
+            "use_global_cheapest_insertion_close_nodes_lns",
+            "use_local_cheapest_insertion_close_nodes_lns",
+            "use_global_cheapest_insertion_expensive_chain_lns",
+            "use_local_cheapest_insertion_expensive_chain_lns",
+            "use_relocate_neighbors",
+            "use_cross_exchange",
+        ):
             setattr(ops, name, 3)  # OptionalBoolean.BOOL_TRUE
     if stop_when_complete:
         done = [False]

@@ -6,7 +6,15 @@ Build a :class:`Problem`, call :func:`solve`, check it with :func:`evaluate`; co
 
 from staffing.baseline import book_follow_ups, cover_first
 from staffing.kpi import Kpis, evaluate
-from staffing.problem import TIMEZONE, Block, Clinician, Problem, ReturnVisit, WorkRules, digital_blocks
+from staffing.problem import (
+    TIMEZONE,
+    Block,
+    Clinician,
+    Problem,
+    ReturnVisit,
+    WorkRules,
+    digital_blocks,
+)
 from staffing.rules import RULES, Rule, Violation, check
 from staffing.solution import FollowUp, ShiftAssignment, Solution, StageResult
 from staffing.solve import SolveParams, solve

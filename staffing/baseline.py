@@ -74,13 +74,19 @@ class _Roster:
         return True
 
     def minutes(self, cid: str, period: int | None = None) -> int:
-        return sum(self.problem.blocks[b].minutes for d, b in self.slots[cid]
-                   if period is None or d // 7 == period)
+        return sum(
+            self.problem.blocks[b].minutes
+            for d, b in self.slots[cid]
+            if period is None or d // 7 == period
+        )
 
     def shifts(self) -> list[ShiftAssignment]:
         p = self.problem
-        return sorted(ShiftAssignment(p.start + dt.timedelta(days=d), p.blocks[b].name, cid)
-                      for cid, slots in self.slots.items() for d, b in slots)
+        return sorted(
+            ShiftAssignment(p.start + dt.timedelta(days=d), p.blocks[b].name, cid)
+            for cid, slots in self.slots.items()
+            for d, b in slots
+        )
 
 
 def cover_first_roster(problem: Problem) -> list[ShiftAssignment]:
@@ -109,8 +115,11 @@ def cover_first_roster(problem: Problem) -> list[ShiftAssignment]:
         block = problem.blocks[slot[1]]
         order = sorted(
             by_slot.get(key, []),
-            key=lambda cid: (roster.minutes(cid) / 60 / contract[cid],
-                             block.name not in prefers[cid] and bool(prefers[cid]), cid),
+            key=lambda cid: (
+                roster.minutes(cid) / 60 / contract[cid],
+                block.name not in prefers[cid] and bool(prefers[cid]),
+                cid,
+            ),
         )
         for cid in order:
             if need[key] <= 0:
@@ -125,9 +134,12 @@ def cover_first_roster(problem: Problem) -> list[ShiftAssignment]:
             target = c.contract_hours * len(days) / 7 * 60
             options = sorted(
                 (s for s in cand[cid] if s[0] // 7 == p),
-                key=lambda s: (-need.get((s, c.profession), 0),
-                               problem.blocks[s[1]].name not in c.preferred_blocks and bool(c.preferred_blocks),
-                               s),
+                key=lambda s: (
+                    -need.get((s, c.profession), 0),
+                    problem.blocks[s[1]].name not in c.preferred_blocks
+                    and bool(c.preferred_blocks),
+                    s,
+                ),
             )
             for slot in options:
                 block = problem.blocks[slot[1]]
@@ -168,8 +180,12 @@ def contract_fill(problem: Problem, shifts: Iterable[ShiftAssignment]) -> list[S
             target = c.contract_hours * len(days) / 7 * 60
             options = sorted(
                 (s for s in cand[cid] if s[0] // 7 == p),
-                key=lambda s: (-need[(s, c.profession)],
-                               problem.blocks[s[1]].name not in c.preferred_blocks and bool(c.preferred_blocks), s),
+                key=lambda s: (
+                    -need[(s, c.profession)],
+                    problem.blocks[s[1]].name not in c.preferred_blocks
+                    and bool(c.preferred_blocks),
+                    s,
+                ),
             )
             for slot in options:
                 block = problem.blocks[slot[1]]
@@ -180,7 +196,9 @@ def contract_fill(problem: Problem, shifts: Iterable[ShiftAssignment]) -> list[S
     return roster.shifts()
 
 
-def continuity_repair(problem: Problem, shifts: list[ShiftAssignment] | tuple[ShiftAssignment, ...]) -> list[ShiftAssignment]:
+def continuity_repair(
+    problem: Problem, shifts: list[ShiftAssignment] | tuple[ShiftAssignment, ...]
+) -> list[ShiftAssignment]:
     """Add legal shifts so that more index clinicians work inside their patients' windows.
 
     A greedy warm start for the solver, not a scheduler's method: shifts are only added (so
@@ -196,9 +214,15 @@ def continuity_repair(problem: Problem, shifts: list[ShiftAssignment] | tuple[Sh
     for cid, slots in roster.slots.items():
         for slot in slots:
             staffed[(slot, roster.by_id[cid].profession)] += problem.blocks[slot[1]].minutes
-    need = {((problem.day_index(d), index[b]), p): round(h * 60) for (d, b, p), h in problem.demand.items()}
+    need = {
+        ((problem.day_index(d), index[b]), p): round(h * 60)
+        for (d, b, p), h in problem.demand.items()
+    }
     by_clinician: dict[str, list] = defaultdict(list)
-    for v in sorted(problem.visits, key=lambda v: ((v.window_end - v.window_start).days, v.window_end, v.visit_id)):
+    for v in sorted(
+        problem.visits,
+        key=lambda v: ((v.window_end - v.window_start).days, v.window_end, v.visit_id),
+    ):
         by_clinician[v.index_clinician_id].append(v)
     for cid, visits in sorted(by_clinician.items()):
         c = roster.by_id[cid]
@@ -224,7 +248,9 @@ def continuity_repair(problem: Problem, shifts: list[ShiftAssignment] | tuple[Sh
                 if served:
                     key = (slot, c.profession)
                     gap = need.get(key, 0) - staffed[key]
-                    pref = problem.blocks[slot[1]].name in c.preferred_blocks or not c.preferred_blocks
+                    pref = (
+                        problem.blocks[slot[1]].name in c.preferred_blocks or not c.preferred_blocks
+                    )
                     options.append((-served, -gap, not pref, slot))
             added = False
             for *_, slot in sorted(options):
@@ -258,7 +284,10 @@ def book_follow_ups(
     for s in sorted(set(shifts), key=lambda s: (s.day, order.get(s.block, 0), s.clinician_id)):
         room[(s.clinician_id, s.day, s.block)] = caps.get(s.block, 0)
         by_day[(s.clinician_id, s.day)].append(s.block)
-        if s.clinician_id in prof and s.clinician_id not in by_prof_day[(prof[s.clinician_id], s.day)]:
+        if (
+            s.clinician_id in prof
+            and s.clinician_id not in by_prof_day[(prof[s.clinician_id], s.day)]
+        ):
             by_prof_day[(prof[s.clinician_id], s.day)].append(s.clinician_id)
 
     def take(cid: str, day: dt.date) -> str | None:
@@ -276,10 +305,15 @@ def book_follow_ups(
             block = take(v.index_clinician_id, day)
             if block is not None:
                 booked[v.visit_id] = FollowUp(v.visit_id, v.index_clinician_id, day, block)
-    rest = sorted((v for v in problem.visits if v.visit_id not in booked),
-                  key=lambda v: (v.window_end, v.window_start, v.visit_id))
+    rest = sorted(
+        (v for v in problem.visits if v.visit_id not in booked),
+        key=lambda v: (v.window_end, v.window_start, v.visit_id),
+    )
     for v in rest:
-        days = [v.window_start + dt.timedelta(days=i) for i in range((v.window_end - v.window_start).days + 1)]
+        days = [
+            v.window_start + dt.timedelta(days=i)
+            for i in range((v.window_end - v.window_start).days + 1)
+        ]
         for day in days:
             block = take(v.index_clinician_id, day)
             if block is not None:
@@ -288,7 +322,10 @@ def book_follow_ups(
     for v in rest:
         if v.visit_id in booked:
             continue
-        days = [v.window_start + dt.timedelta(days=i) for i in range((v.window_end - v.window_start).days + 1)]
+        days = [
+            v.window_start + dt.timedelta(days=i)
+            for i in range((v.window_end - v.window_start).days + 1)
+        ]
         best = None
         for day in days:
             for cid in by_prof_day.get((v.profession, day), []):
@@ -313,4 +350,6 @@ def cover_first(problem: Problem) -> Solution:
     started = time.perf_counter()
     shifts = cover_first_roster(problem)
     follow_ups = book_follow_ups(problem, shifts)
-    return Solution("BASELINE", tuple(shifts), tuple(follow_ups), seconds=time.perf_counter() - started)
+    return Solution(
+        "BASELINE", tuple(shifts), tuple(follow_ups), seconds=time.perf_counter() - started
+    )

@@ -28,7 +28,17 @@ from zoneinfo import ZoneInfo
 from staffing.problem import TIMEZONE
 
 TZ = ZoneInfo(TIMEZONE)
-CSV_COLUMNS = ("clinician_id", "profession", "day", "block", "start", "end", "hours", "kind", "site_id")
+CSV_COLUMNS = (
+    "clinician_id",
+    "profession",
+    "day",
+    "block",
+    "start",
+    "end",
+    "hours",
+    "kind",
+    "site_id",
+)
 UID_DOMAIN = "roster.clinic-ops-planner"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -72,8 +82,16 @@ def _local(value: dt.datetime) -> dt.datetime:
 def normalise(shifts: Iterable[ShiftLike | Any]) -> list[ExportShift]:
     """Shift records as sorted :class:`ExportShift` with aware Stockholm times."""
     return sorted(
-        ExportShift(s.day, _local(s.start), s.clinician_id, s.block, _local(s.end), s.profession,
-                    s.kind or "digital", s.site_id)
+        ExportShift(
+            s.day,
+            _local(s.start),
+            s.clinician_id,
+            s.block,
+            _local(s.end),
+            s.profession,
+            s.kind or "digital",
+            s.site_id,
+        )
         for s in shifts
     )
 
@@ -91,8 +109,19 @@ def write_csv(shifts: Iterable[ShiftLike | Any], path: str | Path) -> Path:
         writer = csv.writer(handle)
         writer.writerow(CSV_COLUMNS)
         for s in normalise(shifts):
-            writer.writerow([s.clinician_id, s.profession, s.day.isoformat(), s.block,
-                             s.start.isoformat(), s.end.isoformat(), f"{s.hours:g}", s.kind, s.site_id or ""])
+            writer.writerow(
+                [
+                    s.clinician_id,
+                    s.profession,
+                    s.day.isoformat(),
+                    s.block,
+                    s.start.isoformat(),
+                    s.end.isoformat(),
+                    f"{s.hours:g}",
+                    s.kind,
+                    s.site_id or "",
+                ]
+            )
     tmp.replace(path)
     return path
 
@@ -103,8 +132,11 @@ def week_key(day: dt.date) -> str:
     return f"{iso.year}-W{iso.week:02d}"
 
 
-def write_xlsx(shifts: Iterable[ShiftLike | Any], path: str | Path,
-               clinicians: Sequence[tuple[str, str]] | None = None) -> Path:
+def write_xlsx(
+    shifts: Iterable[ShiftLike | Any],
+    path: str | Path,
+    clinicians: Sequence[tuple[str, str]] | None = None,
+) -> Path:
     """One sheet per ISO week: a row per clinician, a column per day, blocks in the cells.
 
     ``clinicians`` ((id, profession) pairs) lists everyone on every sheet, also those who do not
@@ -115,7 +147,11 @@ def write_xlsx(shifts: Iterable[ShiftLike | Any], path: str | Path,
     from openpyxl.utils import get_column_letter
 
     items = normalise(shifts)
-    people = list(clinicians) if clinicians is not None else sorted({(s.clinician_id, s.profession) for s in items})
+    people = (
+        list(clinicians)
+        if clinicians is not None
+        else sorted({(s.clinician_id, s.profession) for s in items})
+    )
     weeks: dict[str, list[ExportShift]] = defaultdict(list)
     for s in items:
         weeks[week_key(s.day)].append(s)
@@ -129,7 +165,12 @@ def write_xlsx(shifts: Iterable[ShiftLike | Any], path: str | Path,
         monday = dt.date.fromisocalendar(year, week, 1)
         days = [monday + dt.timedelta(days=i) for i in range(7)]
         ws = wb.create_sheet(key)
-        header = ["Clinician", "Profession", *[f"{WEEKDAYS[d.weekday()]} {d.isoformat()}" for d in days], "Hours"]
+        header = [
+            "Clinician",
+            "Profession",
+            *[f"{WEEKDAYS[d.weekday()]} {d.isoformat()}" for d in days],
+            "Hours",
+        ]
         ws.append(header)
         for cell in ws[1]:
             cell.font, cell.fill = bold, shade
@@ -167,8 +208,14 @@ def event_uid(clinician_id: str, day: dt.date, block: str) -> str:
     return f"{clinician_id}-{day:%Y%m%d}-{safe}@{UID_DOMAIN}"
 
 
-def calendar_for(clinician_id: str, shifts: Iterable[ShiftLike | Any], *, sequence: int = 0,
-                 stamp: dt.datetime | None = None, name: str | None = None):  # type: ignore[no-untyped-def]
+def calendar_for(
+    clinician_id: str,
+    shifts: Iterable[ShiftLike | Any],
+    *,
+    sequence: int = 0,
+    stamp: dt.datetime | None = None,
+    name: str | None = None,
+):  # type: ignore[no-untyped-def]
     """An ``icalendar.Calendar`` of one clinician's shifts, with a Europe/Stockholm VTIMEZONE."""
     from icalendar import Calendar, Event
 
@@ -196,13 +243,21 @@ def calendar_for(clinician_id: str, shifts: Iterable[ShiftLike | Any], *, sequen
     return cal
 
 
-def write_ics(shifts: Iterable[ShiftLike | Any], directory: str | Path, *, sequence: int = 0,
-              stamp: dt.datetime | None = None, clinician_ids: Iterable[str] | None = None) -> list[Path]:
+def write_ics(
+    shifts: Iterable[ShiftLike | Any],
+    directory: str | Path,
+    *,
+    sequence: int = 0,
+    stamp: dt.datetime | None = None,
+    clinician_ids: Iterable[str] | None = None,
+) -> list[Path]:
     """One ``CLINICIAN.ics`` per clinician in ``directory``; returns the files written."""
     items = normalise(shifts)
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    ids = sorted(set(clinician_ids) if clinician_ids is not None else {s.clinician_id for s in items})
+    ids = sorted(
+        set(clinician_ids) if clinician_ids is not None else {s.clinician_id for s in items}
+    )
     stamp = stamp or dt.datetime.now(dt.UTC).replace(microsecond=0)
     written = []
     for cid in ids:

@@ -14,6 +14,7 @@ clinician i:
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,12 +102,21 @@ def evaluate(problem: Problem, solution: Solution) -> Kpis:
     for v in problem.visits:
         total[v.profession] += 1
         f = booked.get(v.visit_id)
-        if (f is not None and f.clinician_id == v.index_clinician_id and f.day is not None
-                and v.window_start <= f.day <= v.window_end and (f.clinician_id, f.day, f.block) in working):
+        if (
+            f is not None
+            and f.clinician_id == v.index_clinician_id
+            and f.day is not None
+            and v.window_start <= f.day <= v.window_end
+            and (f.clinician_id, f.day, f.block) in working
+        ):
             same[v.profession] += 1
         index = by_id[v.index_clinician_id]
-        if any(v.window_start <= day <= v.window_end and caps[block].followup_capacity > 0
-               and caps[block].offered_on(day) for day, block in index.available):
+        if any(
+            v.window_start <= day <= v.window_end
+            and caps[block].followup_capacity > 0
+            and caps[block].offered_on(day)
+            for day, block in index.available
+        ):
             possible[v.profession] += 1
         history = list(v.history)
         patients[v.patient_id] += history
@@ -121,7 +131,7 @@ def evaluate(problem: Problem, solution: Solution) -> Kpis:
         counts = Counter(who for _, who in visits)
         upc.append(max(counts.values()) / n)
         coc.append((sum(k * k for k in counts.values()) - n) / (n * (n - 1)))
-        secon.append(sum(a[1] == b[1] for a, b in zip(visits, visits[1:])) / (n - 1))
+        secon.append(sum(a[1] == b[1] for a, b in itertools.pairwise(visits)) / (n - 1))
     staffed: Counter[tuple[Any, str, str]] = Counter()
     for s in set(solution.shifts):
         c = by_id.get(s.clinician_id)
@@ -131,8 +141,13 @@ def evaluate(problem: Problem, solution: Solution) -> Kpis:
     covered = sum(min(h, staffed[k]) for k, h in problem.demand.items())
     slots = clinician_slots(problem, solution)
     weeks = problem.days / 7
-    hours = {c.clinician_id: (sum(problem.blocks[b].hours for _, b in slots.get(c.clinician_id, [])),
-                              c.contract_hours * weeks) for c in problem.clinicians}
+    hours = {
+        c.clinician_id: (
+            sum(problem.blocks[b].hours for _, b in slots.get(c.clinician_id, [])),
+            c.contract_hours * weeks,
+        )
+        for c in problem.clinicians
+    }
     n_total = sum(total.values())
     return Kpis(
         continuity_rate=_share(sum(same.values()), n_total),

@@ -70,7 +70,13 @@ from ortools.sat.python import cp_model
 
 from staffing.baseline import candidate_slots
 from staffing.problem import Problem
-from staffing.rules import contract_per_period, fair_allowance, is_night, is_weekend_slot, mertid_cap
+from staffing.rules import (
+    contract_per_period,
+    fair_allowance,
+    is_night,
+    is_weekend_slot,
+    mertid_cap,
+)
 from staffing.solution import Solution
 from staffing.timegrid import Grid, Slot
 
@@ -103,12 +109,16 @@ class RosterModel:
         self.rest_miss: dict[tuple[str, int], cp_model.IntVar] = {}
         blocks = problem.blocks
         soft_conflicts = {r for r in ("Daily rest", "Break within 5 h") if not problem.is_hard(r)}
-        reasons = {pat: grid.pair_reasons((0, pat[0]), (pat[2], pat[1])) for pat in grid.pair_patterns}
+        reasons = {
+            pat: grid.pair_reasons((0, pat[0]), (pat[2], pat[1])) for pat in grid.pair_patterns
+        }
         chain_reasons = {chain: grid.chain_reasons(list(chain)) for chain in grid.chain_patterns}
 
         for c in problem.clinicians:
             for slot in sorted(cand[c.clinician_id]):
-                self.x[(c.clinician_id, slot)] = m.new_bool_var(f"x({c.clinician_id},d{slot[0]},{blocks[slot[1]].name})")
+                self.x[(c.clinician_id, slot)] = m.new_bool_var(
+                    f"x({c.clinician_id},d{slot[0]},{blocks[slot[1]].name})"
+                )
 
         chains = grid.chain_patterns
         for c in problem.clinicians:
@@ -121,8 +131,13 @@ class RosterModel:
                     if p1 == b1 and (d + delta, p2) in mine:
                         pair = [self.x[(cid, (d, b1))], self.x[(cid, (d + delta, p2))]]
                         if set(reasons[pat]) <= soft_conflicts:
-                            self._add_slack(f"rest({cid},d{d},{pat})", [(v, 1) for v in pair], 1, 1,
-                                            sum(reasons[pat].values()))
+                            self._add_slack(
+                                f"rest({cid},d{d},{pat})",
+                                [(v, 1) for v in pair],
+                                1,
+                                1,
+                                sum(reasons[pat].values()),
+                            )
                         else:
                             m.add_bool_or([v.Not() for v in pair])
             for chain in chains:
@@ -131,8 +146,13 @@ class RosterModel:
                     if all(s in mine for s in slots):
                         xs = [(self.x[(cid, s)], 1) for s in slots]
                         if set(chain_reasons[chain]) <= soft_conflicts:
-                            self._add_slack(f"chain({cid},d{d})", xs, len(slots) - 1, 1,
-                                            sum(chain_reasons[chain].values()))
+                            self._add_slack(
+                                f"chain({cid},d{d})",
+                                xs,
+                                len(slots) - 1,
+                                1,
+                                sum(chain_reasons[chain].values()),
+                            )
                         else:
                             m.add(sum(v for v, _ in xs) <= len(slots) - 1)
             # max consecutive days
@@ -151,8 +171,13 @@ class RosterModel:
                     if problem.is_hard("Max consecutive days"):
                         m.add(sum(self.works[(cid, d)] for d in window) <= k)
                     else:
-                        self._add_slack(f"consecutive({cid},d{d0})", [(self.works[(cid, d)], 1) for d in window],
-                                        k, 1, DAY_SLACK_WEIGHT)
+                        self._add_slack(
+                            f"consecutive({cid},d{d0})",
+                            [(self.works[(cid, d)], 1) for d in window],
+                            k,
+                            1,
+                            DAY_SLACK_WEIGHT,
+                        )
             # weekly rest
             for p in grid.full_periods():
                 windows = []
@@ -179,8 +204,10 @@ class RosterModel:
             # weekly maximum, mertid, contract deviation
             contract = contract_per_period(grid, c)
             total_extra = []
-            for p, days in enumerate(grid.periods):
-                terms = [(self.x[(cid, s)], blocks[s[1]].minutes) for s in sorted(mine) if s[0] // 7 == p]
+            for p, _days in enumerate(grid.periods):
+                terms = [
+                    (self.x[(cid, s)], blocks[s[1]].minutes) for s in sorted(mine) if s[0] // 7 == p
+                ]
                 if not terms:
                     continue  # nothing to decide: the deviation is the whole contract
                 minutes = sum(v * w for v, w in terms)
@@ -206,8 +233,13 @@ class RosterModel:
                 if problem.is_hard("Mertid limit"):
                     m.add(sum(e for e, _ in total_extra) <= cap)
                 else:
-                    self._add_slack(f"mertid({cid})", [(e, 1) for e, _ in total_extra], cap,
-                                    sum(w for _, w in total_extra) - cap, 1)
+                    self._add_slack(
+                        f"mertid({cid})",
+                        [(e, 1) for e, _ in total_extra],
+                        cap,
+                        sum(w for _, w in total_extra) - cap,
+                        1,
+                    )
 
         # demand cover
         index = {b.name: i for i, b in enumerate(blocks)}
@@ -231,7 +263,7 @@ class RosterModel:
         # return visits by the index clinician
         per_day: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
         day_slots: dict[tuple[str, int], list[Slot]] = defaultdict(list)
-        for (cid, slot) in self.x:
+        for cid, slot in self.x:
             if blocks[slot[1]].followup_capacity > 0:
                 day_slots[(cid, slot[0])].append(slot)
         for v in problem.visits:
@@ -246,12 +278,16 @@ class RosterModel:
             if len(options) > 1:
                 m.add_at_most_one(options)
         for (cid, d), ys in per_day.items():
-            cap = sum(blocks[s[1]].followup_capacity * self.x[(cid, s)] for s in day_slots[(cid, d)])
+            cap = sum(
+                blocks[s[1]].followup_capacity * self.x[(cid, s)] for s in day_slots[(cid, d)]
+            )
             m.add(sum(ys) <= cap)
 
         # fairness of nights and weekends
-        for kind, pick, rule in (("nights", is_night, "Fair share of nights"),
-                                 ("weekends", is_weekend_slot, "Fair share of weekends")):
+        for kind, pick, rule in (
+            ("nights", is_night, "Fair share of nights"),
+            ("weekends", is_weekend_slot, "Fair share of weekends"),
+        ):
             allowed = fair_allowance(problem, kind)
             for c in problem.clinicians:
                 cid = c.clinician_id
@@ -263,9 +299,12 @@ class RosterModel:
                     u = m.new_int_var(0, len(xs) - allowed[cid], f"unfair({cid},{kind})")
                     m.add(u >= sum(xs) - allowed[cid])
                     self.unfair[(cid, kind)] = u
-        outside = [var for (cid, slot), var in self.x.items()
-                   if self.by_id[cid].preferred_blocks
-                   and blocks[slot[1]].name not in self.by_id[cid].preferred_blocks]
+        outside = [
+            var
+            for (cid, slot), var in self.x.items()
+            if self.by_id[cid].preferred_blocks
+            and blocks[slot[1]].name not in self.by_id[cid].preferred_blocks
+        ]
         if problem.is_hard("Preferred blocks"):
             for var in outside:
                 m.add(var == 0)
@@ -275,8 +314,13 @@ class RosterModel:
         # Counting lower bounds of the stage objectives: a cell cannot be staffed beyond all its
         # candidates; a visit is taken by its index clinician at most once, and only if modelled.
         cover_lb = 0
-        for key, s in self.short.items():
-            need = round(problem.demand[(problem.start + dt.timedelta(days=key[0][0]), blocks[key[0][1]].name, key[1])] * 60)
+        for key in self.short:
+            need = round(
+                problem.demand[
+                    (problem.start + dt.timedelta(days=key[0][0]), blocks[key[0][1]].name, key[1])
+                ]
+                * 60
+            )
             cover_lb += max(0, need - sum(w for _, w in staffed.get(key, [])))
         with_options = len({vid for vid, _ in self.y})
         self.lower_bounds: list[int | None] = [cover_lb, -with_options, None, 0]
@@ -285,16 +329,25 @@ class RosterModel:
             *([("rule slack", self._slack_objective())] if self.has_slack else []),
             ("continuity", -sum(self.y.values()) if self.y else cp_model.LinearExpr.constant(0)),
             ("contract", sum(self.dev.values()) if self.dev else cp_model.LinearExpr.constant(0)),
-            ("preferences and fairness",
-             sum(self.prefs) + FAIRNESS_WEIGHT * sum(self.unfair.values()) if (self.prefs or self.unfair)
-             else cp_model.LinearExpr.constant(0)),
+            (
+                "preferences and fairness",
+                sum(self.prefs) + FAIRNESS_WEIGHT * sum(self.unfair.values())
+                if (self.prefs or self.unfair)
+                else cp_model.LinearExpr.constant(0),
+            ),
         ]
         if self.has_slack:
             self.lower_bounds.insert(1, 0)
 
     # -- softened rules ----------------------------------------------------------------------
-    def _add_slack(self, name: str, terms: list[tuple[cp_model.IntVar, int]], limit: int, most: int,
-                   weight: int) -> None:
+    def _add_slack(
+        self,
+        name: str,
+        terms: list[tuple[cp_model.IntVar, int]],
+        limit: int,
+        most: int,
+        weight: int,
+    ) -> None:
         """``slack >= sum(coef * var) - limit`` with ``0 <= slack <= most``, priced ``weight``."""
         s = self.model.new_int_var(0, most, f"slack:{name}")
         self.model.add(s >= sum(v * w for v, w in terms) - limit)
@@ -309,15 +362,20 @@ class RosterModel:
         return round(self.problem.rules.weekly_rest_hours * 60)
 
     def _slack_objective(self) -> cp_model.LinearExpr:
-        return (sum(w * s for s, _, _, w in self.slack)
-                + self._rest_miss_weight() * sum(self.rest_miss.values()))
+        return sum(w * s for s, _, _, w in self.slack) + self._rest_miss_weight() * sum(
+            self.rest_miss.values()
+        )
 
     # -- sizes, hints, decoding --------------------------------------------------------------
     def size(self) -> dict[str, int]:
         """Variable and constraint counts (for logs and benchmarks)."""
         proto = self.model.Proto()
-        return {"variables": len(proto.variables), "constraints": len(proto.constraints),
-                "shift_vars": len(self.x), "visit_vars": len(self.y)}
+        return {
+            "variables": len(proto.variables),
+            "constraints": len(proto.constraints),
+            "shift_vars": len(self.x),
+            "visit_vars": len(self.y),
+        }
 
     def values_from(self, solution: Solution) -> dict[cp_model.IntVar, int]:
         """A complete assignment of the model's variables for a roster (used as a hint).
@@ -378,7 +436,11 @@ class RosterModel:
             for c in p.clinicians:
                 u = self.unfair.get((c.clinician_id, kind))
                 if u is not None:
-                    n = sum(vals[self.x[(c.clinician_id, s)]] for s in self.cand[c.clinician_id] if pick(p, s))
+                    n = sum(
+                        vals[self.x[(c.clinician_id, s)]]
+                        for s in self.cand[c.clinician_id]
+                        if pick(p, s)
+                    )
                     vals[u] = max(0, n - allowed[c.clinician_id])
         for s, terms, limit, _ in self.slack:  # after works and excess, which they may sum
             vals[s] = max(0, sum(vals[v] * w for v, w in terms) - limit)
@@ -391,11 +453,15 @@ class RosterModel:
             sum(vals[v] for v in self.short.values()),
             -sum(vals[v] for v in self.y.values()),
             sum(vals[v] for v in self.dev.values()),
-            sum(vals[v] for v in self.prefs) + FAIRNESS_WEIGHT * sum(vals[v] for v in self.unfair.values()),
+            sum(vals[v] for v in self.prefs)
+            + FAIRNESS_WEIGHT * sum(vals[v] for v in self.unfair.values()),
         ]
         if self.has_slack:
-            out.insert(1, sum(w * vals[s] for s, _, _, w in self.slack)
-                       + self._rest_miss_weight() * sum(vals[v] for v in self.rest_miss.values()))
+            out.insert(
+                1,
+                sum(w * vals[s] for s, _, _, w in self.slack)
+                + self._rest_miss_weight() * sum(vals[v] for v in self.rest_miss.values()),
+            )
         return out
 
     def all_vars(self) -> list[cp_model.IntVar]:

@@ -140,7 +140,9 @@ class ReturnVisit:
 
     def __post_init__(self) -> None:
         if self.window_end < self.window_start:
-            raise ValueError(f"Return visit {self.visit_id} has a window that ends before it starts.")
+            raise ValueError(
+                f"Return visit {self.visit_id} has a window that ends before it starts."
+            )
 
 
 @dataclass(frozen=True)
@@ -167,8 +169,13 @@ class WorkRules:
         for name in ("max_weekly_hours", "max_hours_without_break"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"WorkRules.{name} must be positive.")
-        for name in ("daily_rest_hours", "weekly_rest_hours", "mertid_hours_per_4_weeks",
-                     "seam_break_minutes", "fair_share_tolerance"):
+        for name in (
+            "daily_rest_hours",
+            "weekly_rest_hours",
+            "mertid_hours_per_4_weeks",
+            "seam_break_minutes",
+            "fair_share_tolerance",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"WorkRules.{name} cannot be negative.")
         if self.daily_rest_hours >= 24:
@@ -182,51 +189,65 @@ class WorkRules:
 DemandKey = tuple[dt.date, str, str]  # (day, block name, profession)
 
 #: Every named rule of :mod:`staffing.rules`, in order, and whether it is hard by default.
-RULE_DEFAULTS: Mapping[str, bool] = MappingProxyType({
-    "Availability": True,
-    "No overlapping shifts": True,
-    "Daily rest": True,
-    "Break within 5 h": True,
-    "Weekly rest": True,
-    "Max consecutive days": True,
-    "Weekly maximum hours": True,
-    "Mertid limit": True,
-    "Follow-up capacity per block": True,
-    "Follow-up placement": True,
-    "Demand cover": False,
-    "Return visit unserved": False,
-    "Contract hours": False,
-    "Fair share of nights": False,
-    "Fair share of weekends": False,
-    "Preferred blocks": False,
-})
+RULE_DEFAULTS: Mapping[str, bool] = MappingProxyType(
+    {
+        "Availability": True,
+        "No overlapping shifts": True,
+        "Daily rest": True,
+        "Break within 5 h": True,
+        "Weekly rest": True,
+        "Max consecutive days": True,
+        "Weekly maximum hours": True,
+        "Mertid limit": True,
+        "Follow-up capacity per block": True,
+        "Follow-up placement": True,
+        "Demand cover": False,
+        "Return visit unserved": False,
+        "Contract hours": False,
+        "Fair share of nights": False,
+        "Fair share of weekends": False,
+        "Preferred blocks": False,
+    }
+)
 
 #: Rules whose mode a problem may switch (``Problem.soft_rules`` / ``Problem.hard_rules``).
-SWITCHABLE_RULES: frozenset[str] = frozenset({
-    "Daily rest", "Break within 5 h", "Weekly rest", "Max consecutive days",
-    "Weekly maximum hours", "Mertid limit",  # hard by default, may be made soft
-    "Fair share of nights", "Fair share of weekends", "Preferred blocks",  # soft, may be made hard
-})
+SWITCHABLE_RULES: frozenset[str] = frozenset(
+    {
+        "Daily rest",
+        "Break within 5 h",
+        "Weekly rest",
+        "Max consecutive days",
+        "Weekly maximum hours",
+        "Mertid limit",  # hard by default, may be made soft
+        "Fair share of nights",
+        "Fair share of weekends",
+        "Preferred blocks",  # soft, may be made hard
+    }
+)
 
 #: Why the other rules keep their default mode.
-FIXED_RULE_REASONS: Mapping[str, str] = MappingProxyType({
-    "Availability": "declared availability is the clinician's consent; the model has no shift "
-                    "variable outside it",
-    "No overlapping shifts": "one person cannot work two shifts at once",
-    "Follow-up capacity per block": "a block's follow-up slots are physical time; follow-ups are "
-                                    "booked after the solve and never overbooked",
-    "Follow-up placement": "a booked return visit must be in a block its clinician works, inside "
-                           "its window; it is not a preference",
-    "Demand cover": "it is already the first lexicographic objective; hard cover would turn a "
-                    "short pool into no roster at all instead of a roster that names the short cells",
-    "Return visit unserved": "return visits are booked after the solve, not modelled one by one",
-    "Contract hours": "whole blocks rarely add up to the exact weekly contract, so a hard rule "
-                      "would make most problems infeasible (it would need a tolerance)",
-})
+FIXED_RULE_REASONS: Mapping[str, str] = MappingProxyType(
+    {
+        "Availability": "declared availability is the clinician's consent; the model has no shift "
+        "variable outside it",
+        "No overlapping shifts": "one person cannot work two shifts at once",
+        "Follow-up capacity per block": "a block's follow-up slots are physical time; follow-ups are "
+        "booked after the solve and never overbooked",
+        "Follow-up placement": "a booked return visit must be in a block its clinician works, inside "
+        "its window; it is not a preference",
+        "Demand cover": "it is already the first lexicographic objective; hard cover would turn a "
+        "short pool into no roster at all instead of a roster that names the short cells",
+        "Return visit unserved": "return visits are booked after the solve, not modelled one by one",
+        "Contract hours": "whole blocks rarely add up to the exact weekly contract, so a hard rule "
+        "would make most problems infeasible (it would need a tolerance)",
+    }
+)
 
 
-def check_rule_modes(soft_rules: frozenset[str] | set[str] | list[str] = frozenset(),
-                     hard_rules: frozenset[str] | set[str] | list[str] = frozenset()) -> None:
+def check_rule_modes(
+    soft_rules: frozenset[str] | set[str] | list[str] = frozenset(),
+    hard_rules: frozenset[str] | set[str] | list[str] = frozenset(),
+) -> None:
     """Raise ``ValueError`` naming the problem when a rule-mode override is not allowed.
 
     A rule listed in its default mode is accepted (no change); a rule listed in both is not.
@@ -242,8 +263,10 @@ def check_rule_modes(soft_rules: frozenset[str] | set[str] | list[str] = frozens
         for name in sorted(names):
             if RULE_DEFAULTS[name] != want_hard and name not in SWITCHABLE_RULES:
                 can = sorted(n for n in SWITCHABLE_RULES if RULE_DEFAULTS[n] != want_hard)
-                raise ValueError(f"Rule {name!r} cannot be made {mode}: {FIXED_RULE_REASONS[name]}. "
-                                 f"Rules that can be made {mode}: {can}.")
+                raise ValueError(
+                    f"Rule {name!r} cannot be made {mode}: {FIXED_RULE_REASONS[name]}. "
+                    f"Rules that can be made {mode}: {can}."
+                )
 
 
 @dataclass(frozen=True)
@@ -293,12 +316,16 @@ class Problem:
         dates = set(self.dates)
         blocks = set(names)
         for c in self.clinicians:
-            for day, block in c.available:
+            for _day, block in c.available:
                 if block not in blocks:
-                    raise ValueError(f"Clinician {c.clinician_id} is available for unknown block {block!r}.")
+                    raise ValueError(
+                        f"Clinician {c.clinician_id} is available for unknown block {block!r}."
+                    )
             unknown = c.preferred_blocks - blocks
             if unknown:
-                raise ValueError(f"Clinician {c.clinician_id} prefers unknown blocks {sorted(unknown)}.")
+                raise ValueError(
+                    f"Clinician {c.clinician_id} prefers unknown blocks {sorted(unknown)}."
+                )
         by_id = {c.clinician_id: c for c in self.clinicians}
         seen: set[str] = set()
         for v in self.visits:
@@ -307,7 +334,9 @@ class Problem:
             seen.add(v.visit_id)
             index = by_id.get(v.index_clinician_id)
             if index is None:
-                raise ValueError(f"Return visit {v.visit_id} names unknown clinician {v.index_clinician_id}.")
+                raise ValueError(
+                    f"Return visit {v.visit_id} names unknown clinician {v.index_clinician_id}."
+                )
             if index.profession != v.profession:
                 raise ValueError(
                     f"Return visit {v.visit_id} is for a {v.profession} but its index clinician "
@@ -317,7 +346,9 @@ class Problem:
                 raise ValueError(f"Return visit {v.visit_id} has a window outside the horizon.")
         for (day, block, profession), hours in self.demand.items():
             if day not in dates or block not in blocks:
-                raise ValueError(f"Demand for {day} {block} {profession} is outside the horizon or blocks.")
+                raise ValueError(
+                    f"Demand for {day} {block} {profession} is outside the horizon or blocks."
+                )
             if hours < 0:
                 raise ValueError(f"Demand for {day} {block} {profession} is negative.")
 

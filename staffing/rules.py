@@ -19,6 +19,7 @@ each violation with ``hard`` taken from the problem, so a softened rule's violat
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -44,7 +45,9 @@ class Violation:
 
     def describe(self) -> str:
         """A readable line."""
-        where = " ".join(str(x) for x in (self.day, self.block, self.profession, self.clinician_id) if x)
+        where = " ".join(
+            str(x) for x in (self.day, self.block, self.profession, self.clinician_id) if x
+        )
         return f"{self.rule}: {where} {self.amount:g} {self.unit}".strip()
 
 
@@ -67,10 +70,13 @@ class Rule:
     def check(self, problem: Problem, solution: Solution) -> list[Violation]:
         """The violations of this rule in a roster, hard or soft as the problem says."""
         hard = problem.is_hard(self.name)
-        return [v if v.hard == hard else replace(v, hard=hard) for v in self.find(problem, solution)]
+        return [
+            v if v.hard == hard else replace(v, hard=hard) for v in self.find(problem, solution)
+        ]
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
 
 def clinician_slots(problem: Problem, solution: Solution) -> dict[str, list[Slot]]:
     """Each clinician's slots sorted by start (unknown blocks or days are dropped here and
@@ -129,24 +135,36 @@ def _hours_per_period(grid: Grid, slots: list[Slot]) -> list[float]:
 
 # -- hard rules per clinician -------------------------------------------------------------------
 
+
 def availability(problem: Problem, grid: Grid, c: Clinician, slots: list[Slot]) -> list[Violation]:
     """Availability: a shift only on a (day, block) the clinician declared and the block is offered."""
     out = []
     for d, b in slots:
         block, day = problem.blocks[b], _date(problem, d)
         if (day, block.name) not in c.available or not block.offered_on(day):
-            out.append(Violation("Availability", True, block.hours, "h", c.clinician_id, day, block.name))
+            out.append(
+                Violation("Availability", True, block.hours, "h", c.clinician_id, day, block.name)
+            )
     return out
 
 
 def no_overlap(problem: Problem, grid: Grid, c: Clinician, slots: list[Slot]) -> list[Violation]:
     """No overlapping shifts: a clinician works one shift at a time (amount: hours of overlap)."""
     out = []
-    for first, second in zip(slots, slots[1:]):
-        (a1, e1), (a2, e2) = grid.interval(first), grid.interval(second)
+    for first, second in itertools.pairwise(slots):
+        (_a1, e1), (a2, e2) = grid.interval(first), grid.interval(second)
         if a2 < e1:
-            out.append(Violation("No overlapping shifts", True, (min(e1, e2) - a2) / 60, "h",
-                                 c.clinician_id, _date(problem, second[0]), problem.blocks[second[1]].name))
+            out.append(
+                Violation(
+                    "No overlapping shifts",
+                    True,
+                    (min(e1, e2) - a2) / 60,
+                    "h",
+                    c.clinician_id,
+                    _date(problem, second[0]),
+                    problem.blocks[second[1]].name,
+                )
+            )
     return out
 
 
@@ -160,24 +178,50 @@ def daily_rest(problem: Problem, grid: Grid, c: Clinician, slots: list[Slot]) ->
         start = grid.interval(period[0])[0]
         end = max(grid.interval(s)[1] for s in period)
         if end - start > grid.max_span:
-            out.append(Violation("Daily rest", True, (end - start - grid.max_span) / 60, "h",
-                                 c.clinician_id, _date(problem, period[0][0])))
+            out.append(
+                Violation(
+                    "Daily rest",
+                    True,
+                    (end - start - grid.max_span) / 60,
+                    "h",
+                    c.clinician_id,
+                    _date(problem, period[0][0]),
+                )
+            )
         ends.append((start, end, period[0]))
-    for (_, end, _), (start, _, first) in zip(ends, ends[1:]):
+    for (_, end, _), (start, _, first) in itertools.pairwise(ends):
         if start - end < grid.rest:
-            out.append(Violation("Daily rest", True, (grid.rest - (start - end)) / 60, "h",
-                                 c.clinician_id, _date(problem, first[0])))
+            out.append(
+                Violation(
+                    "Daily rest",
+                    True,
+                    (grid.rest - (start - end)) / 60,
+                    "h",
+                    c.clinician_id,
+                    _date(problem, first[0]),
+                )
+            )
     return out
 
 
-def break_within_5h(problem: Problem, grid: Grid, c: Clinician, slots: list[Slot]) -> list[Violation]:
+def break_within_5h(
+    problem: Problem, grid: Grid, c: Clinician, slots: list[Slot]
+) -> list[Violation]:
     """Break within 5 h: no worked stretch longer than the limit (amount: hours over it)."""
     out = []
     for period in _work_periods(grid, slots):
         stretch = grid.longest_stretch(period)
         if stretch > grid.stretch_limit:
-            out.append(Violation("Break within 5 h", True, (stretch - grid.stretch_limit) / 60, "h",
-                                 c.clinician_id, _date(problem, period[0][0])))
+            out.append(
+                Violation(
+                    "Break within 5 h",
+                    True,
+                    (stretch - grid.stretch_limit) / 60,
+                    "h",
+                    c.clinician_id,
+                    _date(problem, period[0][0]),
+                )
+            )
     return out
 
 
@@ -188,19 +232,31 @@ def weekly_rest(problem: Problem, grid: Grid, c: Clinician, slots: list[Slot]) -
     out = []
     for p in grid.full_periods():
         p0, p1 = p * 7 * DAY, (p + 1) * 7 * DAY
-        busy = sorted((max(a, p0), min(e, p1)) for a, e in map(grid.interval, slots) if a < p1 and e > p0)
+        busy = sorted(
+            (max(a, p0), min(e, p1)) for a, e in map(grid.interval, slots) if a < p1 and e > p0
+        )
         longest, cursor = 0, p0
         for a, e in busy:
             longest = max(longest, a - cursor)
             cursor = max(cursor, e)
         longest = max(longest, p1 - cursor)
         if longest < need:
-            out.append(Violation("Weekly rest", True, (need - longest) / 60, "h",
-                                 c.clinician_id, _date(problem, 7 * p)))
+            out.append(
+                Violation(
+                    "Weekly rest",
+                    True,
+                    (need - longest) / 60,
+                    "h",
+                    c.clinician_id,
+                    _date(problem, 7 * p),
+                )
+            )
     return out
 
 
-def max_consecutive_days(problem: Problem, grid: Grid, c: Clinician, slots: list[Slot]) -> list[Violation]:
+def max_consecutive_days(
+    problem: Problem, grid: Grid, c: Clinician, slots: list[Slot]
+) -> list[Violation]:
     """Max consecutive days: runs of working days (a shift's day is the day it starts) are at
     most the limit (amount: days over it)."""
     worked = sorted({d for d, _ in slots})
@@ -210,20 +266,37 @@ def max_consecutive_days(problem: Problem, grid: Grid, c: Clinician, slots: list
             prev = d
             continue
         if run_start is not None and prev - run_start + 1 > problem.rules.max_consecutive_days:
-            out.append(Violation("Max consecutive days", True,
-                                 prev - run_start + 1 - problem.rules.max_consecutive_days, "days",
-                                 c.clinician_id, _date(problem, run_start)))
+            out.append(
+                Violation(
+                    "Max consecutive days",
+                    True,
+                    prev - run_start + 1 - problem.rules.max_consecutive_days,
+                    "days",
+                    c.clinician_id,
+                    _date(problem, run_start),
+                )
+            )
         run_start = prev = d
     return out
 
 
-def weekly_max_hours(problem: Problem, grid: Grid, c: Clinician, slots: list[Slot]) -> list[Violation]:
+def weekly_max_hours(
+    problem: Problem, grid: Grid, c: Clinician, slots: list[Slot]
+) -> list[Violation]:
     """Weekly maximum hours: at most the regular maximum in each 7-day period (amount: hours over)."""
     out = []
     for p, hours in enumerate(_hours_per_period(grid, slots)):
         if hours > problem.rules.max_weekly_hours + 1e-9:
-            out.append(Violation("Weekly maximum hours", True, hours - problem.rules.max_weekly_hours,
-                                 "h", c.clinician_id, _date(problem, 7 * p)))
+            out.append(
+                Violation(
+                    "Weekly maximum hours",
+                    True,
+                    hours - problem.rules.max_weekly_hours,
+                    "h",
+                    c.clinician_id,
+                    _date(problem, 7 * p),
+                )
+            )
     return out
 
 
@@ -240,7 +313,10 @@ def contract_per_period(grid: Grid, c: Clinician) -> list[float]:
 def mertid_limit(problem: Problem, grid: Grid, c: Clinician, slots: list[Slot]) -> list[Violation]:
     """Mertid limit: hours above contract summed over the weeks stay within the cap
     (48 h per 4 weeks, pro rata; amount: hours over the cap)."""
-    extra = sum(max(0.0, h - k) for h, k in zip(_hours_per_period(grid, slots), contract_per_period(grid, c)))
+    extra = sum(
+        max(0.0, h - k)
+        for h, k in zip(_hours_per_period(grid, slots), contract_per_period(grid, c), strict=False)
+    )
     cap = mertid_cap(problem)
     if extra > cap + 1e-9:
         return [Violation("Mertid limit", True, extra - cap, "h", c.clinician_id)]
@@ -249,21 +325,43 @@ def mertid_limit(problem: Problem, grid: Grid, c: Clinician, slots: list[Slot]) 
 
 # -- soft rules per clinician -----------------------------------------------------------------
 
-def contract_hours(problem: Problem, grid: Grid, c: Clinician, slots: list[Slot]) -> list[Violation]:
+
+def contract_hours(
+    problem: Problem, grid: Grid, c: Clinician, slots: list[Slot]
+) -> list[Violation]:
     """Contract hours: each week's hours are close to the contract (amount: hours off, either way)."""
     out = []
-    for p, (h, k) in enumerate(zip(_hours_per_period(grid, slots), contract_per_period(grid, c))):
+    for p, (h, k) in enumerate(
+        zip(_hours_per_period(grid, slots), contract_per_period(grid, c), strict=False)
+    ):
         if abs(h - k) > 1e-9:
-            out.append(Violation("Contract hours", False, abs(h - k), "h", c.clinician_id, _date(problem, 7 * p)))
+            out.append(
+                Violation(
+                    "Contract hours", False, abs(h - k), "h", c.clinician_id, _date(problem, 7 * p)
+                )
+            )
     return out
 
 
-def preferred_blocks(problem: Problem, grid: Grid, c: Clinician, slots: list[Slot]) -> list[Violation]:
+def preferred_blocks(
+    problem: Problem, grid: Grid, c: Clinician, slots: list[Slot]
+) -> list[Violation]:
     """Preferred blocks: a shift outside the clinician's preferred blocks costs 1 block."""
     if not c.preferred_blocks:
         return []
-    return [Violation("Preferred blocks", False, 1, "blocks", c.clinician_id, _date(problem, d), problem.blocks[b].name)
-            for d, b in slots if problem.blocks[b].name not in c.preferred_blocks]
+    return [
+        Violation(
+            "Preferred blocks",
+            False,
+            1,
+            "blocks",
+            c.clinician_id,
+            _date(problem, d),
+            problem.blocks[b].name,
+        )
+        for d, b in slots
+        if problem.blocks[b].name not in c.preferred_blocks
+    ]
 
 
 def _demanded_blocks(problem: Problem, select: Callable[[dt.date, int], bool]) -> Counter[str]:
@@ -284,15 +382,21 @@ def fair_allowance(problem: Problem, kind: str) -> dict[str, int]:
     block; allowed = fair share rounded up + ``rules.fair_share_tolerance``.
     """
     if kind == "nights":
+
         def select(day: dt.date, b: int) -> bool:
             return problem.blocks[b].night
     else:
+
         def select(day: dt.date, b: int) -> bool:
             return problem.is_weekend(day)
+
     index = {b.name: i for i, b in enumerate(problem.blocks)}
     demanded = _demanded_blocks(problem, select)
-    eligible = {c.clinician_id for c in problem.clinicians
-                if any(select(day, index[block]) for day, block in c.available)}
+    eligible = {
+        c.clinician_id
+        for c in problem.clinicians
+        if any(select(day, index[block]) for day, block in c.available)
+    }
     contract: Counter[str] = Counter()
     for c in problem.clinicians:
         if c.clinician_id in eligible:
@@ -325,7 +429,9 @@ def _fair(name: str, kind: str, pick: Callable[[Problem, Slot], bool]) -> Rule:
         for c in problem.clinicians:
             n = sum(pick(problem, s) for s in slots.get(c.clinician_id, []))
             if n > allowed[c.clinician_id]:
-                out.append(Violation(name, False, n - allowed[c.clinician_id], "blocks", c.clinician_id))
+                out.append(
+                    Violation(name, False, n - allowed[c.clinician_id], "blocks", c.clinician_id)
+                )
         return out
 
     def one(problem: Problem, grid: Grid, c: Clinician, slots: list[Slot]) -> list[Violation]:
@@ -343,6 +449,7 @@ def _fair(name: str, kind: str, pick: Callable[[Problem, Slot], bool]) -> Rule:
 
 
 # -- rules over the whole roster --------------------------------------------------------------
+
 
 def _staffed_minutes(problem: Problem, solution: Solution) -> Counter[tuple[dt.date, str, str]]:
     prof = {c.clinician_id: c.profession for c in problem.clinicians}
@@ -368,13 +475,17 @@ def demand_cover(problem: Problem, solution: Solution) -> list[Violation]:
 def followup_capacity(problem: Problem, solution: Solution) -> list[Violation]:
     """Follow-up capacity per block: return visits booked in a clinician's block stay within the
     block's capacity (amount: visits over it)."""
-    counts = Counter((f.clinician_id, f.day, f.block) for f in solution.follow_ups if f.clinician_id)
+    counts = Counter(
+        (f.clinician_id, f.day, f.block) for f in solution.follow_ups if f.clinician_id
+    )
     caps = {b.name: b.followup_capacity for b in problem.blocks}
     out = []
     for (cid, day, block), n in sorted(counts.items(), key=str):
         cap = caps.get(block or "", 0)
         if n > cap:
-            out.append(Violation("Follow-up capacity per block", True, n - cap, "visits", cid, day, block))
+            out.append(
+                Violation("Follow-up capacity per block", True, n - cap, "visits", cid, day, block)
+            )
     return out
 
 
@@ -397,16 +508,31 @@ def followup_placement(problem: Problem, solution: Solution) -> list[Violation]:
             and (f.clinician_id, f.day, f.block) in working
         )
         if not ok:
-            out.append(Violation("Follow-up placement", True, 1, "visits", f.clinician_id, f.day, f.block,
-                                 v.profession if v else None))
+            out.append(
+                Violation(
+                    "Follow-up placement",
+                    True,
+                    1,
+                    "visits",
+                    f.clinician_id,
+                    f.day,
+                    f.block,
+                    v.profession if v else None,
+                )
+            )
     return out
 
 
 def unserved_visits(problem: Problem, solution: Solution) -> list[Violation]:
     """Return visit unserved: no clinician takes it in its window (amount: 1 visit each)."""
     booked = {f.visit_id for f in solution.follow_ups if f.clinician_id is not None}
-    return [Violation("Return visit unserved", False, 1, "visits", None, v.window_end, None, v.profession)
-            for v in problem.visits if v.visit_id not in booked]
+    return [
+        Violation(
+            "Return visit unserved", False, 1, "visits", None, v.window_end, None, v.profession
+        )
+        for v in problem.visits
+        if v.visit_id not in booked
+    ]
 
 
 RULES: tuple[Rule, ...] = (
@@ -431,7 +557,9 @@ RULES: tuple[Rule, ...] = (
 #: Rules by name.
 RULES_BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}
 
-assert tuple(RULES_BY_NAME) == tuple(RULE_DEFAULTS), "rules and staffing.problem.RULE_DEFAULTS differ"
+assert tuple(RULES_BY_NAME) == tuple(RULE_DEFAULTS), (
+    "rules and staffing.problem.RULE_DEFAULTS differ"
+)
 assert all(r.hard == RULE_DEFAULTS[r.name] for r in RULES)
 
 #: The default-hard rules that concern one clinician's own shifts.
@@ -444,8 +572,11 @@ def clinician_hard_rules(problem: Problem) -> tuple[ClinicianCheck, ...]:
     """The per-clinician rules a greedy checks on every move: those hard in ``problem`` and
     also the softened ones (the greedy baseline and warm starts never bend a rule; only the
     solver does, and only where it pays in the objective)."""
-    return tuple(r.per_clinician for r in RULES
-                 if r.per_clinician is not None and (r.hard or problem.is_hard(r.name)))
+    return tuple(
+        r.per_clinician
+        for r in RULES
+        if r.per_clinician is not None and (r.hard or problem.is_hard(r.name))
+    )
 
 
 def check(problem: Problem, solution: Solution, rules: Iterable[Rule] = RULES) -> list[Violation]:

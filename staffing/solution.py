@@ -60,5 +60,7 @@ class Solution:
         """One line per stage."""
         lines = [f"status {self.status}, {len(self.shifts)} shifts, {self.seconds:.1f} s"]
         for s in self.stages:
-            lines.append(f"  {s.name}: {s.status} objective={s.objective} bound={s.bound} ({s.seconds:.1f} s)")
+            lines.append(
+                f"  {s.name}: {s.status} objective={s.objective} bound={s.bound} ({s.seconds:.1f} s)"
+            )
         return "\n".join(lines)

@@ -34,8 +34,13 @@ from staffing.solution import ShiftAssignment, Solution, StageResult
 Progress = Callable[[float | None, str], None]
 
 #: Share of the remaining time limit each stage may use at most (unused time passes on).
-STAGE_SHARES = {"cover": 0.15, "rule slack": 0.2, "continuity": 0.55, "contract": 0.6,
-                "preferences and fairness": 1.0}
+STAGE_SHARES = {
+    "cover": 0.15,
+    "rule slack": 0.2,
+    "continuity": 0.55,
+    "contract": 0.6,
+    "preferences and fairness": 1.0,
+}
 
 
 @dataclass(frozen=True)
@@ -59,13 +64,17 @@ class SolveParams:
 class _Reporter(cp_model.CpSolverSolutionCallback):
     """Reports each improving roster through ``on_progress``."""
 
-    def __init__(self, on_progress: Progress | None, stage: str, fraction: Callable[[], float]) -> None:
+    def __init__(
+        self, on_progress: Progress | None, stage: str, fraction: Callable[[], float]
+    ) -> None:
         super().__init__()
         self._on_progress, self._stage, self._fraction = on_progress, stage, fraction
 
     def on_solution_callback(self) -> None:
         if self._on_progress is not None:
-            self._on_progress(self._fraction(), f"{self._stage}: objective {self.ObjectiveValue():g}")
+            self._on_progress(
+                self._fraction(), f"{self._stage}: objective {self.ObjectiveValue():g}"
+            )
 
 
 def _set_objective_floor(model: cp_model.CpModel, floor: int) -> None:
@@ -76,22 +85,38 @@ def _set_objective_floor(model: cp_model.CpModel, floor: int) -> None:
 
 
 def _decode(problem: Problem, rm: RosterModel, vals: dict) -> list[ShiftAssignment]:
-    return sorted(ShiftAssignment(problem.start + dt.timedelta(days=slot[0]), problem.blocks[slot[1]].name, cid)
-                  for (cid, slot), var in rm.x.items() if vals.get(var, 0))
+    return sorted(
+        ShiftAssignment(
+            problem.start + dt.timedelta(days=slot[0]), problem.blocks[slot[1]].name, cid
+        )
+        for (cid, slot), var in rm.x.items()
+        if vals.get(var, 0)
+    )
 
 
 def _polish(problem: Problem, rm: RosterModel, vals: dict, *, fill: bool) -> dict:
     """A roster's assignment after the greedy continuity repair (and, with ``fill``, the
     contract fill); the visits the roster gives index clinicians keep their days."""
-    same_day = {vid: problem.start + dt.timedelta(days=d) for (vid, d), var in rm.y.items() if vals.get(var, 0)}
+    same_day = {
+        vid: problem.start + dt.timedelta(days=d)
+        for (vid, d), var in rm.y.items()
+        if vals.get(var, 0)
+    }
     shifts = continuity_repair(problem, _decode(problem, rm, vals))
     if fill:
         shifts = contract_fill(problem, shifts)
-    return rm.values_from(Solution("HINT", tuple(shifts), tuple(book_follow_ups(problem, shifts, same_day))))
+    return rm.values_from(
+        Solution("HINT", tuple(shifts), tuple(book_follow_ups(problem, shifts, same_day)))
+    )
 
 
-def solve(problem: Problem, params: SolveParams | None = None, *,
-          on_progress: Progress | None = None, hint: Solution | None = None) -> Solution:
+def solve(
+    problem: Problem,
+    params: SolveParams | None = None,
+    *,
+    on_progress: Progress | None = None,
+    hint: Solution | None = None,
+) -> Solution:
     """The best roster found within the time limit, with its status per stage.
 
     ``hint`` is a starting roster (by default the cover-first baseline); it must satisfy the
@@ -149,9 +174,15 @@ def solve(problem: Problem, params: SolveParams | None = None, *,
         else:
             solver.parameters.max_time_in_seconds = budget
         t0 = time.perf_counter()
-        reporter = _Reporter(on_progress, name,
-                             lambda: min(0.99, (time.perf_counter() - started) / params.time_limit_s))
-        report((time.perf_counter() - started) / params.time_limit_s, f"stage {i + 1}/{len(rm.objectives)}: {name}")
+        reporter = _Reporter(
+            on_progress,
+            name,
+            lambda: min(0.99, (time.perf_counter() - started) / params.time_limit_s),
+        )
+        report(
+            (time.perf_counter() - started) / params.time_limit_s,
+            f"stage {i + 1}/{len(rm.objectives)}: {name}",
+        )
         status = solver.solve(model, reporter)
         seconds = time.perf_counter() - t0
         spent += solver.deterministic_time if params.deterministic else seconds
@@ -159,7 +190,11 @@ def solve(problem: Problem, params: SolveParams | None = None, *,
         statuses.append(status_name)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             value = round(solver.objective_value)
-            stages.append(StageResult(name, status_name, solver.objective_value, solver.best_objective_bound, seconds))
+            stages.append(
+                StageResult(
+                    name, status_name, solver.objective_value, solver.best_objective_bound, seconds
+                )
+            )
             best = {var: solver.value(var) for var in variables}
             model.add(objective <= value)
             fixed.append(value)
@@ -173,7 +208,11 @@ def solve(problem: Problem, params: SolveParams | None = None, *,
                 if following in ("continuity", "contract"):
                     options.append(_polish(problem, rm, best, fill=following == "contract"))
                 scored = [(rm.stage_values(o), k) for k, o in enumerate(options)]
-                ok = [(sv[i + 1], k) for sv, k in scored if all(a <= f for a, f in zip(sv, fixed))]
+                ok = [
+                    (sv[i + 1], k)
+                    for sv, k in scored
+                    if all(a <= f for a, f in zip(sv, fixed, strict=False))
+                ]
                 if ok:
                     best = dict(options[min(ok)[1]])
             model.clear_hints()
@@ -184,7 +223,11 @@ def solve(problem: Problem, params: SolveParams | None = None, *,
             break
     report(0.99, "booking follow-ups")
     shifts = _decode(problem, rm, best)
-    same_day = {vid: problem.start + dt.timedelta(days=d) for (vid, d), var in rm.y.items() if best.get(var, 0)}
+    same_day = {
+        vid: problem.start + dt.timedelta(days=d)
+        for (vid, d), var in rm.y.items()
+        if best.get(var, 0)
+    }
     follow_ups = book_follow_ups(problem, shifts, same_day)
     if statuses and statuses[0] in ("INFEASIBLE", "MODEL_INVALID"):
         overall = statuses[0]
@@ -197,6 +240,11 @@ def solve(problem: Problem, params: SolveParams | None = None, *,
     if overall in ("INFEASIBLE", "MODEL_INVALID"):
         return Solution(overall, stages=tuple(stages), seconds=time.perf_counter() - started)
     report(1.0, f"done: {overall}")
-    return Solution(overall, tuple(shifts), tuple(follow_ups), tuple(stages),
-                    seconds=time.perf_counter() - started,
-                    notes=tuple(f"{k}={v}" for k, v in rm.size().items()))
+    return Solution(
+        overall,
+        tuple(shifts),
+        tuple(follow_ups),
+        tuple(stages),
+        seconds=time.perf_counter() - started,
+        notes=tuple(f"{k}={v}" for k, v in rm.size().items()),
+    )

@@ -94,7 +94,9 @@ class Grid:
         gap = a2 - e1
         if gap > 0:
             return gap < self.rest
-        return (e2 - a1) > self.max_span or self.longest_stretch([first, second]) > self.stretch_limit
+        return (e2 - a1) > self.max_span or self.longest_stretch(
+            [first, second]
+        ) > self.stretch_limit
 
     def pair_reasons(self, first: Slot, second: Slot) -> dict[str, int]:
         """Rule name -> minutes by which working both slots breaks it (empty: no conflict).
@@ -130,7 +132,7 @@ class Grid:
         """Conflicting (block 1, block 2, day offset >= 0) patterns; offset 0 has b1 < b2."""
         out = []
         n = len(self.problem.blocks)
-        for delta in range(0, 3):
+        for delta in range(3):
             for b1 in range(n):
                 for b2 in range(n):
                     if delta == 0 and b2 <= b1:
@@ -144,6 +146,7 @@ class Grid:
         """Chains of 3+ touching slots (day offsets from 0) that break the span or stretch limit
         although every touching pair in them is fine: at most ``len - 1`` of them can be worked."""
         n = len(self.problem.blocks)
+
         def touching_next(slot: Slot) -> Iterator[Slot]:
             _, end = self.interval(slot)
             for d in range(slot[0], slot[0] + 3):
@@ -188,8 +191,11 @@ class Grid:
         p0 = period * 7 * DAY
         p1 = p0 + 7 * DAY
         n = len(self.problem.blocks)
-        all_slots = [(d, b) for d in range(max(0, 7 * period - 2), min(self.problem.days, 7 * period + 7))
-                     for b in range(n)]
+        all_slots = [
+            (d, b)
+            for d in range(max(0, 7 * period - 2), min(self.problem.days, 7 * period + 7))
+            for b in range(n)
+        ]
         starts = {p0}
         for slot in all_slots:
             end = self.interval(slot)[1]
@@ -199,7 +205,9 @@ class Grid:
         for t in sorted(starts):
             if t + length > p1:
                 continue
-            inside = [s for s in all_slots if self.interval(s)[0] < t + length and self.interval(s)[1] > t]
+            inside = [
+                s for s in all_slots if self.interval(s)[0] < t + length and self.interval(s)[1] > t
+            ]
             out.append((t, inside))
         return out
 

@@ -27,8 +27,9 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 #: The workplace's shared folder (public benchmark instances, SCB tables): beside the repository,
 #: or where PLANNER_SHARED_DIR says.
-SHARED_DIR = Path(os.environ.get("PLANNER_SHARED_DIR",
-                                 Path(__file__).resolve().parents[1].parent / "shared"))
+SHARED_DIR = Path(
+    os.environ.get("PLANNER_SHARED_DIR", Path(__file__).resolve().parents[1].parent / "shared")
+)
 
 
 def shared_file(*parts: str) -> Path:
@@ -96,16 +97,36 @@ def postgres_server() -> Iterator[str]:
     def run(*args: str) -> None:
         subprocess.run([*as_user, *args], check=True, capture_output=True, text=True)
 
-    run(str(bindir / "initdb"), "-D", str(datadir), "-U", "planner", "--auth=trust",
-        "-E", "UTF8", "--no-locale")
-    run(str(bindir / "pg_ctl"), "-D", str(datadir), "-l", str(workdir / "server.log"), "-w",
-        "-o", f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off "
-              "-c synchronous_commit=off -c full_page_writes=off", "start")
+    run(
+        str(bindir / "initdb"),
+        "-D",
+        str(datadir),
+        "-U",
+        "planner",
+        "--auth=trust",
+        "-E",
+        "UTF8",
+        "--no-locale",
+    )
+    run(
+        str(bindir / "pg_ctl"),
+        "-D",
+        str(datadir),
+        "-l",
+        str(workdir / "server.log"),
+        "-w",
+        "-o",
+        f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off",
+        "start",
+    )
     try:
         yield f"postgresql+psycopg://planner@127.0.0.1:{port}"
     finally:
-        subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate",
-                        "stop"], capture_output=True)
+        subprocess.run(
+            [*as_user, str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "stop"],
+            capture_output=True,
+        )
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -64,7 +64,11 @@ def visible_kpis(kpis: dict[str, float | None], access: services.Access) -> dict
 def kpi_table(kpis: dict[str, float | None]) -> pd.DataFrame:
     """KPIs as a table: name, value (as stored), shown (formatted)."""
     return pd.DataFrame(
-        {"kpi": list(kpis), "value": list(kpis.values()), "shown": [fmt(k, v) for k, v in kpis.items()]}
+        {
+            "kpi": list(kpis),
+            "value": list(kpis.values()),
+            "shown": [fmt(k, v) for k, v in kpis.items()],
+        }
     )
 
 
@@ -73,7 +77,7 @@ def cards(kpis: dict[str, float | None], names: Sequence[str], columns: int = 4)
     names = [n for n in names if n in kpis]
     for start in range(0, len(names), columns):
         cols = st.columns(columns)
-        for col, name in zip(cols, names[start:start + columns], strict=False):
+        for col, name in zip(cols, names[start : start + columns], strict=False):
             col.metric(label(name), fmt(name, kpis[name]), help=f"{name} = {kpis[name]!r}")
 
 
@@ -97,8 +101,10 @@ def require_scenario() -> tuple[str, int, services.Scenario]:
     """The selected scenario's name, version and parameters; stops the page when none is stored."""
     name = selected_scenario()
     if name is None:
-        st.info("No scenario is stored yet — run `planner demo` (or `make run`) to store and solve "
-                "the demo scenario.")
+        st.info(
+            "No scenario is stored yet — run `planner demo` (or `make run`) to store and solve "
+            "the demo scenario."
+        )
         st.stop()
     version, scenario = services.scenario(name)
     return name, version, scenario
@@ -108,7 +114,9 @@ def access() -> services.Access:
     """This session's county access (stops the page when the user may see no county)."""
     acc = services.current_access()
     if acc.counties is not None and not acc.counties:
-        st.warning(f"Your account ({acc.email or 'unknown'}) has no counties assigned. Ask an "
-                   "administrator to add it to the [roles] section of the dashboard's secrets.")
+        st.warning(
+            f"Your account ({acc.email or 'unknown'}) has no counties assigned. Ask an "
+            "administrator to add it to the [roles] section of the dashboard's secrets."
+        )
         st.stop()
     return acc

@@ -7,7 +7,15 @@ import re
 import streamlit as st
 
 from dashboard import services
-from dashboard.views._common import access, cards, fmt, headline, kpi_table, require_scenario, visible_kpis
+from dashboard.views._common import (
+    access,
+    cards,
+    fmt,
+    headline,
+    kpi_table,
+    require_scenario,
+    visible_kpis,
+)
 
 PREFERRED = {
     "placement": ["served_share", "min_county_share", "unit_utilisation", "relocation_km"],
@@ -18,39 +26,66 @@ PREFERRED = {
 acc = access()
 name, version, scenario = require_scenario()
 st.title("Overview")
-st.caption(f"Scenario **{name}** v{version} — {scenario.scenario.description or 'no description'} "
-           f"(weeks {scenario.scenario.weeks[0]} to {scenario.scenario.weeks[-1]})")
+st.caption(
+    f"Scenario **{name}** v{version} — {scenario.scenario.description or 'no description'} "
+    f"(weeks {scenario.scenario.weeks[0]} to {scenario.scenario.weeks[-1]})"
+)
 
 plans = services.plans(name, version)
 
 # Alerts ----------------------------------------------------------------------------------
 alerts: list[str] = []
 staff = plans.get("staffing")
-if staff and staff.kpis.get("continuity_rate") is not None \
-        and staff.kpis["continuity_rate"] < services.CONTINUITY_LINE:
+if (
+    staff
+    and staff.kpis.get("continuity_rate") is not None
+    and staff.kpis["continuity_rate"] < services.CONTINUITY_LINE
+):
     bound = staff.kpis.get("availability_bound")
-    why = f"; the clinicians' availability allows at most {fmt('availability_bound', bound)}" \
-        if bound is not None else ""
-    alerts.append(f"Same-clinician rate {fmt('continuity_rate', staff.kpis['continuity_rate'])} is "
-                  f"under the {services.CONTINUITY_LINE:.0%} target{why}.")
+    why = (
+        f"; the clinicians' availability allows at most {fmt('availability_bound', bound)}"
+        if bound is not None
+        else ""
+    )
+    alerts.append(
+        f"Same-clinician rate {fmt('continuity_rate', staff.kpis['continuity_rate'])} is "
+        f"under the {services.CONTINUITY_LINE:.0%} target{why}."
+    )
 route = plans.get("routing")
-if route and route.kpis.get("on_time_share") is not None \
-        and route.kpis["on_time_share"] < scenario.routing.on_time_target:
-    alerts.append(f"Spirometers late: on-time share {fmt('on_time_share', route.kpis['on_time_share'])} "
-                  f"is under the target {scenario.routing.on_time_target:.0%}.")
+if (
+    route
+    and route.kpis.get("on_time_share") is not None
+    and route.kpis["on_time_share"] < scenario.routing.on_time_target
+):
+    alerts.append(
+        f"Spirometers late: on-time share {fmt('on_time_share', route.kpis['on_time_share'])} "
+        f"is under the target {scenario.routing.on_time_target:.0%}."
+    )
 place = plans.get("placement")
 floor = scenario.placement.county_floor_share
 if place and floor > 0:
-    under = {m.group(1): v for k, v in place.kpis.items()
-             if (m := re.match(r"^county_share_(\d{2})$", k)) and v is not None and v < floor
-             and acc.allows(m.group(1))}
+    under = {
+        m.group(1): v
+        for k, v in place.kpis.items()
+        if (m := re.match(r"^county_share_(\d{2})$", k))
+        and v is not None
+        and v < floor
+        and acc.allows(m.group(1))
+    }
     if under:
-        names = ", ".join(f"{services.county_names().get(c, c)} {v:.1%}" for c, v in sorted(under.items()))
+        names = ", ".join(
+            f"{services.county_names().get(c, c)} {v:.1%}" for c, v in sorted(under.items())
+        )
         alerts.append(f"Counties under the served-share floor of {floor:.0%}: {names}.")
-    elif place.kpis.get("min_county_share") is not None and place.kpis["min_county_share"] < floor \
-            and acc.everything:
-        alerts.append(f"The lowest county served share {fmt('min_county_share', place.kpis['min_county_share'])} "
-                      f"is under the floor of {floor:.0%}.")
+    elif (
+        place.kpis.get("min_county_share") is not None
+        and place.kpis["min_county_share"] < floor
+        and acc.everything
+    ):
+        alerts.append(
+            f"The lowest county served share {fmt('min_county_share', place.kpis['min_county_share'])} "
+            f"is under the floor of {floor:.0%}."
+        )
 for text in alerts:
     st.error(text, icon=":material/warning:")
 missing = [p for p in services.planner_names() if p not in plans]
@@ -64,8 +99,10 @@ for planner, plan in plans.items():
     shown = visible_kpis(plan.kpis, acc)
     st.subheader(f"{services.PLANNER_TITLES.get(planner, planner.title())} plan")
     finished = plan.finished_at.strftime("%Y-%m-%d %H:%M") if plan.finished_at else "?"
-    st.caption(f"Run {plan.run_id} · solver status {plan.solver_status} · "
-               f"{(plan.seconds or 0):.1f} s · finished {finished} UTC")
+    st.caption(
+        f"Run {plan.run_id} · solver status {plan.solver_status} · "
+        f"{(plan.seconds or 0):.1f} s · finished {finished} UTC"
+    )
     cards(shown, headline(shown, PREFERRED.get(planner, [])))
     with st.expander(f"All {planner} KPIs ({len(shown)})"):
         st.dataframe(kpi_table(shown), hide_index=True, width="stretch", key=f"kpis_{planner}")

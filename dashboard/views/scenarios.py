@@ -47,7 +47,9 @@ def _input(section: str, field: str, info: Any, value: Any, kind: str) -> Any:
     if kind == "int":
         return int(st.number_input(field, value=int(value), step=1, key=key, help=helptext))
     if kind == "float":
-        return float(st.number_input(field, value=float(value), key=key, help=helptext, format="%.4g"))
+        return float(
+            st.number_input(field, value=float(value), key=key, help=helptext, format="%.4g")
+        )
     if kind == "choice":
         options = list(typing.get_args(info.annotation))
         return st.selectbox(field, options, index=options.index(value), key=key, help=helptext)
@@ -59,30 +61,42 @@ def _input(section: str, field: str, info: Any, value: Any, kind: str) -> Any:
 
 # Create ----------------------------------------------------------------------------------------
 st.header("Create a scenario")
-base_name = st.selectbox("Copy of", names, index=names.index(st.session_state.get("scenario") or names[0]),
-                         key="copy_base")
+base_name = st.selectbox(
+    "Copy of",
+    names,
+    index=names.index(st.session_state.get("scenario") or names[0]),
+    key="copy_base",
+)
 _, base = services.scenario(base_name)
 with st.form("create_scenario"):
-    new_name = st.text_input("Name (lower-case letters, digits, - and _)", value=f"{base_name}-copy",
-                             key="form_name")
-    description = st.text_input("Description", value=base.scenario.description, key="form_description")
+    new_name = st.text_input(
+        "Name (lower-case letters, digits, - and _)", value=f"{base_name}-copy", key="form_name"
+    )
+    description = st.text_input(
+        "Description", value=base.scenario.description, key="form_description"
+    )
     changes: dict[str, dict[str, Any]] = {}
     for section in SECTIONS:
         model = getattr(base, section)
         with st.expander(f"[{section}]", expanded=section == "placement"):
             cols = st.columns(3)
             values = {}
-            fields = [(f, i) for f, i in type(model).model_fields.items()
-                      if f not in ("name", "description") and _editable(i.annotation)]
+            fields = [
+                (f, i)
+                for f, i in type(model).model_fields.items()
+                if f not in ("name", "description") and _editable(i.annotation)
+            ]
             for index, (field, info) in enumerate(fields):
                 with cols[index % 3]:
-                    values[field] = _input(section, field, info, getattr(model, field), _editable(info.annotation))
+                    values[field] = _input(
+                        section, field, info, getattr(model, field), _editable(info.annotation)
+                    )
             changes[section] = values
     submitted = st.form_submit_button("Store scenario", type="primary")
 if submitted:
     try:
         stored_as = services.copy_scenario(base, new_name.strip(), description, changes)
-    except Exception as exc:  # noqa: BLE001 - the scenario model names the offending key
+    except Exception as exc:
         st.error(f"Not stored: {exc}")
     else:
         st.success(f"Stored scenario {stored_as['name']} version {stored_as['version']}.")
@@ -94,7 +108,9 @@ st.header("Solve a scenario")
 runnable = services.runnable_planners()
 preset = st.session_state.get("run_scenario")
 c1, c2 = st.columns([1, 2])
-run_name = c1.selectbox("Scenario", names, index=names.index(preset) if preset in names else 0, key="run_name")
+run_name = c1.selectbox(
+    "Scenario", names, index=names.index(preset) if preset in names else 0, key="run_name"
+)
 chosen = c2.multiselect("Planners", runnable, default=runnable, key="run_planners")
 missing = [p for p in services.planner_names() if p not in runnable]
 if missing:
@@ -113,9 +129,21 @@ def _progress() -> None:
     text = f"{job.scenario}: {job.message}"
     st.progress(job.overall, text=text[:200])
     if job.finished:
-        st.dataframe(pd.DataFrame([{"planner": r["planner"], "run": r["run_id"], "status": r["solver_status"],
-                                    "seconds": r["seconds"]} for r in job.finished]),
-                     hide_index=True, key="job_runs")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "planner": r["planner"],
+                        "run": r["run_id"],
+                        "status": r["solver_status"],
+                        "seconds": r["seconds"],
+                    }
+                    for r in job.finished
+                ]
+            ),
+            hide_index=True,
+            key="job_runs",
+        )
     if job.error:
         st.error(f"Solve failed: {job.error}")
     elif job.done:
@@ -127,8 +155,9 @@ _progress()
 # Compare ---------------------------------------------------------------------------------------
 st.header("Compare scenarios")
 default_pick = names[:2] if len(names) >= 2 else names
-picked = st.multiselect("Scenarios to compare (the first is the reference)", names, default=default_pick,
-                        key="compare")
+picked = st.multiselect(
+    "Scenarios to compare (the first is the reference)", names, default=default_pick, key="compare"
+)
 if len(picked) < 2:
     st.caption("Pick two or more scenarios.")
 else:
@@ -143,14 +172,27 @@ else:
         frame = pd.DataFrame.from_dict(table, orient="index").reindex(columns=picked)
         unsolved = [scen for scen in picked if frame[scen].isna().all()]
         if unsolved:
-            st.info(f"No stored plan yet for {', '.join(unsolved)}: solve it above to fill its column.")
+            st.info(
+                f"No stored plan yet for {', '.join(unsolved)}: solve it above to fill its column."
+            )
         reference = picked[0]
         for scen in picked[1:]:
             frame[f"Δ {scen} − {reference}"] = frame[scen] - frame[reference]
         frame.index.name = "planner · kpi"
-        st.dataframe(frame, width="stretch", key="compare_table",
-                     column_config={c: st.column_config.NumberColumn(format="%.4g") for c in frame.columns})
-        st.download_button("Comparison XLSX", data=lambda: services.excel_bytes(frame),
-                           file_name="scenario-comparison.xlsx", on_click="ignore", key="dl_compare")
-        st.caption("Rows are the KPIs each planner stored; a blank cell means that scenario has no "
-                   f"such KPI (or no plan of that planner). {label('served_share')} etc. are shares in [0, 1].")
+        st.dataframe(
+            frame,
+            width="stretch",
+            key="compare_table",
+            column_config={c: st.column_config.NumberColumn(format="%.4g") for c in frame.columns},
+        )
+        st.download_button(
+            "Comparison XLSX",
+            data=lambda: services.excel_bytes(frame),
+            file_name="scenario-comparison.xlsx",
+            on_click="ignore",
+            key="dl_compare",
+        )
+        st.caption(
+            "Rows are the KPIs each planner stored; a blank cell means that scenario has no "
+            f"such KPI (or no plan of that planner). {label('served_share')} etc. are shares in [0, 1]."
+        )

@@ -3,13 +3,20 @@ time, and the on-time share."""
 
 from __future__ import annotations
 
-
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from dashboard import maps, services
-from dashboard.views._common import access, cards, fmt, headline, kpi_table, require_scenario, visible_kpis
+from dashboard.views._common import (
+    access,
+    cards,
+    fmt,
+    headline,
+    kpi_table,
+    require_scenario,
+    visible_kpis,
+)
 
 acc = access()
 name, version, scenario = require_scenario()
@@ -26,7 +33,8 @@ if on_time is not None:
     target = scenario.routing.on_time_target
     (st.error if on_time < target else st.success)(
         f"On-time share {fmt('on_time_share', on_time)} against the target {target:.0%} "
-        f"(device in hand within {scenario.routing.service_level_days} business days).")
+        f"(device in hand within {scenario.routing.service_level_days} business days)."
+    )
 
 places = services.localities().set_index("locality_id")
 by_name = services.localities().drop_duplicates("name").set_index("name")
@@ -48,21 +56,39 @@ stops = services.rows(plan.run_id, "route_stop")
 shipments = services.rows(plan.run_id, "shipment")
 if not shipments.empty:
     county_of = places["county_code"]
-    shipments = shipments[shipments["locality_id"].astype(str).map(county_of).fillna("").map(
-        lambda c: acc.allows(c) if c else acc.everything)]
+    shipments = shipments[
+        shipments["locality_id"]
+        .astype(str)
+        .map(county_of)
+        .fillna("")
+        .map(lambda c: acc.allows(c) if c else acc.everything)
+    ]
 
 st.subheader("Courier routes")
 if stops.empty:
     st.info("This plan has no courier stops (every device goes by parcel or mobile clinic).")
 else:
     days = sorted(pd.to_datetime(stops["day"]).dt.date.unique())
-    day = st.select_slider("Day", options=days, value=days[0], key="route_day",
-                           format_func=lambda d: d.strftime("%a %d %b")) if len(days) > 1 else days[0]
-    today = stops[pd.to_datetime(stops["day"]).dt.date == day].sort_values(["route_id", "seq"]).copy()
+    day = (
+        st.select_slider(
+            "Day",
+            options=days,
+            value=days[0],
+            key="route_day",
+            format_func=lambda d: d.strftime("%a %d %b"),
+        )
+        if len(days) > 1
+        else days[0]
+    )
+    today = (
+        stops[pd.to_datetime(stops["day"]).dt.date == day].sort_values(["route_id", "seq"]).copy()
+    )
     located = [where(p) for p in today["place_id"]]
     today["lon"] = [p[0] if p else None for p in located]
     today["lat"] = [p[1] if p else None for p in located]
-    today["place"] = [p[2] if p else str(pid) for p, pid in zip(located, today["place_id"], strict=True)]
+    today["place"] = [
+        p[2] if p else str(pid) for p, pid in zip(located, today["place_id"], strict=True)
+    ]
     unknown = int(today["lon"].isna().sum())
     today = today.dropna(subset=["lon", "lat"])
     route_ids = sorted(today["route_id"].unique())
@@ -73,37 +99,71 @@ else:
     paths = []
     for r in route_ids:
         route = today[today["route_id"] == r]
-        paths.append({"path": route[["lon", "lat"]].values.tolist(), "colour": colour_of[r],
-                      "name": f"Route {r}", "detail": f"{len(route)} stops", "route_id": str(r)})
-    stop_rows = [{"lon": float(s.lon), "lat": float(s.lat), "colour": s.colour, "route_id": str(s.route_id),
-                  "seq": int(s.seq), "name": f"{s.route_id} stop {int(s.seq)}: {s.place}",
-                  "detail": str(s.kind)} for s in today.itertuples()]
+        paths.append(
+            {
+                "path": route[["lon", "lat"]].values.tolist(),
+                "colour": colour_of[r],
+                "name": f"Route {r}",
+                "detail": f"{len(route)} stops",
+                "route_id": str(r),
+            }
+        )
+    stop_rows = [
+        {
+            "lon": float(s.lon),
+            "lat": float(s.lat),
+            "colour": s.colour,
+            "route_id": str(s.route_id),
+            "seq": int(s.seq),
+            "name": f"{s.route_id} stop {int(s.seq)}: {s.place}",
+            "detail": str(s.kind),
+        }
+        for s in today.itertuples()
+    ]
     # A route starts and ends at its hub: one label per place ("Nyköping hub", "2 · 5" where a
     # route passes twice), not two numbers drawn over each other.
-    texts = today.assign(text=[f"{p} hub" if k in ("start", "end") else str(q)
-                               for p, k, q in zip(today["place"], today["kind"], today["seq"], strict=True)])
-    place_labels = (texts.groupby(["lon", "lat"], as_index=False)
-                    .agg(label=("text", lambda t: " · ".join(dict.fromkeys(t))),
-                         name=("place", "first")))
+    texts = today.assign(
+        text=[
+            f"{p} hub" if k in ("start", "end") else str(q)
+            for p, k, q in zip(today["place"], today["kind"], today["seq"], strict=True)
+        ]
+    )
+    place_labels = texts.groupby(["lon", "lat"], as_index=False).agg(
+        label=("text", lambda t: " · ".join(dict.fromkeys(t))), name=("place", "first")
+    )
     # Land only of the counties near the view (a day's routes span a region; the whole
     # coastline at this zoom would be most of the map's data).
-    near = maps.counties_in(maps.view_box(view, height_px=560, margin=0.5),
-                            {c: services.county_bounds([c]) for c in services.county_names()})
-    layers = [maps.borders_layer(services.tiles_geojson("county", view.zoom, counties=near)),
-              maps.land_layer(services.tiles_geojson("county", view.zoom, counties=near,
-                                                     gap_px=maps.COUNTY_GAP_PX)),
-              maps.routes_layer(paths, frame),
-              maps.dots_layer(stop_rows, frame, layer_id="stops", radius_px=5),
-              maps.text_layer(place_labels.to_dict("records"), frame, layer_id="stop_order")]
-    st.pydeck_chart(maps.deck(layers, view=view, height=560, tooltip=maps.TOOLTIP), key="route_map",
-                    height=560)
-    st.caption(f"{len(route_ids)} route{'s' if len(route_ids) != 1 else ''} on {day:%A %d %B}; "
-               "numbers give the visiting order from the hub."
-               + (f" {unknown} stops have no known position and are not drawn." if unknown else ""))
+    near = maps.counties_in(
+        maps.view_box(view, height_px=560, margin=0.5),
+        {c: services.county_bounds([c]) for c in services.county_names()},
+    )
+    layers = [
+        maps.borders_layer(services.tiles_geojson("county", view.zoom, counties=near)),
+        maps.land_layer(
+            services.tiles_geojson("county", view.zoom, counties=near, gap_px=maps.COUNTY_GAP_PX)
+        ),
+        maps.routes_layer(paths, frame),
+        maps.dots_layer(stop_rows, frame, layer_id="stops", radius_px=5),
+        maps.text_layer(place_labels.to_dict("records"), frame, layer_id="stop_order"),
+    ]
+    st.pydeck_chart(
+        maps.deck(layers, view=view, height=560, tooltip=maps.TOOLTIP), key="route_map", height=560
+    )
+    st.caption(
+        f"{len(route_ids)} route{'s' if len(route_ids) != 1 else ''} on {day:%A %d %B}; "
+        "numbers give the visiting order from the hub."
+        + (f" {unknown} stops have no known position and are not drawn." if unknown else "")
+    )
     st.caption(maps.SOURCES)
-    table = today[["route_id", "seq", "kind", "place", "referral_id", "arrival_minute", "load"]].copy()
-    table["arrival"] = table["arrival_minute"].map(lambda m: f"{int(m) // 60:02d}:{int(m) % 60:02d}")
-    st.dataframe(table.drop(columns="arrival_minute"), hide_index=True, width="stretch", key="stops_table")
+    table = today[
+        ["route_id", "seq", "kind", "place", "referral_id", "arrival_minute", "load"]
+    ].copy()
+    table["arrival"] = table["arrival_minute"].map(
+        lambda m: f"{int(m) // 60:02d}:{int(m) % 60:02d}"
+    )
+    st.dataframe(
+        table.drop(columns="arrival_minute"), hide_index=True, width="stretch", key="stops_table"
+    )
 
 st.subheader("Device pool over time")
 if shipments.empty:
@@ -115,15 +175,29 @@ else:
     days = pd.date_range(first, last, freq="D")
     in_use = [int(((out_from <= d) & (back.isna() | (back > d))).sum()) for d in days]
     pool = pd.DataFrame({"day": days, "devices out": in_use})
-    chart = alt.Chart(pool).mark_area(opacity=0.6, line=True).encode(
-        x=alt.X("day:T", title=None), y=alt.Y("devices out:Q"),
-        tooltip=[alt.Tooltip("day:T", format="%Y-%m-%d"), "devices out"])
+    chart = (
+        alt.Chart(pool)
+        .mark_area(opacity=0.6, line=True)
+        .encode(
+            x=alt.X("day:T", title=None),
+            y=alt.Y("devices out:Q"),
+            tooltip=[alt.Tooltip("day:T", format="%Y-%m-%d"), "devices out"],
+        )
+    )
     devices = kpis.get("devices_needed") or scenario.routing.devices
-    rule = alt.Chart(pd.DataFrame({"pool": [devices]})).mark_rule(color="red", strokeDash=[4, 3]).encode(y="pool:Q")
+    rule = (
+        alt.Chart(pd.DataFrame({"pool": [devices]}))
+        .mark_rule(color="red", strokeDash=[4, 3])
+        .encode(y="pool:Q")
+    )
     st.altair_chart(chart + rule, width="stretch", key="pool_chart")
-    st.caption(f"Devices out with patients or in transit per day (shipped to returned); red line: "
-               f"{'devices needed' if kpis.get('devices_needed') else 'the scenario pool'} ({devices:g}).")
-    modes = shipments.groupby("mode").agg(shipments=("referral_id", "count"), on_time=("on_time", "mean"))
+    st.caption(
+        f"Devices out with patients or in transit per day (shipped to returned); red line: "
+        f"{'devices needed' if kpis.get('devices_needed') else 'the scenario pool'} ({devices:g})."
+    )
+    modes = shipments.groupby("mode").agg(
+        shipments=("referral_id", "count"), on_time=("on_time", "mean")
+    )
     modes["on_time"] = modes["on_time"].map(lambda v: fmt("share", v))
     st.dataframe(modes, width="stretch", key="modes_table")
 

@@ -26,38 +26,64 @@ kpis = plan.kpis
 cards(kpis, ["continuity_rate", "availability_bound", "baseline_rate", "cover"])
 
 # Same-clinician rate against the line, the bound and the baseline ---------------------------
-groups = ["all"] + sorted({m.group(1) for k in kpis if (m := re.match(r"^continuity_rate_(.+)$", k))})
+groups = [
+    "all",
+    *sorted({m.group(1) for k in kpis if (m := re.match(r"^continuity_rate_(.+)$", k))}),
+]
 records = []
 for group in groups:
     suffix = "" if group == "all" else f"_{group}"
-    for measure, key in (("same-clinician rate", f"continuity_rate{suffix}"),
-                         ("availability bound", f"availability_bound{suffix}"),
-                         ("baseline", f"baseline_rate{suffix}")):
+    for measure, key in (
+        ("same-clinician rate", f"continuity_rate{suffix}"),
+        ("availability bound", f"availability_bound{suffix}"),
+        ("baseline", f"baseline_rate{suffix}"),
+    ):
         if kpis.get(key) is not None:
             records.append({"group": group, "measure": measure, "value": kpis[key]})
 rates = pd.DataFrame(records, columns=["group", "measure", "value"])
 if not rates.empty:
     st.subheader("Same-clinician rate")
-    line = alt.Chart(pd.DataFrame({"target": [services.CONTINUITY_LINE]})).mark_rule(
-        color="red", strokeDash=[4, 3]).encode(x="target:Q")
+    line = (
+        alt.Chart(pd.DataFrame({"target": [services.CONTINUITY_LINE]}))
+        .mark_rule(color="red", strokeDash=[4, 3])
+        .encode(x="target:Q")
+    )
     rates["row"] = rates["group"] + " · " + rates["measure"]
     chart = alt.layer(
-        alt.Chart(rates).mark_bar().encode(
-            x=alt.X("value:Q", title="share of return visits", scale=alt.Scale(domain=[0, 1]),
-                    axis=alt.Axis(format="%")),
-            y=alt.Y("row:N", title=None, sort=list(rates["row"]), axis=alt.Axis(labelLimit=260, labelOverlap=False)),
+        alt.Chart(rates)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "value:Q",
+                title="share of return visits",
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%"),
+            ),
+            y=alt.Y(
+                "row:N",
+                title=None,
+                sort=list(rates["row"]),
+                axis=alt.Axis(labelLimit=260, labelOverlap=False),
+            ),
             # Not red: red is the 96 % target line.
-            color=alt.Color("measure:N", title=None,
-                            scale=alt.Scale(domain=["same-clinician rate", "availability bound", "baseline"],
-                                            range=["#1f5fa8", "#9ecae1", "#969696"])),
+            color=alt.Color(
+                "measure:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=["same-clinician rate", "availability bound", "baseline"],
+                    range=["#1f5fa8", "#9ecae1", "#969696"],
+                ),
+            ),
             tooltip=["group", "measure", alt.Tooltip("value:Q", format=".1%")],
         ),
         line,
     ).properties(height=max(120, 24 * len(rates)))
     st.altair_chart(chart, width="stretch", key="continuity_chart")
-    st.caption(f"Red line: the {services.CONTINUITY_LINE:.0%} target. The availability bound is the "
-               "best rate the clinicians' declared availability allows; the baseline is a simple "
-               "roster without continuity optimisation.")
+    st.caption(
+        f"Red line: the {services.CONTINUITY_LINE:.0%} target. The availability bound is the "
+        "best rate the clinicians' declared availability allows; the baseline is a simple "
+        "roster without continuity optimisation."
+    )
 
 # Roster ----------------------------------------------------------------------------------------
 shifts = services.rows(plan.run_id, "shift")
@@ -70,54 +96,115 @@ professions = sorted(shifts["profession"].unique())
 chosen_prof = col1.multiselect("Profession", professions, default=professions, key="professions")
 county_codes = sorted(c for c in shifts["home_county"].unique() if c)
 county_label = services.county_names()
-chosen_counties = col2.multiselect("Home county", county_codes, default=county_codes, key="counties",
-                                   format_func=lambda c: county_label.get(c, c))
-view = shifts[shifts["profession"].isin(chosen_prof) & shifts["home_county"].isin(chosen_counties)].copy()
-view["hours"] = (pd.to_datetime(view["end"]) - pd.to_datetime(view["start"])).dt.total_seconds() / 3600
+chosen_counties = col2.multiselect(
+    "Home county",
+    county_codes,
+    default=county_codes,
+    key="counties",
+    format_func=lambda c: county_label.get(c, c),
+)
+view = shifts[
+    shifts["profession"].isin(chosen_prof) & shifts["home_county"].isin(chosen_counties)
+].copy()
+view["hours"] = (
+    pd.to_datetime(view["end"]) - pd.to_datetime(view["start"])
+).dt.total_seconds() / 3600
 view["day"] = pd.to_datetime(view["day"])
 people = sorted(view["clinician_id"].unique())
-st.caption(f"{len(view)} shifts of {len(people)} clinicians "
-           f"({len(shifts)} shifts in the plan{'' if acc.everything else ' you may see'}).")
+st.caption(
+    f"{len(view)} shifts of {len(people)} clinicians "
+    f"({len(shifts)} shifts in the plan{'' if acc.everything else ' you may see'})."
+)
 if people:
     pages = max(1, -(-len(people) // PAGE_SIZE))
-    page = st.number_input(f"Clinicians page (of {pages}, {PAGE_SIZE} per page)", 1, pages, 1,
-                           key="roster_page") if pages > 1 else 1
-    shown = set(people[(page - 1) * PAGE_SIZE: page * PAGE_SIZE])
-    cells = (view[view["clinician_id"].isin(shown)]
-             .groupby(["clinician_id", "profession", "day"], as_index=False)
-             .agg(hours=("hours", "sum"), blocks=("block", lambda b: ", ".join(sorted(b)))))
-    heat = alt.Chart(cells).mark_rect().encode(
-        x=alt.X("yearmonthdate(day):O", title="day", axis=alt.Axis(format="%a %d %b", labelAngle=-60)),
-        y=alt.Y("clinician_id:N", title="clinician", sort=sorted(shown)),
-        color=alt.Color("hours:Q", scale=alt.Scale(scheme="blues"), title="hours"),
-        tooltip=["clinician_id", "profession", alt.Tooltip("day:T", format="%Y-%m-%d"), "blocks",
-                 alt.Tooltip("hours:Q", format=".1f")],
-    ).properties(height=max(200, 14 * len(shown)))
+    page = (
+        st.number_input(
+            f"Clinicians page (of {pages}, {PAGE_SIZE} per page)", 1, pages, 1, key="roster_page"
+        )
+        if pages > 1
+        else 1
+    )
+    shown = set(people[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
+    cells = (
+        view[view["clinician_id"].isin(shown)]
+        .groupby(["clinician_id", "profession", "day"], as_index=False)
+        .agg(hours=("hours", "sum"), blocks=("block", lambda b: ", ".join(sorted(b))))
+    )
+    heat = (
+        alt.Chart(cells)
+        .mark_rect()
+        .encode(
+            x=alt.X(
+                "yearmonthdate(day):O",
+                title="day",
+                axis=alt.Axis(format="%a %d %b", labelAngle=-60),
+            ),
+            y=alt.Y("clinician_id:N", title="clinician", sort=sorted(shown)),
+            color=alt.Color("hours:Q", scale=alt.Scale(scheme="blues"), title="hours"),
+            tooltip=[
+                "clinician_id",
+                "profession",
+                alt.Tooltip("day:T", format="%Y-%m-%d"),
+                "blocks",
+                alt.Tooltip("hours:Q", format=".1f"),
+            ],
+        )
+        .properties(height=max(200, 14 * len(shown)))
+    )
     st.altair_chart(heat, width="stretch", key="roster_heatmap")
 
     # The shift table pages with the heatmap: the demo's 4 000+ shifts at once made the page
     # ship ~0.5 MB and draw for seconds; the downloads below still hold every filtered shift.
     table = view[view["clinician_id"].isin(shown)][
-        ["clinician_id", "profession", "home_county", "day", "block", "kind", "site_id", "start", "end",
-         "hours"]].sort_values(["clinician_id", "start"])
+        [
+            "clinician_id",
+            "profession",
+            "home_county",
+            "day",
+            "block",
+            "kind",
+            "site_id",
+            "start",
+            "end",
+            "hours",
+        ]
+    ].sort_values(["clinician_id", "start"])
     table["day"] = table["day"].dt.date
     if pages > 1:
-        st.caption(f"Shifts of the {len(shown)} clinicians on page {page} ({len(table)} of {len(view)} "
-                   "filtered shifts; the downloads hold all of them).")
+        st.caption(
+            f"Shifts of the {len(shown)} clinicians on page {page} ({len(table)} of {len(view)} "
+            "filtered shifts; the downloads hold all of them)."
+        )
     st.dataframe(table, hide_index=True, width="stretch", height=300, key="shift_table")
 
     st.subheader("Downloads")
     d1, d2, d3 = st.columns(3)
     export_rows = view.drop(columns=["home_county", "hours"])
-    d1.download_button("Roster CSV", data=lambda: services.roster_csv(export_rows),
-                       file_name=f"roster-{name}.csv", mime="text/csv", on_click="ignore", key="dl_csv")
-    d2.download_button("Roster XLSX (a sheet per week)", data=lambda: services.roster_xlsx(export_rows) or b"",
-                       file_name=f"roster-{name}.xlsx", on_click="ignore", key="dl_xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    d1.download_button(
+        "Roster CSV",
+        data=lambda: services.roster_csv(export_rows),
+        file_name=f"roster-{name}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="dl_csv",
+    )
+    d2.download_button(
+        "Roster XLSX (a sheet per week)",
+        data=lambda: services.roster_xlsx(export_rows) or b"",
+        file_name=f"roster-{name}.xlsx",
+        on_click="ignore",
+        key="dl_xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     who = d3.selectbox("Clinician calendar", people, key="ics_clinician")
-    d3.download_button(f"iCalendar for {who}", data=lambda: services.roster_ics(export_rows, who, plan.run_id) or b"",
-                       file_name=f"roster-{name}-{who}.ics", mime="text/calendar", on_click="ignore",
-                       key="dl_ics")
+    d3.download_button(
+        f"iCalendar for {who}",
+        data=lambda: services.roster_ics(export_rows, who, plan.run_id) or b"",
+        file_name=f"roster-{name}-{who}.ics",
+        mime="text/calendar",
+        on_click="ignore",
+        key="dl_ics",
+    )
 else:
     st.info("No shifts match the filters.")
 
@@ -125,11 +212,15 @@ else:
 follow = services.rows(plan.run_id, "follow_up")
 if not follow.empty:
     st.subheader("Return visits")
-    summary = follow.groupby("profession").agg(visits=("visit_id", "count"),
-                                               same_clinician=("same_clinician", "mean"),
-                                               unassigned=("assigned_clinician_id", lambda s: int(s.isna().sum())))
+    summary = follow.groupby("profession").agg(
+        visits=("visit_id", "count"),
+        same_clinician=("same_clinician", "mean"),
+        unassigned=("assigned_clinician_id", lambda s: int(s.isna().sum())),
+    )
     summary["same_clinician"] = summary["same_clinician"].map(lambda v: fmt("rate", v))
     st.dataframe(summary, width="stretch", key="follow_table")
 
 with st.expander(f"All staffing KPIs ({len(kpis)})"):
-    st.dataframe(kpi_table(visible_kpis(kpis, acc)), hide_index=True, width="stretch", key="kpis_staffing")
+    st.dataframe(
+        kpi_table(visible_kpis(kpis, acc)), hide_index=True, width="stretch", key="kpis_staffing"
+    )

@@ -21,7 +21,9 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except PlannerError as exc:
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(2) from None
 
 
@@ -63,8 +65,15 @@ def _register() -> None:
     app.command("demo")(demo.demo)
     app.command("dashboard")(demo.dashboard)
     # Modules that add commands to the sub-apps above (or bring their own `NAME_app`).
-    for optional in ("travel", "demand", "bench_pmed", "bench_placement", "bench_staffing", "bench_vrptw",
-                     "export_roster"):
+    for optional in (
+        "travel",
+        "demand",
+        "bench_pmed",
+        "bench_placement",
+        "bench_staffing",
+        "bench_vrptw",
+        "export_roster",
+    ):
         _register_optional(optional)
 
 

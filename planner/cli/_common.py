@@ -7,8 +7,8 @@ import sys
 from typing import Any, NoReturn
 
 import typer
-from rich.markup import escape
 from rich.console import Console
+from rich.markup import escape
 
 err_console = Console(stderr=True)
 
@@ -31,7 +31,7 @@ class _NoProgress:
     def __call__(self, fraction: float | None, message: str) -> None:
         return None
 
-    def __enter__(self) -> "_NoProgress":
+    def __enter__(self) -> _NoProgress:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -56,7 +56,7 @@ class _RichProgress:
         self._title = title
         self._task = None
 
-    def __enter__(self) -> "_RichProgress":
+    def __enter__(self) -> _RichProgress:
         self._progress.__enter__()
         self._task = self._progress.add_task(self._title, total=1.0, note="")
         return self

@@ -24,7 +24,9 @@ def bench_placement(
     weeks: Annotated[int, typer.Option(help="Horizon in weeks.")] = 26,
     units: Annotated[int, typer.Option(help="Mobile clinics.")] = 10,
     candidates: Annotated[str, typer.Option(help="kommun_seats or population.")] = "kommun_seats",
-    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds for the solve.")] = 60.0,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Seconds for the solve.")
+    ] = 60.0,
     reference: Annotated[float, typer.Option(help="Seconds for a reference run (0: none).")] = 0.0,
     json_out: JsonOpt = False,
 ) -> None:
@@ -44,22 +46,37 @@ def bench_placement(
         solution = solve(problem, SolveParams(time_limit_s=time_limit), on_progress)
     kpis = evaluate(problem, solution)
     result = {
-        "sites": len(problem.sites), "points": len(problem.points), "weeks": weeks, "units": units,
-        "status": solution.status, "objective": solution.objective, "bound": solution.bound,
-        "gap": solution.gap, "seconds": round(solution.seconds, 2),
-        "build_seconds": round(build_seconds, 2), "served_patients": round(kpis.served_patients, 1),
-        "unit_utilisation": round(kpis.unit_utilisation, 4), "relocations": kpis.relocations,
+        "sites": len(problem.sites),
+        "points": len(problem.points),
+        "weeks": weeks,
+        "units": units,
+        "status": solution.status,
+        "objective": solution.objective,
+        "bound": solution.bound,
+        "gap": solution.gap,
+        "seconds": round(solution.seconds, 2),
+        "build_seconds": round(build_seconds, 2),
+        "served_patients": round(kpis.served_patients, 1),
+        "unit_utilisation": round(kpis.unit_utilisation, 4),
+        "relocations": kpis.relocations,
     }
     if reference > 0:
         with progress("reference run", json_out) as on_progress:
             ref = solve(problem, SolveParams(time_limit_s=reference), on_progress)
         best = max(v for v in (ref.objective, solution.objective) if v is not None)
         bound = min(v for v in (ref.bound, solution.bound) if v is not None)
-        result.update({
-            "reference_objective": ref.objective, "reference_bound": ref.bound,
-            "gap_to_reference_best": (best - solution.objective) / abs(best) if solution.objective else None,
-            "gap_to_best_bound": (bound - solution.objective) / abs(solution.objective) if solution.objective else None,
-        })
+        result.update(
+            {
+                "reference_objective": ref.objective,
+                "reference_bound": ref.bound,
+                "gap_to_reference_best": (best - solution.objective) / abs(best)
+                if solution.objective
+                else None,
+                "gap_to_best_bound": (bound - solution.objective) / abs(solution.objective)
+                if solution.objective
+                else None,
+            }
+        )
     if json_out:
         emit_json(result)
     else:

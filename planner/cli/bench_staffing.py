@@ -17,9 +17,15 @@ BENCH_START = dt.date(2026, 11, 2)
 EVALUATE_MARGIN_S = 6.0
 
 
-def run_benchmark(clinicians: int, days: int, seed: int, time_limit: float,
-                  visits: int | None = None, start: dt.date = BENCH_START,
-                  on_progress=None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def run_benchmark(
+    clinicians: int,
+    days: int,
+    seed: int,
+    time_limit: float,
+    visits: int | None = None,
+    start: dt.date = BENCH_START,
+    on_progress=None,
+) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """Build, solve and evaluate; ``seconds`` is the whole wall time (build included)."""
     from planner.orchestration.staffing import build_instance, run_problem
     from staffing import SolveParams
@@ -36,8 +42,12 @@ def run_benchmark(clinicians: int, days: int, seed: int, time_limit: float,
 
     baseline = cover_first(problem)
     budget = max(1.0, budget - (time.perf_counter() - t0) - 0.5)
-    solution, kpis, note = run_problem(problem, SolveParams(time_limit_s=budget, num_workers=2, seed=seed),
-                                       on_progress, baseline=baseline)
+    solution, kpis, note = run_problem(
+        problem,
+        SolveParams(time_limit_s=budget, num_workers=2, seed=seed),
+        on_progress,
+        baseline=baseline,
+    )
     seconds = time.perf_counter() - started
     return {
         "continuity_rate": kpis["continuity_rate"],
@@ -47,16 +57,33 @@ def run_benchmark(clinicians: int, days: int, seed: int, time_limit: float,
         "hard_violations": int(kpis["hard_violations"] or 0),
         "seconds": round(seconds, 1),
         "status": solution.status,
-        "share_of_bound": (kpis["continuity_rate"] / kpis["availability_bound"]
-                           if kpis["availability_bound"] else None),
+        "share_of_bound": (
+            kpis["continuity_rate"] / kpis["availability_bound"]
+            if kpis["availability_bound"]
+            else None
+        ),
         "gain_points": kpis.get("continuity_gain_points"),
         "baseline_cover": kpis["baseline_cover"],
         "continuity_target": kpis["continuity_target"],
-        "instance": {"clinicians": clinicians, "days": days, "return_visits": visits, "seed": seed,
-                     "start": start.isoformat(), "shift_vars": solution_size(solution, "shift_vars"),
-                     "visit_vars": solution_size(solution, "visit_vars")},
-        "stages": [{"name": s.name, "status": s.status, "objective": s.objective, "bound": s.bound,
-                    "seconds": round(s.seconds, 1)} for s in solution.stages],
+        "instance": {
+            "clinicians": clinicians,
+            "days": days,
+            "return_visits": visits,
+            "seed": seed,
+            "start": start.isoformat(),
+            "shift_vars": solution_size(solution, "shift_vars"),
+            "visit_vars": solution_size(solution, "visit_vars"),
+        },
+        "stages": [
+            {
+                "name": s.name,
+                "status": s.status,
+                "objective": s.objective,
+                "bound": s.bound,
+                "seconds": round(s.seconds, 1),
+            }
+            for s in solution.stages
+        ],
         "mean_abs_contract_deviation_h": kpis["mean_abs_contract_deviation_h"],
         "shortage": note,
     }
@@ -75,15 +102,24 @@ def staffing(
     clinicians: Annotated[int, typer.Option(help="Clinicians in the seeded pool.")] = 300,
     days: Annotated[int, typer.Option(help="Days in the horizon.")] = 28,
     seed: Annotated[int, typer.Option(help="Seed of the instance and the solver.")] = 1,
-    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds for the whole run.")] = 120.0,
-    visits: Annotated[int | None, typer.Option(help="Return visits (default: 4000 per 300 clinicians and 28 days).")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line.")] = False,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Seconds for the whole run.")
+    ] = 120.0,
+    visits: Annotated[
+        int | None,
+        typer.Option(help="Return visits (default: 4000 per 300 clinicians and 28 days)."),
+    ] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object as the last line.")
+    ] = False,
 ) -> None:
     """Continuity vs its availability bound and the cover-first baseline, on 2 workers."""
 
     def progress(fraction: float | None, message: str) -> None:
         if not json_out:
-            err_console.print(f"[dim]{'' if fraction is None else f'{100 * fraction:3.0f}% '}{message}[/]")
+            err_console.print(
+                f"[dim]{'' if fraction is None else f'{100 * fraction:3.0f}% '}{message}[/]"
+            )
 
     result = run_benchmark(clinicians, days, seed, time_limit, visits, on_progress=progress)
     if json_out:

@@ -18,11 +18,20 @@ class BenchInputError(PlannerError, ValueError):
 
 @bench_app.command("vrptw")
 def vrptw(
-    file: Annotated[Path, typer.Argument(help="A Solomon-format VRPTW file (e.g. shared/bench/solomon/C101.txt).")],
-    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds for the solver.")] = 10.0,
+    file: Annotated[
+        Path,
+        typer.Argument(help="A Solomon-format VRPTW file (e.g. shared/bench/solomon/C101.txt)."),
+    ],
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Seconds for the solver.")
+    ] = 10.0,
     seed: Annotated[int, typer.Option("--seed", help="Seed for the route-removal order.")] = 0,
-    workers: Annotated[int, typer.Option("--workers", help="Searches side by side, one process each.")] = 1,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line.")] = False,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Searches side by side, one process each.")
+    ] = 1,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object as the last line.")
+    ] = False,
 ) -> None:
     """Solve one Solomon instance: fewest vehicles, then least (exact Euclidean) distance."""
     from routing.solomon import read

@@ -11,7 +11,6 @@ from rich.console import Console
 from rich.table import Table
 
 from planner.cli._common import emit_json, fail
-from planner.errors import PlannerError
 from planner.demand import (
     SERVICES,
     DemandCsvError,
@@ -24,6 +23,7 @@ from planner.demand import (
     weekly_demand,
     write_demand_csv,
 )
+from planner.errors import PlannerError
 
 demand_app = typer.Typer(no_args_is_help=True, help="Weekly demand per service line.")
 
@@ -96,7 +96,10 @@ def show(
     totals = aggregate(demand, by=(area,) if area else ())
     wide = totals.pivot_table(
         index=[*([area] if area else []), "iso_year", "iso_week"],
-        columns="service", values="demand", aggfunc="sum", fill_value=0.0,
+        columns="service",
+        values="demand",
+        aggfunc="sum",
+        fill_value=0.0,
     ).reset_index()
     for s in services:
         if s not in wide.columns:

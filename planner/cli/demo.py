@@ -40,21 +40,31 @@ def demo(
         if run is None:
             say(f"solving {name} (no stored plan yet)")
             with progress(f"{name} on {record.name}", json_out) as on_progress:
-                result = execute(engine, record.name, name, version=record.version,
-                                 on_progress=on_progress)
+                result = execute(
+                    engine, record.name, name, version=record.version, on_progress=on_progress
+                )
             run = result.run
         else:
             say(f"{name}: using stored run {run.id}")
-        plans[name] = {"run_id": run.id, "solver_status": run.solver_status,
-                       "kpis": run_kpis(engine, run.id)}  # type: ignore[arg-type]
-    summary = {"scenario": record.name, "version": record.version, "geo": geo_info(),
-               "plans": plans}
+        plans[name] = {
+            "run_id": run.id,
+            "solver_status": run.solver_status,
+            "kpis": run_kpis(engine, run.id),
+        }  # type: ignore[arg-type]
+    summary = {
+        "scenario": record.name,
+        "version": record.version,
+        "geo": geo_info(),
+        "plans": plans,
+    }
     if json_out:
         emit_json(summary)
         return
     geo = summary["geo"]
-    typer.echo(f"Geography: {geo['counties']} counties, {geo['municipalities']} municipalities, "
-               f"{geo['localities']} localities, population {geo['population']:,}")
+    typer.echo(
+        f"Geography: {geo['counties']} counties, {geo['municipalities']} municipalities, "
+        f"{geo['localities']} localities, population {geo['population']:,}"
+    )
     if not plans:
         typer.echo("No planner is part of this build yet: the scenario is stored, no plan to show.")
     for name, plan in plans.items():
@@ -70,10 +80,24 @@ def dashboard(
     """Serve the Streamlit dashboard (localhost only by default)."""
     app_path = REPO_ROOT / "dashboard" / "app.py"
     if not Path(app_path).exists():
-        err_console.print("The dashboard is not part of this build yet; `planner demo` shows the KPIs.")
+        err_console.print(
+            "The dashboard is not part of this build yet; `planner demo` shows the KPIs."
+        )
         raise typer.Exit(0)
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.address", address,
-           "--server.port", str(port), "--server.headless", "true",
-           "--browser.gatherUsageStats", "false"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app_path),
+        "--server.address",
+        address,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     err_console.print(f"dashboard on http://{address}:{port} (Ctrl-C stops it)")
     raise typer.Exit(subprocess.call(cmd, env=os.environ.copy()))

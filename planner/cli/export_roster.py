@@ -34,8 +34,13 @@ def load_roster(engine, scenario: str, version: int | None = None) -> tuple[int,
     return run.id, run_rows(engine, run.id, Shift)  # type: ignore[arg-type]
 
 
-def export_roster(engine, scenario: str, fmt: RosterFormat | str, out: Path,  # type: ignore[no-untyped-def]
-                  version: int | None = None) -> list[Path]:
+def export_roster(
+    engine,
+    scenario: str,
+    fmt: RosterFormat | str,
+    out: Path,  # type: ignore[no-untyped-def]
+    version: int | None = None,
+) -> list[Path]:
     """Write the stored roster in ``fmt``; returns the files written (ics: one per clinician)."""
     from staffing.export import write_csv, write_ics, write_xlsx
 
@@ -46,7 +51,9 @@ def export_roster(engine, scenario: str, fmt: RosterFormat | str, out: Path,  # 
     if fmt is RosterFormat.xlsx:
         return [write_xlsx(shifts, out)]
     if out.exists() and not out.is_dir():
-        raise PlannerError(f"{out} is a file; iCalendar export writes one .ics per clinician into a folder")
+        raise PlannerError(
+            f"{out} is a file; iCalendar export writes one .ics per clinician into a folder"
+        )
     # SEQUENCE = run id: a later run's export supersedes the earlier events with the same UID.
     return write_ics(shifts, out, sequence=run_id)
 
@@ -55,7 +62,9 @@ def export_roster(engine, scenario: str, fmt: RosterFormat | str, out: Path,  # 
 def roster(
     scenario: Annotated[str, typer.Option("--scenario", "-s", help="Stored scenario name.")],
     fmt: Annotated[RosterFormat, typer.Option("--format", help="csv, xlsx, or ics (a folder).")],
-    out: Annotated[Path, typer.Option(help="File to write (ics: a folder, one file per clinician).")],
+    out: Annotated[
+        Path, typer.Option(help="File to write (ics: a folder, one file per clinician).")
+    ],
     version: Annotated[int | None, typer.Option(help="Scenario version (default: latest).")] = None,
 ) -> None:
     """Export the roster of the latest finished staffing run (CSV, XLSX or iCalendar)."""

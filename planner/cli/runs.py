@@ -35,8 +35,16 @@ def list_(
     table = Table("id", "scenario", "v", "planner", "status", "solver", "seconds", "started")
     for r in runs:
         seconds = "" if r["seconds"] is None else f"{r['seconds']:.1f}"
-        table.add_row(str(r["id"]), r["scenario"], str(r["version"]), r["planner"], r["status"],
-                      r["solver_status"] or "", seconds, r["started_at"][:19])
+        table.add_row(
+            str(r["id"]),
+            r["scenario"],
+            str(r["version"]),
+            r["planner"],
+            r["status"],
+            r["solver_status"] or "",
+            seconds,
+            r["started_at"][:19],
+        )
     Console().print(table)
 
 
@@ -56,7 +64,9 @@ def export_rows(
     scenario: Annotated[str, typer.Option("--scenario", "-s")],
     table: Annotated[str, typer.Option(help=f"One of: {', '.join(_TABLES)}.")],
     out: Annotated[Path, typer.Option(help="CSV file to write.")],
-    planner: Annotated[str, typer.Option(help="Planner whose latest finished run is exported.")] = "placement",
+    planner: Annotated[
+        str, typer.Option(help="Planner whose latest finished run is exported.")
+    ] = "placement",
 ) -> None:
     """Write the rows of one result table of the latest finished run as CSV."""
     if table not in _TABLES:

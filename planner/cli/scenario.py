@@ -67,5 +67,7 @@ def show(
         return
     import tomli_w
 
-    typer.echo(f"# {record.name} version {record.version} (stored {record.created_at:%Y-%m-%d %H:%M} UTC)")
+    typer.echo(
+        f"# {record.name} version {record.version} (stored {record.created_at:%Y-%m-%d %H:%M} UTC)"
+    )
     typer.echo(tomli_w.dumps(scenario.to_dict()))

@@ -25,14 +25,18 @@ def _solve_one(planner: str, scenario: str, version: int | None, json_out: bool)
 
 
 def _print(result: dict) -> None:
-    typer.echo(f"{result['planner']}: run {result['run_id']} {result['solver_status']} "
-               f"in {result['seconds']:.1f} s")
+    typer.echo(
+        f"{result['planner']}: run {result['run_id']} {result['solver_status']} "
+        f"in {result['seconds']:.1f} s"
+    )
     for name, value in result["kpis"].items():
         typer.echo(f"  {name:32s} {value}")
 
 
 def _make_command(planner: str):  # type: ignore[no-untyped-def]
-    def command(scenario: ScenarioOpt, version: VersionOpt = None, json_out: JsonOpt = False) -> None:
+    def command(
+        scenario: ScenarioOpt, version: VersionOpt = None, json_out: JsonOpt = False
+    ) -> None:
         result = _solve_one(planner, scenario, version, json_out)
         emit_json(result) if json_out else _print(result)
 

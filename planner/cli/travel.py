@@ -11,7 +11,6 @@ from planner import geo, travel
 from planner.cli._common import emit_json, fail
 from planner.cli.geo import JsonOption, geo_app
 
-
 PLACE_HELP = "Place name or 4-digit kommun code."
 
 

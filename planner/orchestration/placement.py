@@ -46,7 +46,9 @@ def _resolve(names: list[str], key: str, directory: Path | None) -> list[geo.Pla
     return places
 
 
-def candidate_localities(scenario: Scenario, localities: pd.DataFrame, directory: Path | None = None) -> pd.DataFrame:
+def candidate_localities(
+    scenario: Scenario, localities: pd.DataFrame, directory: Path | None = None
+) -> pd.DataFrame:
     """The localities that may host a unit, by the scenario's candidate rule.
 
     Spread points (a kommun's people outside tätorter, ``kind = "spread"``) are demand only: a
@@ -56,12 +58,21 @@ def candidate_localities(scenario: Scenario, localities: pd.DataFrame, directory
     if "kind" in localities.columns:
         localities = localities[localities["kind"] != "spread"]
     if params.candidate_rule == "kommun_seats":
-        ranked = localities.sort_values(["kommun_code", "population", "population_raw", "locality_id"],
-                                        ascending=[True, False, False, True])
+        ranked = localities.sort_values(
+            ["kommun_code", "population", "population_raw", "locality_id"],
+            ascending=[True, False, False, True],
+        )
         chosen = set(ranked.groupby("kommun_code").head(1)["locality_id"])
     else:
-        chosen = set(localities.loc[localities["population"] >= params.candidate_min_population, "locality_id"])
-    chosen |= {p.locality_id for p in _resolve(params.candidate_sites, "placement.candidate_sites", directory)}
+        chosen = set(
+            localities.loc[
+                localities["population"] >= params.candidate_min_population, "locality_id"
+            ]
+        )
+    chosen |= {
+        p.locality_id
+        for p in _resolve(params.candidate_sites, "placement.candidate_sites", directory)
+    }
     out = localities[localities["locality_id"].isin(chosen)].sort_values("locality_id")
     if out.empty:
         raise ScenarioError(
@@ -86,13 +97,17 @@ def merge_small_points(
         return localities, table
     big = localities["population"] >= min_population
     target = localities["locality_id"].to_numpy().copy()
-    for kommun, rows in localities.groupby("kommun_code", sort=False):
+    for _kommun, rows in localities.groupby("kommun_code", sort=False):
         anchors = rows[big.loc[rows.index]]
         small = rows[~big.loc[rows.index]]
         if anchors.empty or small.empty:
             continue
-        dist = haversine_km(small["lon"].to_numpy()[:, None], small["lat"].to_numpy()[:, None],
-                            anchors["lon"].to_numpy()[None, :], anchors["lat"].to_numpy()[None, :])
+        dist = haversine_km(
+            small["lon"].to_numpy()[:, None],
+            small["lat"].to_numpy()[:, None],
+            anchors["lon"].to_numpy()[None, :],
+            anchors["lat"].to_numpy()[None, :],
+        )
         nearest = dist.argmin(axis=1)
         close = dist[np.arange(len(small)), nearest] <= within_km
         positions = localities.index.get_indexer(small.index[close])
@@ -117,21 +132,29 @@ def build_problem(scenario: Scenario, directory: Path | None = None) -> Placemen
         unknown = sorted(set(params.counties) - known)
         if unknown:
             raise ScenarioError(f"placement.counties: unknown county codes {', '.join(unknown)}")
-        localities = localities[localities["county_code"].isin(params.counties)].reset_index(drop=True)
+        localities = localities[localities["county_code"].isin(params.counties)].reset_index(
+            drop=True
+        )
     sites_df = candidate_localities(scenario, localities, directory)
     fixed = _resolve(params.fixed_clinics, "placement.fixed_clinics", directory)
     weeks = tuple(scenario.scenario.weeks)
 
     demand_long = weekly_demand(localities, list(weeks), scenario.demand)
     demand_long = demand_long[demand_long["service"].isin(params.services)]
-    demand_long = demand_long.assign(week=[f"{y}-W{w:02d}" for y, w in
-                                           zip(demand_long["iso_year"], demand_long["iso_week"], strict=True)])
-    table = demand_long.pivot_table(index="locality_id", columns="week", values="demand",
-                                    aggfunc="sum", fill_value=0.0)
+    demand_long = demand_long.assign(
+        week=[
+            f"{y}-W{w:02d}"
+            for y, w in zip(demand_long["iso_year"], demand_long["iso_week"], strict=True)
+        ]
+    )
+    table = demand_long.pivot_table(
+        index="locality_id", columns="week", values="demand", aggfunc="sum", fill_value=0.0
+    )
     table = table.reindex(index=localities["locality_id"], columns=list(weeks), fill_value=0.0)
 
-    localities, table = merge_small_points(localities, table, params.demand_merge_population,
-                                           params.demand_merge_km)
+    localities, table = merge_small_points(
+        localities, table, params.demand_merge_population, params.demand_merge_km
+    )
     point_ids = [str(i) for i in localities["locality_id"]]
     site_ids = [str(i) for i in sites_df["locality_id"]]
     fixed_ids = [str(p.locality_id) for p in fixed]
@@ -139,14 +162,30 @@ def build_problem(scenario: Scenario, directory: Path | None = None) -> Placemen
     to_points = source.matrix(site_ids + fixed_ids, point_ids)
     between = source.matrix(site_ids, site_ids)
     n_sites = len(site_ids)
-    fixed_covered = (to_points.minutes[n_sites:] <= params.radius_minutes).any(axis=0) \
-        if fixed_ids else np.zeros(len(point_ids), bool)
+    fixed_covered = (
+        (to_points.minutes[n_sites:] <= params.radius_minutes).any(axis=0)
+        if fixed_ids
+        else np.zeros(len(point_ids), bool)
+    )
 
     return PlacementProblem(
-        sites=tuple(Site(str(r.locality_id), str(r.name), str(r.county_code), str(r.kommun_code),
-                         float(r.lon), float(r.lat)) for r in sites_df.itertuples()),
-        points=tuple(DemandPoint(str(r.locality_id), str(r.county_code), str(r.kommun_code),
-                                 int(r.population)) for r in localities.itertuples()),
+        sites=tuple(
+            Site(
+                str(r.locality_id),
+                str(r.name),
+                str(r.county_code),
+                str(r.kommun_code),
+                float(r.lon),
+                float(r.lat),
+            )
+            for r in sites_df.itertuples()
+        ),
+        points=tuple(
+            DemandPoint(
+                str(r.locality_id), str(r.county_code), str(r.kommun_code), int(r.population)
+            )
+            for r in localities.itertuples()
+        ),
         weeks=weeks,
         demand=table.to_numpy(dtype=float),
         site_point_minutes=to_points.minutes[:n_sites],
@@ -159,7 +198,9 @@ def build_problem(scenario: Scenario, directory: Path | None = None) -> Placemen
         fixed_covered=fixed_covered,
         relocation_cost_per_km=params.relocation_cost_sek_per_km,
         value_per_patient=params.value_per_patient_sek,
-        region_contracts=tuple(RegionContract(c.county_code, c.unit_weeks) for c in params.region_contracts),
+        region_contracts=tuple(
+            RegionContract(c.county_code, c.unit_weeks) for c in params.region_contracts
+        ),
         equity=params.equity,
         county_floor_share=params.county_floor_share,
     )
@@ -171,24 +212,36 @@ def placement_rows(problem: PlacementProblem, solution: PlacementSolution, kpis)
     for w, sites in enumerate(solution.unit_sites):
         for u, site_id in enumerate(sites):
             site = problem.sites[problem.site_index(site_id)]
-            rows.append(Placement(
-                week=problem.weeks[w], unit=u + 1, site_id=site.id, site_name=site.name,
-                kommun_code=site.kommun_code, county_code=site.county_code, lon=site.lon,
-                lat=site.lat, expected_patients=float(kpis.unit_week_patients[w][u]),
-                covered_population=int(kpis.unit_week_population[w][u]),
-            ))
+            rows.append(
+                Placement(
+                    week=problem.weeks[w],
+                    unit=u + 1,
+                    site_id=site.id,
+                    site_name=site.name,
+                    kommun_code=site.kommun_code,
+                    county_code=site.county_code,
+                    lon=site.lon,
+                    lat=site.lat,
+                    expected_patients=float(kpis.unit_week_patients[w][u]),
+                    covered_population=int(kpis.unit_week_population[w][u]),
+                )
+            )
     return rows
 
 
 @register("placement")
 def run_placement(
-    scenario: Scenario, on_progress: ProgressCallback | None = None, context: RunContext | None = None
+    scenario: Scenario,
+    on_progress: ProgressCallback | None = None,
+    context: RunContext | None = None,
 ) -> RunOutcome:
     """The ``placement`` planner: problem -> solve -> evaluate -> rows and KPIs."""
     if on_progress:
         on_progress(0.0, "reading demand and travel times")
     problem = build_problem(scenario)
-    solution = solve(problem, SolveParams(time_limit_s=scenario.placement.time_limit_s), on_progress)
+    solution = solve(
+        problem, SolveParams(time_limit_s=scenario.placement.time_limit_s), on_progress
+    )
     if not solution.has_plan:
         raise PlannerError(f"placement: {solution.message} (solver status {solution.status})")
     kpis = evaluate(problem, solution)

@@ -77,43 +77,63 @@ def resolve_hubs(names: Sequence[str]) -> list[geo.Place]:
         except geo.UnknownPlaceError as exc:
             raise ScenarioError(f"routing.hubs: {exc}") from None
         if any(p.locality_id == place.locality_id for p in places):
-            raise ScenarioError(f"routing.hubs: {name!r} is the same place as an earlier hub ({place.name})")
+            raise ScenarioError(
+                f"routing.hubs: {name!r} is the same place as an earlier hub ({place.name})"
+            )
         places.append(place)
     return places
 
 
 def calendar_for(start: dt.date, days: int) -> Calendar:
     """Business days of :mod:`planner.weeks` from ``start`` for ``days`` days (weekends beyond)."""
-    holidays = frozenset(start + dt.timedelta(d) for d in range(days)
-                         if (start + dt.timedelta(d)).weekday() < 5
-                         and not is_business_day(start + dt.timedelta(d)))
+    holidays = frozenset(
+        start + dt.timedelta(d)
+        for d in range(days)
+        if (start + dt.timedelta(d)).weekday() < 5 and not is_business_day(start + dt.timedelta(d))
+    )
     return Calendar(holidays)
 
 
 def cycle_params(p: RoutingParams) -> CycleParams:
     """The lead times of the loan cycle from the scenario."""
-    return CycleParams(use_days=p.use_days, cleaning_days=p.cleaning_days, parcel_days=p.parcel_days,
-                       return_parcel_days=p.return_parcel_days, courier_lead_days=p.courier_lead_days,
-                       service_level_days=p.service_level_days)
+    return CycleParams(
+        use_days=p.use_days,
+        cleaning_days=p.cleaning_days,
+        parcel_days=p.parcel_days,
+        return_parcel_days=p.return_parcel_days,
+        courier_lead_days=p.courier_lead_days,
+        service_level_days=p.service_level_days,
+    )
 
 
 def courier_params(p: RoutingParams) -> CourierParams:
     """The courier settings from the scenario (time windows and shift: module defaults)."""
-    return CourierParams(vehicles_per_hub=p.vehicles_per_hub, capacity=p.vehicle_capacity,
-                         max_route_minutes=p.max_route_minutes, stop_minutes=p.stop_minutes,
-                         reach_minutes=p.courier_reach_minutes, cost_per_km=p.courier_cost_sek_per_km,
-                         cost_per_route=p.courier_cost_sek_per_route)
+    return CourierParams(
+        vehicles_per_hub=p.vehicles_per_hub,
+        capacity=p.vehicle_capacity,
+        max_route_minutes=p.max_route_minutes,
+        stop_minutes=p.stop_minutes,
+        reach_minutes=p.courier_reach_minutes,
+        cost_per_km=p.courier_cost_sek_per_km,
+        cost_per_route=p.courier_cost_sek_per_route,
+    )
 
 
-def handover_days(placements: Sequence[Placement], places: Sequence[str], reach: float,
-                  source: travel.MatrixSource) -> dict[str, tuple[dt.date, ...]]:
+def handover_days(
+    placements: Sequence[Placement],
+    places: Sequence[str],
+    reach: float,
+    source: travel.MatrixSource,
+) -> dict[str, tuple[dt.date, ...]]:
     """Business days a mobile clinic stands within ``reach`` minutes of each place."""
     if not placements or not places:
         return {}
     sites = sorted({p.site_id for p in placements})
     table = source.matrix(sites, list(places))
-    near = {site: {places[j] for j in np.flatnonzero(table.minutes[i] <= reach)}
-            for i, site in enumerate(sites)}
+    near = {
+        site: {places[j] for j in np.flatnonzero(table.minutes[i] <= reach)}
+        for i, site in enumerate(sites)
+    }
     out: dict[str, set[dt.date]] = {}
     for row in placements:
         days = business_days(*parse_iso_week(row.week))
@@ -125,8 +145,11 @@ def handover_days(placements: Sequence[Placement], places: Sequence[str], reach:
 def _names(ids: Sequence[str]) -> dict[str, str]:
     localities = geo.load_localities()
     wanted = set(ids)
-    return {str(int(r.locality_id)): str(r.name) for r in localities.itertuples()
-            if str(int(r.locality_id)) in wanted}
+    return {
+        str(int(r.locality_id)): str(r.name)
+        for r in localities.itertuples()
+        if str(int(r.locality_id)) in wanted
+    }
 
 
 def route_rows(days: Sequence[DayRoutes]) -> list[RouteStop]:
@@ -140,24 +163,57 @@ def route_rows(days: Sequence[DayRoutes]) -> list[RouteStop]:
                 continue
             rid = f"{day.day.isoformat()}-{hub}-{route.vehicle}"
             common = {"day": day.day, "route_id": rid, "hub_id": hub}
-            rows.append(RouteStop(**common, seq=0, kind="start", place_id=hub,
-                                  arrival_minute=route.departure, load=route.start_load))
+            rows.append(
+                RouteStop(
+                    **common,
+                    seq=0,
+                    kind="start",
+                    place_id=hub,
+                    arrival_minute=route.departure,
+                    load=route.start_load,
+                )
+            )
             for k, sid in enumerate(route.stops):
                 place = day.problem.stops[day.problem.stop_index[sid]]
-                rows.append(RouteStop(**common, seq=k + 1,
-                                      kind="delivery" if stops[sid].delivery else "pickup",
-                                      place_id=day.places[place.location], referral_id=sid[2:],
-                                      arrival_minute=route.arrivals[k], load=route.loads[k]))
-            rows.append(RouteStop(**common, seq=len(route.stops) + 1, kind="end", place_id=hub,
-                                  arrival_minute=route.end, load=route.loads[-1]))
+                rows.append(
+                    RouteStop(
+                        **common,
+                        seq=k + 1,
+                        kind="delivery" if stops[sid].delivery else "pickup",
+                        place_id=day.places[place.location],
+                        referral_id=sid[2:],
+                        arrival_minute=route.arrivals[k],
+                        load=route.loads[k],
+                    )
+                )
+            rows.append(
+                RouteStop(
+                    **common,
+                    seq=len(route.stops) + 1,
+                    kind="end",
+                    place_id=hub,
+                    arrival_minute=route.end,
+                    load=route.loads[-1],
+                )
+            )
     return rows
 
 
 def shipment_rows(result: Plan) -> list[Shipment]:
     """One row per referral: mode, dates and whether it was on time."""
-    return [Shipment(referral_id=x.request, locality_id=x.place, mode=x.mode, referral_date=x.referral_date,
-                     ship_date=x.ship, device_date=x.device_date, return_date=x.back, on_time=x.on_time)
-            for x in result.simulation.loans]
+    return [
+        Shipment(
+            referral_id=x.request,
+            locality_id=x.place,
+            mode=x.mode,
+            referral_date=x.referral_date,
+            ship_date=x.ship,
+            device_date=x.device_date,
+            return_date=x.back,
+            on_time=x.on_time,
+        )
+        for x in result.simulation.loans
+    ]
 
 
 def _share(result: Plan, hub: str) -> float:
@@ -165,8 +221,9 @@ def _share(result: Plan, hub: str) -> float:
     return sum(x.on_time for x in loans) / len(loans) if loans else 1.0
 
 
-def referrals_for(scenario: Scenario, localities: pd.DataFrame, start: dt.date,
-                  days: int) -> tuple[list[DemandReferral], str | None]:
+def referrals_for(
+    scenario: Scenario, localities: pd.DataFrame, start: dt.date, days: int
+) -> tuple[list[DemandReferral], str | None]:
     """The run's referrals and, when they come from ``routing.referrals_csv``, a note saying so.
 
     Without a CSV: the demand model's seeded draws (:func:`planner.demand.daily_referrals`).
@@ -176,12 +233,16 @@ def referrals_for(scenario: Scenario, localities: pd.DataFrame, start: dt.date,
         weekly = weekly_demand(localities, scenario.scenario.weeks, scenario.demand)
         return daily_referrals(weekly, start, days, scenario.scenario.seed), None
     read = load_referrals_csv(path, localities, start, days)
-    note = (f"referrals from routing.referrals_csv {str(path)!r} (sha256 {read.sha256[:12]}): "
-            f"{len(read.referrals)} referrals in {read.rows} rows")
+    note = (
+        f"referrals from routing.referrals_csv {str(path)!r} (sha256 {read.sha256[:12]}): "
+        f"{len(read.referrals)} referrals in {read.rows} rows"
+    )
     if read.moved:
         moved = [f"line {m.line} {m.written} -> {m.used}" for m in read.moved]
-        note += (f"; {len(read.moved)} rows dated on a weekend or holiday count from the next "
-                 f"business day: {_named_list(moved)}")
+        note += (
+            f"; {len(read.moved)} rows dated on a weekend or holiday count from the next "
+            f"business day: {_named_list(moved)}"
+        )
     return list(read.referrals), note
 
 
@@ -192,7 +253,9 @@ def _named_list(items: Sequence[str]) -> str:
 
 @register("routing")
 def run_routing(
-    scenario: Scenario, on_progress: ProgressCallback | None = None, context: RunContext | None = None
+    scenario: Scenario,
+    on_progress: ProgressCallback | None = None,
+    context: RunContext | None = None,
 ) -> RunOutcome:
     """The ``routing`` planner: referrals -> modes -> fleet size -> daily routes -> rows and KPIs."""
     report = on_progress or (lambda fraction, message: None)
@@ -226,30 +289,42 @@ def run_routing(
     for r in referrals:
         place = str(r.locality_id)
         hub, minutes = nearest[place]
-        choice = choose_mode(Referral(r.referral_id, place, r.date, hub, minutes, handover.get(place, ())),
-                             cal, cycle, courier)
+        choice = choose_mode(
+            Referral(r.referral_id, place, r.date, hub, minutes, handover.get(place, ())),
+            cal,
+            cycle,
+            courier,
+        )
         requests.append(choice.request)
         if not choice.in_time:
             late.append(f"{r.referral_id} ({names.get(place, place)}, {r.date}): {choice.reason}")
     if late:
-        notes.append(f"{len(late)} referrals no mode can reach in time "
-                     f"(routing.service_level_days = {p.service_level_days}): {_named_list(late)}")
+        notes.append(
+            f"{len(late)} referrals no mode can reach in time "
+            f"(routing.service_level_days = {p.service_level_days}): {_named_list(late)}"
+        )
     if p.vehicles_per_hub == 0:
         reachable = {}
         for place, (hub, minutes) in nearest.items():
             if minutes <= p.courier_reach_minutes:
-                reachable[hub] = reachable.get(hub, 0) + sum(1 for r in referrals if str(r.locality_id) == place)
+                reachable[hub] = reachable.get(hub, 0) + sum(
+                    1 for r in referrals if str(r.locality_id) == place
+                )
         for hub, count in sorted(reachable.items()):
-            notes.append(f"hub {hub_name[hub]} has no vehicles (routing.vehicles_per_hub = 0) but "
-                         f"{count} referrals are within its courier reach "
-                         f"({p.courier_reach_minutes:g} min); they go by mobile clinic or parcel")
+            notes.append(
+                f"hub {hub_name[hub]} has no vehicles (routing.vehicles_per_hub = 0) but "
+                f"{count} referrals are within its courier reach "
+                f"({p.courier_reach_minutes:g} min); they go by mobile clinic or parcel"
+            )
 
     report(0.1, "fleet size")
     fleet = fleet_size(requests, hub_ids, cal, cycle, p.on_time_target)
     for h in fleet.hubs:
         if not h.target_met:
-            notes.append(f"hub {hub_name[h.hub]}: no pool reaches the on-time target "
-                         f"{p.on_time_target:.0%}; at best {h.best_share:.1%} with {h.devices} devices")
+            notes.append(
+                f"hub {hub_name[h.hub]}: no pool reaches the on-time target "
+                f"{p.on_time_target:.0%}; at best {h.best_share:.1%} with {h.devices} devices"
+            )
 
     # split the routing time over the day problems the lead-time plan expects
     guess = simulate(requests, fleet.pools, cal, cycle)
@@ -268,13 +343,22 @@ def run_routing(
     pools = dict(fleet.pools)
     target_met = {h.hub: h.target_met for h in fleet.hubs}
     for attempt in range(MAX_REPLANS + 1):
-        router = DayRouter(courier_places, table.minutes, table.km, courier,
-                           vrp.Params(time_limit=seconds, seed=scenario.scenario.seed), progress)
+        router = DayRouter(
+            courier_places,
+            table.minutes,
+            table.km,
+            courier,
+            vrp.Params(time_limit=seconds, seed=scenario.scenario.seed),
+            progress,
+        )
         result = plan(requests, pools, cal, cycle, router, horizon)
         # routes that drop stops send them by parcel, which can push a hub under the target
         # that the lead-time search met: add a device there and plan again
-        short = [hub for hub in hub_ids if target_met[hub]
-                 and _share(result, hub) < p.on_time_target - 1e-12]
+        short = [
+            hub
+            for hub in hub_ids
+            if target_met[hub] and _share(result, hub) < p.on_time_target - 1e-12
+        ]
         if not short or attempt == MAX_REPLANS:
             break
         for hub in short:
@@ -293,16 +377,27 @@ def run_routing(
 
     dropped = list(result.simulation.dropped_deliveries) + list(result.simulation.dropped_pickups)
     if dropped:
-        notes.append(f"{len(dropped)} courier stops did not fit a route and went by parcel: {_named_list(dropped)}")
+        notes.append(
+            f"{len(dropped)} courier stops did not fit a route and went by parcel: {_named_list(dropped)}"
+        )
     if added:
-        notes.append(f"the routed plan needs {added} more devices than the lead-time search "
-                     f"({fleet.devices}) because dropped courier stops went by parcel")
+        notes.append(
+            f"the routed plan needs {added} more devices than the lead-time search "
+            f"({fleet.devices}) because dropped courier stops went by parcel"
+        )
     if values["on_time_share"] < p.on_time_target:
-        notes.append(f"on-time share {values['on_time_share']:.1%} is under the target {p.on_time_target:.0%}")
+        notes.append(
+            f"on-time share {values['on_time_share']:.1%} is under the target {p.on_time_target:.0%}"
+        )
     if kpis.violations:
         notes.append(f"{len(kpis.violations)} broken rules: {_named_list(list(kpis.violations))}")
-    status = ("infeasible" if kpis.violations
-              else "target_missed" if values["on_time_share"] < p.on_time_target else "feasible")
+    status = (
+        "infeasible"
+        if kpis.violations
+        else "target_missed"
+        if values["on_time_share"] < p.on_time_target
+        else "feasible"
+    )
     report(1.0, "done")
     return RunOutcome(
         solver_status=status,
@@ -311,4 +406,3 @@ def run_routing(
         objective=values["total_cost_sek"],
         message="; ".join(notes) or None,
     )
-

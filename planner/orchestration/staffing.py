@@ -41,13 +41,13 @@ from planner.storage.models import FollowUpAssignment, Shift
 from planner.storage.store import RunOutcome
 from planner.weeks import is_business_day, week_monday
 from staffing import (
+    TIMEZONE,
     Block,
     Clinician,
     Problem,
     ReturnVisit,
-    SolveParams,
-    TIMEZONE,
     Solution,
+    SolveParams,
     WorkRules,
     cover_first,
     digital_blocks,
@@ -85,12 +85,14 @@ def _weekly_contacts(weeks: tuple[str, ...], demand: DemandParams) -> dict[str, 
 @lru_cache(maxsize=16)
 def _weekly_contacts_cached(weeks: tuple[str, ...], demand_json: str) -> dict[str, float]:
     demand = DemandParams.model_validate_json(demand_json)
-    localities = pd.DataFrame({
-        "locality_id": [int(c) for c in COUNTY_POPULATION],
-        "kommun_code": [f"{c}80" for c in COUNTY_POPULATION],
-        "county_code": list(COUNTY_POPULATION),
-        "population": list(COUNTY_POPULATION.values()),
-    })
+    localities = pd.DataFrame(
+        {
+            "locality_id": [int(c) for c in COUNTY_POPULATION],
+            "kommun_code": [f"{c}80" for c in COUNTY_POPULATION],
+            "county_code": list(COUNTY_POPULATION),
+            "population": list(COUNTY_POPULATION.values()),
+        }
+    )
     frame = weekly_demand(localities, list(weeks), demand)
     frame = frame[frame["service"] == "primary_care"]
     sums = frame.groupby(["iso_year", "iso_week"])["demand"].sum()
@@ -98,7 +100,10 @@ def _weekly_contacts_cached(weeks: tuple[str, ...], demand_json: str) -> dict[st
 
 
 def demand_hours(
-    start: dt.date, days: int, pool_size: int, demand: DemandParams | None = None,
+    start: dt.date,
+    days: int,
+    pool_size: int,
+    demand: DemandParams | None = None,
     mix: Mapping[str, float] | None = None,
 ) -> dict[tuple[dt.date, str, str], float]:
     """Clinician-hours needed per (day, block, profession), from the weekly demand model.
@@ -135,10 +140,18 @@ def _is_holiday(day: dt.date) -> bool:
 
 
 def build_instance(
-    clinicians: int, days: int, visits: int, seed: int, start: dt.date,
-    *, rules: WorkRules | None = None, demand: DemandParams | None = None,
-    mobile_days: Sequence[MobileDay] = (), continuity_target: float = 0.96,
-    soft_rules: Sequence[str] = (), hard_rules: Sequence[str] = (),
+    clinicians: int,
+    days: int,
+    visits: int,
+    seed: int,
+    start: dt.date,
+    *,
+    rules: WorkRules | None = None,
+    demand: DemandParams | None = None,
+    mobile_days: Sequence[MobileDay] = (),
+    continuity_target: float = 0.96,
+    soft_rules: Sequence[str] = (),
+    hard_rules: Sequence[str] = (),
 ) -> Problem:
     """The seeded, realistic staffing instance (see the module docstring)."""
     pool = clinician_pool(clinicians, start, days, seed)
@@ -152,8 +165,18 @@ def build_instance(
         sites.setdefault(m.site_id, m)
     for site_id, m in sorted(sites.items()):
         site_days = frozenset(x.day for x in mobile_days if x.site_id == site_id)
-        blocks.append(Block(f"mobile:{site_id}", 8, 17, breaks=((12, 13),), kind="mobile",
-                            site_id=site_id, county_code=m.county_code, days=site_days))
+        blocks.append(
+            Block(
+                f"mobile:{site_id}",
+                8,
+                17,
+                breaks=((12, 13),),
+                kind="mobile",
+                site_id=site_id,
+                county_code=m.county_code,
+                days=site_days,
+            )
+        )
     staff = []
     for c in pool:
         available = {(d, b) for d in c.available_days for b in day_blocks}
@@ -162,8 +185,17 @@ def build_instance(
         for b in blocks:
             if b.kind == "mobile" and b.county_code == c.home_county:
                 available |= {(d, b.name) for d in c.available_days if b.offered_on(d)}
-        staff.append(Clinician(c.clinician_id, c.profession, c.contract_hours, frozenset(available),
-                               frozenset(c.preferred_blocks), c.home_county, c.languages))
+        staff.append(
+            Clinician(
+                c.clinician_id,
+                c.profession,
+                c.contract_hours,
+                frozenset(available),
+                frozenset(c.preferred_blocks),
+                c.home_county,
+                c.languages,
+            )
+        )
     hours: Counter[str] = Counter()
     for c in pool:
         hours[c.profession] += c.contract_hours
@@ -176,8 +208,18 @@ def build_instance(
         days=days,
         blocks=tuple(blocks),
         clinicians=tuple(staff),
-        visits=tuple(ReturnVisit(v.visit_id, v.patient_id, v.profession, v.index_clinician_id,
-                                 v.window_start, v.window_end, v.history) for v in owed),
+        visits=tuple(
+            ReturnVisit(
+                v.visit_id,
+                v.patient_id,
+                v.profession,
+                v.index_clinician_id,
+                v.window_start,
+                v.window_end,
+                v.history,
+            )
+            for v in owed
+        ),
         demand=need,
         holidays=holidays,
         rules=rules or WorkRules(),
@@ -199,10 +241,17 @@ def build_problem(scenario: Scenario, mobile_days: Sequence[MobileDay] = ()) -> 
         mertid_hours_per_4_weeks=s.mertid_hours_per_4_weeks,
     )
     return build_instance(
-        s.clinicians, s.horizon_days, s.return_visits, scenario.scenario.seed,
-        week_monday(scenario.scenario.start_week), rules=rules, demand=scenario.demand,
-        mobile_days=mobile_days, continuity_target=s.continuity_target,
-        soft_rules=s.soft_rules, hard_rules=s.hard_rules,
+        s.clinicians,
+        s.horizon_days,
+        s.return_visits,
+        scenario.scenario.seed,
+        week_monday(scenario.scenario.start_week),
+        rules=rules,
+        demand=scenario.demand,
+        mobile_days=mobile_days,
+        continuity_target=s.continuity_target,
+        soft_rules=s.soft_rules,
+        hard_rules=s.hard_rules,
     )
 
 
@@ -215,13 +264,20 @@ def shortage_message(problem: Problem, solution: Solution, limit: int = 12) -> s
     parts = [f"{day} {block} {prof} {h:.1f} h" for day, block, prof, h in short[:limit]]
     more = f"; and {len(short) - limit} more" if len(short) > limit else ""
     cover = next((s for s in solution.stages if s.name == "cover"), None)
-    why = ("the pool cannot give it within the rules" if cover is not None and cover.status == "OPTIMAL"
-           else "best roster found in the time limit; the pool may not allow more")
-    return (f"demand cover short by {total:.1f} h in {len(short)} day/block/profession cells "
-            f"({why}): " + "; ".join(parts) + more)
+    why = (
+        "the pool cannot give it within the rules"
+        if cover is not None and cover.status == "OPTIMAL"
+        else "best roster found in the time limit; the pool may not allow more"
+    )
+    return (
+        f"demand cover short by {total:.1f} h in {len(short)} day/block/profession cells "
+        f"({why}): " + "; ".join(parts) + more
+    )
 
 
-def evaluate_shortages(problem: Problem, solution: Solution) -> list[tuple[dt.date, str, str, float]]:
+def evaluate_shortages(
+    problem: Problem, solution: Solution
+) -> list[tuple[dt.date, str, str, float]]:
     """(day, block, profession, hours short), in time order."""
     from staffing.rules import demand_cover
 
@@ -245,24 +301,43 @@ def outcome_rows(problem: Problem, solution: Solution) -> list[Shift | FollowUpA
     rows: list[Shift | FollowUpAssignment] = []
     for s in solution.shifts:
         b = blocks[s.block]
-        rows.append(Shift(
-            clinician_id=s.clinician_id, profession=prof[s.clinician_id], day=s.day, block=s.block,
-            start=wall_clock(s.day, b.start), end=wall_clock(s.day, b.end),
-            kind=b.kind, site_id=b.site_id,
-        ))
+        rows.append(
+            Shift(
+                clinician_id=s.clinician_id,
+                profession=prof[s.clinician_id],
+                day=s.day,
+                block=s.block,
+                start=wall_clock(s.day, b.start),
+                end=wall_clock(s.day, b.end),
+                kind=b.kind,
+                site_id=b.site_id,
+            )
+        )
     visits = {v.visit_id: v for v in problem.visits}
     for f in solution.follow_ups:
         v = visits[f.visit_id]
-        rows.append(FollowUpAssignment(
-            visit_id=v.visit_id, patient_id=v.patient_id, profession=v.profession,
-            index_clinician_id=v.index_clinician_id, assigned_clinician_id=f.clinician_id,
-            day=f.day, block=f.block, same_clinician=f.clinician_id == v.index_clinician_id,
-        ))
+        rows.append(
+            FollowUpAssignment(
+                visit_id=v.visit_id,
+                patient_id=v.patient_id,
+                profession=v.profession,
+                index_clinician_id=v.index_clinician_id,
+                assigned_clinician_id=f.clinician_id,
+                day=f.day,
+                block=f.block,
+                same_clinician=f.clinician_id == v.index_clinician_id,
+            )
+        )
     return rows
 
 
-def run_problem(problem: Problem, params: SolveParams, on_progress: ProgressCallback | None = None,
-                *, baseline: Solution | None = None) -> tuple[Solution, dict[str, float | None], str | None]:
+def run_problem(
+    problem: Problem,
+    params: SolveParams,
+    on_progress: ProgressCallback | None = None,
+    *,
+    baseline: Solution | None = None,
+) -> tuple[Solution, dict[str, float | None], str | None]:
     """Solve and evaluate: the solution, the flat KPIs (with the baseline's) and a shortage note.
 
     The cover-first baseline is both the reference rate and the solver's starting hint.
@@ -271,7 +346,9 @@ def run_problem(problem: Problem, params: SolveParams, on_progress: ProgressCall
     base_kpis = evaluate(problem, baseline)
     solution = solve(problem, params, on_progress=on_progress, hint=baseline)
     kpis = evaluate(problem, solution)
-    flat: dict[str, float | None] = {k: (None if v is None else float(v)) for k, v in kpis.to_dict().items()}
+    flat: dict[str, float | None] = {
+        k: (None if v is None else float(v)) for k, v in kpis.to_dict().items()
+    }
     flat["baseline_rate"] = base_kpis.continuity_rate
     flat["baseline_cover"] = base_kpis.cover
     flat["baseline_hard_violations"] = float(base_kpis.hard_violations)
@@ -298,20 +375,27 @@ def mobile_days_from_placements(scenario: Scenario, context: RunContext | None) 
         for offset in range(7):
             day = monday + dt.timedelta(days=offset)
             if start <= day <= end and is_business_day(day):
-                days.append(MobileDay(row.site_id, row.county_code, day, MOBILE_DAY_PROFESSION,
-                                      MOBILE_DAY_HOURS))
+                days.append(
+                    MobileDay(
+                        row.site_id, row.county_code, day, MOBILE_DAY_PROFESSION, MOBILE_DAY_HOURS
+                    )
+                )
     return days
 
 
 @register("staffing")
 def run_staffing(
-    scenario: Scenario, on_progress: ProgressCallback | None = None, context: RunContext | None = None
+    scenario: Scenario,
+    on_progress: ProgressCallback | None = None,
+    context: RunContext | None = None,
 ) -> RunOutcome:
     """The registered staffing planner: problem from the scenario, solve, evaluate, rows."""
     if on_progress:
         on_progress(0.0, "building the staffing problem")
     problem = build_problem(scenario, mobile_days_from_placements(scenario, context))
-    params = SolveParams(time_limit_s=scenario.staffing.time_limit_s, num_workers=2, seed=scenario.scenario.seed)
+    params = SolveParams(
+        time_limit_s=scenario.staffing.time_limit_s, num_workers=2, seed=scenario.scenario.seed
+    )
     solution, kpis, note = run_problem(problem, params, on_progress)
     stage = next((s for s in solution.stages if s.name == "continuity"), None)
     return RunOutcome(
@@ -326,7 +410,15 @@ def run_staffing(
 
 
 __all__ = [
-    "BLOCK_SHAPE", "MINUTES_PER_CONTACT", "MobileDay", "WEEKDAY_SHAPE", "build_instance",
-    "build_problem", "demand_hours", "outcome_rows", "run_problem", "run_staffing",
+    "BLOCK_SHAPE",
+    "MINUTES_PER_CONTACT",
+    "WEEKDAY_SHAPE",
+    "MobileDay",
+    "build_instance",
+    "build_problem",
+    "demand_hours",
+    "outcome_rows",
+    "run_problem",
+    "run_staffing",
     "shortage_message",
 ]

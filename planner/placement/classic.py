@@ -94,9 +94,7 @@ def _check_weights(weights: object, n_demand: int) -> np.ndarray:
         bad = ~np.isfinite(arr) | (arr < 0)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise PlacementInputError(
-                f"weights[{i}] must be a finite number >= 0, got {arr[i]}"
-            )
+            raise PlacementInputError(f"weights[{i}] must be a finite number >= 0, got {arr[i]}")
     arr.setflags(write=False)
     return arr
 
@@ -215,9 +213,7 @@ class MCLPProblem:
         if isinstance(radius, bool) or not isinstance(radius, (int, float, np.number)):
             raise PlacementInputError(f"service_radius must be a number, got {radius!r}")
         if not math.isfinite(radius) or radius < 0:
-            raise PlacementInputError(
-                f"service_radius must be a finite number >= 0, got {radius}"
-            )
+            raise PlacementInputError(f"service_radius must be a finite number >= 0, got {radius}")
         object.__setattr__(self, "service_radius", float(radius))
         object.__setattr__(self, "p", _check_p(self.p, cost.shape[1]))
 
@@ -231,7 +227,10 @@ class MCLPProblem:
     ) -> MCLPProblem:
         """An MCLP from a (demand x facilities) cost matrix; weights default to 1."""
         return cls(
-            cost=cost, weights=weights, service_radius=service_radius, p=p  # type: ignore[arg-type]
+            cost=cost,
+            weights=weights,
+            service_radius=service_radius,
+            p=p,  # type: ignore[arg-type]
         )
 
     @property
@@ -295,9 +294,7 @@ def _check_facilities(facilities: object, n_facilities: int) -> np.ndarray:
         raise PlacementInputError("facilities must contain at least one facility index")
     if arr.min() < 0 or arr.max() >= n_facilities:
         bad = int(arr[(arr < 0) | (arr >= n_facilities)][0])
-        raise PlacementInputError(
-            f"facility index {bad} is outside 0..{n_facilities - 1}"
-        )
+        raise PlacementInputError(f"facility index {bad} is outside 0..{n_facilities - 1}")
     return np.unique(arr)
 
 
@@ -620,4 +617,3 @@ def solve_mclp(
         gap=outcome.gap,
         seconds=time.perf_counter() - started,
     )
-

@@ -61,10 +61,21 @@ class PlacementKpis:
         flat: dict[str, float | int] = {
             name: getattr(self, name)
             for name in (
-                "served_patients", "demand_total", "demand_fixed_clinics", "served_share",
-                "served_share_incl_fixed", "population_in_reach", "population_in_reach_share",
-                "mean_travel_minutes", "relocations", "relocation_km", "relocation_hours",
-                "long_relocations", "unit_utilisation", "plan_value", "min_county_share",
+                "served_patients",
+                "demand_total",
+                "demand_fixed_clinics",
+                "served_share",
+                "served_share_incl_fixed",
+                "population_in_reach",
+                "population_in_reach_share",
+                "mean_travel_minutes",
+                "relocations",
+                "relocation_km",
+                "relocation_hours",
+                "long_relocations",
+                "unit_utilisation",
+                "plan_value",
+                "min_county_share",
             )
         }
         flat.update({f"county_share_{c}": v for c, v in sorted(self.county_served_share.items())})
@@ -73,23 +84,33 @@ class PlacementKpis:
         return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in flat.items()}
 
 
-def week_allocation(problem: PlacementProblem, week: int, sites: tuple[str, ...]) -> dict[tuple[int, int], float]:
+def week_allocation(
+    problem: PlacementProblem, week: int, sites: tuple[str, ...]
+) -> dict[tuple[int, int], float]:
     """Patients of point p served at site s in ``week``: max served, then least travel."""
     counts = Counter(problem.site_index(s) for s in sites)
     demand = problem.unit_demand[:, week]
     graph = nx.DiGraph()
     for s, n in counts.items():
-        graph.add_edge(("site", s), "sink", capacity=int(problem.capacity_per_week * n * _SCALE + 1e-9), weight=0)
+        graph.add_edge(
+            ("site", s),
+            "sink",
+            capacity=int(problem.capacity_per_week * n * _SCALE + 1e-9),
+            weight=0,
+        )
     reach = problem.reach
     for p in np.flatnonzero(demand > 0):
         sites_here = [s for s in counts if reach[s, p]]
         if not sites_here:
             continue
         # Rounded down, so a point is never served more than its demand (shares stay <= 1).
-        graph.add_edge("source", ("point", int(p)), capacity=int(demand[p] * _SCALE + 1e-9), weight=0)
+        graph.add_edge(
+            "source", ("point", int(p)), capacity=int(demand[p] * _SCALE + 1e-9), weight=0
+        )
         for s in sites_here:
-            graph.add_edge(("point", int(p)), ("site", s),
-                           weight=int(round(problem.site_point_minutes[s, p] * 10)))
+            graph.add_edge(
+                ("point", int(p)), ("site", s), weight=round(problem.site_point_minutes[s, p] * 10)
+            )
     if "source" not in graph or "sink" not in graph:
         return {}
     flow = nx.max_flow_min_cost(graph, "source", "sink")
@@ -110,9 +131,15 @@ def rule_units_per_week(problem: PlacementProblem, solution: PlacementSolution) 
     out = []
     for w, sites in enumerate(solution.unit_sites):
         if len(sites) != problem.units:
-            out.append(Violation("units per week", problem.weeks[w], abs(len(sites) - problem.units)))
+            out.append(
+                Violation("units per week", problem.weeks[w], abs(len(sites) - problem.units))
+            )
     if solution.unit_sites and len(solution.unit_sites) != len(problem.weeks):
-        out.append(Violation("units per week", "horizon", abs(len(solution.unit_sites) - len(problem.weeks))))
+        out.append(
+            Violation(
+                "units per week", "horizon", abs(len(solution.unit_sites) - len(problem.weeks))
+            )
+        )
     return out
 
 
@@ -122,30 +149,44 @@ def rule_min_stay(problem: PlacementProblem, solution: PlacementSolution) -> lis
     W = len(solution.unit_sites)
     for u in range(problem.units):
         # A week that lacks the unit (a broken plan) counts as "nowhere", ending its stay.
-        track = [solution.unit_sites[w][u] if u < len(solution.unit_sites[w]) else None
-                 for w in range(W)]
+        track = [
+            solution.unit_sites[w][u] if u < len(solution.unit_sites[w]) else None for w in range(W)
+        ]
         w = 0
         while w < W:
             end = w
             while end + 1 < W and track[end + 1] == track[w]:
                 end += 1
             length = end - w + 1
-            first_stay_continues = w == 0 and problem.initial_sites is not None and \
-                problem.initial_sites[u] == track[0]
+            first_stay_continues = (
+                w == 0
+                and problem.initial_sites is not None
+                and problem.initial_sites[u] == track[0]
+            )
             short = length < problem.min_stay_weeks and track[w] is not None
             if end < W - 1 and short and not first_stay_continues:
-                out.append(Violation("minimum stay", f"unit {u} at {track[w]} from {problem.weeks[w]}",
-                                     problem.min_stay_weeks - length))
+                out.append(
+                    Violation(
+                        "minimum stay",
+                        f"unit {u} at {track[w]} from {problem.weeks[w]}",
+                        problem.min_stay_weeks - length,
+                    )
+                )
             w = end + 1
     return out
 
 
-def rule_region_contracts(problem: PlacementProblem, solution: PlacementSolution) -> list[Violation]:
+def rule_region_contracts(
+    problem: PlacementProblem, solution: PlacementSolution
+) -> list[Violation]:
     """Each contracting county gets at least its unit-weeks."""
     county_of = {s.id: s.county_code for s in problem.sites}
     got = Counter(county_of[s] for week in solution.unit_sites for s in week)
-    return [Violation("region contract", c.county_code, c.unit_weeks - got[c.county_code])
-            for c in problem.region_contracts if got[c.county_code] < c.unit_weeks]
+    return [
+        Violation("region contract", c.county_code, c.unit_weeks - got[c.county_code])
+        for c in problem.region_contracts
+        if got[c.county_code] < c.unit_weeks
+    ]
 
 
 RULES: dict[str, Callable[[PlacementProblem, PlacementSolution], list[Violation]]] = {
@@ -200,7 +241,9 @@ def evaluate(problem: PlacementProblem, solution: PlacementSolution) -> Placemen
                     minutes += problem.site_site_minutes[i, j]
                     long_moves += problem.site_site_minutes[i, j] > LONG_MOVE_MINUTES
         previous = list(sites)
-    per_minute = problem.capacity_per_week / problem.working_minutes_per_week * problem.value_per_patient
+    per_minute = (
+        problem.capacity_per_week / problem.working_minutes_per_week * problem.value_per_patient
+    )
     relocation_cost = km * problem.relocation_cost_per_km + minutes * per_minute
 
     county_total: dict[str, float] = defaultdict(float)
@@ -214,9 +257,11 @@ def evaluate(problem: PlacementProblem, solution: PlacementSolution) -> Placemen
 
     violations = [v for rule in RULES.values() for v in rule(problem, solution)]
     if problem.equity == "floor":
-        violations += [Violation("county floor", c, problem.county_floor_share - s)
-                       for c, s in sorted(shares.items())
-                       if county_total[c] > 0 and s + 1e-6 < problem.county_floor_share]
+        violations += [
+            Violation("county floor", c, problem.county_floor_share - s)
+            for c, s in sorted(shares.items())
+            if county_total[c] > 0 and s + 1e-6 < problem.county_floor_share
+        ]
     capacity = U * W * problem.capacity_per_week
     total_population = population.sum()
     mean_in_reach = float(np.mean(in_reach)) if in_reach else 0.0
@@ -237,7 +282,9 @@ def evaluate(problem: PlacementProblem, solution: PlacementSolution) -> Placemen
         plan_value=served_total * problem.value_per_patient - relocation_cost,
         county_served_share=shares,
         min_county_share=min(shares_with_demand) if shares_with_demand else 1.0,
-        kommun_served_share={k: kommun_served[k] / t for k, t in sorted(kommun_total.items()) if t > 0},
+        kommun_served_share={
+            k: kommun_served[k] / t for k, t in sorted(kommun_total.items()) if t > 0
+        },
         unit_week_patients=tuple(unit_patients),
         unit_week_population=tuple(unit_population),
         violations=tuple(violations),

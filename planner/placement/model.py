@@ -58,7 +58,11 @@ def move_arcs(problem: PlacementProblem, neighbours: int) -> list[tuple[int, int
     n = len(problem.sites)
     arcs: set[tuple[int, int]] = set()
     for s in range(n):
-        order = [t for t in np.argsort(minutes[s], kind="stable") if t != s and np.isfinite(minutes[s, t])]
+        order = [
+            t
+            for t in np.argsort(minutes[s], kind="stable")
+            if t != s and np.isfinite(minutes[s, t])
+        ]
         for t in order[:neighbours]:
             arcs.add((s, int(t)))
             arcs.add((int(t), s))
@@ -100,8 +104,11 @@ def build_model(
     reach = problem.reach
     model = mathopt.Model(name="placement")
 
-    y = {(s, w): model.add_integer_variable(lb=0, ub=U, name=f"y(s={s},w={w})")
-         for s in range(S) for w in range(W)}
+    y = {
+        (s, w): model.add_integer_variable(lb=0, ub=U, name=f"y(s={s},w={w})")
+        for s in range(S)
+        for w in range(W)
+    }
     for w in range(W):
         model.add_linear_constraint(sum(y[s, w] for s in range(S)) == U, name=f"units(w={w})")
     if y_lower is not None:
@@ -171,7 +178,9 @@ def build_model(
                 arrivals[s, w] = a
             for w in range(W):
                 recent = [arrivals[s, k] for k in range(max(0, w - L + 1), w + 1)]
-                model.add_linear_constraint(y[s, w] - sum(recent) >= 0, name=f"min_stay(s={s},w={w})")
+                model.add_linear_constraint(
+                    y[s, w] - sum(recent) >= 0, name=f"min_stay(s={s},w={w})"
+                )
 
     slacks: dict[str, dict[str, mathopt.Variable]] = defaultdict(dict)
     penalty = value * cap * max(1, W) * 10  # any slack costs more than any plan can gain
@@ -183,7 +192,9 @@ def build_model(
             slack = model.add_variable(lb=0, name=f"short(region_contract={contract.county_code})")
             slacks["region_contract"][contract.county_code] = slack
             lhs = lhs + slack
-        model.add_linear_constraint(lhs >= contract.unit_weeks, name=f"contract({contract.county_code})")
+        model.add_linear_constraint(
+            lhs >= contract.unit_weeks, name=f"contract({contract.county_code})"
+        )
 
     served_county: dict[str, list] = defaultdict(list)
     for (g, _s, _w), var in x.items():
@@ -199,7 +210,9 @@ def build_model(
                 slack = model.add_variable(lb=0, name=f"short(county_floor={county})")
                 slacks["county_floor"][county] = slack
                 lhs = lhs + slack
-            model.add_linear_constraint(lhs >= problem.county_floor_share * demand, name=f"floor({county})")
+            model.add_linear_constraint(
+                lhs >= problem.county_floor_share * demand, name=f"floor({county})"
+            )
     elif problem.equity == "maximin":
         worst = model.add_variable(lb=0, ub=1, name="worst_county_share")
         for county, demand in county_demand.items():

@@ -120,7 +120,9 @@ class PlacementProblem:
             array.setflags(write=False)
             object.__setattr__(self, name, array)
         _require(not np.isinf(self.demand).any(), "demand must be finite")
-        fixed = np.zeros(P, bool) if self.fixed_covered is None else np.array(self.fixed_covered, bool)
+        fixed = (
+            np.zeros(P, bool) if self.fixed_covered is None else np.array(self.fixed_covered, bool)
+        )
         _require(fixed.shape == (P,), f"fixed_covered has shape {fixed.shape}, expected ({P},)")
         fixed.setflags(write=False)
         object.__setattr__(self, "fixed_covered", fixed)
@@ -133,12 +135,17 @@ class PlacementProblem:
         _require(self.equity in ("none", "floor", "maximin"), f"unknown equity {self.equity!r}")
         _require(0 <= self.county_floor_share <= 1, "county_floor_share must be in [0, 1]")
         for contract in self.region_contracts:
-            _require(contract.unit_weeks >= 0, f"region contract {contract.county_code}: "
-                     f"unit_weeks is {contract.unit_weeks}; must be >= 0")
+            _require(
+                contract.unit_weeks >= 0,
+                f"region contract {contract.county_code}: "
+                f"unit_weeks is {contract.unit_weeks}; must be >= 0",
+            )
         object.__setattr__(self, "_index", {s.id: i for i, s in enumerate(self.sites)})
         if self.initial_sites is not None:
-            _require(len(self.initial_sites) == self.units,
-                     f"initial_sites names {len(self.initial_sites)} sites for {self.units} units")
+            _require(
+                len(self.initial_sites) == self.units,
+                f"initial_sites names {len(self.initial_sites)} sites for {self.units} units",
+            )
             unknown = [s for s in self.initial_sites if s not in self._index]
             _require(not unknown, f"initial_sites: unknown site ids {unknown[:5]}")
 
@@ -199,7 +206,9 @@ class SolveParams:
         _require(0 <= self.warm_start_share < 1, "warm_start_share must be in [0, 1)")
         _require(self.threads >= 1, "threads must be >= 1")
         _require(self.regional_workers >= 1, "regional_workers must be >= 1")
-        _require(0 < self.decomposition_bound_share < 1, "decomposition_bound_share must be in (0, 1)")
+        _require(
+            0 < self.decomposition_bound_share < 1, "decomposition_bound_share must be in (0, 1)"
+        )
 
 
 @dataclass(frozen=True)

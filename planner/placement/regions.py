@@ -60,8 +60,9 @@ class Coverage:
         flow.add_arcs_with_capacity(
             np.concatenate([np.zeros(G, np.int64), 2 + group, 2 + G + np.arange(S)]),
             np.concatenate([2 + np.arange(G), 2 + G + site, np.ones(S, np.int64)]),
-            np.concatenate([demand, demand[group],
-                            np.round(units * self.capacity * _SCALE).astype(np.int64)]),
+            np.concatenate(
+                [demand, demand[group], np.round(units * self.capacity * _SCALE).astype(np.int64)]
+            ),
         )
         flow.solve(0, 1)
         return flow.optimal_flow() / _SCALE
@@ -210,7 +211,9 @@ def improve(cov: Coverage, placement: np.ndarray, deadline: float) -> tuple[np.n
     return placement, best
 
 
-def region_mip(cov: Coverage, units: int, time_limit_s: float) -> tuple[str, float | None, float | None, np.ndarray | None]:
+def region_mip(
+    cov: Coverage, units: int, time_limit_s: float
+) -> tuple[str, float | None, float | None, np.ndarray | None]:
     """Exactly ``units`` units in one region: (status, patients, bound, placement)."""
     model = mathopt.Model(name="region")
     cap = cov.capacity
@@ -235,7 +238,7 @@ def region_mip(cov: Coverage, units: int, time_limit_s: float) -> tuple[str, flo
     placement = None
     if outcome.has_solution:
         values = outcome.result.variable_values()
-        placement = np.array([int(round(values[v])) for v in y])
+        placement = np.array([round(values[v]) for v in y])
     return outcome.status, outcome.objective, outcome.bound, placement
 
 
@@ -248,7 +251,9 @@ class WeekPlan:
     bound: float
 
 
-def solve_week(problem: PlacementProblem, week: int, seconds: float, max_sites: int = 50) -> WeekPlan:
+def solve_week(
+    problem: PlacementProblem, week: int, seconds: float, max_sites: int = 50
+) -> WeekPlan:
     """Bound and plan one week (relocation, stays, contracts and floors left out)."""
     started = time.perf_counter()
     deadline = started + seconds
@@ -264,12 +269,17 @@ def solve_week(problem: PlacementProblem, week: int, seconds: float, max_sites: 
     k = np.arange(U + 1)
     upper = np.array([np.minimum(k * cap, part.demand.sum()) for part in parts])
     placements = [greedy(part, U) for part in parts]
-    lower = np.array([[part.served(p) for p in table] for part, table in zip(parts, placements, strict=True)])
+    lower = np.array(
+        [[part.served(p) for p in table] for part, table in zip(parts, placements, strict=True)]
+    )
     tries = np.zeros_like(upper)
     while time.perf_counter() < deadline:
         split, _ = allocate(upper)
-        loose = [(upper[r, n] - lower[r, n], r) for r, n in enumerate(split)
-                 if upper[r, n] - lower[r, n] > 1e-4 * max(1.0, upper[r, n])]
+        loose = [
+            (upper[r, n] - lower[r, n], r)
+            for r, n in enumerate(split)
+            if upper[r, n] - lower[r, n] > 1e-4 * max(1.0, upper[r, n])
+        ]
         if not loose:
             break
         _, r = max(loose)

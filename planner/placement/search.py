@@ -39,8 +39,9 @@ def transition_cost(cost: np.ndarray, before: np.ndarray, after: np.ndarray) -> 
     return float(sum(sub[i, lsa.right_mate(i)] for i in range(n)))
 
 
-def improve_plan(problem: PlacementProblem, counts: np.ndarray, deadline: float,
-                 extra: np.ndarray | None = None) -> np.ndarray:
+def improve_plan(
+    problem: PlacementProblem, counts: np.ndarray, deadline: float, extra: np.ndarray | None = None
+) -> np.ndarray:
     """Better ``counts`` (W, S) by single unit-week moves until none helps or ``deadline``.
 
     ``extra`` (W, S) marks more sites worth trying in a week (e.g. its own best placement)."""

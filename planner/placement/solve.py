@@ -17,14 +17,14 @@ from ortools.graph.python import linear_sum_assignment
 
 from planner.placement.mip import relative_gap, solve_mip
 from planner.placement.model import _county_demand, build_model, demand_groups
-from planner.placement.regions import full_coverage, solve_week
-from planner.placement.search import best_path, improve_plan
 from planner.placement.problem import (
     PlacementInfeasibleError,
     PlacementProblem,
     PlacementSolution,
     SolveParams,
 )
+from planner.placement.regions import full_coverage, solve_week
+from planner.placement.search import best_path, improve_plan
 
 ProgressFn = Callable[[float | None, str], None]
 
@@ -47,22 +47,32 @@ def solve(
         if plan is not None:
             counts, objective, bound, how = plan
             return PlacementSolution(
-                status="FEASIBLE", unit_sites=track_units(problem, counts), objective=objective,
-                bound=bound, gap=relative_gap(objective, bound), seconds=time.perf_counter() - started,
+                status="FEASIBLE",
+                unit_sites=track_units(problem, counts),
+                objective=objective,
+                bound=bound,
+                gap=relative_gap(objective, bound),
+                seconds=time.perf_counter() - started,
                 message=how,
             )
     if W > 1 and problem.equity != "maximin":
         # HiGHS's own primal heuristics struggle on the full horizon, and it ignores MathOpt
         # solution hints, so a quick week-by-week plan is kept as the fallback incumbent.
         budget = params.time_limit_s * params.warm_start_share
-        warm = rolling_horizon(problem, params, budget, _scaled(on_progress, 0.0, params.warm_start_share))
+        warm = rolling_horizon(
+            problem, params, budget, _scaled(on_progress, 0.0, params.warm_start_share)
+        )
     built = build_model(problem, params)
     # after building; HiGHS overruns its limit on this model (measured 3.1 s over 20.7 s on the
     # demo: the root LP is not interrupted), so it is asked for a little less
     remaining = max(0.85 * (params.time_limit_s - (time.perf_counter() - started)), 1.0)
-    outcome = solve_mip(built.model, time_limit_s=remaining, relative_gap_tolerance=params.relative_gap,
-                        on_progress=_scaled(on_progress, params.warm_start_share if warm else 0.0, 1.0),
-                        label="placing units")
+    outcome = solve_mip(
+        built.model,
+        time_limit_s=remaining,
+        relative_gap_tolerance=params.relative_gap,
+        on_progress=_scaled(on_progress, params.warm_start_share if warm else 0.0, 1.0),
+        label="placing units",
+    )
     seconds = time.perf_counter() - started
     if outcome.status == "INFEASIBLE":
         raise PlacementInfeasibleError(diagnose(problem, params))
@@ -71,14 +81,18 @@ def solve(
         values = outcome.result.variable_values()
         counts = np.zeros((W, len(problem.sites)), dtype=int)
         for (s, w), var in built.y.items():
-            counts[w, s] = int(round(values[var]))
+            counts[w, s] = round(values[var])
         objective = outcome.objective
     if warm is not None and (objective is None or warm[1] > objective + 1e-6):
         counts, objective = warm  # the week-by-week plan is better than what HiGHS found
     if counts is None:
-        return PlacementSolution(status=outcome.status, unit_sites=(), seconds=seconds,
-                                 bound=outcome.bound,
-                                 message=f"no plan found within {params.time_limit_s:g} s")
+        return PlacementSolution(
+            status=outcome.status,
+            unit_sites=(),
+            seconds=seconds,
+            bound=outcome.bound,
+            message=f"no plan found within {params.time_limit_s:g} s",
+        )
     gap = relative_gap(objective, outcome.bound)
     status = "OPTIMAL" if gap is not None and gap <= max(params.relative_gap, 1e-9) else "FEASIBLE"
     return PlacementSolution(
@@ -135,28 +149,43 @@ class WeeklyRelaxation:
         return float(self.bounds.sum())
 
 
-def relax_week(problem: PlacementProblem, params: SolveParams, relaxation: WeeklyRelaxation, w: int,
-               limit_s: Callable[[], float], lock: threading.Lock | None = None) -> None:
+def relax_week(
+    problem: PlacementProblem,
+    params: SolveParams,
+    relaxation: WeeklyRelaxation,
+    w: int,
+    limit_s: Callable[[], float],
+    lock: threading.Lock | None = None,
+) -> None:
     """Solve week ``w`` on its own and keep what improves ``relaxation``.
 
     ``limit_s()`` is asked for the seconds once the model is built (building takes a good
     part of a second); ``lock`` serialises the (Python) building when weeks run in threads,
     HiGHS itself runs outside Python's lock."""
-    week = problem.replace(weeks=(problem.weeks[w],), demand=problem.demand[:, w:w + 1],
-                           region_contracts=(), initial_sites=None, equity="none",
-                           county_floor_share=0.0, min_stay_weeks=1)
+    week = problem.replace(
+        weeks=(problem.weeks[w],),
+        demand=problem.demand[:, w : w + 1],
+        region_contracts=(),
+        initial_sites=None,
+        equity="none",
+        county_floor_share=0.0,
+        min_stay_weeks=1,
+    )
     with lock or contextlib.nullcontext():
         built = build_model(week, params, strong=True)
         limit = limit_s()
-    outcome = solve_mip(built.model, time_limit_s=max(limit, 0.2),
-                        relative_gap_tolerance=max(params.relative_gap, 1e-4))
+    outcome = solve_mip(
+        built.model,
+        time_limit_s=max(limit, 0.2),
+        relative_gap_tolerance=max(params.relative_gap, 1e-4),
+    )
     if outcome.bound is not None:
         relaxation.bounds[w] = min(relaxation.bounds[w], outcome.bound)
     if outcome.has_solution and outcome.objective > relaxation.values[w]:  # type: ignore[operator]
         values = outcome.result.variable_values()
         relaxation.values[w] = outcome.objective
         for (s, _), var in built.y.items():
-            relaxation.counts[w, s] = int(round(values[var]))
+            relaxation.counts[w, s] = round(values[var])
 
 
 def weekly_relaxation(
@@ -166,8 +195,12 @@ def weekly_relaxation(
     that finishes early leaves its time to the weeks still waiting."""
     W, S = len(problem.weeks), len(problem.sites)
     cap_value = problem.units * problem.capacity_per_week * problem.value_per_patient
-    reachable = problem.unit_demand[problem.reach.any(axis=0)].sum(axis=0) * problem.value_per_patient
-    relaxation = WeeklyRelaxation(np.zeros((W, S), dtype=int), np.zeros(W), np.minimum(cap_value, reachable))
+    reachable = (
+        problem.unit_demand[problem.reach.any(axis=0)].sum(axis=0) * problem.value_per_patient
+    )
+    relaxation = WeeklyRelaxation(
+        np.zeros((W, S), dtype=int), np.zeros(W), np.minimum(cap_value, reachable)
+    )
     deadline = time.perf_counter() + budget_s
     lock = threading.Lock()
     started = [0]
@@ -201,25 +234,40 @@ class RegionalBounds:
     sent: int = 0  # weeks received so far
 
     @classmethod
-    def start(cls, problem: PlacementProblem, relaxation: WeeklyRelaxation, deadline: float,
-              workers: int = 1, min_seconds: float = 8.0) -> RegionalBounds | None:
+    def start(
+        cls,
+        problem: PlacementProblem,
+        relaxation: WeeklyRelaxation,
+        deadline: float,
+        workers: int = 1,
+        min_seconds: float = 8.0,
+    ) -> RegionalBounds | None:
         """Start ``workers`` processes on the open weeks of ``relaxation`` (dealt out in turn),
         each week with what is left of the time (at least ``min_seconds``: a hard week needs
         10-30 s to close, and a week given less ends looser than HiGHS). None when no week is
         open, time is short, or no fork is possible."""
         gaps = relaxation.bounds - relaxation.values
-        open_weeks = [int(w) for w in np.argsort(-gaps, kind="stable")
-                      if gaps[w] > 1e-4 * max(1.0, relaxation.values[w])]
+        open_weeks = [
+            int(w)
+            for w in np.argsort(-gaps, kind="stable")
+            if gaps[w] > 1e-4 * max(1.0, relaxation.values[w])
+        ]
         if not open_weeks or deadline - time.perf_counter() < min_seconds + 1.0:
             return None
-        if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
+        if (
+            "fork" not in multiprocessing.get_all_start_methods()
+            or multiprocessing.current_process().daemon
+        ):
             return None  # no fork here, or a daemon process, which may not start children
         context = multiprocessing.get_context("fork")
         processes, pipes = [], []
         for k in range(min(workers, len(open_weeks))):
             receive, send = context.Pipe(duplex=False)
-            process = context.Process(target=_regional_worker, daemon=True,
-                                      args=(problem, open_weeks[k::workers], deadline, min_seconds, send))
+            process = context.Process(
+                target=_regional_worker,
+                daemon=True,
+                args=(problem, open_weeks[k::workers], deadline, min_seconds, send),
+            )
             process.start()
             send.close()
             processes.append(process)
@@ -249,7 +297,9 @@ class RegionalBounds:
 
     def wait(self, seconds: float) -> bool:
         """True when another week (or a process's end) arrives within ``seconds``."""
-        return bool(self.pipes) and bool(multiprocessing.connection.wait(self.pipes, max(0.0, seconds)))
+        return bool(self.pipes) and bool(
+            multiprocessing.connection.wait(self.pipes, max(0.0, seconds))
+        )
 
     def stop(self) -> None:
         """End the processes (a week in progress is dropped)."""
@@ -261,8 +311,13 @@ class RegionalBounds:
         self.pipes = []
 
 
-def _regional_worker(problem: PlacementProblem, weeks: list[int], deadline: float, min_seconds: float,
-                     send: multiprocessing.connection.Connection) -> None:
+def _regional_worker(
+    problem: PlacementProblem,
+    weeks: list[int],
+    deadline: float,
+    min_seconds: float,
+    send: multiprocessing.connection.Connection,
+) -> None:
     value = problem.value_per_patient
     for w in weeks:
         left = deadline - time.perf_counter()
@@ -286,7 +341,9 @@ def candidate_sites(problem: PlacementProblem, weekly: np.ndarray, neighbours: i
         keep.update(problem.site_index(s) for s in problem.initial_sites)
     reach_demand = problem.reach.astype(float) @ problem.unit_demand.sum(axis=1)
     for contract in problem.region_contracts:
-        in_county = [s for s, site in enumerate(problem.sites) if site.county_code == contract.county_code]
+        in_county = [
+            s for s, site in enumerate(problem.sites) if site.county_code == contract.county_code
+        ]
         keep.update(sorted(in_county, key=lambda s: -reach_demand[s])[: max(3, neighbours)])
     return np.array(sorted(keep), dtype=int)
 
@@ -316,13 +373,17 @@ def decomposed(
     started = time.perf_counter()
     share = params.decomposition_bound_share
     deadline = started + params.time_limit_s * 0.93  # model building and HiGHS overrun a little
-    relaxation = weekly_relaxation(problem, params, (deadline - started) * share,
-                                   _scaled(on_progress, 0.0, share))
+    relaxation = weekly_relaxation(
+        problem, params, (deadline - started) * share, _scaled(on_progress, 0.0, share)
+    )
     keep = candidate_sites(problem, relaxation.counts, params.shortlist_neighbours)
     rest = _scaled(on_progress, share, 1.0)
     # the spare core bounds the weeks HiGHS left open, region by region
-    regional = (RegionalBounds.start(problem, relaxation, deadline, workers=params.regional_workers)
-                if params.threads > 1 else None)
+    regional = (
+        RegionalBounds.start(problem, relaxation, deadline, workers=params.regional_workers)
+        if params.threads > 1
+        else None
+    )
     searchable = problem.min_stay_weeks == 1 and not problem.region_contracts
     try:
         small = restrict(problem, keep)
@@ -330,9 +391,13 @@ def decomposed(
         # most of the time week by week; then a polish with HiGHS, then the unit-week search
         budget = 0.6 * (deadline - time.perf_counter())
         plan = rolling_horizon(small, params, max(budget, 1.0), rest, served)
-        how = f"planned week by week on {len(keep)} shortlisted sites; bound from weekly relaxations"
+        how = (
+            f"planned week by week on {len(keep)} shortlisted sites; bound from weekly relaxations"
+        )
         if plan is not None:
-            polish_until = deadline - 0.6 * (deadline - time.perf_counter()) if searchable else deadline
+            polish_until = (
+                deadline - 0.6 * (deadline - time.perf_counter()) if searchable else deadline
+            )
             plan = polish(small, params, plan[0], served, polish_until)
             counts = np.zeros((len(problem.weeks), len(problem.sites)), dtype=int)
             counts[:, keep] = plan[0]
@@ -353,8 +418,13 @@ def decomposed(
     return plan[0], plan[1], min(relaxation.bound, capacity_bound(problem)), how
 
 
-def relink(problem: PlacementProblem, counts: np.ndarray, relaxation: WeeklyRelaxation,
-           regional: RegionalBounds | None, deadline: float) -> np.ndarray:
+def relink(
+    problem: PlacementProblem,
+    counts: np.ndarray,
+    relaxation: WeeklyRelaxation,
+    regional: RegionalBounds | None,
+    deadline: float,
+) -> np.ndarray:
     """Recombine until ``deadline``: the best path through the plan's own weeks and every
     week's own best placement (:func:`~planner.placement.search.best_path`), then the
     unit-week search from it; the weekly placements the regional process has sent so far
@@ -386,7 +456,10 @@ def _objective(problem: PlacementProblem, counts: np.ndarray) -> float:
 
 
 def rolling_horizon(
-    problem: PlacementProblem, params: SolveParams, budget_s: float, on_progress: ProgressFn | None,
+    problem: PlacementProblem,
+    params: SolveParams,
+    budget_s: float,
+    on_progress: ProgressFn | None,
     keep_served: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float] | None:
     """A feasible plan built one week at a time (units that must stay are kept; region
@@ -414,19 +487,26 @@ def rolling_horizon(
         spread = {(c, 0): -(-left // (W - w)) for c, left in needed.items() if left > 0}
         if sum(spread.values()) > U:
             return None
-        week = problem.replace(weeks=(problem.weeks[w],), demand=problem.demand[:, w:w + 1],
-                               region_contracts=(), initial_sites=previous)
+        week = problem.replace(
+            weeks=(problem.weeks[w],),
+            demand=problem.demand[:, w : w + 1],
+            region_contracts=(),
+            initial_sites=previous,
+        )
         built = build_model(week, params, y_lower=lower, county_min_units=spread)
         left = budget_s - (time.perf_counter() - started)
-        outcome = solve_mip(built.model, time_limit_s=max(left / (W - w), 0.2),
-                            relative_gap_tolerance=max(params.relative_gap, 1e-3))
+        outcome = solve_mip(
+            built.model,
+            time_limit_s=max(left / (W - w), 0.2),
+            relative_gap_tolerance=max(params.relative_gap, 1e-3),
+        )
         if not outcome.has_solution:
             return None
         values = outcome.result.variable_values()
         for (s, _), var in built.y.items():
-            counts[w, s] = int(round(values[var]))
+            counts[w, s] = round(values[var])
         served[w] = sum(values[var] for var in built.x.values())
-        sites = track_units(week, counts[w:w + 1])[0]
+        sites = track_units(week, counts[w : w + 1])[0]
         if previous is not None:
             stayed = [stayed[u] + 1 if sites[u] == previous[u] else 1 for u in range(U)]
         else:
@@ -440,11 +520,18 @@ def rolling_horizon(
         return None
     if keep_served is not None:
         keep_served[:] = served
-    return counts, float(served.sum()) * problem.value_per_patient - relocation_cost(problem, counts)
+    return counts, float(served.sum()) * problem.value_per_patient - relocation_cost(
+        problem, counts
+    )
 
 
-def polish(problem: PlacementProblem, params: SolveParams, counts: np.ndarray, served: np.ndarray,
-           deadline: float) -> tuple[np.ndarray, float]:
+def polish(
+    problem: PlacementProblem,
+    params: SolveParams,
+    counts: np.ndarray,
+    served: np.ndarray,
+    deadline: float,
+) -> tuple[np.ndarray, float]:
     """Improve a plan one week at a time with both neighbouring weeks fixed, so a week's move is
     priced with the move after it too (the week-by-week plan sees only the move into a week).
     Sweeps the weeks until one sweep changes nothing or ``deadline``; returns (counts, objective).
@@ -468,21 +555,28 @@ def polish(problem: PlacementProblem, params: SolveParams, counts: np.ndarray, s
                 break
             end = min(W, w + 2)
             before = problem.initial_sites if w == 0 else _site_ids(problem, counts[w - 1])
-            window = problem.replace(weeks=problem.weeks[w:end], demand=problem.demand[:, w:end],
-                                     region_contracts=(), initial_sites=before)
+            window = problem.replace(
+                weeks=problem.weeks[w:end],
+                demand=problem.demand[:, w:end],
+                region_contracts=(),
+                initial_sites=before,
+            )
             fixed_next = np.zeros((S, end - w), dtype=int)
             if end - w == 2:
                 fixed_next[:, 1] = counts[w + 1]  # all units placed: the lower bound fixes the week
             built = build_model(window, params, y_lower=fixed_next)
-            outcome = solve_mip(built.model, time_limit_s=min(left - 0.5, max(1.0, left / W)),
-                                relative_gap_tolerance=max(params.relative_gap, 1e-4))
+            outcome = solve_mip(
+                built.model,
+                time_limit_s=min(left - 0.5, max(1.0, left / W)),
+                relative_gap_tolerance=max(params.relative_gap, 1e-4),
+            )
             if not outcome.has_solution:
                 continue
             values = outcome.result.variable_values()
             trial = counts.copy()
             for (s, k), var in built.y.items():
                 if k == 0:
-                    trial[w, s] = int(round(values[var]))
+                    trial[w, s] = round(values[var])
             trial_served = served.copy()
             trial_served[w] = sum(values[var] for (_, _, k), var in built.x.items() if k == 0)
             candidate = total(trial, trial_served)
@@ -504,8 +598,11 @@ def relocation_cost(problem: PlacementProblem, counts: np.ndarray) -> float:
     total = 0.0
     for sites in plan:
         if previous is not None:
-            total += sum(float(cost[problem.site_index(a), problem.site_index(b)])
-                         for a, b in zip(previous, sites, strict=True) if a != b)
+            total += sum(
+                float(cost[problem.site_index(a), problem.site_index(b)])
+                for a, b in zip(previous, sites, strict=True)
+                if a != b
+            )
         previous = sites
     return total
 
@@ -532,7 +629,7 @@ def track_units(problem: PlacementProblem, counts: np.ndarray) -> tuple[tuple[st
             lsa = linear_sum_assignment.SimpleLinearSumAssignment()
             for u, s in enumerate(previous):
                 for j, t in enumerate(slots):
-                    move = 0 if s == t else int(round(km[s, t] * 1000)) + 1_000_000
+                    move = 0 if s == t else round(km[s, t] * 1000) + 1_000_000
                     # tie-break: moving a unit that has stayed less time costs a little more
                     move += 0 if s == t else max(0, problem.min_stay_weeks - stayed[u])
                     lsa.add_arc_with_cost(u, j, move)
@@ -551,12 +648,18 @@ def precheck(problem: PlacementProblem) -> None:
     W, U = len(problem.weeks), problem.units
     needed = sum(c.unit_weeks for c in problem.region_contracts)
     if needed > U * W:
-        reasons.append(f"region contracts need {needed} unit-weeks in total but {U} units x "
-                       f"{W} weeks give {U * W}")
+        reasons.append(
+            f"region contracts need {needed} unit-weeks in total but {U} units x "
+            f"{W} weeks give {U * W}"
+        )
     for contract in problem.region_contracts:
-        if contract.unit_weeks > 0 and not any(s.county_code == contract.county_code for s in problem.sites):
-            reasons.append(f"region contract for county {contract.county_code} needs "
-                           f"{contract.unit_weeks} unit-weeks but no candidate site is in that county")
+        if contract.unit_weeks > 0 and not any(
+            s.county_code == contract.county_code for s in problem.sites
+        ):
+            reasons.append(
+                f"region contract for county {contract.county_code} needs "
+                f"{contract.unit_weeks} unit-weeks but no candidate site is in that county"
+            )
     if problem.equity == "floor" and problem.county_floor_share > 0:
         reachable = problem.reach.any(axis=0)
         demand = problem.unit_demand.sum(axis=1)
@@ -566,9 +669,15 @@ def precheck(problem: PlacementProblem) -> None:
             capacity_share = problem.capacity_per_week * U * W / total if total > 0 else 1.0
             best = min(share, capacity_share)
             if best + 1e-9 < problem.county_floor_share:
-                why = "is within reach of a site" if share <= capacity_share else "fits the whole fleet's capacity"
-                reasons.append(f"county floor {problem.county_floor_share:.0%} cannot be met in county "
-                               f"{county}: only {best:.1%} of its demand {why}")
+                why = (
+                    "is within reach of a site"
+                    if share <= capacity_share
+                    else "fits the whole fleet's capacity"
+                )
+                reasons.append(
+                    f"county floor {problem.county_floor_share:.0%} cannot be met in county "
+                    f"{county}: only {best:.1%} of its demand {why}"
+                )
     if reasons:
         raise PlacementInfeasibleError("the placement cannot be planned: " + "; ".join(reasons))
 
@@ -586,14 +695,20 @@ def diagnose(problem: PlacementProblem, params: SolveParams) -> str:
         short = values[var]
         if short > 1e-6:
             need = next(c.unit_weeks for c in problem.region_contracts if c.county_code == county)
-            parts.append(f"region contract for county {county} needs {need} unit-weeks; "
-                         f"short by {short:.0f} together with the other constraints")
+            parts.append(
+                f"region contract for county {county} needs {need} unit-weeks; "
+                f"short by {short:.0f} together with the other constraints"
+            )
     for county, var in built.slacks.get("county_floor", {}).items():
         short = values[var]
         if short > 1e-6:
-            share = (problem.county_floor_share * county_demand[county] - short) / county_demand[county]
-            parts.append(f"county floor {problem.county_floor_share:.0%} cannot be met in county "
-                         f"{county}: at most {share:.1%} together with the other constraints")
+            share = (problem.county_floor_share * county_demand[county] - short) / county_demand[
+                county
+            ]
+            parts.append(
+                f"county floor {problem.county_floor_share:.0%} cannot be met in county "
+                f"{county}: at most {share:.1%} together with the other constraints"
+            )
     if not parts:
         return "the placement is infeasible (units, flows and minimum stays conflict)"
     return "the placement cannot be planned: " + "; ".join(parts)

@@ -81,7 +81,9 @@ def get_scenario(
             what = f"scenario {name!r}" + (f" version {version}" if version is not None else "")
             hint = f"; stored scenarios: {', '.join(known)}" if known else "; none is stored yet"
             raise ScenarioNotFoundError(f"no {what}{hint}")
-    return record, scenario_from_dict(record.params, source=f"stored scenario {name} v{record.version}")
+    return record, scenario_from_dict(
+        record.params, source=f"stored scenario {name} v{record.version}"
+    )
 
 
 def list_scenarios(engine: Engine) -> list[dict[str, Any]]:
@@ -94,7 +96,11 @@ def list_scenarios(engine: Engine) -> list[dict[str, Any]]:
         )
         records = db.exec(
             select(ScenarioRecord)
-            .join(latest, (ScenarioRecord.name == latest.c.name) & (ScenarioRecord.version == latest.c.version))
+            .join(
+                latest,
+                (ScenarioRecord.name == latest.c.name)
+                & (ScenarioRecord.version == latest.c.version),
+            )
             .order_by(ScenarioRecord.name)
         ).all()
     return [
@@ -206,7 +212,9 @@ def latest_run(
 def list_runs(engine: Engine, scenario: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
     """Recent runs, newest first, with their scenario name and version."""
     with session(engine) as db:
-        query = select(Run, ScenarioRecord).join(ScenarioRecord, Run.scenario_id == ScenarioRecord.id)
+        query = select(Run, ScenarioRecord).join(
+            ScenarioRecord, Run.scenario_id == ScenarioRecord.id
+        )
         if scenario is not None:
             query = query.where(ScenarioRecord.name == scenario)
         pairs = db.exec(query.order_by(Run.id.desc()).limit(limit)).all()  # type: ignore[union-attr]

@@ -24,9 +24,19 @@ ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "dashboard" / "app.py"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage", "--window-size=1400,1000", "--hide-scrollbars")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1400,1000",
+    "--hide-scrollbars",
+)
 #: page name (screenshot file name) -> (URL path, title shown, needs a map canvas). The default
 #: page is served at the app's root: its URL path is "" (``/overview`` redirects there).
 PAGES = {
@@ -57,18 +67,38 @@ def free_port() -> int:
 
 
 @contextmanager
-def dashboard_server(database_url: str, var_dir: str | None = None, timeout: float = 60) -> Iterator[str]:
+def dashboard_server(
+    database_url: str, var_dir: str | None = None, timeout: float = 60
+) -> Iterator[str]:
     """Serve the dashboard on a free loopback port; yields its base URL."""
     port = free_port()
     env = {**os.environ, "PLANNER_DATABASE_URL": database_url}
     if var_dir:
         env["PLANNER_VAR_DIR"] = var_dir
-    log = tempfile.NamedTemporaryFile(prefix="dashboard-", suffix=".log", delete=False)
+    # The log outlives this function: a failed start reads it back for the error message.
+    log = tempfile.NamedTemporaryFile(prefix="dashboard-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(APP),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -114,8 +144,14 @@ def chromium(width: int = 1400, height: int = 1000) -> Iterator[object]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def open_page(driver, base: str, name: str, timeout: float = 30, *,  # type: ignore[no-untyped-def]
-              url_path: str | None = None) -> float:
+def open_page(
+    driver,
+    base: str,
+    name: str,
+    timeout: float = 30,
+    *,  # type: ignore[no-untyped-def]
+    url_path: str | None = None,
+) -> float:
     """Load page ``name`` (a key of PAGES) and wait until its script finished and its title (and
     map canvas) are drawn. ``url_path`` opens another path that should end on that page.
 
@@ -148,7 +184,9 @@ def next_frames(driver, frames: int = 2, timeout: float = 30) -> float:  # type:
     driver.execute_async_script(
         "const done = arguments[arguments.length - 1]; let n = arguments[0];"
         "const step = () => (--n <= 0 ? done(true) : requestAnimationFrame(step));"
-        "requestAnimationFrame(step);", frames)
+        "requestAnimationFrame(step);",
+        frames,
+    )
     return time.perf_counter() - started
 
 
@@ -172,7 +210,9 @@ def dialogs(driver) -> list[str]:  # type: ignore[no-untyped-def]
     """Texts of open dialogs (e.g. Streamlit's "Page not found") and a "Page not found" body."""
     from selenium.webdriver.common.by import By
 
-    texts = [e.text for e in driver.find_elements(By.CSS_SELECTOR, '[role="dialog"]') if e.text.strip()]
+    texts = [
+        e.text for e in driver.find_elements(By.CSS_SELECTOR, '[role="dialog"]') if e.text.strip()
+    ]
     body = driver.find_element(By.TAG_NAME, "body").text
     if "Page not found" in body and not any("Page not found" in t for t in texts):
         texts.append("Page not found")
@@ -197,7 +237,8 @@ def screenshot(driver, path: Path) -> Path:  # type: ignore[no-untyped-def]
     """Full-page screenshot (the window grows to the page's height, capped at 4000 px)."""
     height = driver.execute_script(
         "const m = document.querySelector('[data-testid=\"stMain\"]') || document.body;"
-        "return Math.max(m.scrollHeight, document.body.scrollHeight);")
+        "return Math.max(m.scrollHeight, document.body.scrollHeight);"
+    )
     driver.set_window_size(1400, min(max(int(height) + 80, 1000), 4000))
     time.sleep(0.8)  # let charts re-layout after the resize
     driver.save_screenshot(str(path))

@@ -38,8 +38,16 @@ def test_embedded_mode_needs_no_login(app_test) -> None:
     assert not [b for b in at.button if b.key == "login"]
 
 
-@pytest.mark.parametrize("page", ["views/overview.py", "views/mobile_clinics.py", "views/staffing.py",
-                                  "views/spirometers.py", "views/scenarios.py"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "views/overview.py",
+        "views/mobile_clinics.py",
+        "views/staffing.py",
+        "views/spirometers.py",
+        "views/scenarios.py",
+    ],
+)
 def test_logged_out_user_sees_only_the_login(app_test, page: str) -> None:
     """With [auth], a logged-out user gets the login button and no page content, on every page."""
     at = with_auth(app_test, {"is_logged_in": False}).run()
@@ -54,21 +62,23 @@ def test_logged_out_user_sees_only_the_login(app_test, page: str) -> None:
 
 def test_regional_planner_sees_only_their_county(app_test) -> None:
     """A user whose role allows county 04 sees 04's sites and KPIs, nothing of 05."""
-    at = with_auth(app_test, {"is_logged_in": True, "email": "sormland@example.se", "name": "S"}).run()
+    at = with_auth(
+        app_test, {"is_logged_in": True, "email": "sormland@example.se", "name": "S"}
+    ).run()
     assert not at.exception and at.title[0].value == "Overview"
     kpis = [set(df.value["kpi"]) for df in at.dataframe if "kpi" in df.value.columns]
     placement = kpis[0]
     assert "county_share_04" in placement and "county_share_05" not in placement
     at.switch_page("views/mobile_clinics.py").run()
     assert not at.exception
-    week = [df.value for df in at.dataframe if "site" in df.value.columns][0]
+    week = next(df.value for df in at.dataframe if "site" in df.value.columns)
     assert set(week["county"]) <= {"Södermanlands län"}
 
 
 def test_operations_manager_sees_every_county(app_test) -> None:
     """'*' in [roles] shows all counties' KPIs."""
     at = with_auth(app_test, {"is_logged_in": True, "email": "ops@example.se"}).run()
-    kpis = [set(df.value["kpi"]) for df in at.dataframe if "kpi" in df.value.columns][0]
+    kpis = next(set(df.value["kpi"]) for df in at.dataframe if "kpi" in df.value.columns)
     assert {"county_share_04", "county_share_05"} <= kpis
 
 

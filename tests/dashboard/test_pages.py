@@ -11,8 +11,13 @@ import pytest
 
 from dashboard.views._common import fmt, label
 
-PAGES = ["views/overview.py", "views/mobile_clinics.py", "views/staffing.py", "views/spirometers.py",
-         "views/scenarios.py"]
+PAGES = [
+    "views/overview.py",
+    "views/mobile_clinics.py",
+    "views/staffing.py",
+    "views/spirometers.py",
+    "views/scenarios.py",
+]
 
 
 def stored(url: str) -> dict:
@@ -41,8 +46,10 @@ def open_page(at, page: str):  # type: ignore[no-untyped-def]
 def ground_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     """Great-circle distance in metres (haversine on deck.gl's earth radius)."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = (math.sin((p2 - p1) / 2) ** 2
-         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6_378_137.0 * math.asin(math.sqrt(a))
 
 
@@ -53,7 +60,9 @@ def tables(at, *columns: str) -> list[pd.DataFrame]:  # type: ignore[no-untyped-
 
 def kpi_tables(at) -> dict[str, dict[str, float | None]]:  # type: ignore[no-untyped-def]
     """KPI tables by planner, in page order (the overview shows placement, staffing, routing)."""
-    return [dict(zip(t["kpi"], t["value"], strict=True)) for t in tables(at, "kpi", "value", "shown")]
+    return [
+        dict(zip(t["kpi"], t["value"], strict=True)) for t in tables(at, "kpi", "value", "shown")
+    ]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -99,7 +108,9 @@ def test_mobile_clinics_map_and_schedule_match_stored_rows(app_test, app_db: str
     assert len(decks) == 1
     spec = json.loads(decks[0].proto.json)
     layers = {layer["id"]: layer for layer in spec["layers"]}
-    assert list(layers)[:2] == ["borders", "counties"] and {"sites", "reach", "unit_labels"} <= set(layers)
+    assert list(layers)[:2] == ["borders", "counties"] and {"sites", "reach", "unit_labels"} <= set(
+        layers
+    )
     assert len(layers["borders"]["data"]["features"]) == 21  # every county drawn, no tile server
     assert spec.get("mapStyle") in (None, "__MAP_STYLE__") and "mapProvider" not in spec
     schedule = at.dataframe[1].value
@@ -110,8 +121,12 @@ def test_mobile_clinics_map_and_schedule_match_stored_rows(app_test, app_db: str
     week_table = tables(at, "site", "residents in reach")[0]
     assert sorted(week_table["site"]) == sorted(r.site_name for r in rows if r.week == weeks[-1])
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    sites = {(round(f["properties"]["lon"], 4), round(f["properties"]["lat"], 4)) for f in
-             next(layer for layer in spec["layers"] if layer["id"] == "sites")["data"]["features"]}
+    sites = {
+        (round(f["properties"]["lon"], 4), round(f["properties"]["lat"], 4))
+        for f in next(layer for layer in spec["layers"] if layer["id"] == "sites")["data"][
+            "features"
+        ]
+    }
     assert sites == {(round(r.lon, 4), round(r.lat, 4)) for r in rows if r.week == weeks[-1]}
 
 
@@ -120,7 +135,6 @@ def test_mobile_clinics_map_is_a_readable_choropleth(app_test, app_db: str) -> N
     their own fill colour (red low, green high), reach is a thin outline in metres, dots are
     sized in pixels, and the first view frames the scenario's counties."""
     from dashboard import maps
-
     from planner.scenario import builtin_scenario_path, load_scenario
 
     at = open_page(app_test, "views/mobile_clinics.py")
@@ -136,17 +150,25 @@ def test_mobile_clinics_map_is_a_readable_choropleth(app_test, app_db: str) -> N
     kommun_shares = {k[-4:]: v for k, v in kpis.items() if re.match(r"^kommun_share_\d{4}$", k)}
     assert kommun_shares and {k[:2] for k in kommun_shares} <= set(focus)
     assert layers["counties"]["getFillColor"] == "@@=properties.fill"
-    kommun_tiles = [f for f in layers["kommuner"]["data"]["features"]
-                    if f["properties"]["kommun_code"] in kommun_shares]
+    kommun_tiles = [
+        f
+        for f in layers["kommuner"]["data"]["features"]
+        if f["properties"]["kommun_code"] in kommun_shares
+    ]
     assert kommun_tiles, "the scenario's kommuner are drawn"
     for feature in kommun_tiles:
         fill = feature["properties"]["fill"]
         assert fill == maps.share_colour(kommun_shares[feature["properties"]["kommun_code"]])
         assert fill[3] == 255 and len(set(fill[:3])) > 1, fill  # opaque and not grey
-    county_tiles = [f for f in layers["counties"]["data"]["features"]
-                    if f["properties"]["county_code"] in shares]
+    county_tiles = [
+        f
+        for f in layers["counties"]["data"]["features"]
+        if f["properties"]["county_code"] in shares
+    ]
     for feature in county_tiles:
-        assert feature["properties"]["fill"] == maps.share_colour(shares[feature["properties"]["county_code"]])
+        assert feature["properties"]["fill"] == maps.share_colour(
+            shares[feature["properties"]["county_code"]]
+        )
     assert maps.share_colour(0.0)[0] > maps.share_colour(0.0)[1]  # red when nobody is served
     assert maps.share_colour(1.0)[1] > maps.share_colour(1.0)[0]  # green when everyone is
 
@@ -154,7 +176,9 @@ def test_mobile_clinics_map_is_a_readable_choropleth(app_test, app_db: str) -> N
     # type or pipeline state costs ~0.4 s per page load in software WebGL (module docstring).
     for layer in spec["layers"]:
         assert layer["@@type"] == "GeoJsonLayer" and layer["stroked"] is False, layer["id"]
-        assert layer["getFillColor"] == "@@=properties.fill" and layer["pickable"] is True, layer["id"]
+        assert layer["getFillColor"] == "@@=properties.fill" and layer["pickable"] is True, layer[
+            "id"
+        ]
         kinds = {f["geometry"]["type"] for f in layer["data"]["features"]}
         assert kinds <= {"Polygon", "MultiPolygon"}, (layer["id"], kinds)  # no point/line sublayers
         for feature in layer["data"]["features"]:
@@ -166,26 +190,37 @@ def test_mobile_clinics_map_is_a_readable_choropleth(app_test, app_db: str) -> N
     scenario = load_scenario(builtin_scenario_path("tiny"))
     radius_m = scenario.placement.radius_minutes * 1000.0
     frame = maps.PixelFrame(spec["initialViewState"])
-    sites = {f["properties"]["name"]: f for f in layers["sites"]["data"]["features"]
-             if f["properties"]["fill"] != maps.RIM_COLOUR}
+    sites = {
+        f["properties"]["name"]: f
+        for f in layers["sites"]["data"]["features"]
+        if f["properties"]["fill"] != maps.RIM_COLOUR
+    }
     assert len(layers["reach"]["data"]["features"]) == len(sites) > 0
     for ring in layers["reach"]["data"]["features"]:
         site = sites[ring["properties"]["name"]]["properties"]
-        distances = [ground_m(site["lon"], site["lat"], lon, lat)
-                     for part in ring["geometry"]["coordinates"] for lon, lat in part]
+        distances = [
+            ground_m(site["lon"], site["lat"], lon, lat)
+            for part in ring["geometry"]["coordinates"]
+            for lon, lat in part
+        ]
         assert 0.97 * radius_m <= min(distances) <= max(distances) <= 1.03 * radius_m
         assert ring["properties"]["fill"][3] < 255  # translucent
     for dot in sites.values():
         x, y = frame.to_px(dot["properties"]["lon"], dot["properties"]["lat"])
-        radius_px = max(math.dist((x, y), frame.to_px(lon, lat))
-                        for lon, lat in dot["geometry"]["coordinates"][0])
+        radius_px = max(
+            math.dist((x, y), frame.to_px(lon, lat))
+            for lon, lat in dot["geometry"]["coordinates"][0]
+        )
         assert 3 <= radius_px <= 10
     for layer in spec["layers"]:
         for key, value in layer.items():
             if key.endswith(("Units", "Anchor", "Baseline", "characterSet")):
                 assert not str(value).startswith("@@="), (layer["id"], key, value)
-    labels = {f["properties"]["label"] for f in layers["unit_labels"]["data"]["features"]
-              if f["properties"]["part"] == "text"}
+    labels = {
+        f["properties"]["label"]
+        for f in layers["unit_labels"]["data"]["features"]
+        if f["properties"]["part"] == "text"
+    }
     assert any("Unit 1" in text for text in labels)
 
     # The first view frames the two counties: all of them visible, and not zoomed out further.
@@ -204,8 +239,11 @@ def test_national_view_fits_sweden() -> None:
 
     view = maps.sweden_view()
     x0, y0, x1, y1 = maps.SWEDEN_BOUNDS
-    w, h = maps.fits({"zoom": view.zoom, "longitude": view.longitude, "latitude": view.latitude},
-                     [x0, x1], [y0, y1])
+    w, h = maps.fits(
+        {"zoom": view.zoom, "longitude": view.longitude, "latitude": view.latitude},
+        [x0, x1],
+        [y0, y1],
+    )
     assert max(w, h) <= 1.0 and max(w, h) >= 0.8
     assert 3.3 <= view.zoom <= 4.3  # deck.gl zoom (512 px world) for ~14° of latitude in 620 px
 
@@ -229,7 +267,7 @@ def test_staffing_roster_filters_and_downloads(app_test, app_db: str) -> None:
             assert metrics[label(name)] == fmt(name, kpis[name])
     assert len(tables(at, "clinician_id", "block", "start")[0]) == len(shifts)
     assert {b.label.split(" ")[0] for b in at.get("download_button")} >= {"Roster", "iCalendar"}
-    charts = [c for c in at.get("arrow_vega_lite_chart")] or at.get("vega_lite_chart")
+    charts = list(at.get("arrow_vega_lite_chart")) or at.get("vega_lite_chart")
     assert len(charts) >= 2  # continuity against the line, roster heatmap
     doctor_shifts = sum(1 for s in shifts if s.profession == "doctor")
     at.multiselect(key="professions").set_value(["doctor"]).run()
@@ -242,7 +280,6 @@ def test_staffing_exports_are_real_files(app_db: str) -> None:
     if "staffing" not in runs:
         pytest.skip("no staffing planner in this build")
     from dashboard import services
-
     from planner.storage import open_database, run_rows
     from planner.storage.models import Shift
 
@@ -277,17 +314,24 @@ def test_spirometers_page_shows_plan_or_how_to_make_one(app_test, app_db: str) -
         assert len(shown) == sum(1 for s in stops if s.day == first_day)
         spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
         layers = {layer["id"]: layer for layer in spec["layers"]}
-        labels = [f["properties"] for f in layers["stop_order"]["data"]["features"]
-                  if f["properties"]["part"] == "text"]
+        labels = [
+            f["properties"]
+            for f in layers["stop_order"]["data"]["features"]
+            if f["properties"]["part"] == "text"
+        ]
         places = [(d["lon"], d["lat"]) for d in labels]
         assert len(places) == len(set(places))  # one label per place: hub start/end not overdrawn
         assert any(d["label"].endswith("hub") for d in labels)
         # The day's routes in order: one band per route through its stops, a dot per stop.
-        day_stops = sorted((s for s in stops if s.day == first_day), key=lambda s: (s.route_id, s.seq))
+        day_stops = sorted(
+            (s for s in stops if s.day == first_day), key=lambda s: (s.route_id, s.seq)
+        )
         routes = {f["properties"]["route_id"] for f in layers["routes"]["data"]["features"]}
         assert routes == {s.route_id for s in day_stops}
-        dots = {(f["properties"]["route_id"], f["properties"]["seq"])
-                for f in layers["stops"]["data"]["features"]}
+        dots = {
+            (f["properties"]["route_id"], f["properties"]["seq"])
+            for f in layers["stops"]["data"]["features"]
+        }
         assert dots <= {(s.route_id, s.seq) for s in day_stops} and dots
         assert {layer["@@type"] for layer in spec["layers"]} == {"GeoJsonLayer"}
 
@@ -316,7 +360,6 @@ def test_solve_runs_in_background_and_stores_the_plan(app_test, app_db: str) -> 
     import time
 
     from dashboard import services
-
     from planner.storage import latest_run, open_database
 
     at = open_page(app_test, "views/scenarios.py")

@@ -34,8 +34,9 @@ def sqlite_db(tmp_path: Path) -> str:
 
 def test_console_script_help_lists_commands() -> None:
     """The installed `planner` script answers --help with every area."""
-    out = subprocess.run([sys.executable, "-m", "planner", "--help"], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "planner", "--help"], capture_output=True, text=True, check=True
+    ).stdout
     for command in ("scenario", "solve", "runs", "export", "geo", "data", "demo", "dashboard"):
         assert command in out
     for sub in (["scenario", "--help"], ["solve", "--help"], ["solve", "placement", "--help"]):

@@ -439,43 +439,86 @@ HEADER = "kommun_code,week,primary_care,vaccination\n"
 @pytest.mark.parametrize(
     ("content", "line", "column", "fragment"),
     [
-        pytest.param(HEADER + "0180,2026-W45,1,0\n9999,2026-W45,2,0\n", 3, "kommun_code",
-                     "unknown municipality", id="unknown-kommun"),
-        pytest.param(HEADER + "180,2026-W45,1,0\n", 2, "kommun_code", "'0180'",
-                     id="lost-leading-zero"),
-        pytest.param("locality_id,week,primary_care\n99,2026-W45,1\n", 2, "locality_id",
-                     "unknown locality", id="unknown-locality"),
-        pytest.param("locality_id,week,primary_care\n1.5,2026-W45,1\n", 2, "locality_id",
-                     "not an integer", id="non-integer-locality"),
-        pytest.param(HEADER + "0180,2026-W45,1,-3\n", 2, "vaccination", "negative",
-                     id="negative"),
-        pytest.param(HEADER + "0180,2026-W45,many,0\n", 2, "primary_care", "not a number",
-                     id="non-numeric"),
-        pytest.param(HEADER + "0180,2026-W45,inf,0\n", 2, "primary_care", "finite",
-                     id="infinite"),
-        pytest.param(HEADER + "0180,2026-W45,,0\n", 2, "primary_care", "empty",
-                     id="empty-cell"),
+        pytest.param(
+            HEADER + "0180,2026-W45,1,0\n9999,2026-W45,2,0\n",
+            3,
+            "kommun_code",
+            "unknown municipality",
+            id="unknown-kommun",
+        ),
+        pytest.param(
+            HEADER + "180,2026-W45,1,0\n", 2, "kommun_code", "'0180'", id="lost-leading-zero"
+        ),
+        pytest.param(
+            "locality_id,week,primary_care\n99,2026-W45,1\n",
+            2,
+            "locality_id",
+            "unknown locality",
+            id="unknown-locality",
+        ),
+        pytest.param(
+            "locality_id,week,primary_care\n1.5,2026-W45,1\n",
+            2,
+            "locality_id",
+            "not an integer",
+            id="non-integer-locality",
+        ),
+        pytest.param(HEADER + "0180,2026-W45,1,-3\n", 2, "vaccination", "negative", id="negative"),
+        pytest.param(
+            HEADER + "0180,2026-W45,many,0\n", 2, "primary_care", "not a number", id="non-numeric"
+        ),
+        pytest.param(HEADER + "0180,2026-W45,inf,0\n", 2, "primary_care", "finite", id="infinite"),
+        pytest.param(HEADER + "0180,2026-W45,,0\n", 2, "primary_care", "empty", id="empty-cell"),
         pytest.param(HEADER + "0180,2026-45,1,0\n", 2, "week", "ISO week", id="bad-week"),
         pytest.param(HEADER + "0180,2025-W53,1,0\n", 2, "week", "52", id="no-such-week"),
-        pytest.param("kommun_code,iso_year,iso_week,primary_care\n0180,2026,54,1\n", 2,
-                     "iso_week", "ISO week", id="bad-iso-week"),
-        pytest.param("kommun_code,primary_care\n0180,1\n", 1, "week", "missing required",
-                     id="missing-week"),
-        pytest.param("week,primary_care\n2026-W45,1\n", 1, "kommun_code/locality_id",
-                     "missing required", id="missing-code"),
-        pytest.param("kommun_code,week\n0180,2026-W45\n", 1,
-                     "primary_care/vaccination/health_check/spirometry", "service line",
-                     id="no-service-column"),
-        pytest.param("kommun_code,week,vacination\n0180,2026-W45,1\n", 1, "vacination",
-                     "unknown column", id="misspelt-column"),
-        pytest.param(HEADER + "0180,2026-W45,1,0\n2580,2026-W45,1,0\n0180,2026-W45,2,0\n", 4,
-                     "kommun_code, week", "duplicate of line 2", id="duplicate"),
-        pytest.param(HEADER + "0180,2026-W45,1\n", 2, "vaccination", "fields",
-                     id="short-row"),
+        pytest.param(
+            "kommun_code,iso_year,iso_week,primary_care\n0180,2026,54,1\n",
+            2,
+            "iso_week",
+            "ISO week",
+            id="bad-iso-week",
+        ),
+        pytest.param(
+            "kommun_code,primary_care\n0180,1\n", 1, "week", "missing required", id="missing-week"
+        ),
+        pytest.param(
+            "week,primary_care\n2026-W45,1\n",
+            1,
+            "kommun_code/locality_id",
+            "missing required",
+            id="missing-code",
+        ),
+        pytest.param(
+            "kommun_code,week\n0180,2026-W45\n",
+            1,
+            "primary_care/vaccination/health_check/spirometry",
+            "service line",
+            id="no-service-column",
+        ),
+        pytest.param(
+            "kommun_code,week,vacination\n0180,2026-W45,1\n",
+            1,
+            "vacination",
+            "unknown column",
+            id="misspelt-column",
+        ),
+        pytest.param(
+            HEADER + "0180,2026-W45,1,0\n2580,2026-W45,1,0\n0180,2026-W45,2,0\n",
+            4,
+            "kommun_code, week",
+            "duplicate of line 2",
+            id="duplicate",
+        ),
+        pytest.param(HEADER + "0180,2026-W45,1\n", 2, "vaccination", "fields", id="short-row"),
         pytest.param("", 1, "-", "empty", id="empty-file"),
         pytest.param(HEADER, 2, "-", "no data rows", id="header-only"),
-        pytest.param("locality_id,kommun_code,week,spirometry\n3,0180,2026-W45,1\n", 2,
-                     "kommun_code", "lies in municipality '2580'", id="locality-kommun-mismatch"),
+        pytest.param(
+            "locality_id,kommun_code,week,spirometry\n3,0180,2026-W45,1\n",
+            2,
+            "kommun_code",
+            "lies in municipality '2580'",
+            id="locality-kommun-mismatch",
+        ),
     ],
 )
 def test_csv_errors_name_file_line_and_column(tiny, tmp_path, content, line, column, fragment):
@@ -532,8 +575,9 @@ def _referrals(path: Path, tiny: pd.DataFrame, start: dt.date = NOV_START, days:
 def test_referral_csv_gives_counts_dates_ids_and_localities(tiny, tmp_path):
     """Rows are sorted by date then locality then line, counts repeat a row, ids follow the order."""
     path = tmp_path / "referrals.csv"
-    path.write_text("date,locality_id,count\n2026-11-04,3,1\n2026-11-03,2,2\n2026-11-03,1,1\n"
-                    "2026-11-13,1,0\n")
+    path.write_text(
+        "date,locality_id,count\n2026-11-04,3,1\n2026-11-03,2,2\n2026-11-03,1,1\n2026-11-13,1,0\n"
+    )
     read = load_referrals_csv(path, tiny, NOV_START, NOV_DAYS)
     assert [(r.referral_id, r.locality_id, r.date) for r in read.referrals] == [
         ("R-000001", 1, dt.date(2026, 11, 3)),
@@ -550,7 +594,9 @@ def test_referral_csv_reads_back_what_daily_referrals_drew(tiny, busy_weekly, tm
     start, days = dt.date(2025, 12, 8), 42
     drawn = daily_referrals(busy_weekly, start, days, seed=7)
     path = tmp_path / "drawn.csv"
-    path.write_text("date,locality_id\n" + "".join(f"{r.date},{r.locality_id}\n" for r in drawn[::-1]))
+    path.write_text(
+        "date,locality_id\n" + "".join(f"{r.date},{r.locality_id}\n" for r in drawn[::-1])
+    )
     assert list(load_referrals_csv(path, tiny, start, days).referrals) == drawn
 
 
@@ -565,8 +611,10 @@ def test_referral_csv_keeps_your_ids_in_a_semicolon_file(tiny, tmp_path):
     """A Swedish-Excel file with ';' and its own referral ids keeps them, in date order."""
     path = tmp_path / "r.csv"
     path.write_text("referral_id;date;locality_id\nREM-7;2026-11-10;3\nREM-3;2026-11-09;1\n")
-    assert _referrals(path, tiny) == [("REM-3", 1, dt.date(2026, 11, 9)),
-                                      ("REM-7", 3, dt.date(2026, 11, 10))]
+    assert _referrals(path, tiny) == [
+        ("REM-3", 1, dt.date(2026, 11, 9)),
+        ("REM-7", 3, dt.date(2026, 11, 10)),
+    ]
 
 
 def test_referral_csv_moves_weekends_and_holidays_to_the_next_business_day(tiny, tmp_path):
@@ -575,8 +623,10 @@ def test_referral_csv_moves_weekends_and_holidays_to_the_next_business_day(tiny,
     path.write_text("date,locality_id\n2025-12-24,1\n2025-12-27,2\n2025-12-29,3\n")
     read = load_referrals_csv(path, tiny, dt.date(2025, 12, 22), 14)
     assert {r.date for r in read.referrals} == {dt.date(2025, 12, 29)}
-    assert read.moved == (MovedReferral(2, dt.date(2025, 12, 24), dt.date(2025, 12, 29)),
-                          MovedReferral(3, dt.date(2025, 12, 27), dt.date(2025, 12, 29)))
+    assert read.moved == (
+        MovedReferral(2, dt.date(2025, 12, 24), dt.date(2025, 12, 29)),
+        MovedReferral(3, dt.date(2025, 12, 27), dt.date(2025, 12, 29)),
+    )
 
 
 REF = "date,locality_id,count\n"
@@ -585,49 +635,112 @@ REF = "date,locality_id,count\n"
 @pytest.mark.parametrize(
     ("content", "line", "column", "fragment"),
     [
-        pytest.param(REF + "2026-11-03,99,1\n", 2, "locality_id", "unknown locality id 99",
-                     id="unknown-locality"),
-        pytest.param("date,kommun_code\n2026-11-03,9999\n", 2, "kommun_code",
-                     "unknown municipality code '9999'", id="unknown-kommun"),
-        pytest.param("date,kommun_code\n2026-11-03,180\n", 2, "kommun_code", "'0180'",
-                     id="lost-leading-zero"),
-        pytest.param("date,locality_id,kommun_code\n2026-11-03,3,0180\n", 2, "kommun_code",
-                     "lies in municipality '2580'", id="locality-kommun-mismatch"),
+        pytest.param(
+            REF + "2026-11-03,99,1\n",
+            2,
+            "locality_id",
+            "unknown locality id 99",
+            id="unknown-locality",
+        ),
+        pytest.param(
+            "date,kommun_code\n2026-11-03,9999\n",
+            2,
+            "kommun_code",
+            "unknown municipality code '9999'",
+            id="unknown-kommun",
+        ),
+        pytest.param(
+            "date,kommun_code\n2026-11-03,180\n", 2, "kommun_code", "'0180'", id="lost-leading-zero"
+        ),
+        pytest.param(
+            "date,locality_id,kommun_code\n2026-11-03,3,0180\n",
+            2,
+            "kommun_code",
+            "lies in municipality '2580'",
+            id="locality-kommun-mismatch",
+        ),
         pytest.param(REF + "3/11/2026,1,1\n", 2, "date", "write YYYY-MM-DD", id="bad-date"),
-        pytest.param(REF + "2026-02-30,1,1\n", 2, "date", "bad date '2026-02-30'",
-                     id="no-such-date"),
-        pytest.param(REF + "2026-11-16,1,1\n", 2, "date",
-                     "outside the scenario's horizon 2026-11-02 to 2026-11-15", id="after-horizon"),
-        pytest.param(REF + "2026-10-30,1,1\n", 2, "date", "outside the scenario's horizon",
-                     id="before-horizon"),
-        pytest.param(REF + "2026-11-14,1,1\n", 2, "date",
-                     "a Saturday; the next business day, 2026-11-16, is after", id="last-weekend"),
+        pytest.param(
+            REF + "2026-02-30,1,1\n", 2, "date", "bad date '2026-02-30'", id="no-such-date"
+        ),
+        pytest.param(
+            REF + "2026-11-16,1,1\n",
+            2,
+            "date",
+            "outside the scenario's horizon 2026-11-02 to 2026-11-15",
+            id="after-horizon",
+        ),
+        pytest.param(
+            REF + "2026-10-30,1,1\n",
+            2,
+            "date",
+            "outside the scenario's horizon",
+            id="before-horizon",
+        ),
+        pytest.param(
+            REF + "2026-11-14,1,1\n",
+            2,
+            "date",
+            "a Saturday; the next business day, 2026-11-16, is after",
+            id="last-weekend",
+        ),
         pytest.param(REF + "2026-11-03,1,-2\n", 2, "count", "negative value -2", id="negative"),
-        pytest.param(REF + "2026-11-03,1,1.5\n", 2, "count", "not a whole number",
-                     id="non-integer-count"),
+        pytest.param(
+            REF + "2026-11-03,1,1.5\n", 2, "count", "not a whole number", id="non-integer-count"
+        ),
         pytest.param(REF + "2026-11-03,1,two\n", 2, "count", "not a number", id="non-numeric"),
         pytest.param(REF + "2026-11-03,1,\n", 2, "count", "empty value", id="empty-count"),
-        pytest.param("referral_id,date,locality_id\nA,2026-11-03,1\nB,2026-11-03,1\n"
-                     "A,2026-11-04,2\n", 4, "referral_id", "duplicate of line 2 (referral id 'A')",
-                     id="duplicate-id"),
-        pytest.param("referral_id,date,locality_id\n,2026-11-03,1\n", 2, "referral_id",
-                     "empty referral id", id="empty-id"),
-        pytest.param("referral_id,date,locality_id\n" + "x" * 33 + ",2026-11-03,1\n", 2,
-                     "referral_id", "longer than 32", id="long-id"),
-        pytest.param("date,locality_id,patients\n2026-11-03,1,1\n", 1, "patients",
-                     "unknown column", id="unknown-column"),
-        pytest.param("referral_id,date,locality_id,count\nA,2026-11-03,1,1\n", 1, "count",
-                     "not both", id="id-and-count"),
+        pytest.param(
+            "referral_id,date,locality_id\nA,2026-11-03,1\nB,2026-11-03,1\nA,2026-11-04,2\n",
+            4,
+            "referral_id",
+            "duplicate of line 2 (referral id 'A')",
+            id="duplicate-id",
+        ),
+        pytest.param(
+            "referral_id,date,locality_id\n,2026-11-03,1\n",
+            2,
+            "referral_id",
+            "empty referral id",
+            id="empty-id",
+        ),
+        pytest.param(
+            "referral_id,date,locality_id\n" + "x" * 33 + ",2026-11-03,1\n",
+            2,
+            "referral_id",
+            "longer than 32",
+            id="long-id",
+        ),
+        pytest.param(
+            "date,locality_id,patients\n2026-11-03,1,1\n",
+            1,
+            "patients",
+            "unknown column",
+            id="unknown-column",
+        ),
+        pytest.param(
+            "referral_id,date,locality_id,count\nA,2026-11-03,1,1\n",
+            1,
+            "count",
+            "not both",
+            id="id-and-count",
+        ),
         pytest.param("locality_id\n1\n", 1, "date", "missing required", id="missing-date"),
-        pytest.param("date\n2026-11-03\n", 1, "kommun_code/locality_id", "missing required",
-                     id="missing-place"),
+        pytest.param(
+            "date\n2026-11-03\n",
+            1,
+            "kommun_code/locality_id",
+            "missing required",
+            id="missing-place",
+        ),
         pytest.param(REF + "2026-11-03,1\n", 2, "count", "fields", id="short-row"),
         pytest.param("", 1, "-", "empty", id="empty-file"),
         pytest.param(REF, 2, "-", "no data rows", id="header-only"),
     ],
 )
-def test_referral_csv_errors_name_file_line_and_column(tiny, tmp_path, content, line, column,
-                                                        fragment):
+def test_referral_csv_errors_name_file_line_and_column(
+    tiny, tmp_path, content, line, column, fragment
+):
     """Each kind of bad referral raises ReferralCsvError naming the file, the line and the column."""
     path = tmp_path / "my-referrals.csv"
     path.write_text(content)

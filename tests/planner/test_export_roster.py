@@ -4,8 +4,8 @@ XLSX and iCalendar and compared with the rows in the database."""
 from __future__ import annotations
 
 import csv
-import json
 import datetime as dt
+import json
 from pathlib import Path
 
 import icalendar
@@ -34,26 +34,52 @@ def tiny() -> Scenario:
 
 def hand_roster() -> list[Shift]:
     """Four shifts over two ISO weeks, one of them a night that ends the next morning."""
-    spec = [("C0001", "doctor", 0, "07-12", 7, 12), ("C0001", "doctor", 0, "12-17", 12, 17),
-            ("C0002", "psychologist", 3, "17-22", 17, 22), ("C0001", "doctor", 7, "22-07", 22, 31)]
-    return [Shift(clinician_id=c, profession=p, day=MONDAY + dt.timedelta(days=d), block=b,
-                  start=wall_clock(MONDAY + dt.timedelta(days=d), s), end=wall_clock(MONDAY + dt.timedelta(days=d), e))
-            for c, p, d, b, s, e in spec]
+    spec = [
+        ("C0001", "doctor", 0, "07-12", 7, 12),
+        ("C0001", "doctor", 0, "12-17", 12, 17),
+        ("C0002", "psychologist", 3, "17-22", 17, 22),
+        ("C0001", "doctor", 7, "22-07", 22, 31),
+    ]
+    return [
+        Shift(
+            clinician_id=c,
+            profession=p,
+            day=MONDAY + dt.timedelta(days=d),
+            block=b,
+            start=wall_clock(MONDAY + dt.timedelta(days=d), s),
+            end=wall_clock(MONDAY + dt.timedelta(days=d), e),
+        )
+        for c, p, d, b, s, e in spec
+    ]
 
 
 def stored_keys(engine: Engine, run_id: int) -> set[tuple]:
     """(clinician, day, block, local start, local end) of the stored shifts."""
-    return {(s.clinician_id, s.day, s.block, s.start.astimezone(STOCKHOLM).replace(tzinfo=None),
-             s.end.astimezone(STOCKHOLM).replace(tzinfo=None)) for s in run_rows(engine, run_id, Shift)}
+    return {
+        (
+            s.clinician_id,
+            s.day,
+            s.block,
+            s.start.astimezone(STOCKHOLM).replace(tzinfo=None),
+            s.end.astimezone(STOCKHOLM).replace(tzinfo=None),
+        )
+        for s in run_rows(engine, run_id, Shift)
+    }
 
 
 def parse_csv(path: Path) -> set[tuple]:
     """The shifts of a CSV export."""
     with path.open(encoding="utf-8") as handle:
-        return {(r["clinician_id"], dt.date.fromisoformat(r["day"]), r["block"],
-                 dt.datetime.fromisoformat(r["start"]).astimezone(STOCKHOLM).replace(tzinfo=None),
-                 dt.datetime.fromisoformat(r["end"]).astimezone(STOCKHOLM).replace(tzinfo=None))
-                for r in csv.DictReader(handle)}
+        return {
+            (
+                r["clinician_id"],
+                dt.date.fromisoformat(r["day"]),
+                r["block"],
+                dt.datetime.fromisoformat(r["start"]).astimezone(STOCKHOLM).replace(tzinfo=None),
+                dt.datetime.fromisoformat(r["end"]).astimezone(STOCKHOLM).replace(tzinfo=None),
+            )
+            for r in csv.DictReader(handle)
+        }
 
 
 def parse_xlsx(path: Path) -> set[tuple]:
@@ -75,14 +101,22 @@ def parse_ics(folder: Path) -> tuple[set[tuple], set[str]]:
         cal = icalendar.Calendar.from_ical(path.read_bytes())
         assert [tz["TZID"] for tz in cal.walk("VTIMEZONE")] == ["Europe/Stockholm"]
         for e in cal.walk("VEVENT"):
-            shifts.add((path.stem, dt.date.fromisoformat(str(e["X-PLANNER-DAY"])), str(e["X-PLANNER-BLOCK"]),
-                        e.decoded("DTSTART").astimezone(STOCKHOLM).replace(tzinfo=None),
-                        e.decoded("DTEND").astimezone(STOCKHOLM).replace(tzinfo=None)))
+            shifts.add(
+                (
+                    path.stem,
+                    dt.date.fromisoformat(str(e["X-PLANNER-DAY"])),
+                    str(e["X-PLANNER-BLOCK"]),
+                    e.decoded("DTSTART").astimezone(STOCKHOLM).replace(tzinfo=None),
+                    e.decoded("DTEND").astimezone(STOCKHOLM).replace(tzinfo=None),
+                )
+            )
             uids.add(str(e["UID"]))
     return shifts, uids
 
 
-def test_every_format_round_trips_the_stored_roster(engine: Engine, tiny: Scenario, tmp_path: Path) -> None:
+def test_every_format_round_trips_the_stored_roster(
+    engine: Engine, tiny: Scenario, tmp_path: Path
+) -> None:
     """CSV, XLSX and iCalendar read back to exactly the stored shifts; ics UIDs are stable."""
     record = save_scenario(engine, tiny)
     run = start_run(engine, record, "staffing", seed=0, time_limit_s=None)
@@ -102,7 +136,9 @@ def test_every_format_round_trips_the_stored_roster(engine: Engine, tiny: Scenar
     assert parse_ics(tmp_path / "ics2")[1] == uids
 
 
-def test_no_staffing_run_is_a_readable_error(engine: Engine, tiny: Scenario, tmp_path: Path) -> None:
+def test_no_staffing_run_is_a_readable_error(
+    engine: Engine, tiny: Scenario, tmp_path: Path
+) -> None:
     """Exporting before any staffing run says what to do."""
     save_scenario(engine, tiny)
     with pytest.raises(PlannerError, match="no finished staffing run"):
@@ -125,10 +161,29 @@ def test_cli_solve_then_export_roster(tmp_path: Path, tiny: Scenario) -> None:
     assert solved.exit_code == 0, solved.output
     printed = json.loads(solved.output.strip().splitlines()[-1])
     assert printed["planner"] == "staffing" and printed["status"] == "finished"
-    assert {"continuity_rate", "availability_bound", "baseline_rate", "cover", "hard_violations"} <= set(printed["kpis"])
+    assert {
+        "continuity_rate",
+        "availability_bound",
+        "baseline_rate",
+        "cover",
+        "hard_violations",
+    } <= set(printed["kpis"])
     for fmt, out in (("csv", "r.csv"), ("xlsx", "r.xlsx"), ("ics", "ics")):
-        result = runner.invoke(app, ["--db", db, "export", "roster", "--scenario", "tiny",
-                                     "--format", fmt, "--out", str(tmp_path / out)])
+        result = runner.invoke(
+            app,
+            [
+                "--db",
+                db,
+                "export",
+                "roster",
+                "--scenario",
+                "tiny",
+                "--format",
+                fmt,
+                "--out",
+                str(tmp_path / out),
+            ],
+        )
         assert result.exit_code == 0, result.output
     engine = open_database(db)
     run = latest_run(engine, "tiny", "staffing")

@@ -83,7 +83,10 @@ def test_every_kommun_equals_scb_2024(localities: gpd.GeoDataFrame, kommuner: gp
 def test_county_rows_equal_scb(built: Path):
     """The county file carries SCB's 2024 county sums."""
     counties = geo.load_counties(built)
-    assert dict(zip(counties["county_code"], counties["population"])) == geo.COUNTY_POPULATION
+    assert (
+        dict(zip(counties["county_code"], counties["population"], strict=False))
+        == geo.COUNTY_POPULATION
+    )
 
 
 def test_every_locality_has_people(localities: gpd.GeoDataFrame):
@@ -127,11 +130,9 @@ def test_people_outside_tatorter_are_placed(localities: gpd.GeoDataFrame):
     assert (geonames["population_raw"] > 0).all()
 
 
-def test_localities_assigned_consistently(
-    localities: gpd.GeoDataFrame, kommuner: gpd.GeoDataFrame
-):
+def test_localities_assigned_consistently(localities: gpd.GeoDataFrame, kommuner: gpd.GeoDataFrame):
     """Every locality has a known kommun whose county matches the locality's county_code."""
-    county_of = dict(zip(kommuner["kommun_code"], kommuner["county_code"]))
+    county_of = dict(zip(kommuner["kommun_code"], kommuner["county_code"], strict=False))
     assert localities["kommun_code"].notna().all()
     assert localities["kommun_code"].isin(county_of).all()
     assert (localities["kommun_code"].map(county_of) == localities["county_code"]).all()
@@ -235,9 +236,7 @@ def test_find_place_by_kommun_name(built: Path):
     assert (solna.name, solna.kommun_code) == ("Stockholm (del i Solna)", "0184")
 
 
-def test_find_place_ambiguous_name_picks_most_populous(
-    built: Path, localities: gpd.GeoDataFrame
-):
+def test_find_place_ambiguous_name_picks_most_populous(built: Path, localities: gpd.GeoDataFrame):
     """With several localities of one name, the most populous wins."""
     twins = localities[localities["name"] == "Ekeby"]
     assert len(twins) >= 2
@@ -261,7 +260,9 @@ def test_cli_geo_info_json(built: Path, monkeypatch: pytest.MonkeyPatch):
     info = json.loads(result.stdout.strip().splitlines()[-1])
     assert set(info) == {"counties", "municipalities", "localities", "population"}
     assert (info["counties"], info["municipalities"], info["population"]) == (
-        21, 290, SCB_SWEDEN_2024
+        21,
+        290,
+        SCB_SWEDEN_2024,
     )
     assert info["localities"] >= 2_000
 

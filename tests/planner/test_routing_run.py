@@ -40,7 +40,9 @@ def business_between(a: dt.date, b: dt.date) -> int:
     return sum(is_business_day(a + dt.timedelta(days=k)) for k in range(1, (b - a).days + 1))
 
 
-def recompute(stops: list[RouteStop], shipments: list[Shipment], scenario: Scenario) -> dict[str, float]:
+def recompute(
+    stops: list[RouteStop], shipments: list[Shipment], scenario: Scenario
+) -> dict[str, float]:
     """The KPIs again, from the stored rows alone (km from the travel tables)."""
     p = scenario.routing
     routes: dict[str, list[RouteStop]] = defaultdict(list)
@@ -61,14 +63,24 @@ def recompute(stops: list[RouteStop], shipments: list[Shipment], scenario: Scena
     picked = {s.referral_id for s in stops if s.kind == "pickup"}
     start = dt.date.fromisocalendar(2026, 45, 1)
     end = start + dt.timedelta(days=7 * scenario.scenario.horizon_weeks)
-    on_time = [x.device_date is not None and x.device_date <= business_after(x.referral_date, p.service_level_days)
-               for x in shipments]
-    parcels = sum(x.mode in ("parcel", "mobile") for x in shipments) + sum(x.referral_id not in picked for x in shipments)
-    out_days = sum(max(0, (min(x.return_date, end) - max(x.ship_date, start)).days) for x in shipments)
+    on_time = [
+        x.device_date is not None
+        and x.device_date <= business_after(x.referral_date, p.service_level_days)
+        for x in shipments
+    ]
+    parcels = sum(x.mode in ("parcel", "mobile") for x in shipments) + sum(
+        x.referral_id not in picked for x in shipments
+    )
+    out_days = sum(
+        max(0, (min(x.return_date, end) - max(x.ship_date, start)).days) for x in shipments
+    )
     return {
         "referrals": len(shipments),
         "on_time_share": sum(on_time) / len(shipments),
-        "mean_days_to_device": sum(business_between(x.referral_date, x.device_date) for x in shipments) / len(shipments),
+        "mean_days_to_device": sum(
+            business_between(x.referral_date, x.device_date) for x in shipments
+        )
+        / len(shipments),
         "courier_km": km,
         "driver_hours": hours,
         "routes": len(routes),
@@ -82,19 +94,35 @@ def recompute(stops: list[RouteStop], shipments: list[Shipment], scenario: Scena
     }
 
 
-def test_run_stores_routes_and_shipments_with_kpis_from_the_rows(engine: Engine, tiny: Scenario) -> None:
+def test_run_stores_routes_and_shipments_with_kpis_from_the_rows(
+    engine: Engine, tiny: Scenario
+) -> None:
     """Route stops and one shipment per referral are stored; every KPI is recomputed from them."""
     save_scenario(engine, tiny)
     result = runs.execute(engine, "tiny", "routing")
     k = result.kpis
-    assert result.run.status == "finished" and result.run.solver_status in ("feasible", "target_missed")
+    assert result.run.status == "finished" and result.run.solver_status in (
+        "feasible",
+        "target_missed",
+    )
     stops = run_rows(engine, result.run.id, RouteStop)
     shipments = run_rows(engine, result.run.id, Shipment)
     assert stops and len(shipments) == k["referrals"] == 54
     assert {x.mode for x in shipments} <= {"courier", "parcel", "mobile"}
     again = recompute(stops, shipments, tiny)
-    for name in ("referrals", "on_time_share", "mean_days_to_device", "courier_km", "driver_hours", "routes",
-                 "parcels", "parcel_cost_sek", "handovers", "courier_deliveries", "courier_pickups"):
+    for name in (
+        "referrals",
+        "on_time_share",
+        "mean_days_to_device",
+        "courier_km",
+        "driver_hours",
+        "routes",
+        "parcels",
+        "parcel_cost_sek",
+        "handovers",
+        "courier_deliveries",
+        "courier_pickups",
+    ):
         assert k[name] == pytest.approx(again[name], rel=1e-6, abs=1e-6), name
     assert again["on_time_flags"] == pytest.approx(k["on_time_share"])
     assert k["device_utilisation"] == pytest.approx(again["out_days"] / (k["devices_needed"] * 14))
@@ -108,12 +136,24 @@ def test_cli_prints_the_kpis_last(tmp_path: Path) -> None:
 
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     runner = CliRunner()
-    assert runner.invoke(app, ["--db", db, "scenario", "create", "--builtin", "tiny"]).exit_code == 0
+    assert (
+        runner.invoke(app, ["--db", db, "scenario", "create", "--builtin", "tiny"]).exit_code == 0
+    )
     result = runner.invoke(app, ["--db", db, "solve", "routing", "--scenario", "tiny", "--json"])
     assert result.exit_code == 0, result.output
     last = json.loads(result.output.strip().splitlines()[-1])
-    for name in ("on_time_share", "mean_days_to_device", "courier_km", "driver_hours", "parcels",
-                 "parcel_cost_sek", "handovers", "devices_needed", "device_utilisation", "dropped_stops"):
+    for name in (
+        "on_time_share",
+        "mean_days_to_device",
+        "courier_km",
+        "driver_hours",
+        "parcels",
+        "parcel_cost_sek",
+        "handovers",
+        "devices_needed",
+        "device_utilisation",
+        "dropped_stops",
+    ):
         assert name in last["kpis"]
 
 
@@ -122,7 +162,9 @@ def test_unknown_hub_names_routing_hubs(engine: Engine, tiny: Scenario) -> None:
     with pytest.raises(ScenarioError, match=r"routing\.hubs: unknown place 'Atlantis'"):
         run_routing(tiny.replace(routing={"hubs": ["Atlantis"]}))
     save_scenario(engine, tiny.replace(routing={"hubs": ["Nyköping", "Nykoping"]}))
-    with pytest.raises(RunFailedError, match=r"routing\.hubs: unknown place 'Nykoping'; did you mean"):
+    with pytest.raises(
+        RunFailedError, match=r"routing\.hubs: unknown place 'Nykoping'; did you mean"
+    ):
         runs.execute(engine, "tiny", "routing")
 
 
@@ -138,7 +180,10 @@ def test_referrals_no_mode_reaches_in_time_are_listed(tiny: Scenario) -> None:
     """Same-day service is impossible: the message lists referral ids and places and why."""
     outcome = run_routing(tiny.replace(routing={"service_level_days": 0}))
     message = outcome.message or ""
-    assert "54 referrals no mode can reach in time (routing.service_level_days = 0): R-000001 (" in message
+    assert (
+        "54 referrals no mode can reach in time (routing.service_level_days = 0): R-000001 ("
+        in message
+    )
     assert "and 49 more" in message and "parcel brings it on" in message
     assert outcome.kpis["on_time_share"] == 0 and outcome.solver_status == "target_missed"
 
@@ -148,8 +193,20 @@ def test_mobile_clinic_in_reach_hands_devices_over(tiny: Scenario) -> None:
     hand-over instead of a parcel."""
     first = run_routing(tiny)
     places = {r.locality_id for r in first.rows if isinstance(r, Shipment) and r.mode == "parcel"}
-    units = tuple(Placement(week=w, unit=1, site_id=p, site_name=p, kommun_code="0000", county_code="00",
-                            lon=0.0, lat=0.0) for w in ("2026-W45", "2026-W46", "2026-W47") for p in places)
+    units = tuple(
+        Placement(
+            week=w,
+            unit=1,
+            site_id=p,
+            site_name=p,
+            kommun_code="0000",
+            county_code="00",
+            lon=0.0,
+            lat=0.0,
+        )
+        for w in ("2026-W45", "2026-W46", "2026-W47")
+        for p in places
+    )
     outcome = run_routing(tiny, None, RunContext(placements=units))
     modes = [r.mode for r in outcome.rows if isinstance(r, Shipment)]
     assert outcome.kpis["handovers"] == modes.count("mobile") > 0
@@ -167,7 +224,8 @@ def five_referrals(tmp_path: Path) -> Path:
     (tmp_path / "region").mkdir()
     (tmp_path / "region" / "referrals.csv").write_text(
         "date,kommun_code,count\n2026-11-03,0480,2\n2026-11-04,0581,1\n2026-11-07,0580,1\n2026-11-10,2584,1\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     text = builtin_scenario_path("tiny").read_text(encoding="utf-8")
     assert text.count("time_limit_s = 5\n") == 1  # the routing section's, the file's last
     text = text.replace("time_limit_s = 5\n", 'time_limit_s = 1\nreferrals_csv = "referrals.csv"\n')
@@ -176,8 +234,9 @@ def five_referrals(tmp_path: Path) -> Path:
     return path
 
 
-def test_run_plans_exactly_the_referrals_of_the_csv(engine: Engine, five_referrals: Path,
-                                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_plans_exactly_the_referrals_of_the_csv(
+    engine: Engine, five_referrals: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With routing.referrals_csv the stored shipments are those five referrals, and the run says so."""
     scenario = load_scenario(five_referrals)
     monkeypatch.chdir(tmp_path)  # the stored, absolute path does not depend on where we run
@@ -200,7 +259,9 @@ def test_run_plans_exactly_the_referrals_of_the_csv(engine: Engine, five_referra
     assert "5 referrals in 4 rows" in message and "line 4 2026-11-07 -> 2026-11-09" in message
 
 
-def test_missing_referrals_csv_fails_the_run_naming_the_key(engine: Engine, tiny: Scenario, tmp_path: Path) -> None:
+def test_missing_referrals_csv_fails_the_run_naming_the_key(
+    engine: Engine, tiny: Scenario, tmp_path: Path
+) -> None:
     """A CSV removed after the scenario was stored fails the run with the key and the path."""
     gone = tmp_path / "gone.csv"
     save_scenario(engine, tiny.replace(routing={"referrals_csv": str(gone)}))

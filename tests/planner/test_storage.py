@@ -50,9 +50,18 @@ def tiny() -> Scenario:
 def placements(n: int, week: str = "2026-W45") -> list[Placement]:
     """``n`` placement rows at made-up sites; values are arbitrary but distinct per unit."""
     return [
-        Placement(week=week, unit=u, site_id=f"S{u}", site_name=f"Site {u}", kommun_code="0480",
-                  county_code="04", lon=17.0 + u / 10, lat=58.75, expected_patients=10.0 * u,
-                  covered_population=1000 * u)
+        Placement(
+            week=week,
+            unit=u,
+            site_id=f"S{u}",
+            site_name=f"Site {u}",
+            kommun_code="0480",
+            county_code="04",
+            lon=17.0 + u / 10,
+            lat=58.75,
+            expected_patients=10.0 * u,
+            covered_population=1000 * u,
+        )
         for u in range(n)
     ]
 
@@ -64,8 +73,13 @@ def counting_planner() -> Iterator[str]:
     def plan(scenario: Scenario, on_progress, context) -> RunOutcome:  # type: ignore[no-untyped-def]
         if on_progress:
             on_progress(0.5, "half way")
-        return RunOutcome(solver_status="OPTIMAL", kpis={"n": 3, "share": 0.5},
-                          rows=placements(3), objective=3.0, bound=3.0)
+        return RunOutcome(
+            solver_status="OPTIMAL",
+            kpis={"n": 3, "share": 0.5},
+            rows=placements(3),
+            objective=3.0,
+            bound=3.0,
+        )
 
     runs.PLANNERS["counting"] = plan
     yield "counting"
@@ -94,8 +108,17 @@ def test_migrations_match_models(engine: Engine) -> None:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     assert diff == []
     tables = set(inspect(engine).get_table_names())
-    assert {"scenario", "run", "run_kpi", "placement", "shift", "follow_up", "route_stop",
-            "shipment", "alembic_version"} <= tables
+    assert {
+        "scenario",
+        "run",
+        "run_kpi",
+        "placement",
+        "shift",
+        "follow_up",
+        "route_stop",
+        "shipment",
+        "alembic_version",
+    } <= tables
 
 
 def test_scenario_versions_follow_content(engine: Engine, tiny: Scenario) -> None:
@@ -107,7 +130,7 @@ def test_scenario_versions_follow_content(engine: Engine, tiny: Scenario) -> Non
     assert second.version == 2
     record, latest = get_scenario(engine, "tiny")
     assert (record.version, latest.placement.units) == (2, 3)
-    old_record, old = get_scenario(engine, "tiny", version=1)
+    _old_record, old = get_scenario(engine, "tiny", version=1)
     assert old.placement.units == 2
     assert old == tiny  # JSON round trip keeps every parameter
     assert [s["name"] for s in list_scenarios(engine)] == ["tiny"]
@@ -123,7 +146,9 @@ def test_unknown_scenario_lists_known_ones(engine: Engine, tiny: Scenario) -> No
         get_scenario(engine, "tiny", version=9)
 
 
-def test_run_stores_rows_kpis_and_status(engine: Engine, tiny: Scenario, counting_planner: str) -> None:
+def test_run_stores_rows_kpis_and_status(
+    engine: Engine, tiny: Scenario, counting_planner: str
+) -> None:
     """A finished run has its rows, KPIs and status, all readable with SQL."""
     save_scenario(engine, tiny)
     seen: list[str] = []
@@ -135,10 +160,14 @@ def test_run_stores_rows_kpis_and_status(engine: Engine, tiny: Scenario, countin
     assert result.run.seconds is not None and result.run.seconds >= 0
     stored = run_rows(engine, result.run.id, Placement)
     assert [(p.unit, p.site_id, p.covered_population) for p in stored] == [
-        (0, "S0", 0), (1, "S1", 1000), (2, "S2", 2000)]
+        (0, "S0", 0),
+        (1, "S1", 1000),
+        (2, "S2", 2000),
+    ]
     with engine.connect() as conn:
-        count = conn.execute(text("SELECT count(*) FROM placement WHERE run_id = :r"),
-                             {"r": result.run.id}).scalar_one()
+        count = conn.execute(
+            text("SELECT count(*) FROM placement WHERE run_id = :r"), {"r": result.run.id}
+        ).scalar_one()
     assert count == 3
     assert latest_run(engine, "tiny", counting_planner).id == result.run.id
 
@@ -203,8 +232,13 @@ def test_killed_run_is_marked_failed_and_leaves_no_rows(
     script = tmp_path / "writer.py"
     script.write_text(_KILLED_WRITER)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    proc = subprocess.Popen([sys.executable, str(script), db_url], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), db_url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         line = proc.stdout.readline()  # type: ignore[union-attr]
         assert line.startswith("WRITING"), proc.stderr.read()  # type: ignore[union-attr]
@@ -215,8 +249,9 @@ def test_killed_run_is_marked_failed_and_leaves_no_rows(
     time.sleep(0.2)  # PostgreSQL notices the dropped connection and rolls back
     assert reap_stale_runs(engine) == [killed_id]
     with engine.connect() as conn:
-        status, message = conn.execute(text("SELECT status, message FROM run WHERE id = :r"),
-                                       {"r": killed_id}).one()
+        status, message = conn.execute(
+            text("SELECT status, message FROM run WHERE id = :r"), {"r": killed_id}
+        ).one()
         counts = conn.execute(text("SELECT run_id, count(*) FROM placement GROUP BY run_id")).all()
     assert status == "failed" and "interrupted" in message
     assert counts == [(good.run.id, 3)]
@@ -240,8 +275,14 @@ def test_aware_datetimes_round_trip(engine: Engine, tiny: Scenario, counting_pla
     record = save_scenario(engine, tiny)
     run = start_run(engine, record, "staffing-test", seed=0, time_limit_s=None)
     start = dt.datetime(2026, 11, 2, 7, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
-    shift = Shift(clinician_id="C1", profession="doctor", day=start.date(), block="07-12",
-                  start=start, end=start + dt.timedelta(hours=5))
+    shift = Shift(
+        clinician_id="C1",
+        profession="doctor",
+        day=start.date(),
+        block="07-12",
+        start=start,
+        end=start + dt.timedelta(hours=5),
+    )
     finish_run(engine, run.id, RunOutcome(solver_status="OPTIMAL", kpis={}, rows=[shift]))
     (back,) = run_rows(engine, run.id, Shift)
     assert back.start == start and back.end - back.start == dt.timedelta(hours=5)

@@ -54,7 +54,10 @@ def test_visby_is_reached_only_by_ferry(sweden: TravelNetwork, geo_files: Path):
     assert "ferry" in route.modes
     assert route.minutes > travel.GOTLAND_SAILING_MINUTES
     ferry_ends = {
-        sweden.graph.nodes[n]["name"] for u, v, m in sweden.graph.edges(data="mode") if m == "ferry" for n in (u, v)
+        sweden.graph.nodes[n]["name"]
+        for u, v, m in sweden.graph.edges(data="mode")
+        if m == "ferry"
+        for n in (u, v)
     }
     assert ferry_ends == {"Nynäshamn", "Oskarshamn", "Visby"}
 
@@ -62,9 +65,14 @@ def test_visby_is_reached_only_by_ferry(sweden: TravelNetwork, geo_files: Path):
 def test_gotland_has_no_road_to_the_mainland(sweden: TravelNetwork, geo_files: Path):
     """Every edge between a Gotland place and a mainland place is one of the two ferries."""
     localities = geo.load_localities(geo_files)
-    gotland = {str(i) for i in localities.loc[localities["county_code"] == travel.GOTLAND_COUNTY, "locality_id"]}
+    gotland = {
+        str(i)
+        for i in localities.loc[localities["county_code"] == travel.GOTLAND_COUNTY, "locality_id"]
+    }
     assert len(gotland) >= 5
-    crossing = [m for u, v, m in sweden.graph.edges(data="mode") if (u in gotland) != (v in gotland)]
+    crossing = [
+        m for u, v, m in sweden.graph.edges(data="mode") if (u in gotland) != (v in gotland)
+    ]
     assert crossing == ["ferry", "ferry"]
 
 
@@ -80,10 +88,14 @@ def test_travel_time_is_symmetric(sweden: TravelNetwork):
     ids = list(sweden.node_ids)
     pairs = rng.choice(len(ids), size=(10, 2), replace=False)
     for i, j in pairs:
-        assert sweden.minutes(ids[i], ids[j]) == pytest.approx(sweden.minutes(ids[j], ids[i]), abs=0.01)
+        assert sweden.minutes(ids[i], ids[j]) == pytest.approx(
+            sweden.minutes(ids[j], ids[i]), abs=0.01
+        )
 
 
-def test_matrix_source_matches_point_queries_and_caches(geo_files: Path, sweden: TravelNetwork, tmp_path: Path):
+def test_matrix_source_matches_point_queries_and_caches(
+    geo_files: Path, sweden: TravelNetwork, tmp_path: Path
+):
     """The planner's matrix source agrees with the network and writes its table to the cache."""
     source = travel.matrix_source(geo_files, tmp_path)
     assert isinstance(source, MatrixSource)

@@ -22,8 +22,14 @@ from routing.fleet import (
 )
 
 CAL = Calendar()
-PARAMS = CycleParams(use_days=14, cleaning_days=1, parcel_days=1, return_parcel_days=3,
-                     courier_lead_days=1, service_level_days=3)
+PARAMS = CycleParams(
+    use_days=14,
+    cleaning_days=1,
+    parcel_days=1,
+    return_parcel_days=3,
+    courier_lead_days=1,
+    service_level_days=3,
+)
 MON = dt.date(2026, 11, 2)  # a Monday
 
 
@@ -56,7 +62,12 @@ def test_two_devices_three_referrals_the_third_waits(three_a_day_apart: list[Req
     sim = simulate(three_a_day_apart, {"hub": 2}, CAL, PARAMS)
     r1, r2, r3 = sim.loans
     assert (r1.ship, r1.device_date, r1.return_start, r1.back, r1.available) == (
-        day(0), day(1), day(15), day(18), day(21))
+        day(0),
+        day(1),
+        day(15),
+        day(18),
+        day(21),
+    )
     assert (r2.ship, r2.device_date, r2.available) == (day(1), day(2), day(22))
     assert (r3.ship, r3.device_date, r3.device) == (day(21), day(22), r1.device)
     assert r3.due == day(7) and not r3.on_time and r1.on_time and r2.on_time
@@ -69,7 +80,12 @@ def test_courier_pickup_brings_the_device_back_the_same_day() -> None:
     sim = simulate([Request("R1", "hub", "p", MON, "courier")], {"hub": 1}, CAL, PARAMS)
     (loan,) = sim.loans
     assert (loan.ship, loan.device_date, loan.return_start, loan.back, loan.available) == (
-        day(1), day(1), day(15), day(15), day(16))
+        day(1),
+        day(1),
+        day(15),
+        day(15),
+        day(16),
+    )
     assert (loan.mode, loan.return_mode) == ("courier", "courier")
 
 
@@ -81,12 +97,20 @@ def test_router_drops_fall_back_to_parcel() -> None:
         seen.append((d, [r.id for r in deliveries], [r.id for r in pickups]))
         return ({"R1"} if deliveries else set()), ({"R2"} if pickups else set())
 
-    requests = [Request("R1", "hub", "p", MON, "courier"), Request("R2", "hub", "q", MON, "courier")]
+    requests = [
+        Request("R1", "hub", "p", MON, "courier"),
+        Request("R2", "hub", "q", MON, "courier"),
+    ]
     sim = simulate(requests, {"hub": 2}, CAL, PARAMS, router)
     r1, r2 = sim.loans
     assert (r1.mode, r1.ship, r1.device_date) == ("parcel", day(1), day(2))
     assert r1.return_mode == "parcel"  # a parcel loan is not picked up
-    assert (r2.mode, r2.device_date, r2.return_mode, r2.back) == ("courier", day(1), "parcel", day(18))
+    assert (r2.mode, r2.device_date, r2.return_mode, r2.back) == (
+        "courier",
+        day(1),
+        "parcel",
+        day(18),
+    )
     assert seen[0] == (day(1), ["R1", "R2"], []) and seen[1] == (day(15), [], ["R2"])
     assert sim.dropped_deliveries == ("R1",) and sim.dropped_pickups == ("R2",)
 
@@ -95,7 +119,9 @@ def test_mobile_handover_waits_for_the_unit() -> None:
     """The device reaches the unit next day but is handed over on the unit's first day after
     that; with no such day left it goes as a plain parcel."""
     thursday = day(3)
-    sim = simulate([Request("R1", "hub", "p", MON, "mobile", (MON, thursday))], {"hub": 1}, CAL, PARAMS)
+    sim = simulate(
+        [Request("R1", "hub", "p", MON, "mobile", (MON, thursday))], {"hub": 1}, CAL, PARAMS
+    )
     assert (sim.loans[0].mode, sim.loans[0].device_date) == ("mobile", thursday)
     sim = simulate([Request("R1", "hub", "p", MON, "mobile", (MON,))], {"hub": 1}, CAL, PARAMS)
     assert (sim.loans[0].mode, sim.loans[0].device_date) == ("parcel", day(1))
@@ -118,8 +144,12 @@ def test_search_finds_the_smallest_pool(three_a_day_apart: list[Request]) -> Non
 def test_search_on_a_steady_stream_meets_the_target_and_one_less_misses() -> None:
     """Two parcel referrals every business day for six weeks: the pool found meets 95 %, one
     device fewer does not."""
-    requests = [Request(f"R{d}-{k}", "hub", "p", day(d), "parcel")
-                for d in range(42) if CAL.is_business(day(d)) for k in range(2)]
+    requests = [
+        Request(f"R{d}-{k}", "hub", "p", day(d), "parcel")
+        for d in range(42)
+        if CAL.is_business(day(d))
+        for k in range(2)
+    ]
     found = fleet_size(requests, ["hub"], CAL, PARAMS, 0.95)
     n = found.devices
     assert simulate(requests, {"hub": n}, CAL, PARAMS).on_time_share >= 0.95
@@ -129,27 +159,64 @@ def test_search_on_a_steady_stream_meets_the_target_and_one_less_misses() -> Non
 
 def test_unreachable_target_gives_the_best_share_with_the_fewest_devices() -> None:
     """Same-day service is impossible by parcel: best share 0, reached with no device at all."""
-    found = smallest_pool([Request("R1", "hub", "p", MON)], "hub", CAL,
-                          CycleParams(service_level_days=0), 0.95)
+    found = smallest_pool(
+        [Request("R1", "hub", "p", MON)], "hub", CAL, CycleParams(service_level_days=0), 0.95
+    )
     assert (found.devices, found.best_share, found.target_met) == (0, 0.0, False)
 
 
 def test_check_cycle_names_a_device_used_twice_at_once() -> None:
     """Two loans of one device whose intervals overlap break "Device used twice at once"."""
-    a = Loan("A", "hub", "p", MON, day(3), "parcel", "hub#1", day(0), day(1), "parcel", day(15), day(18), day(21))
-    b = Loan("B", "hub", "p", MON, day(3), "parcel", "hub#1", day(7), day(8), "parcel", day(22), day(25), day(28))
+    a = Loan(
+        "A",
+        "hub",
+        "p",
+        MON,
+        day(3),
+        "parcel",
+        "hub#1",
+        day(0),
+        day(1),
+        "parcel",
+        day(15),
+        day(18),
+        day(21),
+    )
+    b = Loan(
+        "B",
+        "hub",
+        "p",
+        MON,
+        day(3),
+        "parcel",
+        "hub#1",
+        day(7),
+        day(8),
+        "parcel",
+        day(22),
+        day(25),
+        day(28),
+    )
     found = check_cycle(Simulation((a, b), {"hub": 1}), CAL, PARAMS)
     assert [v.rule for v in found] == ["Device used twice at once"]
 
 
 def test_same_input_same_loans(three_a_day_apart: list[Request]) -> None:
     """The simulation is deterministic."""
-    assert simulate(three_a_day_apart, {"hub": 2}, CAL, PARAMS) == simulate(three_a_day_apart, {"hub": 2}, CAL, PARAMS)
+    assert simulate(three_a_day_apart, {"hub": 2}, CAL, PARAMS) == simulate(
+        three_a_day_apart, {"hub": 2}, CAL, PARAMS
+    )
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 20), st.sampled_from(["parcel", "courier"])), min_size=1, max_size=12),
-       st.integers(0, 6))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 20), st.sampled_from(["parcel", "courier"])),
+        min_size=1,
+        max_size=12,
+    ),
+    st.integers(0, 6),
+)
 def test_one_more_device_never_hurts(days: list[tuple[int, str]], size: int) -> None:
     """On-time counts never fall when a device is added, and every plan passes check_cycle."""
     requests = [Request(f"R{i}", "hub", "p", day(d), mode) for i, (d, mode) in enumerate(days)]  # type: ignore[arg-type]

@@ -29,7 +29,11 @@ MAINLAND_PLACES = [A, B, C, D]
 
 # One speed for every hop and no detour: minutes = km, so expected values are plain distances.
 FLAT = NetworkParams(
-    circuity=1.0, local_kmh=60.0, highway_kmh=60.0, land_tolerance_km=1.0, ferry_boarding_minutes=0.0,
+    circuity=1.0,
+    local_kmh=60.0,
+    highway_kmh=60.0,
+    land_tolerance_km=1.0,
+    ferry_boarding_minutes=0.0,
     trip_overhead_minutes=0.0,
 )
 
@@ -37,9 +41,10 @@ FLAT = NetworkParams(
 def great_circle_km(p: Place, q: Place) -> float:
     """Haversine written out here, independently of routing.network."""
     la1, la2 = math.radians(p.lat), math.radians(q.lat)
-    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin(
-        math.radians(q.lon - p.lon) / 2
-    ) ** 2
+    h = (
+        math.sin((la2 - la1) / 2) ** 2
+        + math.cos(la1) * math.cos(la2) * math.sin(math.radians(q.lon - p.lon) / 2) ** 2
+    )
     return 2 * 6371.0088 * math.asin(math.sqrt(h))
 
 
@@ -53,7 +58,7 @@ def lake_world():
 def island_world():
     """The lake world plus an island reached by a 50-minute ferry from the east shore."""
     ferry = FerryLink("B", "F", minutes=50.0, km=88.0, name="East-Island")
-    return build_network(MAINLAND_PLACES + [F], WORLD, FLAT, [ferry], ferry_only=[{"F"}])
+    return build_network([*MAINLAND_PLACES, F], WORLD, FLAT, [ferry], ferry_only=[{"F"}])
 
 
 def test_no_edge_crosses_the_lake(lake_world):
@@ -62,7 +67,9 @@ def test_no_edge_crosses_the_lake(lake_world):
     assert not lake_world.graph.has_edge("C", "D")
     assert lake_world.graph.has_edge("A", "C") and lake_world.graph.has_edge("D", "B")
     for u, v in lake_world.graph.edges:
-        segment = LineString([(lake_world.graph.nodes[n]["lon"], lake_world.graph.nodes[n]["lat"]) for n in (u, v)])
+        segment = LineString(
+            [(lake_world.graph.nodes[n]["lon"], lake_world.graph.nodes[n]["lat"]) for n in (u, v)]
+        )
         assert not segment.intersects(LAKE.buffer(-0.02)), (u, v)
 
 
@@ -79,7 +86,12 @@ def test_route_goes_round_the_lake_the_short_way(lake_world):
 def test_speed_grows_with_hop_length():
     """Default speeds: a short hop is slower per km than a long one, and circuity scales km."""
     params = NetworkParams()
-    assert params.speed_kmh(5.0) < params.speed_kmh(30.0) < params.speed_kmh(150.0) <= params.highway_kmh
+    assert (
+        params.speed_kmh(5.0)
+        < params.speed_kmh(30.0)
+        < params.speed_kmh(150.0)
+        <= params.highway_kmh
+    )
     net = build_network([A, C], WORLD, params)
     straight = great_circle_km(A, C)
     assert net.km("A", "C") == pytest.approx(straight * params.circuity, rel=1e-9)
@@ -101,8 +113,11 @@ def test_trip_overhead_is_paid_once_per_trip():
 def test_ferry_time_counts_with_boarding(island_world):
     """The island is reached by the ferry; its sailing time plus boarding is on the clock."""
     boarded = build_network(
-        MAINLAND_PLACES + [F], WORLD, FLAT.replace(ferry_boarding_minutes=30.0),
-        [FerryLink("B", "F", 50.0, 88.0, "East-Island")], ferry_only=[{"F"}],
+        [*MAINLAND_PLACES, F],
+        WORLD,
+        FLAT.replace(ferry_boarding_minutes=30.0),
+        [FerryLink("B", "F", 50.0, 88.0, "East-Island")],
+        ferry_only=[{"F"}],
     )
     route = island_world.route("A", "F")
     assert route.nodes[-2:] == ("B", "F") and route.modes[-1] == "ferry"
@@ -124,7 +139,7 @@ def test_ferry_is_used_only_when_it_is_faster():
 
 def test_connector_joins_an_offshore_place_by_its_shortest_edge():
     """The skerry off the north shore gets exactly one 'connector' edge, to the nearest place."""
-    net = build_network(MAINLAND_PLACES + [G], WORLD, FLAT)
+    net = build_network([*MAINLAND_PLACES, G], WORLD, FLAT)
     assert net.is_connected()
     assert list(net.graph.edges("G", data="mode")) == [("G", "C", "connector")]
     assert net.km("G", "C") == pytest.approx(great_circle_km(G, C))
@@ -133,10 +148,10 @@ def test_connector_joins_an_offshore_place_by_its_shortest_edge():
 
 def test_ferry_only_island_never_gets_a_road_or_connector():
     """Without its ferry a ferry-only island stays cut off; unmarked, it would get a connector."""
-    cut_off = build_network(MAINLAND_PLACES + [F], WORLD, FLAT, ferry_only=[{"F"}])
+    cut_off = build_network([*MAINLAND_PLACES, F], WORLD, FLAT, ferry_only=[{"F"}])
     assert not cut_off.is_connected()
     assert cut_off.graph.degree("F") == 0
-    unmarked = build_network(MAINLAND_PLACES + [F], WORLD, FLAT)
+    unmarked = build_network([*MAINLAND_PLACES, F], WORLD, FLAT)
     assert unmarked.graph.edges["F", "B"]["mode"] == "connector"
 
 
@@ -144,11 +159,18 @@ def test_island_group_is_joined_inside_but_not_to_the_mainland():
     """Two places on a ferry-only island are joined to each other, and to the mainland only by ferry."""
     f2 = Place("F2", "Island north", 1.6, 0.58)
     net = build_network(
-        MAINLAND_PLACES + [F, f2], WORLD, FLAT, [FerryLink("B", "F", 50.0, 88.0, "ferry")],
+        [*MAINLAND_PLACES, F, f2],
+        WORLD,
+        FLAT,
+        [FerryLink("B", "F", 50.0, 88.0, "ferry")],
         ferry_only=[{"F", "F2"}],
     )
     assert net.graph.has_edge("F", "F2")
-    outside = [(u, v, m) for u, v, m in net.graph.edges(data="mode") if ({u, v} & {"F", "F2"}) and not {u, v} <= {"F", "F2"}]
+    outside = [
+        (u, v, m)
+        for u, v, m in net.graph.edges(data="mode")
+        if ({u, v} & {"F", "F2"}) and not {u, v} <= {"F", "F2"}
+    ]
     assert outside == [("B", "F", "ferry")] or outside == [("F", "B", "ferry")]
     assert net.route("A", "F2").modes.count("ferry") == 1
 
@@ -170,13 +192,15 @@ def test_fingerprint_is_stable_and_sensitive():
     one = build_network(MAINLAND_PLACES, WORLD, FLAT).fingerprint()
     assert one == build_network(list(reversed(MAINLAND_PLACES)), WORLD, FLAT).fingerprint()
     assert one != build_network(MAINLAND_PLACES, WORLD, FLAT.replace(circuity=1.1)).fingerprint()
-    assert one != build_network(MAINLAND_PLACES + [G], WORLD, FLAT).fingerprint()
+    assert one != build_network([*MAINLAND_PLACES, G], WORLD, FLAT).fingerprint()
 
 
 def test_matrix_equals_hand_computed_values(island_world, tmp_path):
     """Each cell is the sum of its legs' distances (minutes = km at 60 km/h) plus the ferry."""
     ac, cb, ad = great_circle_km(A, C), great_circle_km(C, B), great_circle_km(A, D)
-    table = NetworkMatrixSource(island_world, tmp_path).matrix(["A", "B"], ["A", "B", "C", "D", "F"])
+    table = NetworkMatrixSource(island_world, tmp_path).matrix(
+        ["A", "B"], ["A", "B", "C", "D", "F"]
+    )
     expected_minutes = [
         [0.0, ac + cb, ac, ad, ac + cb + 50.0],
         [ac + cb, 0.0, cb, great_circle_km(D, B), 50.0],
@@ -202,9 +226,13 @@ def test_matrix_with_more_origins_than_destinations_matches(island_world):
 
 def test_unreachable_pairs_are_infinite():
     """A ferry-only island without a ferry is unreachable: inf, not an error or a zero."""
-    net = build_network(MAINLAND_PLACES + [F], WORLD, FLAT, ferry_only=[{"F"}])
+    net = build_network([*MAINLAND_PLACES, F], WORLD, FLAT, ferry_only=[{"F"}])
     table = NetworkMatrixSource(net).matrix(["A"], ["B", "F"])
-    assert np.isfinite(table.minutes[0, 0]) and np.isinf(table.minutes[0, 1]) and np.isinf(table.km[0, 1])
+    assert (
+        np.isfinite(table.minutes[0, 0])
+        and np.isinf(table.minutes[0, 1])
+        and np.isinf(table.km[0, 1])
+    )
 
 
 def test_unknown_ids_are_refused(lake_world):
@@ -241,7 +269,9 @@ def test_cache_key_changes_with_the_network(island_world, lake_world, tmp_path):
 
 def test_static_source_serves_its_table():
     """A precomputed table (as an OSRM /table reply would give) is served by id, in request order."""
-    table = TravelMatrix(("x", "y"), ("p", "q", "r"), np.array([[1, 2, 3], [4, 5, 6]]), np.ones((2, 3)))
+    table = TravelMatrix(
+        ("x", "y"), ("p", "q", "r"), np.array([[1, 2, 3], [4, 5, 6]]), np.ones((2, 3))
+    )
     sub = StaticMatrixSource(table).matrix(["y"], ["r", "p"])
     assert sub.origins == ("y",) and sub.destinations == ("r", "p")
     np.testing.assert_array_equal(sub.minutes, [[6.0, 4.0]])
@@ -277,14 +307,20 @@ def test_places_outside_lon_lat_range_are_refused():
 
 def test_ferry_only_group_gets_no_road_even_on_shared_land():
     """A ferry-only place inside the mainland polygon (a coarse outline) still gets no road edge."""
-    net = build_network(MAINLAND_PLACES, WORLD, FLAT, [FerryLink("D", "B", 20.0, 30.0, "D-B")], ferry_only=[{"D"}])
+    net = build_network(
+        MAINLAND_PLACES, WORLD, FLAT, [FerryLink("D", "B", 20.0, 30.0, "D-B")], ferry_only=[{"D"}]
+    )
     assert list(net.graph.edges("D", data="mode")) == [("D", "B", "ferry")]
     assert net.route("A", "D").modes[-1] == "ferry"
 
 
 def test_ties_on_minutes_go_to_the_shorter_km():
     """Two equally fast paths: the table reports the km of the shorter one, so answers are stable."""
-    adjacency = [[(1, 1.0, 5.0), (2, 2.0, 20.0)], [(0, 1.0, 5.0), (2, 1.0, 5.0)], [(0, 2.0, 20.0), (1, 1.0, 5.0)]]
+    adjacency = [
+        [(1, 1.0, 5.0), (2, 2.0, 20.0)],
+        [(0, 1.0, 5.0), (2, 1.0, 5.0)],
+        [(0, 2.0, 20.0), (1, 1.0, 5.0)],
+    ]
     minutes, km, pred = shortest_paths(adjacency, 0)
     assert (minutes[2], km[2], pred[2]) == (2.0, 10.0, 1)
 

@@ -12,13 +12,13 @@ from routing.solomon import SolomonFormatError, parse, read
 from routing.vrp import Params, evaluate, solve
 
 
-
 @pytest.fixture
 def c101() -> Path:
     """Solomon's C101 from the shared benchmark folder (tests/conftest.py: shared_file)."""
     from tests.conftest import shared_file
 
     return shared_file("bench", "solomon", "C101.txt")
+
 
 #: Three customers on a 3-4-5 triangle around the depot: every distance is a whole number.
 TRIANGLE = """TRI3
@@ -67,13 +67,24 @@ def test_triangle_needs_two_vehicles_by_capacity(triangle_file: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda t: t.replace("    3      0          4          4          0         50          1\n",
-                             "    3      0          4          4          0         50\n"),
-         r"line 13: expected 7 numbers"),
-        (lambda t: t.replace("    2      3          4", "    7      3          4"), r"line 12: customer number 7, expected 2"),
+        (
+            lambda t: t.replace(
+                "    3      0          4          4          0         50          1\n",
+                "    3      0          4          4          0         50\n",
+            ),
+            r"line 13: expected 7 numbers",
+        ),
+        (
+            lambda t: t.replace("    2      3          4", "    7      3          4"),
+            r"line 12: customer number 7, expected 2",
+        ),
         (lambda t: t.replace("  2         10", "  two       10"), r"line 5: expected two integers"),
-        (lambda t: t.replace("4          4          0         50", "4          4         60         50"),
-         r"line 12: time window \[60, 50\] ends before it starts"),
+        (
+            lambda t: t.replace(
+                "4          4          0         50", "4          4         60         50"
+            ),
+            r"line 12: time window \[60, 50\] ends before it starts",
+        ),
         (lambda t: t.replace("VEHICLE", "VEHICLES"), r"needs a VEHICLE and a CUSTOMER section"),
     ],
 )
@@ -106,7 +117,9 @@ def test_cli_prints_the_json_last_line(triangle_file: Path) -> None:
     """`planner bench vrptw FILE --json` ends with the documented keys and a feasible plan."""
     from planner.cli import app
 
-    result = CliRunner().invoke(app, ["bench", "vrptw", str(triangle_file), "--time-limit", "0.3", "--json"])
+    result = CliRunner().invoke(
+        app, ["bench", "vrptw", str(triangle_file), "--time-limit", "0.3", "--json"]
+    )
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert set(out) == {"instance", "vehicles", "distance", "feasible", "seconds", "routes"}
@@ -119,7 +132,9 @@ def test_cli_bad_file_is_a_clean_error(tmp_path: Path) -> None:
     from planner.cli import app
 
     bad = tmp_path / "BAD.txt"
-    bad.write_text(TRIANGLE.replace("          0         50          1\n", "          0         50\n", 1))
+    bad.write_text(
+        TRIANGLE.replace("          0         50          1\n", "          0         50\n", 1)
+    )
     result = CliRunner().invoke(app, ["bench", "vrptw", str(bad), "--json"])
     assert result.exit_code == 2
     assert "BAD.txt, line 11: expected 7 numbers" in " ".join(result.output.split())

@@ -97,8 +97,15 @@ def test_plan_evaluate_recomputes_the_kpis(three_places) -> None:  # type: ignor
     k = evaluate(result, 120.0, COURIER)
     assert k.violations == ()
     v = k.values
-    assert (v["on_time_share"], v["parcels"], v["parcel_cost_sek"], v["routes"]) == (1.0, 2, 240.0, 2)
-    assert v["courier_km"] == pytest.approx(160.0) and v["driver_hours"] == pytest.approx(70 / 60 * 2)
+    assert (v["on_time_share"], v["parcels"], v["parcel_cost_sek"], v["routes"]) == (
+        1.0,
+        2,
+        240.0,
+        2,
+    )
+    assert v["courier_km"] == pytest.approx(160.0) and v["driver_hours"] == pytest.approx(
+        70 / 60 * 2
+    )
     assert (v["courier_deliveries"], v["courier_pickups"], v["devices_needed"]) == (1, 1, 2)
     assert v["mean_days_to_device"] == pytest.approx(1.0)
 
@@ -107,16 +114,31 @@ def test_evaluate_names_a_broken_time_window(three_places) -> None:  # type: ign
     """A route whose stop can only be reached after 17:00 is reported, not trusted."""
     places, minutes, km = three_places
     router = DayRouter(places, minutes, km, COURIER, FAST)
-    result = plan([Request("R1", "H", "A", MON, "courier")], {"H": 1}, CAL, CYCLE, router,
-                  (MON, MON + dt.timedelta(days=14)))
+    result = plan(
+        [Request("R1", "H", "A", MON, "courier")],
+        {"H": 1},
+        CAL,
+        CYCLE,
+        router,
+        (MON, MON + dt.timedelta(days=14)),
+    )
     day = result.routes[0]
-    late = day.problem.replace(stops=tuple(dataclasses.replace(s, tw_start=0.0, tw_end=5.0) for s in day.problem.stops))
-    broken = dataclasses.replace(result, routes=(dataclasses.replace(day, problem=late), *result.routes[1:]))
-    assert any(v.startswith("Time window missed") for v in evaluate(broken, 120.0, COURIER).violations)
+    late = day.problem.replace(
+        stops=tuple(dataclasses.replace(s, tw_start=0.0, tw_end=5.0) for s in day.problem.stops)
+    )
+    broken = dataclasses.replace(
+        result, routes=(dataclasses.replace(day, problem=late), *result.routes[1:])
+    )
+    assert any(
+        v.startswith("Time window missed") for v in evaluate(broken, 120.0, COURIER).violations
+    )
 
 
 def test_utilisation_counts_device_days_inside_the_horizon() -> None:
     """One device out for 7 of the 14 days of the horizon, plus one out past its end: 7+4 of 28."""
     horizon = (MON, MON + dt.timedelta(days=14))
-    loans = [(MON, MON + dt.timedelta(days=7)), (MON + dt.timedelta(days=10), MON + dt.timedelta(days=30))]
+    loans = [
+        (MON, MON + dt.timedelta(days=7)),
+        (MON + dt.timedelta(days=10), MON + dt.timedelta(days=30)),
+    ]
     assert utilisation(loans, 2, horizon) == pytest.approx(11 / 28)

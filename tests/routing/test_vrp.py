@@ -33,12 +33,19 @@ def line_matrix(positions: list[float]) -> np.ndarray:
     return np.abs(x[:, None] - x[None, :])
 
 
-def line_problem(stops: list[Stop], positions: list[float], vehicles: list[Vehicle] | None = None,
-                 depots: tuple[Depot, ...] = (Depot("hub", 0),), **kw: object) -> Problem:
+def line_problem(
+    stops: list[Stop],
+    positions: list[float],
+    vehicles: list[Vehicle] | None = None,
+    depots: tuple[Depot, ...] = (Depot("hub", 0),),
+    **kw: object,
+) -> Problem:
     """A problem on a line; location ``i`` sits at ``positions[i]``, the depot at location 0."""
     m = line_matrix(positions)
     fleet = vehicles or [Vehicle("v1", 0, capacity=100)]
-    return Problem(depots=depots, vehicles=tuple(fleet), stops=tuple(stops), duration=m, distance=m, **kw)
+    return Problem(
+        depots=depots, vehicles=tuple(fleet), stops=tuple(stops), duration=m, distance=m, **kw
+    )
 
 
 @pytest.fixture
@@ -116,8 +123,11 @@ def test_max_route_duration_splits_the_route() -> None:
 
 def test_route_duration_leaves_late_instead_of_waiting() -> None:
     """A stop 2 away opening at 50: leave at 48, so the route takes 4, not 52."""
-    problem = line_problem([Stop("a", 1, tw_start=50, tw_end=60)], [0, 2],
-                           [Vehicle("v1", 0, capacity=1, max_duration=5)])
+    problem = line_problem(
+        [Stop("a", 1, tw_start=50, tw_end=60)],
+        [0, 2],
+        [Vehicle("v1", 0, capacity=1, max_duration=5)],
+    )
     route = schedule(problem, 0, ["a"])
     assert (route.departure, route.starts, route.end, route.duration) == (48.0, (50.0,), 52.0, 4.0)
     assert evaluate(problem, solve(problem, FAST)).feasible
@@ -148,8 +158,13 @@ def test_two_depots_serve_their_own_side() -> None:
     """Depots at 0 and 10, stops at 1 and 9, cost per km only: each from its near depot, 4 km."""
     stops = [Stop("a", 2), Stop("b", 3)]
     fleet = [Vehicle("west", 0, capacity=5), Vehicle("east", 1, capacity=5)]
-    problem = line_problem(stops, [0, 10, 1, 9], fleet, depots=(Depot("W", 0), Depot("E", 1)),
-                           objective=Objective("cost", per_km=1))
+    problem = line_problem(
+        stops,
+        [0, 10, 1, 9],
+        fleet,
+        depots=(Depot("W", 0), Depot("E", 1)),
+        objective=Objective("cost", per_km=1),
+    )
     sol = solve(problem, FAST)
     assert {r.vehicle: r.stops for r in sol.routes} == {"west": ("a",), "east": ("b",)}
     assert sol.distance == pytest.approx(4.0)
@@ -168,7 +183,9 @@ def test_cost_objective_trades_vehicles_for_distance() -> None:
     """Per-vehicle cost 100 makes one long route (8) beat two short ones; cost 0 keeps either."""
     stops = [Stop("west", 1), Stop("east", 2)]
     fleet = [Vehicle(f"v{k}", 0, capacity=10) for k in range(2)]
-    problem = line_problem(stops, [0, -2, 2], fleet, objective=Objective("cost", per_km=1, per_vehicle=100))
+    problem = line_problem(
+        stops, [0, -2, 2], fleet, objective=Objective("cost", per_km=1, per_vehicle=100)
+    )
     sol = solve(problem, FAST)
     assert sol.vehicles_used == 1
     assert evaluate(problem, sol).cost == pytest.approx(108)
@@ -177,13 +194,36 @@ def test_cost_objective_trades_vehicles_for_distance() -> None:
 @pytest.mark.parametrize(
     ("broken", "rule"),
     [
-        (lambda p: Solution((Route("v1", ("a", "b", "c", "d"), (), (), (), 0, 0, 0, 0),
-                             Route("v1", (), (), (), (), 0, 0, 0, 0))), "Vehicle used twice"),
-        (lambda p: Solution((schedule(p, 0, ["a", "b", "c", "d"]),
-                             Route("ghost", ("a",), (), (), (), 0, 0, 0, 0))), "Unknown vehicle"),
-        (lambda p: Solution((Route("v1", ("a", "b", "c", "d", "zz"), (), (), (), 0, 0, 0, 0),)), "Unknown stop"),
-        (lambda p: Solution((schedule(p, 0, ["a", "b", "c", "d"]), schedule(p, 1, ["a"]))), "Stop served twice"),
-        (lambda p: Solution((schedule(p, 0, ["a", "b", "c"]),), dropped=("d",)), "Mandatory stop dropped"),
+        (
+            lambda p: Solution(
+                (
+                    Route("v1", ("a", "b", "c", "d"), (), (), (), 0, 0, 0, 0),
+                    Route("v1", (), (), (), (), 0, 0, 0, 0),
+                )
+            ),
+            "Vehicle used twice",
+        ),
+        (
+            lambda p: Solution(
+                (
+                    schedule(p, 0, ["a", "b", "c", "d"]),
+                    Route("ghost", ("a",), (), (), (), 0, 0, 0, 0),
+                )
+            ),
+            "Unknown vehicle",
+        ),
+        (
+            lambda p: Solution((Route("v1", ("a", "b", "c", "d", "zz"), (), (), (), 0, 0, 0, 0),)),
+            "Unknown stop",
+        ),
+        (
+            lambda p: Solution((schedule(p, 0, ["a", "b", "c", "d"]), schedule(p, 1, ["a"]))),
+            "Stop served twice",
+        ),
+        (
+            lambda p: Solution((schedule(p, 0, ["a", "b", "c"]),), dropped=("d",)),
+            "Mandatory stop dropped",
+        ),
         (lambda p: Solution((schedule(p, 0, ["a", "b", "c"]),)), "Stop neither served nor dropped"),
     ],
 )
@@ -194,7 +234,9 @@ def test_evaluate_names_bookkeeping_violations(four_on_a_line: Problem, broken, 
     assert rule in rules
 
 
-def test_evaluate_names_time_shift_duration_and_capacity_violations(four_on_a_line: Problem) -> None:
+def test_evaluate_names_time_shift_duration_and_capacity_violations(
+    four_on_a_line: Problem,
+) -> None:
     """Going 4, 3, 2, 1 misses a's window, returns late, runs long and overloads: four names."""
     stops = list(four_on_a_line.stops)
     stops[0] = Stop("a", 1, delivery=1, tw_start=0, tw_end=2)
@@ -229,7 +271,9 @@ def test_same_seed_same_result() -> None:
     rng = np.random.default_rng(7)
     xy = rng.uniform(0, 100, size=(31, 2))
     m = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
-    stops = tuple(Stop(f"s{i}", i, delivery=int(rng.integers(1, 10)), service=5) for i in range(1, 31))
+    stops = tuple(
+        Stop(f"s{i}", i, delivery=int(rng.integers(1, 10)), service=5) for i in range(1, 31)
+    )
     fleet = tuple(Vehicle(f"v{k}", 0, capacity=40, shift_end=1000) for k in range(10))
     problem = Problem((Depot("d", 0),), fleet, stops, m, m)
     params = Params(time_limit=5, solution_limit=30, seed=3)
@@ -269,13 +313,28 @@ def test_solver_plans_break_no_rule_but_dropped_stops(xs: list[float], data: st.
     stops = []
     for i in range(2, len(pts)):  # windows in whole units, like minutes (see Params.scale)
         start = data.draw(st.integers(0, 60))
-        stops.append(Stop(
-            f"s{i}", i, delivery=data.draw(st.integers(0, 4)), pickup=data.draw(st.integers(0, 4)),
-            tw_start=start, tw_end=start + data.draw(st.integers(0, 60)), service=data.draw(st.floats(0, 5)),
-            drop_penalty=data.draw(st.none() | st.floats(0, 50)),
-        ))
-    fleet = [Vehicle(f"v{k}", k % 2, capacity=data.draw(st.integers(3, 8)), shift_end=150,
-                     max_duration=data.draw(st.floats(40, 150))) for k in range(data.draw(st.integers(1, 3)))]
+        stops.append(
+            Stop(
+                f"s{i}",
+                i,
+                delivery=data.draw(st.integers(0, 4)),
+                pickup=data.draw(st.integers(0, 4)),
+                tw_start=start,
+                tw_end=start + data.draw(st.integers(0, 60)),
+                service=data.draw(st.floats(0, 5)),
+                drop_penalty=data.draw(st.none() | st.floats(0, 50)),
+            )
+        )
+    fleet = [
+        Vehicle(
+            f"v{k}",
+            k % 2,
+            capacity=data.draw(st.integers(3, 8)),
+            shift_end=150,
+            max_duration=data.draw(st.floats(40, 150)),
+        )
+        for k in range(data.draw(st.integers(1, 3)))
+    ]
     problem = Problem(depots, tuple(fleet), tuple(stops), m, m)
     sol = solve(problem, Params(time_limit=0.2))
     check = evaluate(problem, sol)

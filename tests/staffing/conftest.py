@@ -16,16 +16,31 @@ def day(i: int) -> dt.date:
     return MONDAY + dt.timedelta(days=i)
 
 
-def everywhere(days: int, blocks: tuple[str, ...] = ("07-12", "12-17", "17-22", "22-07")) -> frozenset:
+def everywhere(
+    days: int, blocks: tuple[str, ...] = ("07-12", "12-17", "17-22", "22-07")
+) -> frozenset:
     """Availability on every day for the given blocks."""
     return frozenset((day(i), b) for i in range(days) for b in blocks)
 
 
-def one_week(clinicians: list[Clinician], *, rules: WorkRules | None = None, demand=None,  # type: ignore[no-untyped-def]
-             visits=(), blocks: tuple[Block, ...] | None = None) -> Problem:
+def one_week(
+    clinicians: list[Clinician],
+    *,
+    rules: WorkRules | None = None,
+    demand=None,  # type: ignore[no-untyped-def]
+    visits=(),
+    blocks: tuple[Block, ...] | None = None,
+) -> Problem:
     """A 7-day problem with the four digital blocks (or ``blocks``)."""
-    return Problem(MONDAY, 7, blocks or digital_blocks(), tuple(clinicians), tuple(visits),
-                   demand or {}, rules=rules or WorkRules())
+    return Problem(
+        MONDAY,
+        7,
+        blocks or digital_blocks(),
+        tuple(clinicians),
+        tuple(visits),
+        demand or {},
+        rules=rules or WorkRules(),
+    )
 
 
 @pytest.fixture
@@ -52,15 +67,36 @@ def small_clinic() -> Problem:
     """Four doctors and a psychologist over two weeks, demand on day blocks, 12 return visits:
     big enough for every stage to matter, small enough to solve to optimality in a second."""
     people = [
-        Clinician("D1", "doctor", 16.0, frozenset((day(i), b) for i in range(14) if i % 2 == 0
-                                                   for b in ("07-12", "12-17", "17-22"))),
-        Clinician("D2", "doctor", 12.0, frozenset((day(i), b) for i in range(14) if i % 3 != 1
-                                                   for b in ("07-12", "12-17", "22-07")),
-                  preferred_blocks=frozenset({"22-07"})),
+        Clinician(
+            "D1",
+            "doctor",
+            16.0,
+            frozenset(
+                (day(i), b) for i in range(14) if i % 2 == 0 for b in ("07-12", "12-17", "17-22")
+            ),
+        ),
+        Clinician(
+            "D2",
+            "doctor",
+            12.0,
+            frozenset(
+                (day(i), b) for i in range(14) if i % 3 != 1 for b in ("07-12", "12-17", "22-07")
+            ),
+            preferred_blocks=frozenset({"22-07"}),
+        ),
         Clinician("D3", "doctor", 20.0, everywhere(14, ("07-12", "12-17", "17-22"))),
-        Clinician("D4", "doctor", 8.0, frozenset((day(i), b) for i in (1, 4, 8, 11) for b in ("07-12", "12-17"))),
-        Clinician("S1", "psychologist", 10.0, frozenset((day(i), b) for i in range(14) if i % 7 < 5
-                                                         for b in ("07-12", "12-17"))),
+        Clinician(
+            "D4",
+            "doctor",
+            8.0,
+            frozenset((day(i), b) for i in (1, 4, 8, 11) for b in ("07-12", "12-17")),
+        ),
+        Clinician(
+            "S1",
+            "psychologist",
+            10.0,
+            frozenset((day(i), b) for i in range(14) if i % 7 < 5 for b in ("07-12", "12-17")),
+        ),
     ]
     demand = {}
     for i in range(14):
@@ -75,7 +111,22 @@ def small_clinic() -> Problem:
     for k, owner in enumerate(owners):
         start = k % 10
         prof = "psychologist" if owner == "S1" else "doctor"
-        visits.append(ReturnVisit(f"V{k}", f"P{k}", prof, owner, day(start), day(min(13, start + 1 + k % 3)),
-                                  ((day(-30), owner), (day(-10), owner))))
-    return Problem(MONDAY, 14, digital_blocks(followup_capacity=2, night_followups=1), tuple(people),
-                   tuple(visits), demand)
+        visits.append(
+            ReturnVisit(
+                f"V{k}",
+                f"P{k}",
+                prof,
+                owner,
+                day(start),
+                day(min(13, start + 1 + k % 3)),
+                ((day(-30), owner), (day(-10), owner)),
+            )
+        )
+    return Problem(
+        MONDAY,
+        14,
+        digital_blocks(followup_capacity=2, night_followups=1),
+        tuple(people),
+        tuple(visits),
+        demand,
+    )

@@ -22,22 +22,35 @@ from staffing.export import (
 from tests.staffing.conftest import day
 
 
-def shift(cid: str, d: int, block: str, start: float, end: float, prof: str = "doctor") -> ExportShift:
+def shift(
+    cid: str, d: int, block: str, start: float, end: float, prof: str = "doctor"
+) -> ExportShift:
     """A hand-made shift with naive Stockholm wall-clock times (as the database stores them)."""
     base = dt.datetime.combine(day(d), dt.time())
-    return ExportShift(day(d), base + dt.timedelta(hours=start), cid, block, base + dt.timedelta(hours=end), prof)
+    return ExportShift(
+        day(d), base + dt.timedelta(hours=start), cid, block, base + dt.timedelta(hours=end), prof
+    )
 
 
 @pytest.fixture
 def three_shifts() -> list[ExportShift]:
     """ANN works Monday morning and a Sunday night (into Monday of week 46); BEA a Wednesday evening."""
-    return [shift("ANN", 0, "07-12", 7, 12), shift("BEA", 2, "17-22", 17, 22, "psychologist"),
-            shift("ANN", 6, "22-07", 22, 31)]
+    return [
+        shift("ANN", 0, "07-12", 7, 12),
+        shift("BEA", 2, "17-22", 17, 22, "psychologist"),
+        shift("ANN", 6, "22-07", 22, 31),
+    ]
 
 
 def key(s: ExportShift) -> tuple:
     """What must survive a round trip."""
-    return (s.clinician_id, s.day, s.block, s.start.replace(tzinfo=None), s.end.replace(tzinfo=None))
+    return (
+        s.clinician_id,
+        s.day,
+        s.block,
+        s.start.replace(tzinfo=None),
+        s.end.replace(tzinfo=None),
+    )
 
 
 def test_csv_round_trip(three_shifts: list[ExportShift], tmp_path: Path) -> None:
@@ -46,9 +59,16 @@ def test_csv_round_trip(three_shifts: list[ExportShift], tmp_path: Path) -> None
     with path.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert tuple(rows[0]) == CSV_COLUMNS
-    back = {(r["clinician_id"], dt.date.fromisoformat(r["day"]), r["block"],
-             dt.datetime.fromisoformat(r["start"]).replace(tzinfo=None),
-             dt.datetime.fromisoformat(r["end"]).replace(tzinfo=None)) for r in rows}
+    back = {
+        (
+            r["clinician_id"],
+            dt.date.fromisoformat(r["day"]),
+            r["block"],
+            dt.datetime.fromisoformat(r["start"]).replace(tzinfo=None),
+            dt.datetime.fromisoformat(r["end"]).replace(tzinfo=None),
+        )
+        for r in rows
+    }
     assert back == {key(s) for s in three_shifts}
     assert rows[0]["start"].endswith("+01:00")
     assert not list(tmp_path.glob("*.part"))
@@ -73,7 +93,9 @@ def test_xlsx_round_trip(three_shifts: list[ExportShift], tmp_path: Path) -> Non
     assert ws.freeze_panes == "C2"
 
 
-def test_ics_round_trip_with_timezone_and_stable_uids(three_shifts: list[ExportShift], tmp_path: Path) -> None:
+def test_ics_round_trip_with_timezone_and_stable_uids(
+    three_shifts: list[ExportShift], tmp_path: Path
+) -> None:
     """One calendar per clinician with a Europe/Stockholm VTIMEZONE; a re-export keeps UIDs."""
     paths = write_ics(three_shifts, tmp_path / "ics", sequence=3)
     assert [p.name for p in paths] == ["ANN.ics", "BEA.ics"]
@@ -81,11 +103,22 @@ def test_ics_round_trip_with_timezone_and_stable_uids(three_shifts: list[ExportS
     zones = [tz["TZID"] for tz in cal.walk("VTIMEZONE")]
     assert zones == ["Europe/Stockholm"]
     events = cal.walk("VEVENT")
-    back = {("ANN", dt.date.fromisoformat(str(e["X-PLANNER-DAY"])), str(e["X-PLANNER-BLOCK"]),
-             e.decoded("DTSTART").replace(tzinfo=None), e.decoded("DTEND").replace(tzinfo=None)) for e in events}
+    back = {
+        (
+            "ANN",
+            dt.date.fromisoformat(str(e["X-PLANNER-DAY"])),
+            str(e["X-PLANNER-BLOCK"]),
+            e.decoded("DTSTART").replace(tzinfo=None),
+            e.decoded("DTEND").replace(tzinfo=None),
+        )
+        for e in events
+    }
     assert back == {key(s) for s in three_shifts if s.clinician_id == "ANN"}
-    assert all(e.decoded("DTSTART").tzinfo is not None and e["DTSTART"].params["TZID"] == "Europe/Stockholm"
-               for e in events)
+    assert all(
+        e.decoded("DTSTART").tzinfo is not None
+        and e["DTSTART"].params["TZID"] == "Europe/Stockholm"
+        for e in events
+    )
     first_uids = {str(e["UID"]) for e in events}
     assert first_uids == {event_uid("ANN", day(0), "07-12"), event_uid("ANN", day(6), "22-07")}
     again = write_ics(three_shifts, tmp_path / "ics2", sequence=4)
@@ -96,8 +129,14 @@ def test_ics_round_trip_with_timezone_and_stable_uids(three_shifts: list[ExportS
 
 def test_aware_times_are_converted_to_stockholm(tmp_path: Path) -> None:
     """A UTC time is written as Stockholm wall clock."""
-    utc = ExportShift(day(0), dt.datetime(2026, 11, 2, 6, tzinfo=dt.UTC), "ANN", "07-12",
-                      dt.datetime(2026, 11, 2, 11, tzinfo=dt.UTC), "doctor")
+    utc = ExportShift(
+        day(0),
+        dt.datetime(2026, 11, 2, 6, tzinfo=dt.UTC),
+        "ANN",
+        "07-12",
+        dt.datetime(2026, 11, 2, 11, tzinfo=dt.UTC),
+        "doctor",
+    )
     path = write_csv([utc], tmp_path / "r.csv")
     row = next(csv.DictReader(path.open(encoding="utf-8")))
     assert dt.datetime.fromisoformat(row["start"]) == dt.datetime(2026, 11, 2, 7, tzinfo=TZ)

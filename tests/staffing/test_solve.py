@@ -32,8 +32,14 @@ def test_conflict_patterns_of_the_digital_blocks(lone_doctor: Problem) -> None:
     names = [b.name for b in lone_doctor.blocks]
     found = {(names[a], names[b], d) for a, b, d in Grid(lone_doctor).pair_patterns}
     assert found == {
-        ("07-12", "17-22", 0), ("12-17", "22-07", 0), ("17-22", "22-07", 0), ("07-12", "22-07", 0),
-        ("17-22", "07-12", 1), ("22-07", "07-12", 1), ("22-07", "12-17", 1), ("22-07", "17-22", 1),
+        ("07-12", "17-22", 0),
+        ("12-17", "22-07", 0),
+        ("17-22", "22-07", 0),
+        ("07-12", "22-07", 0),
+        ("17-22", "07-12", 1),
+        ("22-07", "07-12", 1),
+        ("22-07", "12-17", 1),
+        ("22-07", "17-22", 1),
     }
     assert Grid(lone_doctor).chain_patterns == []
 
@@ -71,11 +77,14 @@ def test_continuity_first_beats_cover_first(two_doctors_one_visit: Problem) -> N
 def test_short_pool_names_the_short_cells(lone_doctor: Problem) -> None:
     """Two doctors needed on Monday night but only one exists: the short cell is named, the
     rest of the roster still comes back."""
-    problem = lone_doctor.replace(demand={(day(0), "22-07", "doctor"): 17.0, (day(2), "07-12", "doctor"): 5.0})
+    problem = lone_doctor.replace(
+        demand={(day(0), "22-07", "doctor"): 17.0, (day(2), "07-12", "doctor"): 5.0}
+    )
     solution = solve(problem, FAST)
     kpis = evaluate(problem, solution)
-    assert [(v.day, v.block, v.profession, v.amount) for v in kpis.shortages()] == \
-        [(day(0), "22-07", "doctor", 8.5)]
+    assert [(v.day, v.block, v.profession, v.amount) for v in kpis.shortages()] == [
+        (day(0), "22-07", "doctor", 8.5)
+    ]
     assert kpis.hard_violations == 0
 
 
@@ -85,7 +94,9 @@ def test_model_size_is_pruned(small_clinic: Problem) -> None:
     for visit_id, d in model.y:
         visit = next(v for v in small_clinic.visits if v.visit_id == visit_id)
         assert visit.window_start <= small_clinic.start + dt.timedelta(days=d) <= visit.window_end
-    assert model.size()["visit_vars"] <= sum((v.window_end - v.window_start).days + 1 for v in small_clinic.visits)
+    assert model.size()["visit_vars"] <= sum(
+        (v.window_end - v.window_start).days + 1 for v in small_clinic.visits
+    )
 
 
 @st.composite
@@ -96,9 +107,14 @@ def small_problems(draw) -> Problem:  # type: ignore[no-untyped-def]
     people = []
     for i in range(n):
         slots = draw(st.sets(st.tuples(st.integers(0, 6), st.sampled_from(names)), max_size=16))
-        people.append(Clinician(f"C{i}", draw(st.sampled_from(["doctor", "psychologist"])),
-                                draw(st.sampled_from([0.0, 5.0, 10.0, 20.0])),
-                                frozenset((day(d), b) for d, b in slots)))
+        people.append(
+            Clinician(
+                f"C{i}",
+                draw(st.sampled_from(["doctor", "psychologist"])),
+                draw(st.sampled_from([0.0, 5.0, 10.0, 20.0])),
+                frozenset((day(d), b) for d, b in slots),
+            )
+        )
     demand = {}
     cells = sorted({(d, b, c.profession) for c in people for d, b in c.available})
     if cells:  # demand mostly where someone can work, plus a cell nobody can staff
@@ -111,8 +127,13 @@ def small_problems(draw) -> Problem:  # type: ignore[no-untyped-def]
         c = people[draw(st.integers(0, n - 1))]
         start = draw(st.integers(0, 6))
         end = draw(st.integers(start, 6))
-        visits.append(ReturnVisit(f"V{k}", f"P{k}", c.profession, c.clinician_id, day(start), day(end)))
-    rules = WorkRules(max_consecutive_days=draw(st.integers(2, 6)), seam_break_minutes=draw(st.sampled_from([0, 30])))
+        visits.append(
+            ReturnVisit(f"V{k}", f"P{k}", c.profession, c.clinician_id, day(start), day(end))
+        )
+    rules = WorkRules(
+        max_consecutive_days=draw(st.integers(2, 6)),
+        seam_break_minutes=draw(st.sampled_from([0, 30])),
+    )
     return Problem(MONDAY, 7, digital_blocks(), tuple(people), tuple(visits), demand, rules=rules)
 
 
@@ -121,7 +142,9 @@ def small_problems(draw) -> Problem:  # type: ignore[no-untyped-def]
 def test_any_small_problem_solves_within_the_hard_rules(problem: Problem) -> None:
     """Baseline and solver never break a hard rule; the solver covers at least as much."""
     base = evaluate(problem, cover_first(problem))
-    best = evaluate(problem, solve(problem, SolveParams(time_limit_s=1, num_workers=2, deterministic=True)))
+    best = evaluate(
+        problem, solve(problem, SolveParams(time_limit_s=1, num_workers=2, deterministic=True))
+    )
     assert base.hard_violations == 0, [v.describe() for v in base.violations if v.hard]
     assert best.hard_violations == 0, [v.describe() for v in best.violations if v.hard]
     assert best.shortfall_hours <= base.shortfall_hours + 1e-6

@@ -14,7 +14,6 @@ from planner.errors import PlannerError
 from planner.placement.classic import evaluate_pmedian, solve_pmedian
 from planner.placement.orlib import OrLibraryFormatError, parse_pmed, read_pmed
 
-
 #: Three vertices, edge 1-2 listed twice: first cost 1, last cost 9. Last one wins, so
 #: d(1,2) = 9, d(2,3) = 4, d(1,3) = 9 + 4 = 13, and the 1-median is vertex 2 with 9 + 0 + 4 = 13
 #: (the minimum rule would give d(1,2) = 1 and objective 5).
@@ -57,11 +56,20 @@ def test_shortest_path_goes_around_an_expensive_edge() -> None:
         ("", "bad.txt: the file is empty"),
         (" 3 2\n", "bad.txt, line 1: expected the header 'n_vertices n_edges p' (3 integers)"),
         (" 3 2 1\n 1 2 5\n", "bad.txt: the header (line 1) announces 2 edges, the file has 1"),
-        (" 3 2 1\n 1 2 5\n 2 x 3\n", "bad.txt, line 3: expected the edge 'i j cost' (3 integers), got '2 x 3'"),
+        (
+            " 3 2 1\n 1 2 5\n 2 x 3\n",
+            "bad.txt, line 3: expected the edge 'i j cost' (3 integers), got '2 x 3'",
+        ),
         (" 3 2 1\n 1 2 5\n 2 4 3\n", "bad.txt, line 3: vertex 4 is outside 1..3"),
         (" 3 2 1\n 1 2 5\n 2 3 -3\n", "bad.txt, line 3: edge cost -3 is negative"),
-        (" 3 2 4\n 1 2 5\n 2 3 3\n", "bad.txt, line 1: p must be between 1 and n_vertices=3, got 4"),
-        (" 3 1 1\n 1 2 5\n", "bad.txt: the graph is not connected (no path from vertex 1 to vertex 3)"),
+        (
+            " 3 2 4\n 1 2 5\n 2 3 3\n",
+            "bad.txt, line 1: p must be between 1 and n_vertices=3, got 4",
+        ),
+        (
+            " 3 1 1\n 1 2 5\n",
+            "bad.txt: the graph is not connected (no path from vertex 1 to vertex 3)",
+        ),
     ],
 )
 def test_bad_file_names_the_file_and_line(tmp_path: Path, text: str, message: str) -> None:
@@ -91,7 +99,10 @@ def test_cli_bench_pmed_prints_json_last_line(pmed1: Path) -> None:
     assert result.exit_code == 0, result.output
     row = json.loads(result.stdout.strip().splitlines()[-1])
     assert {k: row[k] for k in ("instance", "objective", "optimal", "bound")} == {
-        "instance": "pmed1", "objective": 5819, "optimal": True, "bound": 5819,
+        "instance": "pmed1",
+        "objective": 5819,
+        "optimal": True,
+        "bound": 5819,
     }
     assert 0 < row["seconds"] < 30
 

@@ -37,17 +37,28 @@ def line_problem(**changes) -> PlacementProblem:  # type: ignore[no-untyped-def]
     200/2400*10 = 0.8333 per minute, so moving A -> C costs 100 + 83.33 = 183.33.
     """
     sites = (Site("A", "A", "01"), Site("B", "B", "04"), Site("C", "C", "25"))
-    points = (DemandPoint("a", "01", population=1000), DemandPoint("b", "04", population=100),
-              DemandPoint("c", "25", population=1000))
+    points = (
+        DemandPoint("a", "01", population=1000),
+        DemandPoint("b", "04", population=100),
+        DemandPoint("c", "25", population=1000),
+    )
     pos = np.array([0.0, 50.0, 100.0])
     between = np.abs(pos[:, None] - pos[None, :])
-    base = dict(
-        sites=sites, points=points, weeks=("2026-W45", "2026-W46"),
-        demand=np.array([[100.0, 0.0], [10.0, 10.0], [0.0, 100.0]]),
-        site_point_minutes=between + 5, site_site_minutes=between, site_site_km=between,
-        units=1, radius_minutes=20, capacity_per_week=200, relocation_cost_per_km=1.0,
-        value_per_patient=10.0, working_minutes_per_week=2400,
-    )
+    base = {
+        "sites": sites,
+        "points": points,
+        "weeks": ("2026-W45", "2026-W46"),
+        "demand": np.array([[100.0, 0.0], [10.0, 10.0], [0.0, 100.0]]),
+        "site_point_minutes": between + 5,
+        "site_site_minutes": between,
+        "site_site_km": between,
+        "units": 1,
+        "radius_minutes": 20,
+        "capacity_per_week": 200,
+        "relocation_cost_per_km": 1.0,
+        "value_per_patient": 10.0,
+        "working_minutes_per_week": 2400,
+    }
     base.update(changes)
     return PlacementProblem(**base)  # type: ignore[arg-type]
 
@@ -84,7 +95,9 @@ def test_fixed_clinic_covers_its_reach() -> None:
     solution = solve(problem, PARAMS)
     kpis = evaluate(problem, solution)
     assert solution.unit_sites[1] == ("C",)
-    assert kpis.served_patients == pytest.approx(100 + (10 if solution.unit_sites[0] == ("B",) else 0))
+    assert kpis.served_patients == pytest.approx(
+        100 + (10 if solution.unit_sites[0] == ("B",) else 0)
+    )
     assert kpis.demand_fixed_clinics == pytest.approx(100)
     assert kpis.served_share_incl_fixed == pytest.approx((kpis.served_patients + 100) / 220)
 
@@ -110,7 +123,9 @@ def test_maximin_equity_spreads_service() -> None:
 def test_impossible_contract_is_named_before_solving() -> None:
     """Contracts asking for more unit-weeks than the fleet has say so, with the numbers."""
     problem = line_problem(region_contracts=(RegionContract("04", 3),))
-    with pytest.raises(PlacementInfeasibleError, match="need 3 unit-weeks in total but 1 units x 2 weeks give 2"):
+    with pytest.raises(
+        PlacementInfeasibleError, match="need 3 unit-weeks in total but 1 units x 2 weeks give 2"
+    ):
         solve(problem, PARAMS)
 
 
@@ -119,14 +134,20 @@ def test_unreachable_county_floor_is_named() -> None:
     far = line_problem().site_point_minutes.copy()
     far[:, 1] = 999  # nobody reaches point b (county 04)
     problem = line_problem(site_point_minutes=far, equity="floor", county_floor_share=0.3)
-    with pytest.raises(PlacementInfeasibleError, match="county floor 30% cannot be met in county 04: only 0.0%"):
+    with pytest.raises(
+        PlacementInfeasibleError, match=r"county floor 30% cannot be met in county 04: only 0\.0%"
+    ):
         solve(problem, PARAMS)
 
 
 def test_conflicting_floors_are_diagnosed_by_name() -> None:
     """Each floor alone is reachable, together they are not: the elastic re-solve names them."""
-    problem = line_problem(weeks=("2026-W45",), demand=np.array([[100.0], [10.0], [100.0]]),
-                           equity="floor", county_floor_share=0.5)
+    problem = line_problem(
+        weeks=("2026-W45",),
+        demand=np.array([[100.0], [10.0], [100.0]]),
+        equity="floor",
+        county_floor_share=0.5,
+    )
     with pytest.raises(PlacementInfeasibleError, match="county floor 50% cannot be met in county"):
         solve(problem, PARAMS)
 
@@ -145,8 +166,13 @@ def test_bad_input_names_the_field() -> None:
 
 def test_rules_catch_a_hand_made_bad_plan() -> None:
     """A plan with a missing unit and a too-short stay is reported rule by rule."""
-    problem = line_problem(units=1, min_stay_weeks=2, weeks=("w1", "w2", "w3"),
-                           demand=np.ones((3, 3)), region_contracts=(RegionContract("25", 2),))
+    problem = line_problem(
+        units=1,
+        min_stay_weeks=2,
+        weeks=("w1", "w2", "w3"),
+        demand=np.ones((3, 3)),
+        region_contracts=(RegionContract("25", 2),),
+    )
     bad = PlacementSolution(status="FEASIBLE", unit_sites=(("A",), ("B",), ()))
     found = [v for rule in RULES.values() for v in rule(problem, bad)]
     assert [(v.rule, v.where, v.amount) for v in found] == [
@@ -163,7 +189,7 @@ def brute_force_value(problem: PlacementProblem) -> float:
     W, U = len(problem.weeks), problem.units
     best = -np.inf
     for combo in itertools.product(ids, repeat=U * W):
-        weeks = tuple(tuple(combo[w * U:(w + 1) * U]) for w in range(W))
+        weeks = tuple(tuple(combo[w * U : (w + 1) * U]) for w in range(W))
         candidate = PlacementSolution(status="FEASIBLE", unit_sites=weeks)
         kpis = evaluate(problem, candidate)
         if not kpis.violations:
@@ -178,10 +204,16 @@ def brute_force_value(problem: PlacementProblem) -> float:
     min_stay=st.integers(1, 2),
     capacity=st.sampled_from([50, 150]),
 )
-def test_solver_matches_brute_force(demand: list[int], units: int, min_stay: int, capacity: int) -> None:
+def test_solver_matches_brute_force(
+    demand: list[int], units: int, min_stay: int, capacity: int
+) -> None:
     """On random 3-site, 2-week instances the solver's plan is worth the brute-force best."""
-    problem = line_problem(demand=np.array(demand, float).reshape(3, 2), units=units,
-                           min_stay_weeks=min_stay, capacity_per_week=capacity)
+    problem = line_problem(
+        demand=np.array(demand, float).reshape(3, 2),
+        units=units,
+        min_stay_weeks=min_stay,
+        capacity_per_week=capacity,
+    )
     solution = solve(problem, SolveParams(time_limit_s=10, relative_gap=0, move_neighbours=2))
     kpis = evaluate(problem, solution)
     assert kpis.violations == ()
@@ -190,9 +222,13 @@ def test_solver_matches_brute_force(demand: list[int], units: int, min_stay: int
 
 def test_week_by_week_path_is_feasible_and_bounded() -> None:
     """Forced onto the decomposed path, the plan breaks no rule and stays under its bound."""
-    problem = line_problem(units=2, min_stay_weeks=2, weeks=("w1", "w2", "w3"),
-                           demand=np.array([[100.0, 0, 50], [10, 10, 10], [0, 100, 80]]),
-                           region_contracts=(RegionContract("04", 2),))
+    problem = line_problem(
+        units=2,
+        min_stay_weeks=2,
+        weeks=("w1", "w2", "w3"),
+        demand=np.array([[100.0, 0, 50], [10, 10, 10], [0, 100, 80]]),
+        region_contracts=(RegionContract("04", 2),),
+    )
     solution = solve(problem, SolveParams(time_limit_s=5, max_full_model_size=0))
     kpis = evaluate(problem, solution)
     assert solution.status == "FEASIBLE" and "week by week" in solution.message
@@ -222,8 +258,9 @@ def test_weekly_relaxation_bound_is_the_sum_of_week_optima() -> None:
 def test_decomposed_bound_is_valid(demand: list[int], units: int, min_stay: int) -> None:
     """On random 3-site, 2-week instances the decomposed path's bound is never below the
     brute-force optimum and its plan never above it."""
-    problem = line_problem(demand=np.array(demand, float).reshape(3, 2), units=units,
-                           min_stay_weeks=min_stay)
+    problem = line_problem(
+        demand=np.array(demand, float).reshape(3, 2), units=units, min_stay_weeks=min_stay
+    )
     solution = solve(problem, SolveParams(time_limit_s=5, max_full_model_size=0))
     best = brute_force_value(problem)
     assert solution.bound >= best - 1e-6
@@ -241,4 +278,8 @@ def test_polish_prices_the_move_after_a_week() -> None:
     assert value == pytest.approx(1300 - 183.333, abs=0.01)
     counts, value = polish(problem, SolveParams(), counts, served, time.perf_counter() + 10)
     assert counts.tolist() == [[0, 0, 1], [0, 0, 1]]
-    assert value == pytest.approx(1290.0, abs=0.01) == pytest.approx(brute_force_value(problem), abs=0.01)
+    assert (
+        value
+        == pytest.approx(1290.0, abs=0.01)
+        == pytest.approx(brute_force_value(problem), abs=0.01)
+    )

@@ -44,7 +44,9 @@ def test_solve_stores_rows_matching_kpis(engine: Engine, tiny: Scenario) -> None
     rows = run_rows(engine, result.run.id, Placement)
     assert len(rows) == 2 * 2
     assert {r.week for r in rows} == {"2026-W45", "2026-W46"}
-    assert sum(r.expected_patients for r in rows) == pytest.approx(result.kpis["served_patients"], abs=0.05)
+    assert sum(r.expected_patients for r in rows) == pytest.approx(
+        result.kpis["served_patients"], abs=0.05
+    )
     assert result.kpis["violations"] == 0
     assert 0 < result.kpis["served_share"] <= 1
     with engine.connect() as conn:
@@ -65,8 +67,10 @@ def test_kpis_are_reproducible_from_the_stored_plan(tiny: Scenario) -> None:
 
 def test_impossible_contract_says_which(engine: Engine, tiny: Scenario) -> None:
     """A contract for a county outside the planned region names that county, run stored failed."""
-    bad = tiny.replace(scenario={"name": "tiny-bad"},
-                       placement={"region_contracts": [{"county_code": "25", "unit_weeks": 1}]})
+    bad = tiny.replace(
+        scenario={"name": "tiny-bad"},
+        placement={"region_contracts": [{"county_code": "25", "unit_weeks": 1}]},
+    )
     save_scenario(engine, bad)
     with pytest.raises(RunFailedError, match="county 25 needs 1 unit-weeks but no candidate site"):
         execute(engine, "tiny-bad", "placement")
@@ -76,12 +80,21 @@ def test_cli_solve_placement_json(tmp_path) -> None:  # type: ignore[no-untyped-
     """`planner solve placement --scenario tiny --json` ends with the KPIs as JSON."""
     runner = CliRunner()
     db = f"sqlite:///{tmp_path / 'p.db'}"
-    assert runner.invoke(app, ["--db", db, "scenario", "create", "--builtin", "tiny"]).exit_code == 0
+    assert (
+        runner.invoke(app, ["--db", db, "scenario", "create", "--builtin", "tiny"]).exit_code == 0
+    )
     result = runner.invoke(app, ["--db", db, "solve", "placement", "--scenario", "tiny", "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output.strip().splitlines()[-1])
-    for key in ("served_share", "population_in_reach", "mean_travel_minutes", "relocation_km",
-                "min_county_share", "unit_utilisation", "gap"):
+    for key in (
+        "served_share",
+        "population_in_reach",
+        "mean_travel_minutes",
+        "relocation_km",
+        "min_county_share",
+        "unit_utilisation",
+        "gap",
+    ):
         assert key in payload["kpis"]
     assert payload["solver_status"] == "OPTIMAL"
 
@@ -94,7 +107,9 @@ def test_kommun_shares_add_up_to_served(tiny: Scenario) -> None:
     kpis = evaluate(problem, solve(problem, SolveParams(time_limit_s=10)))
     demand: dict[str, float] = {}
     for p, point in enumerate(problem.points):
-        demand[point.kommun_code] = demand.get(point.kommun_code, 0.0) + float(problem.unit_demand[p].sum())
+        demand[point.kommun_code] = demand.get(point.kommun_code, 0.0) + float(
+            problem.unit_demand[p].sum()
+        )
     assert {k[:2] for k in kpis.kommun_served_share} <= {"04", "05"}
     served = sum(share * demand[k] for k, share in kpis.kommun_served_share.items())
     assert served == pytest.approx(kpis.served_patients, rel=1e-6)
@@ -108,16 +123,20 @@ def test_small_points_merge_into_the_nearest_larger_one_of_their_kommun() -> Non
 
     from planner.orchestration.placement import merge_small_points
 
-    localities = pd.DataFrame({
-        "locality_id": [1, 2, 3, 4],
-        "kommun_code": ["0001", "0001", "0001", "0002"],
-        "population": [5_000, 300, 400, 200],
-        # 0.027 degrees of latitude is about 3 km; 0.27 about 30 km
-        "lon": [15.0, 15.0, 15.0, 15.0],
-        "lat": [59.0, 59.027, 59.27, 59.001],
-    })
-    table = pd.DataFrame({"W1": [10.0, 1.0, 2.0, 0.5], "W2": [20.0, 2.0, 4.0, 1.0]},
-                         index=pd.Index([1, 2, 3, 4], name="locality_id"))
+    localities = pd.DataFrame(
+        {
+            "locality_id": [1, 2, 3, 4],
+            "kommun_code": ["0001", "0001", "0001", "0002"],
+            "population": [5_000, 300, 400, 200],
+            # 0.027 degrees of latitude is about 3 km; 0.27 about 30 km
+            "lon": [15.0, 15.0, 15.0, 15.0],
+            "lat": [59.0, 59.027, 59.27, 59.001],
+        }
+    )
+    table = pd.DataFrame(
+        {"W1": [10.0, 1.0, 2.0, 0.5], "W2": [20.0, 2.0, 4.0, 1.0]},
+        index=pd.Index([1, 2, 3, 4], name="locality_id"),
+    )
     merged, demand = merge_small_points(localities, table, 1_000, 10.0)
     assert merged["locality_id"].to_list() == [1, 3, 4]
     assert merged["population"].to_list() == [5_300, 400, 200]

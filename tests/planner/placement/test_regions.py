@@ -15,7 +15,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.placement import DemandPoint, PlacementProblem, PlacementSolution, Site, SolveParams, evaluate
+from planner.placement import (
+    DemandPoint,
+    PlacementProblem,
+    PlacementSolution,
+    Site,
+    SolveParams,
+    evaluate,
+)
 from planner.placement.regions import allocate, coverage, full_coverage, solve_week, split_regions
 from planner.placement.search import best_path, improve_plan, transition_cost
 
@@ -32,24 +39,34 @@ def grid_problem(demand: np.ndarray, units: int, capacity: float) -> PlacementPr
     between = np.abs(pos[:, None] - pos[None, :])
     return PlacementProblem(
         sites=tuple(Site(f"S{i}", f"S{i}", "01" if i < n // 2 else "03") for i in range(n)),
-        points=tuple(DemandPoint(f"p{i}", "01" if i < n // 2 else "03", population=100) for i in range(n)),
+        points=tuple(
+            DemandPoint(f"p{i}", "01" if i < n // 2 else "03", population=100) for i in range(n)
+        ),
         weeks=tuple(f"2026-W{45 + w}" for w in range(demand.shape[1])),
-        demand=demand, site_point_minutes=between, site_site_minutes=between, site_site_km=between,
-        units=units, radius_minutes=12, capacity_per_week=capacity, value_per_patient=1.0,
+        demand=demand,
+        site_point_minutes=between,
+        site_site_minutes=between,
+        site_site_km=between,
+        units=units,
+        radius_minutes=12,
+        capacity_per_week=capacity,
+        value_per_patient=1.0,
     )
 
 
 def week_served(problem: PlacementProblem, week: int, sites: tuple[str, ...]) -> float:
     """Patients served in one week by units at ``sites``, by ``evaluate`` (the oracle)."""
-    one = problem.replace(weeks=(problem.weeks[week],), demand=problem.demand[:, week:week + 1])
+    one = problem.replace(weeks=(problem.weeks[week],), demand=problem.demand[:, week : week + 1])
     return evaluate(one, PlacementSolution(status="FEASIBLE", unit_sites=(sites,))).served_patients
 
 
 def best_week(problem: PlacementProblem, week: int) -> float:
     """Brute force: the most patients any placement of the units serves in ``week``."""
     ids = [s.id for s in problem.sites]
-    return max(week_served(problem, week, combo)
-               for combo in itertools.combinations_with_replacement(ids, problem.units))
+    return max(
+        week_served(problem, week, combo)
+        for combo in itertools.combinations_with_replacement(ids, problem.units)
+    )
 
 
 def test_allocate_is_the_best_split() -> None:
@@ -65,8 +82,11 @@ def test_allocate_matches_brute_force(increments: list[list[int]]) -> None:
     """Any tables (nondecreasing, from 0): the DP total equals the best of every split."""
     tables = np.array([[0, *np.cumsum(row)] for row in increments], float)
     R, U = tables.shape[0], tables.shape[1] - 1
-    best = max(sum(tables[r, k[r]] for r in range(R))
-               for k in itertools.product(range(U + 1), repeat=R) if sum(k) == U)
+    best = max(
+        sum(tables[r, k[r]] for r in range(R))
+        for k in itertools.product(range(U + 1), repeat=R)
+        if sum(k) == U
+    )
     units, total = allocate(tables)
     assert total == best and units.sum() == U
     assert sum(tables[r, units[r]] for r in range(R)) == total
@@ -101,8 +121,9 @@ def test_served_agrees_with_evaluate() -> None:
     capacity=st.sampled_from([20, 45, 200]),
     max_sites=st.sampled_from([1, 2, 5]),
 )
-def test_week_bound_and_plan_bracket_the_optimum(demand: list[int], units: int, capacity: int,
-                                                 max_sites: int) -> None:
+def test_week_bound_and_plan_bracket_the_optimum(
+    demand: list[int], units: int, capacity: int, max_sites: int
+) -> None:
     """Whatever the regions (one site each: demand shared between neighbours is counted twice),
     the week's bound is never below the brute-force optimum and its plan serves what it says."""
     problem = grid_problem(np.array(demand, float)[:, None], units, capacity)
@@ -139,8 +160,10 @@ def test_transition_cost_matches_brute_force() -> None:
     cost = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
     before, after = np.array([1, 1, 0, 1, 0, 0]), np.array([0, 1, 1, 0, 0, 1])
     leave, arrive = [0, 1, 3], [1, 2, 5]
-    best = min(sum(cost[a, b] for a, b in zip(leave, perm, strict=True))
-               for perm in itertools.permutations(arrive))
+    best = min(
+        sum(cost[a, b] for a, b in zip(leave, perm, strict=True))
+        for perm in itertools.permutations(arrive)
+    )
     assert transition_cost(cost, before, after) == pytest.approx(best, abs=0.02)
     assert transition_cost(cost, before, before) == 0.0
 
@@ -154,8 +177,10 @@ def test_search_prices_the_move_after_a_week() -> None:
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(demand=st.lists(st.integers(0, 60), min_size=15, max_size=15),
-       picks=st.lists(st.integers(0, 4), min_size=8, max_size=8))
+@given(
+    demand=st.lists(st.integers(0, 60), min_size=15, max_size=15),
+    picks=st.lists(st.integers(0, 4), min_size=8, max_size=8),
+)
 def test_best_path_is_the_best_sequence_of_candidates(demand: list[int], picks: list[int]) -> None:
     """Three weeks, four candidate placements of two units: the path is worth the best of all
     4^3 sequences (brute force, each valued by ``evaluate``)."""
@@ -167,7 +192,9 @@ def test_best_path_is_the_best_sequence_of_candidates(demand: list[int], picks: 
     cands = np.vstack([cands, np.zeros((1, 5), dtype=int)])  # a row without units is ignored
 
     def worth(rows: np.ndarray) -> float:
-        sites = tuple(tuple(problem.sites[s].id for s in range(5) for _ in range(row[s])) for row in rows)
+        sites = tuple(
+            tuple(problem.sites[s].id for s in range(5) for _ in range(row[s])) for row in rows
+        )
         return evaluate(problem, PlacementSolution(status="FEASIBLE", unit_sites=sites)).plan_value
 
     best = max(worth(cands[list(seq)]) for seq in itertools.product(range(4), repeat=3))
@@ -185,19 +212,27 @@ def test_search_never_makes_a_plan_worse(demand: list[int], start: int) -> None:
     counts[:, start] = 2
     better = improve_plan(problem, counts, time.perf_counter() + 10)
     assert (better.sum(axis=1) == 2).all()
-    assert solve_module._objective(problem, better) >= solve_module._objective(problem, counts) - 1e-6
+    assert (
+        solve_module._objective(problem, better) >= solve_module._objective(problem, counts) - 1e-6
+    )
 
 
 def test_regional_process_tightens_open_weeks() -> None:
     """Weeks whose bound was left loose (here: set far above) come back bounded exactly by the
     forked regional processes (two: one week each), and the loose value is replaced by the
     week's best placement."""
-    problem = grid_problem(np.array([[10.0, 40.0], [50.0, 0.0], [0.0, 5.0], [30.0, 40.0], [10.0, 0.0]]),
-                           units=2, capacity=45)
+    problem = grid_problem(
+        np.array([[10.0, 40.0], [50.0, 0.0], [0.0, 5.0], [30.0, 40.0], [10.0, 0.0]]),
+        units=2,
+        capacity=45,
+    )
     W, S = 2, 5
-    relaxation = solve_module.WeeklyRelaxation(np.zeros((W, S), dtype=int), np.zeros(W), np.full(W, 1e6))
-    regional = solve_module.RegionalBounds.start(problem, relaxation, time.perf_counter() + 20, workers=2,
-                                                  min_seconds=0.5)
+    relaxation = solve_module.WeeklyRelaxation(
+        np.zeros((W, S), dtype=int), np.zeros(W), np.full(W, 1e6)
+    )
+    regional = solve_module.RegionalBounds.start(
+        problem, relaxation, time.perf_counter() + 20, workers=2, min_seconds=0.5
+    )
     assert regional is not None and len(regional.processes) == 2
     for process in regional.processes:
         process.join(timeout=30)
