@@ -50,7 +50,7 @@ import streamlit as st
 
 from planner import geo
 from planner.errors import PlannerError
-from planner.runs import PLANNER_NAMES, available_planners
+from planner.registry import PLANNER_NAMES, available_planners
 from planner.scenario import Scenario, scenario_from_dict
 from planner.storage import (
     database_url,

@@ -52,8 +52,24 @@ def _root(
 
 
 def _register() -> None:
-    # Imported here so that `planner --help` lists every area and each module stays small.
-    from planner.cli import bench, demo, geo, runs, scenario, solve
+    # Imported here, after `app` exists, so that `planner --help` lists every area and each
+    # module stays small. The second group adds commands to the sub-apps of the first
+    # (`@bench_app.command(...)`), so importing them is what registers those commands.
+    from planner.cli import (
+        bench,
+        bench_placement,  # noqa: F401
+        bench_pmed,  # noqa: F401
+        bench_staffing,  # noqa: F401
+        bench_vrptw,  # noqa: F401
+        demand,
+        demo,
+        export_roster,  # noqa: F401
+        geo,
+        runs,
+        scenario,
+        solve,
+        travel,  # noqa: F401
+    )
 
     app.add_typer(scenario.app, name="scenario", help="Create, list and show scenarios.")
     app.add_typer(solve.app, name="solve", help="Run a planner on a stored scenario.")
@@ -62,34 +78,9 @@ def _register() -> None:
     app.add_typer(geo.geo_app, name="geo", help="Swedish places, population and travel times.")
     app.add_typer(geo.data_app, name="data", help="Build the data files in data/geo/.")
     app.add_typer(bench.bench_app, name="bench", help="Benchmarks (quality and speed, not tests).")
+    app.add_typer(demand.demand_app, name="demand", help="Weekly demand per service line.")
     app.command("demo")(demo.demo)
     app.command("dashboard")(demo.dashboard)
-    # Modules that add commands to the sub-apps above (or bring their own `NAME_app`).
-    for optional in (
-        "travel",
-        "demand",
-        "bench_pmed",
-        "bench_placement",
-        "bench_staffing",
-        "bench_vrptw",
-        "export_roster",
-    ):
-        _register_optional(optional)
-
-
-def _register_optional(name: str) -> None:
-    # Areas that add commands to an existing sub-app or bring their own (demand).
-    import importlib
-
-    try:
-        module = importlib.import_module(f"planner.cli.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"planner.cli.{name}":
-            raise
-        return
-    sub = getattr(module, f"{name}_app", None) if "_" not in name else None
-    if sub is not None:
-        app.add_typer(sub, name=name, help=(module.__doc__ or "").strip().splitlines()[0])
 
 
 _register()

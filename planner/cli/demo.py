@@ -12,7 +12,8 @@ import typer
 
 from planner.cli._common import emit_json, err_console, open_db, progress
 from planner.paths import REPO_ROOT
-from planner.runs import available_planners, execute
+from planner.registry import available_planners
+from planner.runs import execute
 from planner.scenario import builtin_scenario_path, load_scenario
 from planner.storage import latest_run, run_kpis, save_scenario
 

@@ -8,7 +8,8 @@ import typer
 
 from planner.cli._common import emit_json, open_db, progress
 from planner.errors import PlannerUnavailableError
-from planner.runs import PLANNER_NAMES, available_planners, execute
+from planner.registry import PLANNER_NAMES, available_planners
+from planner.runs import execute
 
 app = typer.Typer(no_args_is_help=True)
 

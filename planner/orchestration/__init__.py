@@ -1,5 +1,4 @@
-"""One module per planner that builds its problem from a scenario and registers it.
+"""One module per planner: build its library's problem from a scenario, solve, evaluate, rows.
 
-``planner.orchestration.placement`` / ``.staffing`` / ``.routing`` each call
-``planner.runs.register(NAME)`` on import; see :mod:`planner.runs`.
+``context`` holds what every planner function receives; :mod:`planner.registry` lists them.
 """

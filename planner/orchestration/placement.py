@@ -19,6 +19,7 @@ import pandas as pd
 from planner import geo, travel
 from planner.demand import weekly_demand
 from planner.errors import PlannerError, ScenarioError
+from planner.orchestration.context import ProgressCallback, RunContext
 from planner.placement import (
     DemandPoint,
     PlacementProblem,
@@ -29,7 +30,6 @@ from planner.placement import (
     evaluate,
     solve,
 )
-from planner.runs import ProgressCallback, RunContext, register
 from planner.scenario import Scenario
 from planner.storage.models import Placement
 from planner.storage.store import RunOutcome
@@ -229,7 +229,6 @@ def placement_rows(problem: PlacementProblem, solution: PlacementSolution, kpis)
     return rows
 
 
-@register("placement")
 def run_placement(
     scenario: Scenario,
     on_progress: ProgressCallback | None = None,

@@ -39,7 +39,7 @@ from planner import geo, travel
 from planner.demand import Referral as DemandReferral
 from planner.demand import daily_referrals, load_referrals_csv, weekly_demand
 from planner.errors import ScenarioError
-from planner.runs import ProgressCallback, RunContext, register
+from planner.orchestration.context import ProgressCallback, RunContext
 from planner.scenario import RoutingParams, Scenario
 from planner.storage.models import Placement, RouteStop, Shipment
 from planner.storage.store import RunOutcome
@@ -251,7 +251,6 @@ def _named_list(items: Sequence[str]) -> str:
     return "; ".join(items[:NAMED]) + (f"; and {more} more" if more > 0 else "")
 
 
-@register("routing")
 def run_routing(
     scenario: Scenario,
     on_progress: ProgressCallback | None = None,

@@ -35,7 +35,7 @@ import pandas as pd
 from planner.demand import DemandParams, weekly_demand
 from planner.demo_data import PROFESSION_MIX, clinician_pool, return_visits
 from planner.geo import COUNTY_POPULATION
-from planner.runs import ProgressCallback, RunContext, register
+from planner.orchestration.context import ProgressCallback, RunContext
 from planner.scenario import Scenario
 from planner.storage.models import FollowUpAssignment, Shift
 from planner.storage.store import RunOutcome
@@ -383,7 +383,6 @@ def mobile_days_from_placements(scenario: Scenario, context: RunContext | None) 
     return days
 
 
-@register("staffing")
 def run_staffing(
     scenario: Scenario,
     on_progress: ProgressCallback | None = None,

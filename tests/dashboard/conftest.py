@@ -14,7 +14,8 @@ APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 @pytest.fixture(scope="session")
 def solved_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """SQLite URL of a database holding ``tiny`` solved by every available planner (once)."""
-    from planner.runs import available_planners, execute
+    from planner.registry import available_planners
+    from planner.runs import execute
     from planner.scenario import builtin_scenario_path, load_scenario
     from planner.storage import open_database, save_scenario
 

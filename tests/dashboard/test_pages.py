@@ -22,7 +22,7 @@ PAGES = [
 
 def stored(url: str) -> dict:
     """planner -> (run id, KPIs) of the latest finished runs on tiny, read straight from the store."""
-    from planner.runs import PLANNER_NAMES
+    from planner.registry import PLANNER_NAMES
     from planner.storage import latest_run, open_database, run_kpis
 
     engine = open_database(url)

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from planner import runs, travel
 from planner.errors import RunFailedError, ScenarioError
+from planner.orchestration.context import RunContext
 from planner.orchestration.routing import run_routing
-from planner.runs import RunContext
 from planner.scenario import Scenario, builtin_scenario_path, load_scenario
 from planner.storage import run_rows, save_scenario
 from planner.storage.models import Placement, RouteStop, Shipment

@@ -23,7 +23,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from planner import runs
+from planner import registry, runs
 from planner.errors import RunFailedError, ScenarioNotFoundError
 from planner.scenario import Scenario, builtin_scenario_path, load_scenario
 from planner.storage import (
@@ -81,9 +81,9 @@ def counting_planner() -> Iterator[str]:
             bound=3.0,
         )
 
-    runs.PLANNERS["counting"] = plan
+    registry.PLANNERS["counting"] = plan
     yield "counting"
-    runs.PLANNERS.pop("counting", None)
+    registry.PLANNERS.pop("counting", None)
 
 
 @pytest.fixture
@@ -97,9 +97,9 @@ def failing_planner() -> Iterator[str]:
     def plan(scenario: Scenario, on_progress, context) -> RunOutcome:  # type: ignore[no-untyped-def]
         return RunOutcome(solver_status="FEASIBLE", kpis={"n": 2}, rows=rows())
 
-    runs.PLANNERS["failing"] = plan
+    registry.PLANNERS["failing"] = plan
     yield "failing"
-    runs.PLANNERS.pop("failing", None)
+    registry.PLANNERS.pop("failing", None)
 
 
 def test_migrations_match_models(engine: Engine) -> None:

@@ -1,0 +1,40 @@
+"""What every planner function receives besides its scenario, and the shape it has.
+
+A planner function ``(scenario, on_progress, context) -> RunOutcome`` builds its library's
+``Problem`` from scenario data, calls the pure ``solve()``, computes KPIs with ``evaluate()`` and
+turns the solution into result rows. :mod:`planner.registry` lists them by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from planner.scenario import Scenario
+from planner.storage import store
+from planner.storage.models import Placement
+
+
+class ProgressCallback(Protocol):
+    """How long work reports progress: a fraction in [0, 1] (or None if unknown) and a note.
+
+    ``routing``, ``staffing`` and ``planner.placement`` each declare the same shape under the
+    same name without importing this (they import nothing from the app).
+    """
+
+    def __call__(self, fraction: float | None, message: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Earlier stored plans of the same scenario version that a planner may build on.
+
+    Staffing turns placement rows into mobile-clinic days; routing offers hand-overs at units
+    standing within reach. Empty when no such plan is stored.
+    """
+
+    placements: tuple[Placement, ...] = ()
+
+
+PlannerFn = Callable[[Scenario, ProgressCallback | None, RunContext], store.RunOutcome]
