@@ -9,6 +9,8 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import TaskID
+from sqlalchemy.engine import Engine
 
 err_console = Console(stderr=True)
 
@@ -54,7 +56,7 @@ class _RichProgress:
             transient=False,
         )
         self._title = title
-        self._task = None
+        self._task: TaskID | None = None
 
     def __enter__(self) -> _RichProgress:
         self._progress.__enter__()
@@ -108,7 +110,7 @@ class _State:
 state = _State()
 
 
-def open_db():  # type: ignore[no-untyped-def]
+def open_db() -> Engine:
     """Engine for the database chosen by --db / PLANNER_DATABASE_URL, schema migrated."""
     from planner.storage import open_database
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -47,12 +47,13 @@ def demo(
             run = result.run
         else:
             say(f"{name}: using stored run {run.id}")
+        assert run.id is not None  # a stored run has its id
         plans[name] = {
             "run_id": run.id,
             "solver_status": run.solver_status,
             "kpis": run_kpis(engine, run.id),
-        }  # type: ignore[arg-type]
-    summary = {
+        }
+    summary: dict[str, Any] = {
         "scenario": record.name,
         "version": record.version,
         "geo": geo_info(),

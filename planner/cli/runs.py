@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlmodel import SQLModel
 
 from planner.cli._common import emit_json, open_db
 from planner.errors import PlannerError
@@ -18,7 +19,7 @@ from planner.storage.models import RESULT_TABLES
 app = typer.Typer(no_args_is_help=True)
 export_app = typer.Typer(no_args_is_help=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line.")]
-_TABLES = {table.__tablename__: table for table in RESULT_TABLES}  # type: ignore[attr-defined]
+_TABLES: dict[str, type[SQLModel]] = {str(table.__tablename__): table for table in RESULT_TABLES}
 
 
 @app.command("list")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -34,7 +35,7 @@ def _print(result: dict) -> None:
         typer.echo(f"  {name:32s} {value}")
 
 
-def _make_command(planner: str):  # type: ignore[no-untyped-def]
+def _make_command(planner: str) -> Callable[..., None]:
     def command(
         scenario: ScenarioOpt, version: VersionOpt = None, json_out: JsonOpt = False
     ) -> None:

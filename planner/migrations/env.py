@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool
+from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import planner.storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -12,7 +13,7 @@ target_metadata = SQLModel.metadata
 config = context.config
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

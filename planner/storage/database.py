@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -39,7 +40,7 @@ def _normalise(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Foreign keys are off by default in SQLite; WAL lets the dashboard read while a run writes.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -48,7 +49,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def make_engine(url: str | None = None, **kwargs) -> Engine:  # type: ignore[no-untyped-def]
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """Create an engine for ``url`` (see :func:`database_url`) without touching the schema."""
     resolved = _normalise(database_url(url))
     parsed = make_url(resolved)

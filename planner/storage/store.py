@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel, col, select
 
 from planner.errors import ScenarioNotFoundError
 from planner.scenario import Scenario, scenario_from_dict
@@ -98,8 +98,8 @@ def list_scenarios(engine: Engine) -> list[dict[str, Any]]:
             select(ScenarioRecord)
             .join(
                 latest,
-                (ScenarioRecord.name == latest.c.name)
-                & (ScenarioRecord.version == latest.c.version),
+                (col(ScenarioRecord.name) == latest.c.name)
+                & (col(ScenarioRecord.version) == latest.c.version),
             )
             .order_by(ScenarioRecord.name)
         ).all()
@@ -140,7 +140,7 @@ def finish_run(engine: Engine, run_id: int, outcome: RunOutcome) -> Run:
         if run is None:
             raise LookupError(f"no run {run_id}")
         for row in outcome.rows:
-            row.run_id = run_id  # type: ignore[attr-defined]
+            row.run_id = run_id
             db.add(row)
         for name, value in outcome.kpis.items():
             db.add(RunKpi(run_id=run_id, name=name, value=None if value is None else float(value)))
@@ -213,7 +213,7 @@ def list_runs(engine: Engine, scenario: str | None = None, limit: int = 50) -> l
     """Recent runs, newest first, with their scenario name and version."""
     with session(engine) as db:
         query = select(Run, ScenarioRecord).join(
-            ScenarioRecord, Run.scenario_id == ScenarioRecord.id
+            ScenarioRecord, col(Run.scenario_id) == ScenarioRecord.id
         )
         if scenario is not None:
             query = query.where(ScenarioRecord.name == scenario)
@@ -249,7 +249,7 @@ def run_rows(engine: Engine, run_id: int, table: type[SQLModel]) -> list[Any]:
     with session(engine) as db:
         query = select(table).where(table.run_id == run_id)  # type: ignore[attr-defined]
         if hasattr(table, "id"):
-            query = query.order_by(table.id)  # type: ignore[attr-defined]
+            query = query.order_by(table.id)
         return list(db.exec(query).all())
 
 
