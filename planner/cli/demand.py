@@ -6,6 +6,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -17,13 +18,13 @@ from planner.demand import (
     DemandParams,
     Service,
     aggregate,
-    format_iso_week,
-    iso_week_range,
     load_demand_csv,
     weekly_demand,
     write_demand_csv,
 )
 from planner.errors import PlannerError
+from planner.geo import load_localities
+from planner.weeks import format_iso_week, iso_week_range
 
 demand_app = typer.Typer(no_args_is_help=True, help="Weekly demand per service line.")
 
@@ -43,13 +44,11 @@ class By(str, Enum):
 _BY_COLUMN = {By.county: "county_code", By.kommun: "kommun_code"}
 
 
-def _localities() -> Any:
-    # Imported here so that this module (and `planner --help`) works before planner.geo exists.
+def _localities() -> pd.DataFrame:
+    """The built locality table; exits with a message when it is not there."""
     try:
-        from planner.geo import load_localities
-
         return load_localities()
-    except (ImportError, FileNotFoundError, PlannerError) as exc:
+    except (FileNotFoundError, PlannerError) as exc:
         fail(
             "the locality table is not available yet (planner.geo / data/geo/localities.parquet): "
             f"{exc}"
@@ -88,7 +87,7 @@ def show(
             keys = zip(demand["iso_year"], demand["iso_week"], strict=True)
             demand = demand.loc[[k in wanted for k in keys]]
     else:
-        demand = weekly_demand(localities, week_list, DemandParams())
+        demand = weekly_demand(localities, week_list or [], DemandParams())
     services = [service.value] if service else list(SERVICES)
     demand = demand.loc[demand["service"].isin(services)]
 
@@ -120,8 +119,8 @@ def show(
             row[area] = rec[area]
         row.update({s: round(float(rec[s]), 3) for s in services})
         rows.append(row)
-        keys = [week, rec[area]] if area else [week]
-        table.add_row(*keys, *(f"{rec[s]:,.1f}" for s in services))
+        labels = [week, str(rec[area])] if area else [week]
+        table.add_row(*labels, *(f"{rec[s]:,.1f}" for s in services))
     Console().print(table)
     if as_json:
         emit_json(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
-import types
 from pathlib import Path
 
 import numpy as np
@@ -25,17 +23,14 @@ from planner.demand import (
     ReferralCsvError,
     Service,
     aggregate,
-    business_days,
     daily_referrals,
-    iso_week_range,
     load_demand_csv,
     load_referrals_csv,
-    parse_iso_week,
     weekly_demand,
-    weeks_in_iso_year,
     write_demand_csv,
 )
 from planner.paths import geo_dir
+from planner.weeks import business_days, iso_week_range, parse_iso_week, weeks_in_iso_year
 
 P = DemandParams()
 
@@ -785,11 +780,10 @@ def _run_cli(args: list[str]):
 
 @pytest.fixture
 def fake_geo(tiny, monkeypatch):
-    """A stand-in planner.geo whose load_localities returns the tiny frame (no data files)."""
-    module = types.ModuleType("planner.geo")
-    module.load_localities = lambda: tiny  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "planner.geo", module)
-    return module
+    """The CLI's locality table replaced by the tiny frame (no data files)."""
+    from planner.cli import demand as cli_demand
+
+    monkeypatch.setattr(cli_demand, "load_localities", lambda: tiny)
 
 
 def test_cli_show_prints_json_totals(fake_geo):
