@@ -1,4 +1,4 @@
-"""Tests for planner.geo and planner.geobuild: the Swedish geography on SCB's numbers."""
+"""Tests for planner.geo (lookup and its build): the Swedish geography on SCB's numbers."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import geopandas as gpd
 import pytest
 from typer.testing import CliRunner
 
-from planner import geo, geobuild
+from planner import geo
 from planner.cli import app
+from planner.geo.calibrate import largest_remainder
+from planner.geo.ids import part_id, tatort_id
 
 SCB_TATORTER_2020 = 2_017  # rows of data/geo/scb/tatorter_2020.csv
 SCB_SWEDEN_2024 = 10_587_710
@@ -172,16 +174,16 @@ def test_build_is_deterministic(built: Path, tmp_path: Path):
 
 def test_largest_remainder_sums_exactly():
     """Rounding shares keeps the exact total and breaks ties by position."""
-    assert geobuild.largest_remainder([1, 1, 1], 10) == [4, 3, 3]
-    assert geobuild.largest_remainder([0, 5, 5], 7) == [0, 4, 3]
-    assert sum(geobuild.largest_remainder([3, 7, 11, 13], 1_000_003)) == 1_000_003
+    assert largest_remainder([1, 1, 1], 10) == [4, 3, 3]
+    assert largest_remainder([0, 5, 5], 7) == [0, 4, 3]
+    assert sum(largest_remainder([3, 7, 11, 13], 1_000_003)) == 1_000_003
 
 
 def test_locality_ids_decode():
     """Tätort ids read as 1KKKKNNN, parts as 1KKKKNNNPPPP (data/geo/README.md)."""
-    assert geobuild.tatort_id("0180TC101") == 100_180_101
-    assert geobuild.tatort_id("2584TB238") == 102_584_238
-    assert geobuild.part_id("0180TC101", "0184") == 101_801_010_184
+    assert tatort_id("0180TC101") == 100_180_101
+    assert tatort_id("2584TB238") == 102_584_238
+    assert part_id("0180TC101", "0184") == 101_801_010_184
 
 
 def test_rebuild_reports_id_changes(built: Path, tmp_path: Path):
