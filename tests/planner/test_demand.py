@@ -24,6 +24,7 @@ from planner.demand import (
     Service,
     aggregate,
     daily_referrals,
+    demand_hours,
     load_demand_csv,
     load_referrals_csv,
     weekly_demand,
@@ -761,6 +762,33 @@ def test_referral_csv_errors_are_collected_before_anything_is_used(tiny, tmp_pat
         CsvProblem(5, "locality_id", "unknown locality id 7"),
         CsvProblem(6, "count", "not a number: 'x'"),
     ]
+
+
+# --- staffing hours ------------------------------------------------------------------------------
+
+
+def test_staffing_hours_without_contacts_keep_only_the_night_block():
+    """With no digital contacts every day block is dropped (0 h is no need) and the night
+    block stays, for doctors only, at exactly 0 h: one entry per day."""
+    start = dt.date(2026, 11, 2)
+    need = demand_hours(start, 3, 300, DemandParams(primary_care_share=0.0))
+    days = [start + dt.timedelta(days=i) for i in range(3)]
+    assert need == {(d, "22-07", "doctor"): 0.0 for d in days}
+
+
+def test_staffing_hours_scale_with_the_pool_and_split_by_the_mix():
+    """A pool of 150 needs half the hours of the provider's 300 (within rounding), and a
+    3:1 doctor:midwife mix gives doctors three times the midwives' day-block hours."""
+    day = dt.date(2026, 11, 2)
+    full = demand_hours(day, 1, 300, mix={"doctor": 3.0, "midwife": 1.0})
+    half = demand_hours(day, 1, 150, mix={"doctor": 3.0, "midwife": 1.0})
+    assert half[(day, "07-12", "doctor")] == pytest.approx(
+        full[(day, "07-12", "doctor")] / 2, abs=0.1
+    )
+    assert full[(day, "07-12", "doctor")] == pytest.approx(
+        3 * full[(day, "07-12", "midwife")], abs=0.3
+    )
+    assert {p for (_, b, p) in full if b == "22-07"} == {"doctor"}
 
 
 # --- CLI ---------------------------------------------------------------------------------------
