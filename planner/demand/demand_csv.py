@@ -41,7 +41,7 @@ DemandRow = tuple[int | str, tuple[int, int], dict[str, float]]
 
 
 @dataclass(frozen=True, slots=True)
-class _Columns:
+class _DemandHeader:
     """Which of the alternative columns a demand CSV's header has."""
 
     has_loc: bool  # locality_id
@@ -75,7 +75,7 @@ def load_demand_csv(path: Path, localities: pd.DataFrame) -> pd.DataFrame:
     return _long_frame(rows, loc, by_locality=columns.has_loc)
 
 
-def _check_demand_header(path: Path, table: CsvText) -> _Columns:
+def _check_demand_header(path: Path, table: CsvText) -> _DemandHeader:
     """The header's column layout; raises `DemandCsvError` for every problem in it."""
     hl = table.header_line
     problems = check_locality_header(table.header, hl, ALLOWED_COLUMNS)
@@ -91,11 +91,11 @@ def _check_demand_header(path: Path, table: CsvText) -> _Columns:
             CsvProblem(hl, "/".join(SERVICES), "missing required column: at least one service line")
         )
     end_of_header(DemandCsvError, path, problems, table.rows, hl)
-    return _Columns("locality_id" in seen, "kommun_code" in seen, has_week, services)
+    return _DemandHeader("locality_id" in seen, "kommun_code" in seen, has_week, services)
 
 
 def _check_demand_rows(
-    path: Path, table: CsvText, columns: _Columns, loc: pd.DataFrame
+    path: Path, table: CsvText, columns: _DemandHeader, loc: pd.DataFrame
 ) -> list[DemandRow]:
     """Every data row parsed; raises `DemandCsvError` listing the problems of all rows."""
     kommun_of, _county_of = locality_places(loc)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-LOCALITY_COLUMNS = ("locality_id", "kommun_code", "county_code", "population")
+#: The columns the demand functions read from a locality table (others are ignored).
+NEEDED_COLUMNS = ("locality_id", "kommun_code", "county_code", "population")
 
 
 def check_localities(localities: pd.DataFrame) -> pd.DataFrame:
@@ -17,10 +18,10 @@ def check_localities(localities: pd.DataFrame) -> pd.DataFrame:
     ValueError, naming the problem, for a missing column, a duplicate id, a negative or
     non-numeric population, or a code that lost its leading zero.
     """
-    missing = [c for c in LOCALITY_COLUMNS if c not in localities.columns]
+    missing = [c for c in NEEDED_COLUMNS if c not in localities.columns]
     if missing:
         raise ValueError(f"The locality table lacks column(s) {missing}.")
-    loc = pd.DataFrame(localities[list(LOCALITY_COLUMNS)]).reset_index(drop=True)
+    loc = pd.DataFrame(localities[list(NEEDED_COLUMNS)]).reset_index(drop=True)
     if loc["locality_id"].duplicated().any():
         dups = sorted(loc.loc[loc["locality_id"].duplicated(), "locality_id"].unique())[:5]
         raise ValueError(f"The locality table has duplicate locality_id values, e.g. {dups}.")

@@ -62,7 +62,7 @@ class ReferralCsv:
 
 
 @dataclass(frozen=True, slots=True)
-class _Columns:
+class _ReferralHeader:
     """Which of the optional columns a referral CSV's header has."""
 
     has_loc: bool  # locality_id
@@ -111,7 +111,7 @@ def load_referrals_csv(
     )
 
 
-def _check_referral_header(path: Path, table: CsvText) -> _Columns:
+def _check_referral_header(path: Path, table: CsvText) -> _ReferralHeader:
     """The header's column layout; raises `ReferralCsvError` for every problem in it."""
     hl = table.header_line
     problems = check_locality_header(table.header, hl, REFERRAL_COLUMNS)
@@ -126,13 +126,13 @@ def _check_referral_header(path: Path, table: CsvText) -> _Columns:
             )
         )
     end_of_header(ReferralCsvError, path, problems, table.rows, hl)
-    return _Columns("locality_id" in seen, "kommun_code" in seen, has_count, has_id)
+    return _ReferralHeader("locality_id" in seen, "kommun_code" in seen, has_count, has_id)
 
 
 def _check_referral_rows(
     path: Path,
     table: CsvText,
-    columns: _Columns,
+    columns: _ReferralHeader,
     loc: pd.DataFrame,
     start: dt.date,
     end: dt.date,
