@@ -9,17 +9,19 @@ Sources (all installed or in the repository, so the build is offline):
   tätort, else points spread over the kommun (:mod:`planner.geo.rural`);
 * lakes: GSHHG (:mod:`planner.geo.lakes`), for the travel network.
 
-`build_geo_data` runs the rules as named steps, in order (each documented in
-``data/geo/README.md``):
+`build_geo_data` runs the rules as named steps, in order (numbered as in ``data/geo/README.md``,
+"How the points are made"):
 
-1. *Split* (:func:`planner.geo.tatorter.split_tatorter`): a tätort that spans several kommuner
-   is shared between them; shares under ``MIN_PART_SHARE`` of the tätort or under
-   ``MIN_PART_POPULATION`` people stay with the main kommun.
-2. *Calibrate to the kommun* (:func:`planner.geo.calibrate.calibrate_to_kommuner`): integer
+1-2. *Tätorter and their split* (:func:`planner.geo.tatorter.split_tatorter`): every tätort at
+   SCB's point; one that spans several kommuner is shared between them, shares under
+   ``MIN_PART_SHARE`` of the tätort or ``MIN_PART_POPULATION`` people staying with the main one.
+3. *Calibrate to the kommun* (:func:`planner.geo.calibrate.calibrate_to_kommuner`): integer
    shares by largest remainder, so every kommun equals SCB exactly.
-3. *Outside tätorter* (:func:`planner.geo.rural.place_outside_tatorter`): GeoNames places first,
-   the rest spread on a grid.
-4. *Lakes* (:func:`planner.geo.lakes.read_lakes`), then self-checks and writing.
+4-5. *Outside tätorter* (:func:`planner.geo.rural.geonames_outside_tatorter` and
+   :func:`planner.geo.rural.place_outside_tatorter`): GeoNames places, each in the kommun that
+   holds it, first; the rest spread on a grid.
+
+Then the lakes (:func:`planner.geo.lakes.read_lakes`), the self-checks and the files.
 """
 
 from __future__ import annotations
