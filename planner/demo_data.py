@@ -28,6 +28,8 @@ from enum import Enum
 
 import numpy as np
 
+from planner.geo import COUNTY_POPULATION
+
 PROFESSION_MIX: dict[str, float] = {
     "doctor": 0.77,
     "physiotherapist": 0.12,
@@ -110,10 +112,9 @@ def clinician_pool(
     if n < 0 or days < 1:
         raise ValueError(f"need n >= 0 and days >= 1, got n={n}, days={days}")
     rng = np.random.default_rng([seed, 1])
-    if county_population is None:
-        from planner.geo import COUNTY_POPULATION as county_population
-    counties = sorted(county_population)
-    weights = np.array([county_population[c] for c in counties], dtype=float)
+    population = COUNTY_POPULATION if county_population is None else county_population
+    counties = sorted(population)
+    weights = np.array([population[c] for c in counties], dtype=np.float64)
     professions = list(PROFESSION_MIX)
     prof_p = np.array([PROFESSION_MIX[p] for p in professions])
     dates = [start + dt.timedelta(days=i) for i in range(days)]

@@ -14,6 +14,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 import geopandas as gpd
 import numpy as np
@@ -136,6 +137,19 @@ REFERENCE_TRIPS: tuple[ReferenceTrip, ...] = (
 as route planners typically give them, rounded to 5 min (22 for Malmö-Lund). Our reading of
 published figures, not measured here; re-check against a route planner when one is at hand.
 ``data/geo/README.md`` lists them with the network's own times."""
+
+TravelTime = TypedDict(
+    "TravelTime",
+    {
+        "from": str,
+        "to": str,
+        "minutes": float,
+        "km": float,
+        "via": list[str],
+        "lakes_crossed": list[str],
+    },
+)
+"""What `travel_time` returns (and ``planner geo travel-time --json`` prints)."""
 
 SWEDEN_PARAMS = NetworkParams()
 """The network parameters used for Sweden (the documented defaults of ``NetworkParams``)."""
@@ -326,7 +340,7 @@ def network_modes(network: TravelNetwork, nodes: Sequence[str]) -> list[str]:
     return [network.graph.edges[u, v]["mode"] for u, v in itertools.pairwise(nodes)]
 
 
-def travel_time(a: str, b: str, directory: Path | None = None) -> dict[str, object]:
+def travel_time(a: str, b: str, directory: Path | None = None) -> TravelTime:
     """Driving (and ferry) time between two places by name.
 
     {from, to, minutes, km, via, lakes_crossed}: ``via`` names the places the route passes,

@@ -6,6 +6,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -17,13 +18,13 @@ from planner.demand import (
     DemandParams,
     Service,
     aggregate,
-    format_iso_week,
-    iso_week_range,
     load_demand_csv,
     weekly_demand,
     write_demand_csv,
 )
 from planner.errors import PlannerError
+from planner.geo import load_localities
+from planner.weeks import format_iso_week, iso_week_range
 
 demand_app = typer.Typer(no_args_is_help=True, help="Weekly demand per service line.")
 
@@ -43,13 +44,11 @@ class By(str, Enum):
 _BY_COLUMN = {By.county: "county_code", By.kommun: "kommun_code"}
 
 
-def _localities() -> Any:
-    # Imported here so that this module (and `planner --help`) works before planner.geo exists.
+def _localities() -> pd.DataFrame:
+    """The built locality table; exits with a message when it is not there."""
     try:
-        from planner.geo import load_localities
-
         return load_localities()
-    except (ImportError, FileNotFoundError, PlannerError) as exc:
+    except (FileNotFoundError, PlannerError) as exc:
         fail(
             "the locality table is not available yet (planner.geo / data/geo/localities.parquet): "
             f"{exc}"
@@ -75,37 +74,12 @@ def show(
         week_list = iso_week_range(weeks) if weeks else None
     except ValueError as exc:
         fail(str(exc))
-    localities = _localities()
-    if csv_file is not None:
-        try:
-            demand = load_demand_csv(csv_file, localities)
-        except DemandCsvError as exc:
-            fail(str(exc))
-        except OSError as exc:
-            fail(f"cannot read {csv_file}: {exc}")
-        if week_list is not None:
-            wanted = set(week_list)
-            keys = zip(demand["iso_year"], demand["iso_week"], strict=True)
-            demand = demand.loc[[k in wanted for k in keys]]
-    else:
-        demand = weekly_demand(localities, week_list, DemandParams())
+    demand = _demand(week_list, csv_file)
     services = [service.value] if service else list(SERVICES)
     demand = demand.loc[demand["service"].isin(services)]
 
     area = _BY_COLUMN[by] if by else None
-    totals = aggregate(demand, by=(area,) if area else ())
-    wide = totals.pivot_table(
-        index=[*([area] if area else []), "iso_year", "iso_week"],
-        columns="service",
-        values="demand",
-        aggfunc="sum",
-        fill_value=0.0,
-    ).reset_index()
-    for s in services:
-        if s not in wide.columns:
-            wide[s] = 0.0
-    wide = wide.sort_values(["iso_year", "iso_week", *([area] if area else [])])
-
+    wide = _weekly_totals(demand, area, services)
     table = Table(title="Expected contacts per week" + (f" and {by.value}" if by else ""))
     table.add_column("week")
     if area:
@@ -120,8 +94,8 @@ def show(
             row[area] = rec[area]
         row.update({s: round(float(rec[s]), 3) for s in services})
         rows.append(row)
-        keys = [week, rec[area]] if area else [week]
-        table.add_row(*keys, *(f"{rec[s]:,.1f}" for s in services))
+        labels = [week, str(rec[area])] if area else [week]
+        table.add_row(*labels, *(f"{rec[s]:,.1f}" for s in services))
     Console().print(table)
     if as_json:
         emit_json(
@@ -133,6 +107,40 @@ def show(
                 "totals": {s: round(float(wide[s].sum()), 3) for s in services},
             }
         )
+
+
+def _demand(week_list: list[tuple[int, int]] | None, csv_file: Path | None) -> pd.DataFrame:
+    """The long demand frame: your CSV (only ``week_list`` if given), else the model's weeks."""
+    localities = _localities()
+    if csv_file is None:
+        return weekly_demand(localities, week_list or [], DemandParams())
+    try:
+        demand = load_demand_csv(csv_file, localities)
+    except DemandCsvError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot read {csv_file}: {exc}")
+    if week_list is not None:
+        wanted = set(week_list)
+        keys = zip(demand["iso_year"], demand["iso_week"], strict=True)
+        demand = demand.loc[[k in wanted for k in keys]]
+    return demand
+
+
+def _weekly_totals(demand: pd.DataFrame, area: str | None, services: list[str]) -> pd.DataFrame:
+    """One row per week (and ``area`` code), one column per service line, in week order."""
+    totals = aggregate(demand, by=(area,) if area else ())
+    wide = totals.pivot_table(
+        index=[*([area] if area else []), "iso_year", "iso_week"],
+        columns="service",
+        values="demand",
+        aggfunc="sum",
+        fill_value=0.0,
+    ).reset_index()
+    for s in services:
+        if s not in wide.columns:
+            wide[s] = 0.0
+    return wide.sort_values(["iso_year", "iso_week", *([area] if area else [])])
 
 
 class Level(str, Enum):

@@ -29,7 +29,7 @@ def travel_time(
     if json_output:
         emit_json(result)
         return
-    hours, minutes = divmod(round(float(result["minutes"])), 60)
+    hours, minutes = divmod(round(result["minutes"]), 60)
     Console().print(
         f"{result['from']} -> {result['to']}: {hours} h {minutes:02d} min, {result['km']} km"
     )

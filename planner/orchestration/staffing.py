@@ -9,10 +9,8 @@ figure is from ``../shared/docs/domain.md`` or marked as our assumption:
 * Availability per block: the three day blocks on every declared day; the night block only
   for clinicians who list it among their preferred blocks (our assumption: nights are opt-in).
 * Demand in clinician-hours per day, block and profession from the demand model
-  (:func:`planner.demand.weekly_demand`, service ``primary_care``, summed over counties):
-  contacts x ``MINUTES_PER_CONTACT`` / 60, scaled by pool size / 300 (the provider's pool),
-  shaped by weekday (``WEEKDAY_SHAPE``; holidays from :mod:`planner.weeks` count as Sunday)
-  and block (``BLOCK_SHAPE``), split by ``PROFESSION_MIX``; night demand is for doctors only.
+  (:func:`planner.demand.staffing_hours.demand_hours`: ``primary_care`` contacts shaped by
+  weekday and block, split by the pool's profession mix; night demand is for doctors only).
 * Holidays: :func:`planner.weeks.is_business_day` (SE, PUBLIC + DE_FACTO).
 * Rule modes: ``[staffing] soft_rules`` / ``hard_rules`` (rule names) override which rules
   are hard (see :data:`staffing.problem.SWITCHABLE_RULES`).
@@ -25,16 +23,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import pandas as pd
-
-from planner.demand import DemandParams, weekly_demand
-from planner.demo_data import PROFESSION_MIX, clinician_pool, return_visits
-from planner.geo import COUNTY_POPULATION
+from planner.demand import DemandParams
+from planner.demand.staffing_hours import NIGHT_BLOCK, demand_hours
+from planner.demo_data import clinician_pool, return_visits
 from planner.orchestration.context import ProgressCallback, RunContext
 from planner.scenario import Scenario
 from planner.storage.models import FollowUpAssignment, Shift
@@ -55,15 +50,6 @@ from staffing import (
     solve,
 )
 
-#: Our assumption: clinician minutes per digital contact, documentation included.
-MINUTES_PER_CONTACT = 20.0
-#: Our assumption: relative demand by weekday (Monday peak, quiet Saturday); holidays = Sunday.
-WEEKDAY_SHAPE = (1.30, 1.10, 1.05, 1.00, 0.95, 0.75, 0.85)
-#: Our assumption: share of a day's clinician-hours per block (digital care 24/7, provider page).
-BLOCK_SHAPE = {"07-12": 0.38, "12-17": 0.32, "17-22": 0.22, "22-07": 0.08}
-#: The provider's pool; smaller pools serve a proportional share of demand.
-PROVIDER_POOL = 300
-NIGHT_BLOCK = "22-07"
 STOCKHOLM = ZoneInfo(TIMEZONE)
 
 
@@ -76,63 +62,6 @@ class MobileDay:
     day: dt.date
     profession: str
     hours: float  # clinician-hours needed (e.g. 8 for one clinician's day)
-
-
-def _weekly_contacts(weeks: tuple[str, ...], demand: DemandParams) -> dict[str, float]:
-    return _weekly_contacts_cached(weeks, demand.model_dump_json())
-
-
-@lru_cache(maxsize=16)
-def _weekly_contacts_cached(weeks: tuple[str, ...], demand_json: str) -> dict[str, float]:
-    demand = DemandParams.model_validate_json(demand_json)
-    localities = pd.DataFrame(
-        {
-            "locality_id": [int(c) for c in COUNTY_POPULATION],
-            "kommun_code": [f"{c}80" for c in COUNTY_POPULATION],
-            "county_code": list(COUNTY_POPULATION),
-            "population": list(COUNTY_POPULATION.values()),
-        }
-    )
-    frame = weekly_demand(localities, list(weeks), demand)
-    frame = frame[frame["service"] == "primary_care"]
-    sums = frame.groupby(["iso_year", "iso_week"])["demand"].sum()
-    return {f"{y}-W{w:02d}": float(v) for (y, w), v in sums.items()}
-
-
-def demand_hours(
-    start: dt.date,
-    days: int,
-    pool_size: int,
-    demand: DemandParams | None = None,
-    mix: Mapping[str, float] | None = None,
-) -> dict[tuple[dt.date, str, str], float]:
-    """Clinician-hours needed per (day, block, profession), from the weekly demand model.
-
-    ``mix`` splits day-block hours between professions (default ``PROFESSION_MIX``; the
-    instance passes the pool's contract-hour shares, which are drawn from that mix).
-    """
-    demand = demand or DemandParams()
-    dates = [start + dt.timedelta(days=i) for i in range(days)]
-    weeks = tuple(sorted({f"{d.isocalendar().year}-W{d.isocalendar().week:02d}" for d in dates}))
-    contacts = _weekly_contacts(weeks, demand)
-    mix = dict(mix or PROFESSION_MIX)
-    scale = pool_size / PROVIDER_POOL
-    out: dict[tuple[dt.date, str, str], float] = {}
-    for day in dates:
-        iso = day.isocalendar()
-        week_hours = contacts[f"{iso.year}-W{iso.week:02d}"] * MINUTES_PER_CONTACT / 60 * scale
-        weekday = 6 if _is_holiday(day) else day.weekday()
-        day_hours = week_hours * WEEKDAY_SHAPE[weekday] / sum(WEEKDAY_SHAPE)
-        for block, share in BLOCK_SHAPE.items():
-            hours = day_hours * share
-            if block == NIGHT_BLOCK:
-                out[(day, block, "doctor")] = round(hours, 1)
-                continue
-            for profession, p_share in mix.items():
-                value = round(hours * p_share / sum(mix.values()), 1)
-                if value > 0:
-                    out[(day, block, profession)] = value
-    return out
 
 
 def _is_holiday(day: dt.date) -> bool:
@@ -409,13 +338,9 @@ def run_staffing(
 
 
 __all__ = [
-    "BLOCK_SHAPE",
-    "MINUTES_PER_CONTACT",
-    "WEEKDAY_SHAPE",
     "MobileDay",
     "build_instance",
     "build_problem",
-    "demand_hours",
     "outcome_rows",
     "run_problem",
     "run_staffing",

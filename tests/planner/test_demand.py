@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
-import types
 from pathlib import Path
 
 import numpy as np
@@ -25,17 +23,15 @@ from planner.demand import (
     ReferralCsvError,
     Service,
     aggregate,
-    business_days,
     daily_referrals,
-    iso_week_range,
+    demand_hours,
     load_demand_csv,
     load_referrals_csv,
-    parse_iso_week,
     weekly_demand,
-    weeks_in_iso_year,
     write_demand_csv,
 )
 from planner.paths import geo_dir
+from planner.weeks import business_days, iso_week_range, parse_iso_week, weeks_in_iso_year
 
 P = DemandParams()
 
@@ -768,6 +764,33 @@ def test_referral_csv_errors_are_collected_before_anything_is_used(tiny, tmp_pat
     ]
 
 
+# --- staffing hours ------------------------------------------------------------------------------
+
+
+def test_staffing_hours_without_contacts_keep_only_the_night_block():
+    """With no digital contacts every day block is dropped (0 h is no need) and the night
+    block stays, for doctors only, at exactly 0 h: one entry per day."""
+    start = dt.date(2026, 11, 2)
+    need = demand_hours(start, 3, 300, DemandParams(primary_care_share=0.0))
+    days = [start + dt.timedelta(days=i) for i in range(3)]
+    assert need == {(d, "22-07", "doctor"): 0.0 for d in days}
+
+
+def test_staffing_hours_scale_with_the_pool_and_split_by_the_mix():
+    """A pool of 150 needs half the hours of the provider's 300 (within rounding), and a
+    3:1 doctor:midwife mix gives doctors three times the midwives' day-block hours."""
+    day = dt.date(2026, 11, 2)
+    full = demand_hours(day, 1, 300, mix={"doctor": 3.0, "midwife": 1.0})
+    half = demand_hours(day, 1, 150, mix={"doctor": 3.0, "midwife": 1.0})
+    assert half[(day, "07-12", "doctor")] == pytest.approx(
+        full[(day, "07-12", "doctor")] / 2, abs=0.1
+    )
+    assert full[(day, "07-12", "doctor")] == pytest.approx(
+        3 * full[(day, "07-12", "midwife")], abs=0.3
+    )
+    assert {p for (_, b, p) in full if b == "22-07"} == {"doctor"}
+
+
 # --- CLI ---------------------------------------------------------------------------------------
 
 
@@ -785,11 +808,10 @@ def _run_cli(args: list[str]):
 
 @pytest.fixture
 def fake_geo(tiny, monkeypatch):
-    """A stand-in planner.geo whose load_localities returns the tiny frame (no data files)."""
-    module = types.ModuleType("planner.geo")
-    module.load_localities = lambda: tiny  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "planner.geo", module)
-    return module
+    """The CLI's locality table replaced by the tiny frame (no data files)."""
+    from planner.cli import demand as cli_demand
+
+    monkeypatch.setattr(cli_demand, "load_localities", lambda: tiny)
 
 
 def test_cli_show_prints_json_totals(fake_geo):

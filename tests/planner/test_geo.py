@@ -1,4 +1,4 @@
-"""Tests for planner.geo and planner.geobuild: the Swedish geography on SCB's numbers."""
+"""Tests for planner.geo (lookup and its build): the Swedish geography on SCB's numbers."""
 
 from __future__ import annotations
 
@@ -8,11 +8,16 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
+import shapely
 from typer.testing import CliRunner
 
-from planner import geo, geobuild
+from planner import geo
 from planner.cli import app
+from planner.geo.calibrate import calibrate_to_kommuner, largest_remainder
+from planner.geo.ids import part_id, spread_id, tatort_id
+from planner.geo.rural import place_outside_tatorter
 
 SCB_TATORTER_2020 = 2_017  # rows of data/geo/scb/tatorter_2020.csv
 SCB_SWEDEN_2024 = 10_587_710
@@ -172,16 +177,78 @@ def test_build_is_deterministic(built: Path, tmp_path: Path):
 
 def test_largest_remainder_sums_exactly():
     """Rounding shares keeps the exact total and breaks ties by position."""
-    assert geobuild.largest_remainder([1, 1, 1], 10) == [4, 3, 3]
-    assert geobuild.largest_remainder([0, 5, 5], 7) == [0, 4, 3]
-    assert sum(geobuild.largest_remainder([3, 7, 11, 13], 1_000_003)) == 1_000_003
+    assert largest_remainder([1, 1, 1], 10) == [4, 3, 3]
+    assert largest_remainder([0, 5, 5], 7) == [0, 4, 3]
+    assert sum(largest_remainder([3, 7, 11, 13], 1_000_003)) == 1_000_003
 
 
 def test_locality_ids_decode():
     """Tätort ids read as 1KKKKNNN, parts as 1KKKKNNNPPPP (data/geo/README.md)."""
-    assert geobuild.tatort_id("0180TC101") == 100_180_101
-    assert geobuild.tatort_id("2584TB238") == 102_584_238
-    assert geobuild.part_id("0180TC101", "0184") == 101_801_010_184
+    assert tatort_id("0180TC101") == 100_180_101
+    assert tatort_id("2584TB238") == 102_584_238
+    assert part_id("0180TC101", "0184") == 101_801_010_184
+
+
+def test_spread_ids_count_down_by_kommun():
+    """Spread point j of kommun KKKK is -(KKKK + j x 10,000): Kiruna 2584 -> -2584, -12584."""
+    assert [spread_id("2584", j) for j in range(3)] == [-2584, -12584, -22584]
+
+
+@pytest.fixture
+def four_kommuner() -> tuple[pd.DataFrame, pd.Series]:
+    """Tätort points in four made-up kommuner, one per case of the calibration rule.
+
+    0001 has 80 + 40 = 120 people at its points but 100 in total (scaled down, none left);
+    0002 has 20 of its 50 (30 left); 0003 has no point (all 10 left); 0004's tätort of 5 and
+    part of 1 share a total of 1, so the part is scaled to nobody and dropped.
+    """
+    parts = pd.DataFrame(
+        {
+            "locality_id": [11, 12, 21, 41, 42],
+            "kommun_code": ["0001", "0001", "0002", "0004", "0004"],
+            "kind": ["tatort", "tatort", "tatort", "tatort", "tatort_part"],
+            "population_raw": [80, 40, 20, 5, 1],
+        }
+    )
+    totals = pd.Series({"0001": 100, "0002": 50, "0003": 10, "0004": 1}, name="population")
+    return parts, totals
+
+
+def test_calibration_meets_every_kommun_total(four_kommuner):
+    """Points over their kommun are scaled by largest remainder; the rest is what is left."""
+    parts, totals = four_kommuner
+    kept, rest = calibrate_to_kommuner(parts, totals)
+    assert dict(zip(kept["locality_id"], kept["population"], strict=True)) == {
+        11: 67,
+        12: 33,
+        21: 20,
+        41: 1,
+    }
+    assert rest == {"0001": 0, "0002": 30, "0003": 10, "0004": 0}
+
+
+def test_people_outside_tatorter_spread_over_a_grid():
+    """A 50 x 50 km kommun with no tätort and no GeoNames place, easy to draw on paper.
+
+    Aligned to the 40 km grid it covers a 40 x 40, a 40 x 10 and a 10 x 40 km cell (the
+    10 x 10 corner is under the 10 % sliver limit): three spread points share its 101 people
+    34, 34, 33, with ids -(1 + j x 10,000).
+    """
+    kommuner = gpd.GeoDataFrame(
+        {"kommun_code": ["0001"], "kommun_name": ["Testby"]},
+        geometry=[shapely.box(0, 0, 50_000, 50_000)],
+        crs=geo.METRIC_CRS,
+    )
+    no_places = gpd.GeoDataFrame(
+        {"kommun_code": [], "population_raw": []}, geometry=[], crs=geo.METRIC_CRS
+    )
+    no_tatorter = pd.DataFrame({"x_sweref99tm": [], "y_sweref99tm": [], "area_ha": []})
+    rows, spread_kommuner = place_outside_tatorter({"0001": 101}, kommuner, no_places, no_tatorter)
+    assert spread_kommuner == 1
+    assert list(rows["locality_id"]) == [-1, -10001, -20001]
+    assert list(rows["name"]) == ["Testby landsbygd 1", "Testby landsbygd 2", "Testby landsbygd 3"]
+    assert list(rows["population"]) == [34, 34, 33]
+    assert set(rows["kind"]) == {"spread"}
 
 
 def test_rebuild_reports_id_changes(built: Path, tmp_path: Path):

@@ -9,7 +9,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from planner import runs
-from planner.orchestration.staffing import STOCKHOLM, build_problem, demand_hours, run_staffing
+from planner.demand import demand_hours
+from planner.orchestration.staffing import STOCKHOLM, build_problem, run_staffing
 from planner.scenario import Scenario, builtin_scenario_path, load_scenario
 from planner.storage import run_rows, save_scenario
 from planner.storage.models import FollowUpAssignment, Shift

@@ -1,0 +1,81 @@
+"""Daily spirometry referrals drawn from the weekly model (seeded Poisson, business days only).
+
+A `Referral` is one patient who needs a home spirometer; the device-logistics planner serves
+them. `planner.demand.referral_csv` reads a regional planner's own list into the same type.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from planner.demand.params import Service
+from planner.weeks import business_days, format_iso_week, is_business_day
+
+
+@dataclass(frozen=True, slots=True)
+class Referral:
+    """One asthma spirometry referral: a home spirometer must be sent to this locality."""
+
+    referral_id: str
+    locality_id: int
+    kommun_code: str
+    county_code: str
+    date: dt.date
+
+
+def daily_referrals(weekly: pd.DataFrame, start: dt.date, days: int, seed: int) -> list[Referral]:
+    """Seeded Poisson draws of spirometry referrals per business day and locality.
+
+    A week's expected spirometry demand in a locality is spread evenly over that ISO week's
+    business days (Mon-Fri without Swedish holidays); each business day in
+    ``[start, start + days)`` draws ``Poisson(weekly / business_days)`` referrals per
+    locality. Weekends and holidays get none. Ordered by date then locality_id, with ids
+    ``R-000001, R-000002, ...``. Same inputs and seed, same list. ValueError if a needed week
+    is missing from ``weekly``.
+    """
+    if days < 0:
+        raise ValueError(f"days must be >= 0, got {days}.")
+    spiro = weekly.loc[weekly["service"] == Service.SPIROMETRY.value]
+    table = spiro.pivot_table(
+        index=["iso_year", "iso_week"],
+        columns="locality_id",
+        values="demand",
+        aggfunc="sum",
+        fill_value=0.0,
+    ).sort_index(axis=1)
+    info = spiro.drop_duplicates("locality_id").set_index("locality_id")[
+        ["kommun_code", "county_code"]
+    ]
+    ids = table.columns.to_numpy()
+    rng = np.random.default_rng(seed)
+    out: list[Referral] = []
+    for offset in range(days):
+        day = start + dt.timedelta(days=offset)
+        if not is_business_day(day):
+            continue
+        iso = day.isocalendar()
+        key = (iso.year, iso.week)
+        if key not in table.index:
+            raise ValueError(
+                f"No spirometry demand for {format_iso_week(*key)} (needed for {day}); "
+                "compute weekly demand for every week the days cover."
+            )
+        lam = table.loc[key].to_numpy(dtype=float) / len(business_days(*key))
+        counts = rng.poisson(np.clip(lam, 0.0, None))
+        for loc_id, count in zip(ids[counts > 0], counts[counts > 0], strict=True):
+            kommun, county = info.loc[loc_id, ["kommun_code", "county_code"]]
+            for _ in range(int(count)):
+                out.append(
+                    Referral(
+                        referral_id=f"R-{len(out) + 1:06d}",
+                        locality_id=int(loc_id),
+                        kommun_code=str(kommun),
+                        county_code=str(county),
+                        date=day,
+                    )
+                )
+    return out
