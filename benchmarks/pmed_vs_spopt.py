@@ -18,8 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from planner.placement.classic import PMedianProblem, evaluate_pmedian, solve_pmedian
-from planner.placement.orlib import read_pmed
+from planner.placement.classic import PMedianProblem, evaluate_pmedian, read_pmed, solve_pmedian
 
 DEFAULT_INSTANCES = Path("/work/shared/bench/pmed")
 

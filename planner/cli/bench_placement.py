@@ -31,7 +31,7 @@ def bench_placement(
     json_out: JsonOpt = False,
 ) -> None:
     """Solve the demo scenario at scale and report value, bound, gap and time."""
-    from planner.orchestration.placement import build_problem
+    from planner.orchestration.placement import build_problem, placement_errors
     from planner.placement import SolveParams, evaluate, solve
     from planner.scenario import builtin_scenario_path, load_scenario
 
@@ -40,11 +40,12 @@ def bench_placement(
         placement={"units": units, "candidate_rule": candidates, "region_contracts": []},
     )
     started = time.perf_counter()
-    problem = build_problem(scenario)
-    build_seconds = time.perf_counter() - started
-    with progress("placement at scale", json_out) as on_progress:
-        solution = solve(problem, SolveParams(time_limit_s=time_limit), on_progress)
-    kpis = evaluate(problem, solution)
+    with placement_errors():
+        problem = build_problem(scenario)
+        build_seconds = time.perf_counter() - started
+        with progress("placement at scale", json_out) as on_progress:
+            solution = solve(problem, SolveParams(time_limit_s=time_limit), on_progress)
+        kpis = evaluate(problem, solution)
     result = {
         "sites": len(problem.sites),
         "points": len(problem.points),

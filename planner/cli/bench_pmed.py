@@ -13,19 +13,22 @@ from planner.cli._common import emit_json, progress
 from planner.cli.bench import bench_app
 
 if TYPE_CHECKING:
-    from planner.placement.mip import ProgressFn
+    from planner.placement import ProgressCallback
 
 
 def run_pmed(
-    path: Path, time_limit: float, on_progress: ProgressFn | None = None
+    path: Path, time_limit: float, on_progress: ProgressCallback | None = None
 ) -> dict[str, Any]:
     """Read and solve one instance; ``seconds`` is the whole wall time (reading included)."""
-    from planner.placement.classic import solve_pmedian
-    from planner.placement.orlib import read_pmed
+    from planner.orchestration.placement import placement_errors
+    from planner.placement.classic import read_pmed, solve_pmedian
 
     started = time.perf_counter()
-    instance = read_pmed(path)
-    solution = solve_pmedian(instance.problem(), time_limit_s=time_limit, on_progress=on_progress)
+    with placement_errors():
+        instance = read_pmed(path)
+        solution = solve_pmedian(
+            instance.problem(), time_limit_s=time_limit, on_progress=on_progress
+        )
     return {
         "instance": instance.name,
         "objective": _number(solution.objective),

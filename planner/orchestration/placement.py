@@ -7,10 +7,16 @@ Where the data comes from:
   small ones merged into a nearby larger one of the same kommun (``merge_small_points``);
 - travel: the matrix source of :mod:`planner.travel` (cached on disk);
 - fixed clinics: named places whose reach (the same radius) covers demand without a unit.
+
+The placement library raises its own errors (:class:`~planner.placement.PlacementError`);
+:func:`placement_errors` reports them as the app's :class:`PlannerError` with the same message,
+so the CLI prints them without a traceback and a failed run stores them as they are.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +28,8 @@ from planner.errors import PlannerError, ScenarioError
 from planner.orchestration.context import ProgressCallback, RunContext
 from planner.placement import (
     DemandPoint,
+    PlacementError,
+    PlacementKpis,
     PlacementProblem,
     PlacementSolution,
     RegionContract,
@@ -34,6 +42,15 @@ from planner.scenario import Scenario
 from planner.storage.models import Placement
 from planner.storage.store import RunOutcome
 from routing.network import haversine_km
+
+
+@contextmanager
+def placement_errors() -> Iterator[None]:
+    """Report the placement library's errors as :class:`PlannerError`, message unchanged."""
+    try:
+        yield
+    except PlacementError as exc:
+        raise PlannerError(str(exc)) from exc
 
 
 def _resolve(names: list[str], key: str, directory: Path | None) -> list[geo.Place]:
@@ -123,6 +140,25 @@ def merge_small_points(
     return kept, merged_table.reindex(kept["locality_id"]).fillna(0.0)
 
 
+def demand_table(
+    scenario: Scenario, localities: pd.DataFrame, weeks: tuple[str, ...]
+) -> pd.DataFrame:
+    """Weekly demand of the services the units offer: one row per locality, one column per
+    week (``YYYY-Www``), zeros where there is none."""
+    demand_long = weekly_demand(localities, list(weeks), scenario.demand)
+    demand_long = demand_long[demand_long["service"].isin(scenario.placement.services)]
+    demand_long = demand_long.assign(
+        week=[
+            f"{y}-W{w:02d}"
+            for y, w in zip(demand_long["iso_year"], demand_long["iso_week"], strict=True)
+        ]
+    )
+    table = demand_long.pivot_table(
+        index="locality_id", columns="week", values="demand", aggfunc="sum", fill_value=0.0
+    )
+    return table.reindex(index=localities["locality_id"], columns=list(weeks), fill_value=0.0)
+
+
 def build_problem(scenario: Scenario, directory: Path | None = None) -> PlacementProblem:
     """The placement problem of a scenario, from the built geography and demand model."""
     params = scenario.placement
@@ -138,20 +174,7 @@ def build_problem(scenario: Scenario, directory: Path | None = None) -> Placemen
     sites_df = candidate_localities(scenario, localities, directory)
     fixed = _resolve(params.fixed_clinics, "placement.fixed_clinics", directory)
     weeks = tuple(scenario.scenario.weeks)
-
-    demand_long = weekly_demand(localities, list(weeks), scenario.demand)
-    demand_long = demand_long[demand_long["service"].isin(params.services)]
-    demand_long = demand_long.assign(
-        week=[
-            f"{y}-W{w:02d}"
-            for y, w in zip(demand_long["iso_year"], demand_long["iso_week"], strict=True)
-        ]
-    )
-    table = demand_long.pivot_table(
-        index="locality_id", columns="week", values="demand", aggfunc="sum", fill_value=0.0
-    )
-    table = table.reindex(index=localities["locality_id"], columns=list(weeks), fill_value=0.0)
-
+    table = demand_table(scenario, localities, weeks)
     localities, table = merge_small_points(
         localities, table, params.demand_merge_population, params.demand_merge_km
     )
@@ -162,7 +185,7 @@ def build_problem(scenario: Scenario, directory: Path | None = None) -> Placemen
     to_points = source.matrix(site_ids + fixed_ids, point_ids)
     between = source.matrix(site_ids, site_ids)
     n_sites = len(site_ids)
-    fixed_covered = (
+    fixed_covered = np.asarray(
         (to_points.minutes[n_sites:] <= params.radius_minutes).any(axis=0)
         if fixed_ids
         else np.zeros(len(point_ids), bool)
@@ -206,14 +229,16 @@ def build_problem(scenario: Scenario, directory: Path | None = None) -> Placemen
     )
 
 
-def placement_rows(problem: PlacementProblem, solution: PlacementSolution, kpis) -> list[Placement]:  # type: ignore[no-untyped-def]
+def placement_rows(
+    problem: PlacementProblem, solution: PlacementSolution, kpis: PlacementKpis
+) -> list[Placement]:
     """One row per week and unit, with the unit's expected patients and residents in reach."""
     rows = []
     for w, sites in enumerate(solution.unit_sites):
         for u, site_id in enumerate(sites):
             site = problem.sites[problem.site_index(site_id)]
             rows.append(
-                Placement(
+                Placement(  # type: ignore[call-arg]  # run_id is set by store.finish_run
                     week=problem.weeks[w],
                     unit=u + 1,
                     site_id=site.id,
@@ -237,20 +262,22 @@ def run_placement(
     """The ``placement`` planner: problem -> solve -> evaluate -> rows and KPIs."""
     if on_progress:
         on_progress(0.0, "reading demand and travel times")
-    problem = build_problem(scenario)
-    solution = solve(
-        problem, SolveParams(time_limit_s=scenario.placement.time_limit_s), on_progress
-    )
-    if not solution.has_plan:
-        raise PlannerError(f"placement: {solution.message} (solver status {solution.status})")
-    kpis = evaluate(problem, solution)
-    values = kpis.to_dict()
+    with placement_errors():
+        problem = build_problem(scenario)
+        solution = solve(
+            problem, SolveParams(time_limit_s=scenario.placement.time_limit_s), on_progress
+        )
+        if not solution.has_plan:
+            raise PlannerError(f"placement: {solution.message} (solver status {solution.status})")
+        kpis = evaluate(problem, solution)
+        rows = placement_rows(problem, solution, kpis)
+    values: dict[str, float | int | None] = dict(kpis.to_dict())
     values["gap"] = solution.gap
     values["solver_seconds"] = round(solution.seconds, 3)
     return RunOutcome(
         solver_status=solution.status,
         kpis=values,
-        rows=placement_rows(problem, solution, kpis),
+        rows=rows,
         objective=solution.objective,
         bound=solution.bound,
         message="; ".join(f"{v.rule} at {v.where}: {v.amount:g}" for v in kpis.violations) or None,

@@ -90,7 +90,7 @@ def week_allocation(
     """Patients of point p served at site s in ``week``: max served, then least travel."""
     counts = Counter(problem.site_index(s) for s in sites)
     demand = problem.unit_demand[:, week]
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[object] = nx.DiGraph()
     for s, n in counts.items():
         graph.add_edge(
             ("site", s),
@@ -200,34 +200,114 @@ def evaluate(problem: PlacementProblem, solution: PlacementSolution) -> Placemen
     """KPIs and named rule violations of ``solution``, from first principles."""
     W, U = len(problem.weeks), problem.units
     population = np.array([p.population for p in problem.points], dtype=float)
-    unit_demand = problem.unit_demand
-    reach = problem.reach
-    served_total, travel_weighted = 0.0, 0.0
-    county_served: dict[str, float] = defaultdict(float)
-    kommun_served: dict[str, float] = defaultdict(float)
-    unit_patients, unit_population, in_reach = [], [], []
-    for w in range(min(W, len(solution.unit_sites))):
-        sites = solution.unit_sites[w]
-        allocation = week_allocation(problem, w, sites)
-        per_site: dict[int, float] = defaultdict(float)
-        for (p, s), amount in allocation.items():
-            served_total += amount
-            travel_weighted += amount * problem.site_point_minutes[s, p]
-            county_served[problem.points[p].county_code] += amount
-            kommun_served[problem.points[p].kommun_code] += amount
-            per_site[s] += amount
-        idx = [problem.site_index(s) for s in sites]
-        n_at = Counter(idx)
-        unit_patients.append(tuple(round(per_site[s] / n_at[s], 3) for s in idx))
-        unit_population.append(tuple(int(population[reach[s]].sum()) for s in idx))
-        covered = problem.fixed_covered.copy()
-        for s in set(idx):
-            covered |= reach[s]
-        in_reach.append(population[covered].sum())
+    service = _service(problem, solution, population)
     demand_total = float(problem.demand.sum())
     fixed = float(problem.demand[problem.fixed_covered].sum())
     for_units = demand_total - fixed
+    moves = _moves(problem, solution)
+    per_minute = (
+        problem.capacity_per_week / problem.working_minutes_per_week * problem.value_per_patient
+    )
+    relocation_cost = moves.km * problem.relocation_cost_per_km + moves.minutes * per_minute
 
+    county_total = problem.county_demand()
+    kommun_total: dict[str, float] = defaultdict(float)
+    unit_demand = problem.unit_demand
+    for p, point in enumerate(problem.points):
+        if point.kommun_code:
+            kommun_total[point.kommun_code] += float(unit_demand[p].sum())
+    shares = {c: (service.county[c] / t if t > 0 else 1.0) for c, t in county_total.items()}
+    shares_with_demand = [shares[c] for c, t in county_total.items() if t > 0]
+
+    violations = [v for rule in RULES.values() for v in rule(problem, solution)]
+    if problem.equity == "floor":
+        violations += [
+            Violation("county floor", c, problem.county_floor_share - s)
+            for c, s in sorted(shares.items())
+            if county_total[c] > 0 and s + 1e-6 < problem.county_floor_share
+        ]
+    served = service.patients
+    capacity = U * W * problem.capacity_per_week
+    total_population = population.sum()
+    mean_in_reach = float(np.mean(service.in_reach)) if service.in_reach else 0.0
+    return PlacementKpis(
+        served_patients=served,
+        demand_total=demand_total,
+        demand_fixed_clinics=fixed,
+        served_share=served / for_units if for_units > 0 else 1.0,
+        served_share_incl_fixed=(served + fixed) / demand_total if demand_total > 0 else 1.0,
+        population_in_reach=mean_in_reach,
+        population_in_reach_share=mean_in_reach / total_population if total_population > 0 else 0.0,
+        mean_travel_minutes=service.travel_weighted / served if served > 0 else 0.0,
+        relocations=int(moves.count),
+        relocation_km=float(moves.km),
+        relocation_hours=float(moves.minutes / 60),
+        long_relocations=int(moves.long),
+        unit_utilisation=served / capacity if capacity > 0 else 0.0,
+        plan_value=served * problem.value_per_patient - relocation_cost,
+        county_served_share=shares,
+        min_county_share=min(shares_with_demand) if shares_with_demand else 1.0,
+        kommun_served_share={
+            k: service.kommun[k] / t for k, t in sorted(kommun_total.items()) if t > 0
+        },
+        unit_week_patients=tuple(service.unit_patients),
+        unit_week_population=tuple(service.unit_population),
+        violations=tuple(violations),
+    )
+
+
+@dataclass
+class _Service:
+    """Who the units serve over the horizon (from :func:`week_allocation`, week by week)."""
+
+    patients: float = 0.0
+    travel_weighted: float = 0.0  # patients x minutes to their unit
+    county: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    kommun: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    unit_patients: list[tuple[float, ...]] = field(default_factory=list)  # [week][unit]
+    unit_population: list[tuple[int, ...]] = field(default_factory=list)  # [week][unit]
+    in_reach: list[float] = field(default_factory=list)  # [week] residents near a unit or clinic
+
+
+def _service(
+    problem: PlacementProblem, solution: PlacementSolution, population: np.ndarray
+) -> _Service:
+    """Patients served, travel, per-county and per-kommun service, and per unit-week figures."""
+    reach = problem.reach
+    out = _Service()
+    for w in range(min(len(problem.weeks), len(solution.unit_sites))):
+        sites = solution.unit_sites[w]
+        per_site: dict[int, float] = defaultdict(float)
+        for (p, s), amount in week_allocation(problem, w, sites).items():
+            out.patients += amount
+            out.travel_weighted += amount * problem.site_point_minutes[s, p]
+            out.county[problem.points[p].county_code] += amount
+            out.kommun[problem.points[p].kommun_code] += amount
+            per_site[s] += amount
+        idx = [problem.site_index(s) for s in sites]
+        n_at = Counter(idx)
+        out.unit_patients.append(tuple(round(per_site[s] / n_at[s], 3) for s in idx))
+        out.unit_population.append(tuple(int(population[reach[s]].sum()) for s in idx))
+        covered = problem.fixed_covered.copy()
+        for s in set(idx):
+            covered |= reach[s]
+        out.in_reach.append(population[covered].sum())
+    return out
+
+
+@dataclass(frozen=True)
+class _Moves:
+    """The plan's relocations: how many, road km and minutes, and how many are long."""
+
+    count: float
+    km: float
+    minutes: float
+    long: int
+
+
+def _moves(problem: PlacementProblem, solution: PlacementSolution) -> _Moves:
+    """Every unit's moves between consecutive weeks (and from its initial site), true road
+    distances from the travel matrix."""
     moves = km = minutes = 0.0
     long_moves = 0
     previous = list(problem.initial_sites) if problem.initial_sites is not None else None
@@ -241,51 +321,4 @@ def evaluate(problem: PlacementProblem, solution: PlacementSolution) -> Placemen
                     minutes += problem.site_site_minutes[i, j]
                     long_moves += problem.site_site_minutes[i, j] > LONG_MOVE_MINUTES
         previous = list(sites)
-    per_minute = (
-        problem.capacity_per_week / problem.working_minutes_per_week * problem.value_per_patient
-    )
-    relocation_cost = km * problem.relocation_cost_per_km + minutes * per_minute
-
-    county_total: dict[str, float] = defaultdict(float)
-    kommun_total: dict[str, float] = defaultdict(float)
-    for p, point in enumerate(problem.points):
-        county_total[point.county_code] += float(unit_demand[p].sum())
-        if point.kommun_code:
-            kommun_total[point.kommun_code] += float(unit_demand[p].sum())
-    shares = {c: (county_served[c] / t if t > 0 else 1.0) for c, t in county_total.items()}
-    shares_with_demand = [shares[c] for c, t in county_total.items() if t > 0]
-
-    violations = [v for rule in RULES.values() for v in rule(problem, solution)]
-    if problem.equity == "floor":
-        violations += [
-            Violation("county floor", c, problem.county_floor_share - s)
-            for c, s in sorted(shares.items())
-            if county_total[c] > 0 and s + 1e-6 < problem.county_floor_share
-        ]
-    capacity = U * W * problem.capacity_per_week
-    total_population = population.sum()
-    mean_in_reach = float(np.mean(in_reach)) if in_reach else 0.0
-    return PlacementKpis(
-        served_patients=served_total,
-        demand_total=demand_total,
-        demand_fixed_clinics=fixed,
-        served_share=served_total / for_units if for_units > 0 else 1.0,
-        served_share_incl_fixed=(served_total + fixed) / demand_total if demand_total > 0 else 1.0,
-        population_in_reach=mean_in_reach,
-        population_in_reach_share=mean_in_reach / total_population if total_population > 0 else 0.0,
-        mean_travel_minutes=travel_weighted / served_total if served_total > 0 else 0.0,
-        relocations=int(moves),
-        relocation_km=float(km),
-        relocation_hours=float(minutes / 60),
-        long_relocations=int(long_moves),
-        unit_utilisation=served_total / capacity if capacity > 0 else 0.0,
-        plan_value=served_total * problem.value_per_patient - relocation_cost,
-        county_served_share=shares,
-        min_county_share=min(shares_with_demand) if shares_with_demand else 1.0,
-        kommun_served_share={
-            k: kommun_served[k] / t for k, t in sorted(kommun_total.items()) if t > 0
-        },
-        unit_week_patients=tuple(unit_patients),
-        unit_week_population=tuple(unit_population),
-        violations=tuple(violations),
-    )
+    return _Moves(moves, km, minutes, long_moves)

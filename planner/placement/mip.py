@@ -15,13 +15,13 @@ import datetime as dt
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ortools.math_opt.python import mathopt
 from ortools.math_opt.solvers import highs_pb2
 
-ProgressFn = Callable[[float | None, str], None]
+from planner.placement.progress import ProgressCallback
 
 #: termination reason -> status reported to users (and stored with a run).
 _STATUS = {
@@ -77,7 +77,7 @@ def solve_mip(
     *,
     time_limit_s: float,
     relative_gap_tolerance: float = 1e-4,
-    on_progress: ProgressFn | None = None,
+    on_progress: ProgressCallback | None = None,
     label: str = "solving",
     highs_options: Mapping[str, bool | int | float | str] | None = None,
 ) -> MipOutcome:
@@ -96,12 +96,14 @@ def solve_mip(
     stop = threading.Event()
     started = time.perf_counter()
 
-    def tick() -> None:
+    def tick(report: ProgressCallback) -> None:
         while not stop.wait(0.5):
             elapsed = time.perf_counter() - started
-            on_progress(min(elapsed / time_limit_s, 0.99), f"{label} ({elapsed:.0f} s)")  # type: ignore[misc]
+            report(min(elapsed / time_limit_s, 0.99), f"{label} ({elapsed:.0f} s)")
 
-    ticker = threading.Thread(target=tick, daemon=True) if on_progress else None
+    ticker = (
+        threading.Thread(target=tick, args=(on_progress,), daemon=True) if on_progress else None
+    )
     if ticker:
         ticker.start()
     try:

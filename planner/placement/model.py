@@ -1,4 +1,5 @@
-"""Builds the placement MIP (MathOpt). Internal: only :mod:`planner.placement.solve` uses it.
+"""Builds the placement MIP (MathOpt). Internal: the solve path uses it (solve, bounds, decompose,
+diagnose); MathOpt objects never leave those modules' functions.
 
 Size control, because the scale target is 10 units x 26 weeks x ~300 sites x ~1,300 points:
 
@@ -8,6 +9,11 @@ Size control, because the scale target is 10 units x 26 weeks x ~300 sites x ~1,
   ``move_neighbours`` nearest sites (both directions), plus arcs that join any components. A long
   move runs along several arcs; with shortest-path travel data this costs at least the direct
   move, so the model never under-prices a relocation. ``evaluate`` reports true road km.
+
+Each named constraint family is added by a function of its name (:func:`units_per_week`,
+:func:`served_patients` with its demand and capacity rows, :func:`relocation_flows`,
+:func:`min_stay`, :func:`region_contracts`, :func:`county_floor`, :func:`worst_county_share`),
+called in this order by :func:`build_model`; a new rule gets its own function there.
 """
 
 from __future__ import annotations
@@ -66,7 +72,7 @@ def move_arcs(problem: PlacementProblem, neighbours: int) -> list[tuple[int, int
         for t in order[:neighbours]:
             arcs.add((s, int(t)))
             arcs.add((int(t), s))
-    graph = nx.Graph()
+    graph: nx.Graph[int] = nx.Graph()
     graph.add_nodes_from(range(n))
     graph.add_edges_from(arcs)
     components = [sorted(c) for c in nx.connected_components(graph)]
@@ -96,14 +102,48 @@ def build_model(
 
     ``y_lower`` (S, W) and ``county_min_units`` {(county, week): units} add lower bounds;
     the rolling-horizon warm start uses them to keep units that must stay and to spread
-    region contracts over the weeks.
+    region contracts over the weeks. ``strong`` links each served-patient variable to its
+    site's units (a tighter LP, used for single weeks).
     """
-    S, W, U = len(problem.sites), len(problem.weeks), problem.units
-    cap, value = problem.capacity_per_week, problem.value_per_patient
-    groups, group_county, G = demand_groups(problem)
-    reach = problem.reach
+    W = len(problem.weeks)
+    groups, group_county, demand = demand_groups(problem)
     model = mathopt.Model(name="placement")
+    y = units_per_week(model, problem)
+    if y_lower is not None:
+        for (s, w), var in y.items():
+            if y_lower[s, w] > 0:
+                var.lower_bound = float(y_lower[s, w])
+    county_spread(model, problem, y, county_min_units or {})
+    x = served_patients(model, problem, y, groups, demand, strong=strong)
+    arcs = move_arcs(problem, params.move_neighbours)
+    relocation = relocation_flows(model, problem, y, arcs)
+    min_stay(model, problem, y)
 
+    # any slack costs more than any plan can gain
+    penalty = problem.value_per_patient * problem.capacity_per_week * max(1, W) * 10
+    slacks = {"region_contract": region_contracts(model, problem, y, elastic=elastic)}
+    served_county: dict[str, list[mathopt.Variable]] = defaultdict(list)
+    for (g, _s, _w), var in x.items():
+        served_county[group_county[g]].append(var)
+    objective = problem.value_per_patient * sum(x.values()) - sum(relocation)
+    if problem.equity == "floor" and problem.county_floor_share > 0:
+        slacks["county_floor"] = county_floor(model, problem, served_county, elastic=elastic)
+    elif problem.equity == "maximin":
+        worst = worst_county_share(model, problem, served_county)
+        # The worst share comes first: one percentage point outweighs any served-volume gain.
+        objective = objective + penalty * worst
+    slacks = {name: family for name, family in slacks.items() if family}
+    if elastic:
+        objective = objective - penalty * sum(v for fam in slacks.values() for v in fam.values())
+    model.maximize(objective)
+    return BuiltModel(model, y, x, groups, group_county, arcs, slacks)
+
+
+def units_per_week(
+    model: mathopt.Model, problem: PlacementProblem
+) -> dict[tuple[int, int], mathopt.Variable]:
+    """Units per site and week, ``y[s, w]``; every week places the whole fleet."""
+    S, W, U = len(problem.sites), len(problem.weeks), problem.units
     y = {
         (s, w): model.add_integer_variable(lb=0, ub=U, name=f"y(s={s},w={w})")
         for s in range(S)
@@ -111,48 +151,83 @@ def build_model(
     }
     for w in range(W):
         model.add_linear_constraint(sum(y[s, w] for s in range(S)) == U, name=f"units(w={w})")
-    if y_lower is not None:
-        for (s, w), var in y.items():
-            if y_lower[s, w] > 0:
-                var.lower_bound = float(y_lower[s, w])
-    for (county, w), need in (county_min_units or {}).items():
-        in_county = [y[s, w] for s in range(S) if problem.sites[s].county_code == county]
+    return y
+
+
+def county_spread(
+    model: mathopt.Model,
+    problem: PlacementProblem,
+    y: dict[tuple[int, int], mathopt.Variable],
+    county_min_units: dict[tuple[str, int], int],
+) -> None:
+    """At least ``need`` units in a county in a week (the warm start spreads contracts so)."""
+    for (county, w), need in county_min_units.items():
+        in_county = [y[s, w] for s, site in enumerate(problem.sites) if site.county_code == county]
         if need > 0 and in_county:
             model.add_linear_constraint(sum(in_county) >= need, name=f"spread({county},w={w})")
 
-    # Served patients: x[g, s, w] only where site s reaches group g and g has demand in w.
+
+def served_patients(
+    model: mathopt.Model,
+    problem: PlacementProblem,
+    y: dict[tuple[int, int], mathopt.Variable],
+    groups: list[list[int]],
+    demand: np.ndarray,
+    *,
+    strong: bool,
+) -> dict[tuple[int, int, int], mathopt.Variable]:
+    """Served patients ``x[g, s, w]``, only where site s reaches group g and g has demand in
+    week w; no group is served more than its demand, no site more than its units' capacity."""
+    cap, reach = problem.capacity_per_week, problem.reach
     x: dict[tuple[int, int, int], mathopt.Variable] = {}
     by_site: dict[tuple[int, int], list[mathopt.Variable]] = defaultdict(list)
     for g, points in enumerate(groups):
-        sites = np.flatnonzero(reach[:, points[0]])
-        for w in range(W):
-            if G[g, w] <= 0:
+        sites = [int(s) for s in np.flatnonzero(reach[:, points[0]])]
+        for w in range(len(problem.weeks)):
+            if demand[g, w] <= 0:
                 continue
             row = []
             for s in sites:
-                var = model.add_variable(lb=0, ub=float(G[g, w]), name=f"x(g={g},s={s},w={w})")
-                x[g, int(s), w] = var
+                var = model.add_variable(lb=0, ub=float(demand[g, w]), name=f"x(g={g},s={s},w={w})")
+                x[g, s, w] = var
                 row.append(var)
-                by_site[int(s), w].append(var)
+                by_site[s, w].append(var)
                 if strong:  # a site serves a group only where a unit stands (tightens the LP)
-                    model.add_linear_constraint(var - min(float(G[g, w]), cap) * y[int(s), w] <= 0)
-            model.add_linear_constraint(sum(row) <= float(G[g, w]), name=f"demand(g={g},w={w})")
+                    model.add_linear_constraint(var - min(float(demand[g, w]), cap) * y[s, w] <= 0)
+            model.add_linear_constraint(
+                sum(row) <= float(demand[g, w]), name=f"demand(g={g},w={w})"
+            )
     for (s, w), served in by_site.items():
         model.add_linear_constraint(sum(served) - cap * y[s, w] <= 0, name=f"capacity(s={s},w={w})")
+    return x
 
-    # Relocation flows between week w-1 and w (and from the initial sites into week 0).
-    arcs = move_arcs(problem, params.move_neighbours)
-    cost = problem.move_cost()
-    initial = np.zeros(S)
+
+def initial_units(problem: PlacementProblem) -> np.ndarray:
+    """(S,) units per site before the first week (zeros without ``initial_sites``)."""
+    initial = np.zeros(len(problem.sites))
     if problem.initial_sites is not None:
         for site_id in problem.initial_sites:
             initial[problem.site_index(site_id)] += 1
+    return initial
+
+
+def relocation_flows(
+    model: mathopt.Model,
+    problem: PlacementProblem,
+    y: dict[tuple[int, int], mathopt.Variable],
+    arcs: list[tuple[int, int]],
+) -> list[mathopt.LinearExpression]:
+    """Units flow along ``arcs`` between week w-1 and w (and from the initial sites into week
+    0); returns the relocation cost terms of the objective."""
+    S, W, U = len(problem.sites), len(problem.weeks), problem.units
+    cost = problem.move_cost()
+    initial = initial_units(problem)
     first_move_week = 0 if problem.initial_sites is not None else 1
     relocation = []
     for w in range(first_move_week, W):
         flow = {a: model.add_variable(lb=0, ub=U, name=f"f(a={a},w={w})") for a in arcs}
-        inflow: dict[int, list] = defaultdict(list)
-        outflow: dict[int, list] = defaultdict(list)
+        inflow: dict[int, list[mathopt.Variable]] = defaultdict(list)
+        outflow: dict[int, list[mathopt.Variable]] = defaultdict(list)
         for (s, t), var in flow.items():
             outflow[s].append(var)
             inflow[t].append(var)
@@ -162,74 +237,90 @@ def build_model(
             model.add_linear_constraint(
                 y[s, w] - before - sum(inflow[s]) + sum(outflow[s]) == 0, name=f"flow(s={s},w={w})"
             )
+    return relocation
 
-    # Minimum stay: units that arrived in the last L weeks are all still there.
-    L = problem.min_stay_weeks
-    if L > 1:
-        arrivals = {}
-        for s in range(S):
-            for w in range(W):
-                a = model.add_variable(lb=0, ub=U, name=f"arrive(s={s},w={w})")
-                before = y[s, w - 1] if w > 0 else float(initial[s])
-                if w == 0 and problem.initial_sites is None:
-                    model.add_linear_constraint(a == y[s, 0])
-                else:
-                    model.add_linear_constraint(a - y[s, w] + before >= 0)
-                arrivals[s, w] = a
-            for w in range(W):
-                recent = [arrivals[s, k] for k in range(max(0, w - L + 1), w + 1)]
-                model.add_linear_constraint(
-                    y[s, w] - sum(recent) >= 0, name=f"min_stay(s={s},w={w})"
-                )
 
-    slacks: dict[str, dict[str, mathopt.Variable]] = defaultdict(dict)
-    penalty = value * cap * max(1, W) * 10  # any slack costs more than any plan can gain
+def min_stay(
+    model: mathopt.Model, problem: PlacementProblem, y: dict[tuple[int, int], mathopt.Variable]
+) -> None:
+    """Minimum stay: units that arrived at a site in the last L weeks are all still there."""
+    S, W, U, L = len(problem.sites), len(problem.weeks), problem.units, problem.min_stay_weeks
+    if L <= 1:
+        return
+    initial = initial_units(problem)
+    for s in range(S):
+        arrivals = []
+        for w in range(W):
+            a = model.add_variable(lb=0, ub=U, name=f"arrive(s={s},w={w})")
+            before = y[s, w - 1] if w > 0 else float(initial[s])
+            if w == 0 and problem.initial_sites is None:
+                model.add_linear_constraint(a == y[s, 0])
+            else:
+                model.add_linear_constraint(a - y[s, w] + before >= 0)
+            arrivals.append(a)
+        for w in range(W):
+            recent = arrivals[max(0, w - L + 1) : w + 1]
+            model.add_linear_constraint(y[s, w] - sum(recent) >= 0, name=f"min_stay(s={s},w={w})")
 
+
+def region_contracts(
+    model: mathopt.Model,
+    problem: PlacementProblem,
+    y: dict[tuple[int, int], mathopt.Variable],
+    *,
+    elastic: bool,
+) -> dict[str, mathopt.Variable]:
+    """Each contracting county gets at least its unit-weeks; with ``elastic`` a shortfall
+    variable per county (returned by county) may make up the difference."""
+    W = len(problem.weeks)
+    slacks = {}
     for contract in problem.region_contracts:
-        sites = [s for s in range(S) if problem.sites[s].county_code == contract.county_code]
+        sites = [
+            s for s, site in enumerate(problem.sites) if site.county_code == contract.county_code
+        ]
         lhs = sum(y[s, w] for s in sites for w in range(W)) if sites else 0
         if elastic:
             slack = model.add_variable(lb=0, name=f"short(region_contract={contract.county_code})")
-            slacks["region_contract"][contract.county_code] = slack
+            slacks[contract.county_code] = slack
             lhs = lhs + slack
         model.add_linear_constraint(
             lhs >= contract.unit_weeks, name=f"contract({contract.county_code})"
         )
-
-    served_county: dict[str, list] = defaultdict(list)
-    for (g, _s, _w), var in x.items():
-        served_county[group_county[g]].append(var)
-    county_demand = _county_demand(problem)
-    objective = value * sum(x.values()) - sum(relocation)
-    if problem.equity == "floor" and problem.county_floor_share > 0:
-        for county, demand in county_demand.items():
-            if demand <= 0:
-                continue
-            lhs = sum(served_county[county])
-            if elastic:
-                slack = model.add_variable(lb=0, name=f"short(county_floor={county})")
-                slacks["county_floor"][county] = slack
-                lhs = lhs + slack
-            model.add_linear_constraint(
-                lhs >= problem.county_floor_share * demand, name=f"floor({county})"
-            )
-    elif problem.equity == "maximin":
-        worst = model.add_variable(lb=0, ub=1, name="worst_county_share")
-        for county, demand in county_demand.items():
-            if demand > 0:
-                model.add_linear_constraint(sum(served_county[county]) - demand * worst >= 0)
-        # The worst share comes first: one percentage point outweighs any served-volume gain.
-        objective = objective + penalty * worst
-    if elastic:
-        objective = objective - penalty * sum(v for fam in slacks.values() for v in fam.values())
-    model.maximize(objective)
-    return BuiltModel(model, y, x, groups, group_county, arcs, dict(slacks))
+    return slacks
 
 
-def _county_demand(problem: PlacementProblem) -> dict[str, float]:
-    """Demand left to the units per county over the horizon (reachable or not)."""
-    totals: dict[str, float] = defaultdict(float)
-    unit_demand = problem.unit_demand.sum(axis=1)
-    for p, point in enumerate(problem.points):
-        totals[point.county_code] += float(unit_demand[p])
-    return dict(totals)
+def county_floor(
+    model: mathopt.Model,
+    problem: PlacementProblem,
+    served_county: dict[str, list[mathopt.Variable]],
+    *,
+    elastic: bool,
+) -> dict[str, mathopt.Variable]:
+    """Each county with demand gets at least ``county_floor_share`` of it served; with
+    ``elastic`` a shortfall variable per county (returned by county) may make up the rest."""
+    slacks = {}
+    for county, demand in problem.county_demand().items():
+        if demand <= 0:
+            continue
+        lhs = sum(served_county[county])
+        if elastic:
+            slack = model.add_variable(lb=0, name=f"short(county_floor={county})")
+            slacks[county] = slack
+            lhs = lhs + slack
+        model.add_linear_constraint(
+            lhs >= problem.county_floor_share * demand, name=f"floor({county})"
+        )
+    return slacks
+
+
+def worst_county_share(
+    model: mathopt.Model,
+    problem: PlacementProblem,
+    served_county: dict[str, list[mathopt.Variable]],
+) -> mathopt.Variable:
+    """The maximin equity variable: no county with demand has a smaller served share."""
+    worst = model.add_variable(lb=0, ub=1, name="worst_county_share")
+    for county, demand in problem.county_demand().items():
+        if demand > 0:
+            model.add_linear_constraint(sum(served_county[county]) - demand * worst >= 0)
+    return worst

@@ -7,22 +7,15 @@ a scenario, and tests build tiny ones by hand.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
 
-from planner.errors import PlannerError
+from planner.placement.errors import PlacementInputError
 
 Equity = Literal["none", "floor", "maximin"]
-
-
-class PlacementInputError(PlannerError, ValueError):
-    """A placement problem's data is inconsistent; the message says what and where."""
-
-
-class PlacementInfeasibleError(PlannerError):
-    """No plan satisfies the named constraints; the message says which and by how much."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +81,9 @@ class PlacementProblem:
     radius_minutes: float
     capacity_per_week: float
     min_stay_weeks: int = 1
-    fixed_covered: np.ndarray | None = None  # (P,) bool: within reach of a fixed clinic
+    # (P,) bool: within reach of a fixed clinic. None (no fixed clinic) is stored as all False,
+    # so readers always see an array.
+    fixed_covered: np.ndarray = None  # type: ignore[assignment]  # None is replaced in __post_init__
     relocation_cost_per_km: float = 30.0
     value_per_patient: float = 500.0  # a digital visit's reimbursement (domain.md), SEK
     working_minutes_per_week: float = 5 * 8 * 60
@@ -172,6 +167,15 @@ class PlacementProblem:
         """County codes of the demand points, sorted."""
         return tuple(sorted({p.county_code for p in self.points}))
 
+    def county_demand(self) -> dict[str, float]:
+        """Demand left to the units per county over the horizon (reachable or not), in the
+        order the counties first appear among the points."""
+        totals: dict[str, float] = defaultdict(float)
+        unit_demand = self.unit_demand.sum(axis=1)
+        for p, point in enumerate(self.points):
+            totals[point.county_code] += float(unit_demand[p])
+        return dict(totals)
+
     def move_cost(self) -> np.ndarray:
         """(S, S) cost of moving one unit: money per km plus driving time valued as the
         patients the unit could have seen meanwhile (capacity per working minute)."""
@@ -182,6 +186,7 @@ class PlacementProblem:
 
     def replace(self, **changes: object) -> PlacementProblem:
         """A validated copy with some fields changed."""
+        # mypy cannot match **changes to the fields; __post_init__ validates them at run time
         return replace(self, **changes)  # type: ignore[arg-type]
 
 

@@ -129,7 +129,7 @@ def split_regions(cov: Coverage, max_sites: int) -> list[np.ndarray]:
     np.fill_diagonal(shared, 0.0)
     members = {s: [s] for s in range(len(cov.sites))}
     while True:
-        i, j = np.unravel_index(int(np.argmax(shared)), shared.shape)
+        i, j = (int(k) for k in np.unravel_index(int(np.argmax(shared)), shared.shape))
         if shared[i, j] <= 0:
             break
         if len(members[i]) + len(members[j]) > max_sites:
@@ -223,12 +223,12 @@ def region_mip(
     served = []
     for g in range(len(cov.demand)):
         row = []
-        for s in np.flatnonzero(cov.reach[:, g]):
+        for s in map(int, np.flatnonzero(cov.reach[:, g])):
             x = model.add_variable(lb=0, ub=float(cov.demand[g]))
             # a site serves a group only where a unit stands (tightens the LP)
             model.add_linear_constraint(x - min(float(cov.demand[g]), cap) * y[s] <= 0)
             row.append(x)
-            by_site[int(s)].append(x)
+            by_site[s].append(x)
         model.add_linear_constraint(sum(row) <= float(cov.demand[g]))
         served.extend(row)
     for s, xs in by_site.items():

@@ -11,11 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.errors import PlannerError
+from planner.placement import PlacementError, PlacementInputError
 from planner.placement.classic import (
     LocationSolution,
     MCLPProblem,
-    PlacementInputError,
     PMedianProblem,
     evaluate_mclp,
     evaluate_pmedian,
@@ -176,7 +175,7 @@ def test_invalid_input_raises_a_named_error_with_the_location(build, message: st
     """Bad matrices, weights, p or radius raise PlacementInputError saying what and where."""
     with pytest.raises(PlacementInputError, match=re.escape(message)) as info:
         build()
-    assert isinstance(info.value, ValueError) and isinstance(info.value, PlannerError)
+    assert isinstance(info.value, ValueError) and isinstance(info.value, PlacementError)
 
 
 def test_problem_is_frozen_and_replace_validates_again(line4: PMedianProblem) -> None:

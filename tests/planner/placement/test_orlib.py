@@ -10,9 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from planner.cli import app
-from planner.errors import PlannerError
-from planner.placement.classic import evaluate_pmedian, solve_pmedian
-from planner.placement.orlib import OrLibraryFormatError, parse_pmed, read_pmed
+from planner.placement import OrLibraryFormatError, PlacementError
+from planner.placement.classic import evaluate_pmedian, parse_pmed, read_pmed, solve_pmedian
 
 #: Three vertices, edge 1-2 listed twice: first cost 1, last cost 9. Last one wins, so
 #: d(1,2) = 9, d(2,3) = 4, d(1,3) = 9 + 4 = 13, and the 1-median is vertex 2 with 9 + 0 + 4 = 13
@@ -73,13 +72,13 @@ def test_shortest_path_goes_around_an_expensive_edge() -> None:
     ],
 )
 def test_bad_file_names_the_file_and_line(tmp_path: Path, text: str, message: str) -> None:
-    """Format errors raise OrLibraryFormatError (a PlannerError) naming the file and line."""
+    """Format errors raise OrLibraryFormatError (a PlacementError, printed by the CLI as a PlannerError) naming the file and line."""
     path = tmp_path / "bad.txt"
     path.write_text(text)
     with pytest.raises(OrLibraryFormatError) as info:
         read_pmed(path)
     assert message in str(info.value)
-    assert isinstance(info.value, PlannerError)
+    assert isinstance(info.value, PlacementError)
 
 
 def test_pmed1_reads_and_solves_to_its_optimum_quickly(pmed1: Path) -> None:

@@ -22,8 +22,9 @@ from planner.placement import (
     evaluate,
     solve,
 )
+from planner.placement.bounds import weekly_relaxation
+from planner.placement.decompose import polish, rolling_horizon
 from planner.placement.kpi import RULES
-from planner.placement.solve import polish, rolling_horizon, weekly_relaxation
 
 PARAMS = SolveParams(time_limit_s=10, relative_gap=0)
 

@@ -10,13 +10,15 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from planner.cli import app
-from planner.errors import RunFailedError
-from planner.orchestration.placement import build_problem
-from planner.placement import evaluate
+from planner.errors import PlannerError, RunFailedError
+from planner.orchestration.placement import build_problem, placement_errors
+from planner.placement import PlacementInputError, evaluate
 from planner.runs import execute
 from planner.scenario import Scenario, builtin_scenario_path, load_scenario
 from planner.storage import run_rows, save_scenario
 from planner.storage.models import Placement
+
+from .test_placement import line_problem
 
 
 @pytest.fixture(scope="module")
@@ -145,3 +147,21 @@ def test_small_points_merge_into_the_nearest_larger_one_of_their_kommun() -> Non
     assert float(demand.to_numpy().sum()) == float(table.to_numpy().sum())
     same, _ = merge_small_points(localities, table, 0, 10.0)
     assert same is localities
+
+
+def test_placement_errors_reach_the_app_as_planner_errors() -> None:
+    """A placement library error leaves the adapter as the app's PlannerError with the same
+    message (so the CLI prints it as before), the library's error kept as its cause."""
+    with pytest.raises(PlannerError) as info, placement_errors():
+        line_problem(units=-1)
+    assert str(info.value) == "placement problem: units is -1; must be >= 0"
+    assert type(info.value) is PlannerError
+    assert isinstance(info.value.__cause__, PlacementInputError)
+
+
+def test_planner_errors_pass_through_unchanged() -> None:
+    """An app error raised inside the adapter's block is not wrapped a second time."""
+    original = PlannerError("placement: no plan found within 1 s (solver status NO_SOLUTION)")
+    with pytest.raises(PlannerError) as info, placement_errors():
+        raise original
+    assert info.value is original

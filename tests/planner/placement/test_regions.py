@@ -6,7 +6,6 @@ point by point) and brute force over every placement.
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import time
 
@@ -22,13 +21,14 @@ from planner.placement import (
     Site,
     SolveParams,
     evaluate,
+    solve,
 )
+from planner.placement.bounds import RegionalBounds, WeeklyRelaxation
+from planner.placement.plan import plan_value
 from planner.placement.regions import allocate, coverage, full_coverage, solve_week, split_regions
 from planner.placement.search import best_path, improve_plan, transition_cost
 
 from .test_placement import line_problem
-
-solve_module = importlib.import_module("planner.placement.solve")
 
 
 def grid_problem(demand: np.ndarray, units: int, capacity: float) -> PlacementProblem:
@@ -212,9 +212,7 @@ def test_search_never_makes_a_plan_worse(demand: list[int], start: int) -> None:
     counts[:, start] = 2
     better = improve_plan(problem, counts, time.perf_counter() + 10)
     assert (better.sum(axis=1) == 2).all()
-    assert (
-        solve_module._objective(problem, better) >= solve_module._objective(problem, counts) - 1e-6
-    )
+    assert plan_value(problem, better) >= plan_value(problem, counts) - 1e-6
 
 
 def test_regional_process_tightens_open_weeks() -> None:
@@ -227,10 +225,8 @@ def test_regional_process_tightens_open_weeks() -> None:
         capacity=45,
     )
     W, S = 2, 5
-    relaxation = solve_module.WeeklyRelaxation(
-        np.zeros((W, S), dtype=int), np.zeros(W), np.full(W, 1e6)
-    )
-    regional = solve_module.RegionalBounds.start(
+    relaxation = WeeklyRelaxation(np.zeros((W, S), dtype=int), np.zeros(W), np.full(W, 1e6))
+    regional = RegionalBounds.start(
         problem, relaxation, time.perf_counter() + 20, workers=2, min_seconds=0.5
     )
     assert regional is not None and len(regional.processes) == 2
@@ -249,7 +245,7 @@ def test_decomposed_solve_reports_a_valid_gap() -> None:
     to ``evaluate``'s plan value and not above the bound."""
     rng = np.random.default_rng(11)
     problem = grid_problem(rng.integers(0, 60, size=(5, 4)).astype(float), units=2, capacity=45)
-    solution = solve_module.solve(problem, SolveParams(time_limit_s=4, max_full_model_size=0))
+    solution = solve(problem, SolveParams(time_limit_s=4, max_full_model_size=0))
     kpis = evaluate(problem, solution)
     assert kpis.violations == ()
     assert kpis.plan_value == pytest.approx(solution.objective, abs=0.05)

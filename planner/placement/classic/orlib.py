@@ -18,12 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from planner.errors import PlannerError
-from planner.placement.classic import PMedianProblem
-
-
-class OrLibraryFormatError(PlannerError, ValueError):
-    """An OR-Library file does not follow the format; the message names the file and line."""
+from planner.placement.classic.problems import PMedianProblem
+from planner.placement.errors import OrLibraryFormatError
 
 
 @dataclass(frozen=True, eq=False)
