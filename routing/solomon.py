@@ -1,4 +1,4 @@
-"""Read Solomon (1987) VRPTW instances into a :class:`routing.vrp.Problem`.
+"""Read Solomon (1987) VRPTW instances into a :class:`routing.problem.Problem`.
 
 Format (see ``shared/bench/solomon/PROVENANCE.md``): a name line, a ``VEHICLE`` block with
 ``NUMBER CAPACITY``, then a ``CUSTOMER`` block with one row per node
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from routing.vrp import Depot, Objective, Problem, Stop, Vehicle, VRPError
+from routing.problem import Depot, Objective, Problem, Stop, Vehicle, VRPError
 
 
 class SolomonFormatError(VRPError):

@@ -1,15 +1,15 @@
 """The daily spirometer plan: how each referral gets its device, the courier routes, the KPIs.
 
-Pure like :mod:`routing.fleet` and :mod:`routing.vrp`: the caller gives travel tables indexed
+Pure like :mod:`routing.fleet` and :mod:`routing.solve`: the caller gives travel tables indexed
 by place ids; nothing here reads files or a database.
 
 * :func:`choose_mode` - the documented mode rule per referral;
-* :class:`DayRouter` - a :class:`routing.fleet.Router` that builds one :class:`routing.vrp.Problem`
+* :class:`DayRouter` - a :class:`routing.fleet.Router` that builds one :class:`routing.problem.Problem`
   per business day and hub (deliveries and pickups on the same routes, time windows, device
   capacity, maximum route duration, objective ``cost`` = per km + per route) and solves it;
 * :func:`plan` - fleet simulation with the router: the day-by-day plan;
 * :func:`evaluate` - KPIs and named violations from the plan alone: every route is re-checked
-  with :func:`routing.vrp.evaluate` (time windows, capacity, duration), the device cycle with
+  with :func:`routing.kpi.evaluate` (time windows, capacity, duration), the device cycle with
   :func:`routing.fleet.check_cycle`, the on-time share from the dates.
 
 Mode rule (``choose_mode``), in order of preference, among the modes that bring the device in
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from routing import vrp
+from routing import kpi
 from routing.fleet import (
     Calendar,
     CycleParams,
@@ -46,6 +46,10 @@ from routing.fleet import (
     ready_day,
     simulate,
 )
+from routing.params import SolveParams
+from routing.problem import Depot, Objective, Problem, Stop, Vehicle
+from routing.solution import Solution
+from routing.solve import solve
 
 
 @dataclass(frozen=True)
@@ -157,8 +161,8 @@ class DayRoutes:
 
     day: dt.date
     hub: str
-    problem: vrp.Problem
-    solution: vrp.Solution
+    problem: Problem
+    solution: Solution
     places: tuple[str, ...]
 
 
@@ -176,7 +180,7 @@ class DayRouter:
         minutes: np.ndarray,
         km: np.ndarray,
         courier: CourierParams,
-        params: vrp.Params,
+        params: SolveParams,
         on_route: Callable[[DayRoutes], None] | None = None,
     ) -> None:
         self.index = {p: i for i, p in enumerate(places)}
@@ -196,7 +200,7 @@ class DayRouter:
 
     def problem(
         self, hub: str, deliveries: Sequence[Request], pickups: Sequence[Request]
-    ) -> vrp.Problem:
+    ) -> Problem:
         """The routing problem: the hub as depot, its vehicles, one stop per device moved."""
         c = self.courier
         locs = self.locations(hub, deliveries, pickups)
@@ -204,7 +208,7 @@ class DayRouter:
         sub = np.ix_(rows, rows)
         where = {p: i for i, p in enumerate(locs)}
         stops = [
-            vrp.Stop(
+            Stop(
                 f"D:{r.id}",
                 where[r.place],
                 delivery=1,
@@ -216,7 +220,7 @@ class DayRouter:
             for r in deliveries
         ]
         stops += [
-            vrp.Stop(
+            Stop(
                 f"P:{r.id}",
                 where[r.place],
                 pickup=1,
@@ -228,26 +232,26 @@ class DayRouter:
             for r in pickups
         ]
         vehicles = [
-            vrp.Vehicle(f"v{k + 1}", 0, c.capacity, c.shift_start, c.shift_end, c.max_route_minutes)
+            Vehicle(f"v{k + 1}", 0, c.capacity, c.shift_start, c.shift_end, c.max_route_minutes)
             for k in range(c.vehicles_per_hub)
         ]
         big = 10 * 24 * 60.0  # unreachable pairs (ferries aside, none within reach)
         minutes = np.where(np.isfinite(self.minutes[sub]), self.minutes[sub], big)
         km = np.where(np.isfinite(self.km[sub]), self.km[sub], big)
-        return vrp.Problem(
-            (vrp.Depot(hub, 0),),
+        return Problem(
+            (Depot(hub, 0),),
             tuple(vehicles),
             tuple(stops),
             minutes,
             km,
-            vrp.Objective("cost", per_km=c.cost_per_km, per_vehicle=c.cost_per_route),
+            Objective("cost", per_km=c.cost_per_km, per_vehicle=c.cost_per_route),
         )
 
     def __call__(
         self, day: dt.date, hub: str, deliveries: Sequence[Request], pickups: Sequence[Request]
     ) -> tuple[set[str], set[str]]:
         problem = self.problem(hub, deliveries, pickups)
-        solution = vrp.solve(problem, self.params)
+        solution = solve(problem, self.params)
         routes = DayRoutes(day, hub, problem, solution, self.locations(hub, deliveries, pickups))
         self.days.append(routes)
         if self.on_route:
@@ -332,7 +336,7 @@ def evaluate(plan: Plan, parcel_cost: float, courier: CourierParams) -> Kpis:
     delivered: dict[str, dt.date] = {}
     picked: dict[str, dt.date] = {}
     for day in plan.routes:
-        ev = vrp.evaluate(day.problem, day.solution)
+        ev = kpi.evaluate(day.problem, day.solution)
         km += ev.distance
         minutes += ev.duration
         routes += ev.vehicles

@@ -34,12 +34,12 @@ def vrptw(
     ] = False,
 ) -> None:
     """Solve one Solomon instance: fewest vehicles, then least (exact Euclidean) distance."""
+    from routing import SolveParams, VRPError, evaluate, solve
     from routing.solomon import read
-    from routing.vrp import Params, VRPError, evaluate, solve
 
     try:
         instance = read(file)
-        params = Params(time_limit=time_limit, seed=seed, workers=workers)
+        params = SolveParams(time_limit=time_limit, seed=seed, workers=workers)
     except VRPError as exc:
         raise BenchInputError(str(exc)) from None
     solution = solve(instance.problem, params)

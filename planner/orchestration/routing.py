@@ -19,7 +19,7 @@ in :class:`planner.scenario.RoutingParams`):
 Steps: mode per referral (:func:`routing.spirometry.choose_mode`), then the smallest pool per
 hub (:func:`routing.fleet.fleet_size`; the search simulates with the modes' lead times and
 does not solve routes for every candidate size), then the day-by-day plan with that pool where
-each business day and hub gets a :mod:`routing.vrp` problem (``routing.time_limit_s`` split
+each business day and hub gets a :class:`routing.problem.Problem` (``routing.time_limit_s`` split
 evenly over the days and hubs with courier stops, at least ``MIN_DAY_SECONDS`` each); stops a
 route drops go by parcel. When those parcels push a hub under the target that the search met,
 the hub gets one more device and the plan is made again (at most ``MAX_REPLANS`` times), so
@@ -44,7 +44,7 @@ from planner.scenario import RoutingParams, Scenario
 from planner.storage.models import Placement, RouteStop, Shipment
 from planner.storage.store import RunOutcome
 from planner.weeks import business_days, is_business_day, parse_iso_week, week_monday
-from routing import vrp
+from routing import SolveParams
 from routing.fleet import Calendar, CycleParams, Request, fleet_size, simulate
 from routing.spirometry import (
     CourierParams,
@@ -348,7 +348,7 @@ def run_routing(
             table.minutes,
             table.km,
             courier,
-            vrp.Params(time_limit=seconds, seed=scenario.scenario.seed),
+            SolveParams(time_limit=seconds, seed=scenario.scenario.seed),
             progress,
         )
         result = plan(requests, pools, cal, cycle, router, horizon)
