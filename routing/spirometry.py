@@ -4,13 +4,13 @@ Pure like :mod:`routing.fleet` and :mod:`routing.solve`: the caller gives travel
 by place ids; nothing here reads files or a database.
 
 * :func:`choose_mode` - the documented mode rule per referral;
-* :class:`DayRouter` - a :class:`routing.fleet.Router` that builds one :class:`routing.problem.Problem`
+* :class:`DayRouter` - a :class:`routing.cycle.Router` that builds one :class:`routing.problem.Problem`
   per business day and hub (deliveries and pickups on the same routes, time windows, device
   capacity, maximum route duration, objective ``cost`` = per km + per route) and solves it;
 * :func:`plan` - fleet simulation with the router: the day-by-day plan;
 * :func:`evaluate` - KPIs and named violations from the plan alone: every route is re-checked
   with :func:`routing.kpi.evaluate` (time windows, capacity, duration), the device cycle with
-  :func:`routing.fleet.check_cycle`, the on-time share from the dates.
+  :func:`routing.cycle.check_cycle`, the on-time share from the dates.
 
 Mode rule (``choose_mode``), in order of preference, among the modes that bring the device in
 time with a device free at once:
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from routing import kpi
-from routing.fleet import (
+from routing.cycle import (
     Calendar,
     CycleParams,
     CycleViolation,
@@ -44,8 +44,8 @@ from routing.fleet import (
     device_day,
     earliest_device_day,
     ready_day,
-    simulate,
 )
+from routing.fleet import simulate
 from routing.params import SolveParams
 from routing.problem import Depot, Objective, Problem, Stop, Vehicle
 from routing.solution import Solution
@@ -167,7 +167,7 @@ class DayRoutes:
 
 
 class DayRouter:
-    """Builds and solves the courier routes of one day and hub (a ``routing.fleet.Router``).
+    """Builds and solves the courier routes of one day and hub (a ``routing.cycle.Router``).
 
     ``places`` lists the place ids of the travel tables ``minutes``/``km`` (square, same
     order); every hub and courier place must be in it. Stop ids are ``"D:{referral}"`` for a

@@ -44,8 +44,7 @@ from planner.scenario import RoutingParams, Scenario
 from planner.storage.models import Placement, RouteStop, Shipment
 from planner.storage.store import RunOutcome
 from planner.weeks import business_days, is_business_day, parse_iso_week, week_monday
-from routing import SolveParams
-from routing.fleet import Calendar, CycleParams, Request, fleet_size, simulate
+from routing import Calendar, CycleParams, Request, SolveParams, fleet_size, simulate
 from routing.spirometry import (
     CourierParams,
     DayRouter,

@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 import routing
-from routing import SolveParams
-from routing.fleet import Calendar, CycleParams, Request
+from routing import Calendar, CycleParams, Request, SolveParams
 from routing.spirometry import (
     CourierParams,
     DayRouter,
