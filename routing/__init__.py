@@ -9,6 +9,10 @@ A pure library (no planner, no dashboard, no files but the caller's). The public
 * the spirometer loan cycle: :class:`Calendar`, :class:`CycleParams`, :class:`Request`,
   :class:`Loan`, :func:`check_cycle` (:mod:`routing.cycle`); :func:`simulate` and
   :func:`fleet_size` (:mod:`routing.fleet`);
+* the travel network: :class:`Place`, :class:`FerryLink`, :class:`NetworkParams`,
+  :class:`TravelNetwork` (:mod:`routing.network`), :func:`build_network`
+  (:mod:`routing.network_build`), travel tables :class:`MatrixSource`, :class:`TravelMatrix`
+  (:mod:`routing.matrix`);
 * Solomon instances: :mod:`routing.solomon`.
 """
 
@@ -25,6 +29,17 @@ from routing.cycle import (
 )
 from routing.fleet import FleetSize, HubFleet, fleet_size, simulate, smallest_pool
 from routing.kpi import Evaluation, Violation, evaluate, schedule
+from routing.matrix import MatrixSource, NetworkMatrixSource, StaticMatrixSource, TravelMatrix
+from routing.network import (
+    FerryLink,
+    NetworkParams,
+    Place,
+    TravelNetwork,
+    TravelRoute,
+    haversine_km,
+    shortest_paths,
+)
+from routing.network_build import build_network
 from routing.params import ProgressCallback, SolveParams
 from routing.problem import Depot, Objective, Problem, Stop, Vehicle, VRPError
 from routing.solution import Route, Solution
@@ -36,11 +51,16 @@ __all__ = [
     "CycleViolation",
     "Depot",
     "Evaluation",
+    "FerryLink",
     "FleetError",
     "FleetSize",
     "HubFleet",
     "Loan",
+    "MatrixSource",
+    "NetworkMatrixSource",
+    "NetworkParams",
     "Objective",
+    "Place",
     "Problem",
     "ProgressCallback",
     "Request",
@@ -49,14 +69,21 @@ __all__ = [
     "Simulation",
     "Solution",
     "SolveParams",
+    "StaticMatrixSource",
     "Stop",
+    "TravelMatrix",
+    "TravelNetwork",
+    "TravelRoute",
     "VRPError",
     "Vehicle",
     "Violation",
+    "build_network",
     "check_cycle",
     "evaluate",
     "fleet_size",
+    "haversine_km",
     "schedule",
+    "shortest_paths",
     "simulate",
     "smallest_pool",
     "solve",

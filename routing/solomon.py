@@ -89,7 +89,7 @@ def parse(text: str, source: str = "<string>") -> SolomonInstance:
         raise SolomonFormatError(
             f"{source}, line {no}: need at least one vehicle and capacity >= 0."
         )
-    rows = []
+    rows: list[tuple[int, list[float]]] = []
     for no, words in content[where["CUSTOMER"] + 1 :]:
         if words[0][0].isalpha():
             continue  # the column header line(s)
