@@ -13,9 +13,15 @@ A pure library (no planner, no dashboard, no files but the caller's). The public
   :class:`TravelNetwork` (:mod:`routing.network`), :func:`build_network`
   (:mod:`routing.network_build`), travel tables :class:`MatrixSource`, :class:`TravelMatrix`
   (:mod:`routing.matrix`);
+* courier routes from a hub: :class:`CourierParams`, :func:`courier_fits`,
+  :class:`DayRouter` (:mod:`routing.courier`);
 * Solomon instances: :mod:`routing.solomon`.
+
+The spirometer plan (mode rule, day-by-day plan, its KPIs) is used by module name,
+:mod:`routing.spirometry`: its ``plan()`` and ``evaluate()`` are the plan's, not the VRP's.
 """
 
+from routing.courier import CourierParams, DayRouter, DayRoutes, courier_fits
 from routing.cycle import (
     Calendar,
     CycleParams,
@@ -47,8 +53,11 @@ from routing.solve import solve
 
 __all__ = [
     "Calendar",
+    "CourierParams",
     "CycleParams",
     "CycleViolation",
+    "DayRouter",
+    "DayRoutes",
     "Depot",
     "Evaluation",
     "FerryLink",
@@ -79,6 +88,7 @@ __all__ = [
     "Violation",
     "build_network",
     "check_cycle",
+    "courier_fits",
     "evaluate",
     "fleet_size",
     "haversine_km",

@@ -44,17 +44,18 @@ from planner.scenario import RoutingParams, Scenario
 from planner.storage.models import Placement, RouteStop, Shipment
 from planner.storage.store import RunOutcome
 from planner.weeks import business_days, is_business_day, parse_iso_week, week_monday
-from routing import Calendar, CycleParams, Request, SolveParams, fleet_size, simulate
-from routing.spirometry import (
+from routing import (
+    Calendar,
     CourierParams,
+    CycleParams,
     DayRouter,
     DayRoutes,
-    Plan,
-    Referral,
-    choose_mode,
-    evaluate,
-    plan,
+    Request,
+    SolveParams,
+    fleet_size,
+    simulate,
 )
+from routing.spirometry import Plan, Referral, choose_mode, evaluate, plan
 
 #: Shortest solve per day and hub, in seconds (the first solution of these small problems
 #: takes milliseconds; the rest of the time is local search).

@@ -9,17 +9,16 @@ import numpy as np
 import pytest
 
 import routing
-from routing import Calendar, CycleParams, Request, SolveParams
-from routing.spirometry import (
+from routing import (
+    Calendar,
     CourierParams,
+    CycleParams,
     DayRouter,
-    Referral,
-    choose_mode,
+    Request,
+    SolveParams,
     courier_fits,
-    evaluate,
-    plan,
-    utilisation,
 )
+from routing.spirometry import Referral, choose_mode, evaluate, plan, utilisation
 
 CAL = Calendar()
 CYCLE = CycleParams()
