@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -50,6 +51,7 @@ from routing import (
     CycleParams,
     DayRouter,
     DayRoutes,
+    FleetSize,
     Request,
     SolveParams,
     fleet_size,
@@ -131,7 +133,7 @@ def handover_days(
     sites = sorted({p.site_id for p in placements})
     table = source.matrix(sites, list(places))
     near = {
-        site: {places[j] for j in np.flatnonzero(table.minutes[i] <= reach)}
+        site: {places[int(j)] for j in np.flatnonzero(table.minutes[i] <= reach)}
         for i, site in enumerate(sites)
     }
     out: dict[str, set[dt.date]] = {}
@@ -162,47 +164,44 @@ def route_rows(days: Sequence[DayRoutes]) -> list[RouteStop]:
             if not route.stops:
                 continue
             rid = f"{day.day.isoformat()}-{hub}-{route.vehicle}"
-            common = {"day": day.day, "route_id": rid, "hub_id": hub}
-            rows.append(
-                RouteStop(
-                    **common,
-                    seq=0,
-                    kind="start",
-                    place_id=hub,
-                    arrival_minute=route.departure,
-                    load=route.start_load,
-                )
-            )
+            rows.append(_stop_row(day, rid, 0, "start", hub, route.departure, route.start_load))
             for k, sid in enumerate(route.stops):
-                place = day.problem.stops[day.problem.stop_index[sid]]
-                rows.append(
-                    RouteStop(
-                        **common,
-                        seq=k + 1,
-                        kind="delivery" if stops[sid].delivery else "pickup",
-                        place_id=day.places[place.location],
-                        referral_id=sid[2:],
-                        arrival_minute=route.arrivals[k],
-                        load=route.loads[k],
-                    )
-                )
-            rows.append(
-                RouteStop(
-                    **common,
-                    seq=len(route.stops) + 1,
-                    kind="end",
-                    place_id=hub,
-                    arrival_minute=route.end,
-                    load=route.loads[-1],
-                )
-            )
+                place = day.places[day.problem.stops[day.problem.stop_index[sid]].location]
+                kind = "delivery" if stops[sid].delivery else "pickup"
+                minute, load = route.arrivals[k], route.loads[k]
+                rows.append(_stop_row(day, rid, k + 1, kind, place, minute, load, sid[2:]))
+            end = len(route.stops) + 1
+            rows.append(_stop_row(day, rid, end, "end", hub, route.end, route.loads[-1]))
     return rows
+
+
+def _stop_row(
+    day: DayRoutes,
+    route_id: str,
+    seq: int,
+    kind: str,
+    place: str,
+    minute: float,
+    load: int,
+    referral: str | None = None,
+) -> RouteStop:
+    return RouteStop(  # type: ignore[call-arg]  # run_id is set by store.finish_run
+        day=day.day,
+        route_id=route_id,
+        hub_id=day.hub,
+        seq=seq,
+        kind=kind,
+        place_id=place,
+        referral_id=referral,
+        arrival_minute=minute,
+        load=load,
+    )
 
 
 def shipment_rows(result: Plan) -> list[Shipment]:
     """One row per referral: mode, dates and whether it was on time."""
     return [
-        Shipment(
+        Shipment(  # type: ignore[call-arg]  # run_id is set by store.finish_run
             referral_id=x.request,
             locality_id=x.place,
             mode=x.mode,
@@ -274,18 +273,63 @@ def run_routing(
     source = travel.matrix_source()
 
     places = sorted({str(r.locality_id) for r in referrals})
-    to_places = source.matrix(hub_ids, places) if places else None
+    nearest = nearest_hubs(source, hub_ids, places)
+    handover = handover_days(context.placements, places, p.mobile_reach_minutes, source)
+    notes: list[str] = [source_note] if source_note else []
+    requests, late = choose_modes(
+        referrals, nearest, handover, cal, cycle, courier, _names(places + hub_ids)
+    )
+    if late:
+        notes.append(
+            f"{len(late)} referrals no mode can reach in time "
+            f"(routing.service_level_days = {p.service_level_days}): {_named_list(late)}"
+        )
+    if p.vehicles_per_hub == 0:
+        notes += no_vehicle_notes(p, referrals, nearest, hub_name)
+
+    report(0.1, "fleet size")
+    fleet = fleet_size(requests, hub_ids, cal, cycle, p.on_time_target)
+    for h in fleet.hubs:
+        if not h.target_met:
+            notes.append(
+                f"hub {hub_name[h.hub]}: no pool reaches the on-time target "
+                f"{p.on_time_target:.0%}; at best {h.best_share:.1%} with {h.devices} devices"
+            )
+    horizon = (start, start + dt.timedelta(days))
+    routed = routed_plan(
+        scenario, requests, fleet, hub_ids, cal, cycle, courier, source, horizon, report
+    )
+    return outcome(p, courier, routed, fleet.devices, source_note is not None, notes, report)
+
+
+def nearest_hubs(
+    source: travel.MatrixSource, hub_ids: Sequence[str], places: Sequence[str]
+) -> dict[str, tuple[str, float]]:
+    """Each place's nearest hub by drive time, and those minutes."""
+    if not places:
+        return {}
+    to_places = source.matrix(list(hub_ids), list(places))
     nearest: dict[str, tuple[str, float]] = {}
     for j, place in enumerate(places):
-        column = to_places.minutes[:, j]  # type: ignore[union-attr]
+        column = to_places.minutes[:, j]
         i = int(np.argmin(column))
         nearest[place] = (hub_ids[i], float(column[i]))
-    handover = handover_days(context.placements, places, p.mobile_reach_minutes, source)
+    return nearest
 
-    notes: list[str] = [source_note] if source_note else []
+
+def choose_modes(
+    referrals: Sequence[DemandReferral],
+    nearest: dict[str, tuple[str, float]],
+    handover: dict[str, tuple[dt.date, ...]],
+    cal: Calendar,
+    cycle: CycleParams,
+    courier: CourierParams,
+    names: dict[str, str],
+) -> tuple[list[Request], list[str]]:
+    """The request of each referral by the mode rule, and a line for each one no mode brings
+    in time."""
     requests: list[Request] = []
     late: list[str] = []
-    names = _names(places + hub_ids)
     for r in referrals:
         place = str(r.locality_id)
         hub, minutes = nearest[place]
@@ -298,34 +342,54 @@ def run_routing(
         requests.append(choice.request)
         if not choice.in_time:
             late.append(f"{r.referral_id} ({names.get(place, place)}, {r.date}): {choice.reason}")
-    if late:
-        notes.append(
-            f"{len(late)} referrals no mode can reach in time "
-            f"(routing.service_level_days = {p.service_level_days}): {_named_list(late)}"
-        )
-    if p.vehicles_per_hub == 0:
-        reachable = {}
-        for place, (hub, minutes) in nearest.items():
-            if minutes <= p.courier_reach_minutes:
-                reachable[hub] = reachable.get(hub, 0) + sum(
-                    1 for r in referrals if str(r.locality_id) == place
-                )
-        for hub, count in sorted(reachable.items()):
-            notes.append(
-                f"hub {hub_name[hub]} has no vehicles (routing.vehicles_per_hub = 0) but "
-                f"{count} referrals are within its courier reach "
-                f"({p.courier_reach_minutes:g} min); they go by mobile clinic or parcel"
-            )
+    return requests, late
 
-    report(0.1, "fleet size")
-    fleet = fleet_size(requests, hub_ids, cal, cycle, p.on_time_target)
-    for h in fleet.hubs:
-        if not h.target_met:
-            notes.append(
-                f"hub {hub_name[h.hub]}: no pool reaches the on-time target "
-                f"{p.on_time_target:.0%}; at best {h.best_share:.1%} with {h.devices} devices"
-            )
 
+def no_vehicle_notes(
+    p: RoutingParams,
+    referrals: Sequence[DemandReferral],
+    nearest: dict[str, tuple[str, float]],
+    hub_name: dict[str, str],
+) -> list[str]:
+    """With no vehicles, a note per hub on the referrals within its courier reach."""
+    reachable: dict[str, int] = {}
+    for place, (hub, minutes) in nearest.items():
+        if minutes <= p.courier_reach_minutes:
+            reachable[hub] = reachable.get(hub, 0) + sum(
+                1 for r in referrals if str(r.locality_id) == place
+            )
+    return [
+        f"hub {hub_name[hub]} has no vehicles (routing.vehicles_per_hub = 0) but "
+        f"{count} referrals are within its courier reach "
+        f"({p.courier_reach_minutes:g} min); they go by mobile clinic or parcel"
+        for hub, count in sorted(reachable.items())
+    ]
+
+
+@dataclass(frozen=True)
+class RoutedPlan:
+    """The plan with routes, the pool it was made with, and the seconds per day problem."""
+
+    result: Plan
+    pools: dict[str, int]
+    seconds: float
+
+
+def routed_plan(
+    scenario: Scenario,
+    requests: Sequence[Request],
+    fleet: FleetSize,
+    hub_ids: Sequence[str],
+    cal: Calendar,
+    cycle: CycleParams,
+    courier: CourierParams,
+    source: travel.MatrixSource,
+    horizon: tuple[dt.date, dt.date],
+    report: ProgressCallback,
+) -> RoutedPlan:
+    """The day-by-day plan with routes; a hub that dropped stops pushed under the target the
+    search met gets one more device and the plan is made again (at most ``MAX_REPLANS``)."""
+    p = scenario.routing
     # split the routing time over the day problems the lead-time plan expects
     guess = simulate(requests, fleet.pools, cal, cycle)
     expected = {(x.ship, x.hub) for x in guess.loans if x.mode == "courier"}
@@ -339,7 +403,6 @@ def run_routing(
         done[0] += 1
         report(0.2 + 0.75 * min(1.0, done[0] / max(1, len(expected))), f"routes of {day.day}")
 
-    horizon = (start, start + dt.timedelta(days))
     pools = dict(fleet.pools)
     target_met = {h.hub: h.target_met for h in fleet.hubs}
     for attempt in range(MAX_REPLANS + 1):
@@ -365,15 +428,29 @@ def run_routing(
             pools[hub] += 1
         done[0] = 0
         report(0.2, f"re-planning with {sum(pools.values())} devices")
-    added = sum(pools.values()) - fleet.devices
+    return RoutedPlan(result, pools, seconds)
+
+
+def outcome(
+    p: RoutingParams,
+    courier: CourierParams,
+    routed: RoutedPlan,
+    searched: int,
+    from_csv: bool,
+    notes: list[str],
+    report: ProgressCallback,
+) -> RunOutcome:
+    """KPIs, notes, status and rows of the routed plan (``searched``: the search's devices)."""
+    result = routed.result
+    added = sum(routed.pools.values()) - searched
     kpis = evaluate(result, p.parcel_cost_sek, courier)
     values = dict(kpis.values)
     values["on_time_target"] = p.on_time_target
     values["day_problems"] = len(result.routes)
-    values["seconds_per_day_problem"] = seconds
-    values["devices_searched"] = fleet.devices
+    values["seconds_per_day_problem"] = routed.seconds
+    values["devices_searched"] = searched
     values["devices_added_for_routes"] = added
-    values["referrals_from_csv"] = int(source_note is not None)
+    values["referrals_from_csv"] = int(from_csv)
 
     dropped = list(result.simulation.dropped_deliveries) + list(result.simulation.dropped_pickups)
     if dropped:
@@ -383,7 +460,7 @@ def run_routing(
     if added:
         notes.append(
             f"the routed plan needs {added} more devices than the lead-time search "
-            f"({fleet.devices}) because dropped courier stops went by parcel"
+            f"({searched}) because dropped courier stops went by parcel"
         )
     if values["on_time_share"] < p.on_time_target:
         notes.append(
