@@ -25,6 +25,9 @@ route drops go by parcel. When those parcels push a hub under the target that th
 the hub gets one more device and the plan is made again (at most ``MAX_REPLANS`` times), so
 ``devices_needed`` is the pool of the stored, routed plan and ``devices_searched`` the
 lead-time search's answer. KPIs come from :func:`routing.spirometry.evaluate`.
+
+The conversions (scenario settings to the library's, the plan to stored rows) are in
+:mod:`planner.orchestration.routing_io`.
 """
 
 from __future__ import annotations
@@ -40,11 +43,19 @@ from planner import geo, travel
 from planner.demand import Referral as DemandReferral
 from planner.demand import daily_referrals, load_referrals_csv, weekly_demand
 from planner.errors import ScenarioError
+from planner.orchestration.routing_io import (
+    calendar_for,
+    courier_params,
+    cycle_params,
+    handover_days,
+    place_names,
+    route_rows,
+    shipment_rows,
+)
 from planner.runs import ProgressCallback, RunContext, register
 from planner.scenario import RoutingParams, Scenario
-from planner.storage.models import Placement, RouteStop, Shipment
 from planner.storage.store import RunOutcome
-from planner.weeks import business_days, is_business_day, parse_iso_week, week_monday
+from planner.weeks import week_monday
 from routing import (
     Calendar,
     CourierParams,
@@ -84,135 +95,6 @@ def resolve_hubs(names: Sequence[str]) -> list[geo.Place]:
             )
         places.append(place)
     return places
-
-
-def calendar_for(start: dt.date, days: int) -> Calendar:
-    """Business days of :mod:`planner.weeks` from ``start`` for ``days`` days (weekends beyond)."""
-    holidays = frozenset(
-        start + dt.timedelta(d)
-        for d in range(days)
-        if (start + dt.timedelta(d)).weekday() < 5 and not is_business_day(start + dt.timedelta(d))
-    )
-    return Calendar(holidays)
-
-
-def cycle_params(p: RoutingParams) -> CycleParams:
-    """The lead times of the loan cycle from the scenario."""
-    return CycleParams(
-        use_days=p.use_days,
-        cleaning_days=p.cleaning_days,
-        parcel_days=p.parcel_days,
-        return_parcel_days=p.return_parcel_days,
-        courier_lead_days=p.courier_lead_days,
-        service_level_days=p.service_level_days,
-    )
-
-
-def courier_params(p: RoutingParams) -> CourierParams:
-    """The courier settings from the scenario (time windows and shift: module defaults)."""
-    return CourierParams(
-        vehicles_per_hub=p.vehicles_per_hub,
-        capacity=p.vehicle_capacity,
-        max_route_minutes=p.max_route_minutes,
-        stop_minutes=p.stop_minutes,
-        reach_minutes=p.courier_reach_minutes,
-        cost_per_km=p.courier_cost_sek_per_km,
-        cost_per_route=p.courier_cost_sek_per_route,
-    )
-
-
-def handover_days(
-    placements: Sequence[Placement],
-    places: Sequence[str],
-    reach: float,
-    source: travel.MatrixSource,
-) -> dict[str, tuple[dt.date, ...]]:
-    """Business days a mobile clinic stands within ``reach`` minutes of each place."""
-    if not placements or not places:
-        return {}
-    sites = sorted({p.site_id for p in placements})
-    table = source.matrix(sites, list(places))
-    near = {
-        site: {places[int(j)] for j in np.flatnonzero(table.minutes[i] <= reach)}
-        for i, site in enumerate(sites)
-    }
-    out: dict[str, set[dt.date]] = {}
-    for row in placements:
-        days = business_days(*parse_iso_week(row.week))
-        for place in near[row.site_id]:
-            out.setdefault(place, set()).update(days)
-    return {place: tuple(sorted(days)) for place, days in out.items()}
-
-
-def _names(ids: Sequence[str]) -> dict[str, str]:
-    localities = geo.load_localities()
-    wanted = set(ids)
-    return {
-        str(int(r.locality_id)): str(r.name)
-        for r in localities.itertuples()
-        if str(int(r.locality_id)) in wanted
-    }
-
-
-def route_rows(days: Sequence[DayRoutes]) -> list[RouteStop]:
-    """One row per start, stop and end of every route, in visiting order."""
-    rows: list[RouteStop] = []
-    for day in days:
-        stops = {s.id: s for s in day.problem.stops}
-        hub = day.hub
-        for route in day.solution.routes:
-            if not route.stops:
-                continue
-            rid = f"{day.day.isoformat()}-{hub}-{route.vehicle}"
-            rows.append(_stop_row(day, rid, 0, "start", hub, route.departure, route.start_load))
-            for k, sid in enumerate(route.stops):
-                place = day.places[day.problem.stops[day.problem.stop_index[sid]].location]
-                kind = "delivery" if stops[sid].delivery else "pickup"
-                minute, load = route.arrivals[k], route.loads[k]
-                rows.append(_stop_row(day, rid, k + 1, kind, place, minute, load, sid[2:]))
-            end = len(route.stops) + 1
-            rows.append(_stop_row(day, rid, end, "end", hub, route.end, route.loads[-1]))
-    return rows
-
-
-def _stop_row(
-    day: DayRoutes,
-    route_id: str,
-    seq: int,
-    kind: str,
-    place: str,
-    minute: float,
-    load: int,
-    referral: str | None = None,
-) -> RouteStop:
-    return RouteStop(  # type: ignore[call-arg]  # run_id is set by store.finish_run
-        day=day.day,
-        route_id=route_id,
-        hub_id=day.hub,
-        seq=seq,
-        kind=kind,
-        place_id=place,
-        referral_id=referral,
-        arrival_minute=minute,
-        load=load,
-    )
-
-
-def shipment_rows(result: Plan) -> list[Shipment]:
-    """One row per referral: mode, dates and whether it was on time."""
-    return [
-        Shipment(  # type: ignore[call-arg]  # run_id is set by store.finish_run
-            referral_id=x.request,
-            locality_id=x.place,
-            mode=x.mode,
-            referral_date=x.referral_date,
-            ship_date=x.ship,
-            device_date=x.device_date,
-            return_date=x.back,
-            on_time=x.on_time,
-        )
-        for x in result.simulation.loans
-    ]
 
 
 def _share(result: Plan, hub: str) -> float:
@@ -277,7 +159,7 @@ def run_routing(
     handover = handover_days(context.placements, places, p.mobile_reach_minutes, source)
     notes: list[str] = [source_note] if source_note else []
     requests, late = choose_modes(
-        referrals, nearest, handover, cal, cycle, courier, _names(places + hub_ids)
+        referrals, nearest, handover, cal, cycle, courier, place_names(places + hub_ids)
     )
     if late:
         notes.append(
