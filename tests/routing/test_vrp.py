@@ -367,3 +367,13 @@ def test_side_by_side_searches_still_name_an_unservable_stop() -> None:
     sol = solve(problem, FAST.replace(workers=2))
     assert sol.dropped == ("far",)
     assert sol.status == "infeasible"
+
+
+def test_replace_keeps_the_rest_and_validates_again(four_on_a_line: Problem) -> None:
+    """replace() changes only the named fields, and a bad new value raises a named error."""
+    cheaper = four_on_a_line.replace(objective=Objective("cost", per_km=2.0))
+    assert cheaper.objective == Objective("cost", per_km=2.0)
+    assert cheaper.stops == four_on_a_line.stops
+    assert np.array_equal(cheaper.duration, four_on_a_line.duration)
+    with pytest.raises(VRPError, match="stop z: location 9 is outside the matrix"):
+        four_on_a_line.replace(stops=[Stop("z", 9)])
