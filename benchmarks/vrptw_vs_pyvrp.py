@@ -1,10 +1,10 @@
-"""Our OR-Tools engine (routing.vrp) against PyVRP on the Solomon VRPTW instances.
+"""Our OR-Tools engine (routing.solve) against PyVRP on the Solomon VRPTW instances.
 
     .venv/bin/python benchmarks/vrptw_vs_pyvrp.py [--instances DIR] [--time-limit 10]
         [--only C101,R101] [--pyvrp-fleet-cost | --no-pyvrp-fleet-cost] [--csv OUT]
 
 Per instance, one solver after the other (never in parallel), each given the same wall-clock
-limit. Both plans are checked and measured by ``routing.vrp.evaluate`` on exact Euclidean
+limit. Both plans are checked and measured by ``routing.evaluate`` on exact Euclidean
 distances (floats), so the figures are comparable with the BKS in ``bks.csv``.
 
 PyVRP setup (the fairest we found; see benchmarks/README.md, "vrptw"):
@@ -32,8 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from routing import Route, Solution, SolveParams, evaluate, schedule, solve  # noqa: E402
 from routing.solomon import SolomonInstance, read  # noqa: E402
-from routing.vrp import Params, Route, Solution, evaluate, schedule, solve  # noqa: E402
 
 DEFAULT_DIR = Path("/work/shared/bench/solomon")
 PYVRP_SCALE = 100
@@ -55,7 +55,7 @@ def load_bks(folder: Path) -> dict[str, tuple[int, float]]:
 def run_ours(inst: SolomonInstance, seconds: float, workers: int = 1) -> tuple[Solution, float]:
     """Our engine with its default parameters and ``workers`` searches; (solution, wall seconds)."""
     t0 = time.perf_counter()
-    sol = solve(inst.problem, Params(time_limit=seconds, workers=workers))
+    sol = solve(inst.problem, SolveParams(time_limit=seconds, workers=workers))
     return sol, time.perf_counter() - t0
 
 

@@ -32,9 +32,9 @@ from routing.network import (
     NetworkParams,
     Place,
     TravelNetwork,
-    build_network,
     haversine_km,
 )
+from routing.network_build import build_network
 
 GOTLAND_COUNTY = "09"
 GOTLAND_SAILING_MINUTES = 195.0  # domain.md: "about 3 h 15 min" for both routes

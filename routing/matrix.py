@@ -116,7 +116,7 @@ class NetworkMatrixSource:
     def matrix(self, origins: Sequence[str], destinations: Sequence[str]) -> TravelMatrix:
         """Minutes and km from each origin to each destination (``inf`` where unreachable)."""
         origins, destinations = tuple(map(str, origins)), tuple(map(str, destinations))
-        self.network._check(*dict.fromkeys(origins + destinations))
+        self.network.check_ids(*dict.fromkeys(origins + destinations))
         path = self.cache_path(origins, destinations)
         if path is not None and path.exists():
             try:
@@ -126,7 +126,7 @@ class NetworkMatrixSource:
                 pass  # a damaged cache file is recomputed and overwritten
         minutes, km = compute_tables(self.network, origins, destinations)
         if path is not None:
-            _write_atomic(path, minutes=minutes, km=km)
+            _write_atomic(path, minutes, km)
         return TravelMatrix(origins, destinations, minutes, km)
 
 
@@ -159,13 +159,13 @@ def compute_tables(
     return minutes, km
 
 
-def _write_atomic(path: Path, **arrays: np.ndarray) -> None:
+def _write_atomic(path: Path, minutes: np.ndarray, km: np.ndarray) -> None:
     """Write an ``.npz`` next to its final name, then rename (safe with concurrent readers)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.stem, suffix=".tmp.npz", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **arrays)
+            np.savez(handle, minutes=minutes, km=km)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -10,8 +10,10 @@ land edges leave unconnected are joined by the shortest possible "connector" edg
 inside ferry-only groups (islands such as Gotland), which are reached only by their ferries.
 
 Every figure is a parameter in :class:`NetworkParams`, with its source or marked as our
-assumption. The result, :class:`TravelNetwork`, answers point-to-point questions; whole
-travel-time tables come from :mod:`routing.matrix`.
+assumption. This module holds the network's data types and its queries: :class:`TravelNetwork`
+answers point-to-point questions (:func:`shortest_paths`, Dijkstra on minutes). The network is
+built by :func:`routing.network_build.build_network`; whole travel-time tables come from
+:mod:`routing.matrix`.
 
 The library is pure: it takes places and a land polygon in WGS 84 (lon/lat) and knows nothing
 about the planner, Sweden's files or the dashboard.
@@ -25,15 +27,14 @@ import heapq
 import itertools
 import json
 import math
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
+from typing import Any
 
 import networkx as nx
 import numpy as np
-import pyproj
-import shapely
-from shapely.geometry.base import BaseGeometry
+from numpy.typing import ArrayLike
 
 EARTH_RADIUS_KM = 6371.0088
 MODES = ("road", "ferry", "connector")
@@ -169,8 +170,8 @@ class NetworkParams:
                 " overhead."
             )
 
-    def replace(self, **changes: object) -> NetworkParams:
-        """A copy with some fields changed."""
+    def replace(self, **changes: Any) -> NetworkParams:
+        """A copy with some fields changed (checked by ``__post_init__``)."""
         return dataclasses.replace(self, **changes)
 
     def speed_kmh(self, road_km: float | np.ndarray) -> float | np.ndarray:
@@ -184,20 +185,15 @@ class NetworkParams:
         return 60.0 * road_km / self.speed_kmh(road_km)
 
 
-def haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
+def haversine_km(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> np.ndarray:
     """Great-circle distance in km (vectorised over numpy arrays)."""
-    lon1, lat1, lon2, lat2 = (
-        np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2)
-    )
-    h = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
+    x1, y1, x2, y2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
+    h = np.sin((y2 - y1) / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin((x2 - x1) / 2) ** 2
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
 @dataclass(frozen=True)
-class Route:
+class TravelRoute:
     """One fastest route: the place ids in order, total minutes and km, and each leg's mode."""
 
     nodes: tuple[str, ...]
@@ -213,7 +209,7 @@ class TravelNetwork:
     shorter km, then by node order, so answers are deterministic). Treat as immutable.
     """
 
-    def __init__(self, graph: nx.Graph, params: NetworkParams) -> None:
+    def __init__(self, graph: nx.Graph[str], params: NetworkParams) -> None:
         for u, v, data in graph.edges(data=True):
             mode, minutes, km = data.get("mode"), data.get("minutes", -1), data.get("km", -1)
             if mode not in MODES or minutes < 0 or km < 0:
@@ -253,6 +249,7 @@ class TravelNetwork:
     def mode_counts(self) -> dict[str, int]:
         """Number of edges of each mode."""
         counts = dict.fromkeys(MODES, 0)
+        mode: str
         for _, _, mode in self.graph.edges(data="mode"):
             counts[mode] += 1
         return counts
@@ -261,15 +258,16 @@ class TravelNetwork:
         """True when every place can reach every other place."""
         return self.graph.number_of_nodes() > 0 and nx.is_connected(self.graph)
 
-    def _check(self, *place_ids: str) -> None:
+    def check_ids(self, *place_ids: str) -> None:
+        """Raise ``KeyError`` naming the ids that are not places of the network."""
         missing = [p for p in place_ids if p not in self.graph]
         if missing:
             names = ", ".join(map(str, missing))
             raise KeyError(f"Unknown place id(s) in the travel network: {names}.")
 
-    def route(self, a: str, b: str) -> Route:
+    def route(self, a: str, b: str) -> TravelRoute:
         """The fastest route from ``a`` to ``b``; raises ``nx.NetworkXNoPath`` if none."""
-        self._check(a, b)
+        self.check_ids(a, b)
         ia, ib = self.index[a], self.index[b]
         minutes, km, pred = shortest_paths(self.adjacency, ia, {ib})
         if not math.isfinite(minutes[ib]):
@@ -280,7 +278,7 @@ class TravelNetwork:
         nodes = tuple(self.node_ids[i] for i in reversed(order))
         modes = tuple(self.graph.edges[u, v]["mode"] for u, v in itertools.pairwise(nodes))
         overhead = self.params.trip_overhead_minutes if ia != ib else 0.0
-        return Route(
+        return TravelRoute(
             nodes=nodes, minutes=float(minutes[ib]) + overhead, km=float(km[ib]), modes=modes
         )
 
@@ -361,218 +359,3 @@ def shortest_paths(
                 pred[j] = i
                 push(heap, (nt, nd, j))
     return minutes, km, pred
-
-
-# --------------------------------------------------------------------------------------------
-# Building
-
-
-def _projector(lons: np.ndarray, lats: np.ndarray) -> pyproj.Transformer:
-    """WGS 84 -> azimuthal equidistant metres centred on the places (good to ~1 % over Sweden)."""
-    lon0 = float(np.mean(lons)) if len(lons) else 0.0
-    lat0 = float(np.mean(lats)) if len(lats) else 0.0
-    crs = pyproj.CRS.from_proj4(
-        f"+proj=aeqd +lat_0={lat0:.6f} +lon_0={lon0:.6f} +datum=WGS84 +units=m"
-    )
-    return pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-
-
-def _knn_pairs(xy: np.ndarray, k: int, max_m: float) -> set[tuple[int, int]]:
-    """Pairs (i<j) where j is among the k nearest of i (or i of j), within ``max_m`` metres."""
-    n = len(xy)
-    pairs: set[tuple[int, int]] = set()
-    if n < 2 or k == 0:
-        return pairs
-    k = min(k, n - 1)
-    chunk = 512
-    for start in range(0, n, chunk):
-        block = xy[start : start + chunk]
-        dist = np.hypot(block[:, None, 0] - xy[None, :, 0], block[:, None, 1] - xy[None, :, 1])
-        dist[np.arange(len(block)), np.arange(start, start + len(block))] = np.inf
-        nearest = np.argpartition(dist, k - 1, axis=1)[:, :k]
-        for row, cols in enumerate(nearest):
-            i = start + row
-            for j in cols:
-                if dist[row, j] <= max_m:
-                    pairs.add((min(i, int(j)), max(i, int(j))))
-    return pairs
-
-
-def _delaunay_pairs(xy: np.ndarray, max_m: float) -> set[tuple[int, int]]:
-    """Delaunay edges (i<j) up to ``max_m`` metres; coincident points map to the first index."""
-    if len(xy) < 3:
-        return set()
-    lookup: dict[tuple[float, float], int] = {}
-    for i, (x, y) in enumerate(xy):
-        lookup.setdefault((float(x), float(y)), i)
-    edges = shapely.delaunay_triangles(shapely.multipoints(xy), only_edges=True)
-    pairs: set[tuple[int, int]] = set()
-    for line in shapely.get_parts(edges):
-        (x1, y1), (x2, y2) = shapely.get_coordinates(line)
-        i, j = lookup.get((x1, y1)), lookup.get((x2, y2))
-        if i is None or j is None or i == j:
-            continue
-        if math.hypot(x2 - x1, y2 - y1) <= max_m:
-            pairs.add((min(i, j), max(i, j)))
-    return pairs
-
-
-def _over_land(
-    pairs: list[tuple[int, int]],
-    xy: np.ndarray,
-    land_m: BaseGeometry,
-    water_m: BaseGeometry | None = None,
-) -> np.ndarray:
-    """Boolean mask: which straight segments lie within the (buffered, prepared) land and
-    touch no (shrunk, prepared) water."""
-    if not pairs:
-        return np.zeros(0, dtype=bool)
-    idx = np.asarray(pairs)
-    coords = np.stack([xy[idx[:, 0]], xy[idx[:, 1]]], axis=1)
-    lines = shapely.linestrings(coords)
-    ok = shapely.covered_by(lines, land_m)
-    if water_m is not None and not water_m.is_empty:
-        ok &= ~shapely.intersects(lines, water_m)
-    return ok
-
-
-def build_network(
-    places: Sequence[Place],
-    land: BaseGeometry,
-    params: NetworkParams = NetworkParams(),
-    ferries: Iterable[FerryLink] = (),
-    *,
-    ferry_only: Iterable[Collection[str]] = (),
-    water: BaseGeometry | None = None,
-    links: Iterable[tuple[str, str]] = (),
-) -> TravelNetwork:
-    """Build the travel network over ``places`` on ``land`` (a WGS 84 (Multi)Polygon).
-
-    ``water`` (WGS 84 (Multi)Polygon, optional) is inland water that no road edge may cross
-    (see :attr:`NetworkParams.water_margin_km`). ``links`` are pairs of place ids joined by a
-    road edge whatever the land and water say (bridges the neighbour rule does not find),
-    priced like any road hop of the same straight length.
-
-    ``ferry_only`` lists groups of place ids (islands) that may be reached from outside the
-    group only by a ferry: no road or connector edge ever joins a member to a non-member.
-    The result may still be disconnected (a ferry-only island without a ferry); check
-    :meth:`TravelNetwork.is_connected`.
-    """
-    ids = [p.id for p in places]
-    if len(set(ids)) != len(ids):
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        raise ValueError(f"Place ids must be unique; repeated: {', '.join(dupes[:10])}.")
-    if land.is_empty or land.geom_type not in ("Polygon", "MultiPolygon"):
-        raise ValueError("Land must be a non-empty shapely Polygon or MultiPolygon in lon/lat.")
-    index = {pid: i for i, pid in enumerate(ids)}
-    group = np.zeros(len(places), dtype=np.int64)  # 0 = mainland, g > 0 = ferry-only group g
-    for g, members in enumerate(ferry_only, start=1):
-        for pid in members:
-            if pid not in index:
-                raise ValueError(f"Ferry-only group {g} names unknown place {pid!r}.")
-            if group[index[pid]]:
-                raise ValueError(f"Place {pid!r} is in more than one ferry-only group.")
-            group[index[pid]] = g
-
-    lons = np.array([p.lon for p in places], dtype=float)
-    lats = np.array([p.lat for p in places], dtype=float)
-    transformer = _projector(lons, lats)
-    x, y = transformer.transform(lons, lats)
-    xy = np.column_stack([x, y])
-    land_m = shapely.transform(
-        land, lambda c: np.column_stack(transformer.transform(c[:, 0], c[:, 1]))
-    )
-    if params.land_tolerance_km > 0:
-        land_m = land_m.buffer(params.land_tolerance_km * 1000.0)
-    shapely.prepare(land_m)
-    water_m = None
-    if water is not None and not water.is_empty:
-        water_m = shapely.transform(
-            water, lambda c: np.column_stack(transformer.transform(c[:, 0], c[:, 1]))
-        ).buffer(-params.water_margin_km * 1000.0)
-        shapely.prepare(water_m)
-
-    graph = nx.Graph()
-    for p in places:
-        graph.add_node(p.id, name=p.name, lon=p.lon, lat=p.lat)
-
-    def add_road(i: int, j: int, mode: str) -> None:
-        straight = float(haversine_km(lons[i], lats[i], lons[j], lats[j]))
-        road = straight * params.circuity
-        minutes = float(params.drive_minutes(road))
-        graph.add_edge(ids[i], ids[j], km=road, minutes=minutes, mode=mode)
-
-    # Candidate road edges: local neighbours, then the trunk layer among larger places.
-    candidates = _knn_pairs(xy, params.k_neighbours, params.max_edge_km * 1000.0)
-    if params.delaunay:
-        candidates |= _delaunay_pairs(xy, params.max_edge_km * 1000.0)
-    trunk = np.flatnonzero(np.array([p.population for p in places]) >= params.trunk_min_population)
-    if len(trunk) >= 2:
-        sub = _knn_pairs(xy[trunk], params.trunk_k_neighbours, params.trunk_max_edge_km * 1000.0)
-        if params.delaunay:
-            sub |= _delaunay_pairs(xy[trunk], params.trunk_max_edge_km * 1000.0)
-        candidates |= {(int(trunk[a]), int(trunk[b])) for a, b in sub}
-    pairs = sorted((i, j) for i, j in candidates if group[i] == group[j])
-    for (i, j), ok in zip(pairs, _over_land(pairs, xy, land_m, water_m), strict=False):
-        if ok:
-            add_road(i, j, "road")
-
-    for a, b in links:
-        for end in (a, b):
-            if end not in index:
-                raise ValueError(f"Link {a!r}-{b!r} names unknown place {end!r}.")
-        if a != b and group[index[a]] == group[index[b]]:
-            add_road(index[a], index[b], "road")
-
-    for ferry in ferries:
-        for end in (ferry.a, ferry.b):
-            if end not in index:
-                raise ValueError(f"Ferry {ferry.name!r} ends at unknown place {end!r}.")
-        minutes = ferry.minutes + params.ferry_boarding_minutes
-        current = graph.get_edge_data(ferry.a, ferry.b)
-        if current is None or current["minutes"] > minutes:
-            graph.add_edge(
-                ferry.a,
-                ferry.b,
-                km=float(ferry.km),
-                minutes=float(minutes),
-                mode="ferry",
-                name=ferry.name,
-            )
-
-    _add_connectors(graph, ids, index, xy, group, add_road)
-    return TravelNetwork(graph, params)
-
-
-def _add_connectors(graph, ids, index, xy, group, add_road) -> None:
-    """Join components by their shortest allowed straight edge (Borůvka rounds), mode 'connector'.
-
-    Each round, every component picks the shortest edge from one of its places to a place of
-    another component in the same ferry-only group (mainland with mainland); those edges are
-    added and the round repeats until nothing changes.
-    """
-    while True:
-        components = list(nx.connected_components(graph))
-        if len(components) <= 1:
-            return
-        label = np.empty(len(ids), dtype=np.int64)
-        for c, members in enumerate(components):
-            label[[index[m] for m in members]] = c
-        chosen: set[tuple[int, int]] = set()
-        for c, members in enumerate(components):
-            inside = np.array(sorted(index[m] for m in members))
-            outside = np.flatnonzero(label != c)
-            dist = np.hypot(
-                xy[inside][:, None, 0] - xy[outside][None, :, 0],
-                xy[inside][:, None, 1] - xy[outside][None, :, 1],
-            )
-            dist[group[inside][:, None] != group[outside][None, :]] = np.inf
-            if not np.isfinite(dist).any():
-                continue
-            a, b = np.unravel_index(np.argmin(dist), dist.shape)
-            i, j = int(inside[a]), int(outside[b])
-            chosen.add((min(i, j), max(i, j)))
-        if not chosen:
-            return
-        for i, j in sorted(chosen):
-            add_road(i, j, "connector")

@@ -1,4 +1,4 @@
-"""Read Solomon (1987) VRPTW instances into a :class:`routing.vrp.Problem`.
+"""Read Solomon (1987) VRPTW instances into a :class:`routing.problem.Problem`.
 
 Format (see ``shared/bench/solomon/PROVENANCE.md``): a name line, a ``VEHICLE`` block with
 ``NUMBER CAPACITY``, then a ``CUSTOMER`` block with one row per node
@@ -14,7 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from routing.vrp import Depot, Objective, Problem, Stop, Vehicle, VRPError
+from routing.problem import Depot, Objective, Problem, Stop, Vehicle, VRPError
+
+#: A non-empty line of the file: its number and its words.
+Line = tuple[int, list[str]]
 
 
 class SolomonFormatError(VRPError):
@@ -72,54 +75,11 @@ def parse(text: str, source: str = "<string>") -> SolomonInstance:
     where = {content[i][1][0].upper(): i for i, _ in keys}
     if "VEHICLE" not in where or "CUSTOMER" not in where:
         raise SolomonFormatError(f"{source}: needs a VEHICLE and a CUSTOMER section.")
-    # VEHICLE, a header line (NUMBER CAPACITY), then the figures
-    v = where["VEHICLE"] + 2
-    if v >= len(content):
-        raise SolomonFormatError(f"{source}: the VEHICLE section has no NUMBER CAPACITY line.")
-    no, words = content[v]
-    try:
-        vehicles, capacity = (int(w) for w in words[:2])
-        if len(words) != 2:
-            raise ValueError
-    except ValueError:
-        raise SolomonFormatError(
-            f"{source}, line {no}: expected two integers NUMBER CAPACITY, got {' '.join(words)!r}."
-        ) from None
-    if vehicles < 1 or capacity < 0:
-        raise SolomonFormatError(
-            f"{source}, line {no}: need at least one vehicle and capacity >= 0."
-        )
-    rows = []
-    for no, words in content[where["CUSTOMER"] + 1 :]:
-        if words[0][0].isalpha():
-            continue  # the column header line(s)
-        if len(words) != 7:
-            raise SolomonFormatError(
-                f"{source}, line {no}: expected 7 numbers (CUST NO, X, Y, DEMAND, READY, DUE, "
-                f"SERVICE), got {len(words)}."
-            )
-        try:
-            nums = [float(w) for w in words]
-        except ValueError:
-            raise SolomonFormatError(
-                f"{source}, line {no}: {' '.join(words)!r} is not all numbers."
-            ) from None
-        if nums[0] != len(rows):
-            raise SolomonFormatError(
-                f"{source}, line {no}: customer number {words[0]}, expected {len(rows)} (rows in order from 0)."
-            )
-        if nums[3] != int(nums[3]) or nums[3] < 0:
-            raise SolomonFormatError(
-                f"{source}, line {no}: demand {words[3]} must be a non-negative integer."
-            )
-        if nums[5] < nums[4]:
-            raise SolomonFormatError(
-                f"{source}, line {no}: time window [{words[4]}, {words[5]}] ends before it starts."
-            )
-        rows.append((no, nums))
+    vehicles, capacity = _vehicle_line(content, where["VEHICLE"], source)
+    rows = _customer_rows(content[where["CUSTOMER"] + 1 :], source)
     if len(rows) < 2:
         raise SolomonFormatError(f"{source}: needs the depot row and at least one customer row.")
-    arr = np.array([r[1] for r in rows])
+    arr = np.array(rows)
     coords = arr[:, 1:3]
     dist = euclidean(coords)
     depot = arr[0]
@@ -166,3 +126,58 @@ def parse(text: str, source: str = "<string>") -> SolomonInstance:
         service=tuple(arr[:, 6]),
         problem=problem,
     )
+
+
+def _vehicle_line(content: list[Line], section: int, source: str) -> tuple[int, int]:
+    """NUMBER and CAPACITY of the VEHICLE section starting at ``content[section]``."""
+    # VEHICLE, a header line (NUMBER CAPACITY), then the figures
+    v = section + 2
+    if v >= len(content):
+        raise SolomonFormatError(f"{source}: the VEHICLE section has no NUMBER CAPACITY line.")
+    no, words = content[v]
+    try:
+        vehicles, capacity = (int(w) for w in words[:2])
+        if len(words) != 2:
+            raise ValueError
+    except ValueError:
+        raise SolomonFormatError(
+            f"{source}, line {no}: expected two integers NUMBER CAPACITY, got {' '.join(words)!r}."
+        ) from None
+    if vehicles < 1 or capacity < 0:
+        raise SolomonFormatError(
+            f"{source}, line {no}: need at least one vehicle and capacity >= 0."
+        )
+    return vehicles, capacity
+
+
+def _customer_rows(lines: list[Line], source: str) -> list[list[float]]:
+    """The seven numbers of each customer row (node 0, the depot, first), checked."""
+    rows: list[list[float]] = []
+    for no, words in lines:
+        if words[0][0].isalpha():
+            continue  # the column header line(s)
+        if len(words) != 7:
+            raise SolomonFormatError(
+                f"{source}, line {no}: expected 7 numbers (CUST NO, X, Y, DEMAND, READY, DUE, "
+                f"SERVICE), got {len(words)}."
+            )
+        try:
+            nums = [float(w) for w in words]
+        except ValueError:
+            raise SolomonFormatError(
+                f"{source}, line {no}: {' '.join(words)!r} is not all numbers."
+            ) from None
+        if nums[0] != len(rows):
+            raise SolomonFormatError(
+                f"{source}, line {no}: customer number {words[0]}, expected {len(rows)} (rows in order from 0)."
+            )
+        if nums[3] != int(nums[3]) or nums[3] < 0:
+            raise SolomonFormatError(
+                f"{source}, line {no}: demand {words[3]} must be a non-negative integer."
+            )
+        if nums[5] < nums[4]:
+            raise SolomonFormatError(
+                f"{source}, line {no}: time window [{words[4]}, {words[5]}] ends before it starts."
+            )
+        rows.append(nums)
+    return rows

@@ -1,16 +1,14 @@
 """The daily spirometer plan: how each referral gets its device, the courier routes, the KPIs.
 
-Pure like :mod:`routing.fleet` and :mod:`routing.vrp`: the caller gives travel tables indexed
+Pure like :mod:`routing.fleet` and :mod:`routing.solve`: the caller gives travel tables indexed
 by place ids; nothing here reads files or a database.
 
 * :func:`choose_mode` - the documented mode rule per referral;
-* :class:`DayRouter` - a :class:`routing.fleet.Router` that builds one :class:`routing.vrp.Problem`
-  per business day and hub (deliveries and pickups on the same routes, time windows, device
-  capacity, maximum route duration, objective ``cost`` = per km + per route) and solves it;
-* :func:`plan` - fleet simulation with the router: the day-by-day plan;
+* :func:`plan` - fleet simulation with a :class:`routing.courier.DayRouter` planning the
+  courier routes of each business day and hub: the day-by-day plan;
 * :func:`evaluate` - KPIs and named violations from the plan alone: every route is re-checked
-  with :func:`routing.vrp.evaluate` (time windows, capacity, duration), the device cycle with
-  :func:`routing.fleet.check_cycle`, the on-time share from the dates.
+  with :func:`routing.kpi.evaluate` (time windows, capacity, duration), the device cycle with
+  :func:`routing.cycle.check_cycle`, the on-time share from the dates.
 
 Mode rule (``choose_mode``), in order of preference, among the modes that bring the device in
 time with a device free at once:
@@ -27,14 +25,14 @@ When no mode is in time the earliest one is taken and the referral is reported b
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from routing import vrp
-from routing.fleet import (
+from routing import kpi
+from routing.courier import CourierParams, DayRouter, DayRoutes, courier_fits
+from routing.cycle import (
     Calendar,
     CycleParams,
     CycleViolation,
@@ -44,32 +42,8 @@ from routing.fleet import (
     device_day,
     earliest_device_day,
     ready_day,
-    simulate,
 )
-
-
-@dataclass(frozen=True)
-class CourierParams:
-    """Own courier routes from a hub (minutes from midnight; costs in SEK).
-
-    Defaults are our assumptions: deliveries and pickups 08-17, a driver shift from 07 to 19
-    of at most ``max_route_minutes`` (breaks included), 10 minutes per stop.
-    """
-
-    vehicles_per_hub: int = 1
-    capacity: int = 20
-    max_route_minutes: float = 480.0
-    window_start: float = 8 * 60.0
-    window_end: float = 17 * 60.0
-    shift_start: float = 7 * 60.0
-    shift_end: float = 19 * 60.0
-    stop_minutes: float = 10.0
-    reach_minutes: float = 120.0
-    cost_per_km: float = 8.0
-    cost_per_route: float = 1500.0
-    #: drop penalty of a stop, in SEK: above any route, so stops are dropped only when they
-    #: cannot fit (then they go by parcel)
-    drop_penalty: float = 100_000.0
+from routing.fleet import simulate
 
 
 @dataclass(frozen=True)
@@ -91,22 +65,6 @@ class ModeChoice:
     request: Request
     in_time: bool
     reason: str = ""
-
-
-def courier_fits(minutes: float, courier: CourierParams) -> bool:
-    """A single-stop route hub -> place -> hub fits the reach, the shift and the windows."""
-    if not (
-        courier.vehicles_per_hub > 0 and math.isfinite(minutes) and minutes <= courier.reach_minutes
-    ):
-        return False
-    there = courier.shift_start + minutes
-    start = max(there, courier.window_start)
-    back = start + courier.stop_minutes + minutes
-    return (
-        start <= courier.window_end
-        and back <= courier.shift_end
-        and 2 * minutes + courier.stop_minutes <= courier.max_route_minutes
-    )
 
 
 def choose_mode(
@@ -144,122 +102,6 @@ def choose_mode(
     if not referral.handover_days:
         reasons.append("no mobile clinic within reach")
     return ModeChoice(best, False, f"due {due}; " + ", ".join(reasons))
-
-
-# --------------------------------------------------------------------------------------------
-# Daily routes
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DayRoutes:
-    """One day's routing problem of one hub, its solution, and the place id of each location."""
-
-    day: dt.date
-    hub: str
-    problem: vrp.Problem
-    solution: vrp.Solution
-    places: tuple[str, ...]
-
-
-class DayRouter:
-    """Builds and solves the courier routes of one day and hub (a ``routing.fleet.Router``).
-
-    ``places`` lists the place ids of the travel tables ``minutes``/``km`` (square, same
-    order); every hub and courier place must be in it. Stop ids are ``"D:{referral}"`` for a
-    delivery (one device out) and ``"P:{referral}"`` for a pickup (one device back).
-    """
-
-    def __init__(
-        self,
-        places: Sequence[str],
-        minutes: np.ndarray,
-        km: np.ndarray,
-        courier: CourierParams,
-        params: vrp.Params,
-        on_route: Callable[[DayRoutes], None] | None = None,
-    ) -> None:
-        self.index = {p: i for i, p in enumerate(places)}
-        self.minutes = np.asarray(minutes, dtype=float)
-        self.km = np.asarray(km, dtype=float)
-        self.courier = courier
-        self.params = params
-        self.on_route = on_route
-        self.days: list[DayRoutes] = []
-
-    @staticmethod
-    def locations(
-        hub: str, deliveries: Sequence[Request], pickups: Sequence[Request]
-    ) -> tuple[str, ...]:
-        """The place ids of a day problem's locations: the hub first, then each stop's place once."""
-        return tuple(dict.fromkeys([hub] + [r.place for r in (*deliveries, *pickups)]))
-
-    def problem(
-        self, hub: str, deliveries: Sequence[Request], pickups: Sequence[Request]
-    ) -> vrp.Problem:
-        """The routing problem: the hub as depot, its vehicles, one stop per device moved."""
-        c = self.courier
-        locs = self.locations(hub, deliveries, pickups)
-        rows = [self.index[p] for p in locs]
-        sub = np.ix_(rows, rows)
-        where = {p: i for i, p in enumerate(locs)}
-        stops = [
-            vrp.Stop(
-                f"D:{r.id}",
-                where[r.place],
-                delivery=1,
-                tw_start=c.window_start,
-                tw_end=c.window_end,
-                service=c.stop_minutes,
-                drop_penalty=c.drop_penalty,
-            )
-            for r in deliveries
-        ]
-        stops += [
-            vrp.Stop(
-                f"P:{r.id}",
-                where[r.place],
-                pickup=1,
-                tw_start=c.window_start,
-                tw_end=c.window_end,
-                service=c.stop_minutes,
-                drop_penalty=c.drop_penalty,
-            )
-            for r in pickups
-        ]
-        vehicles = [
-            vrp.Vehicle(f"v{k + 1}", 0, c.capacity, c.shift_start, c.shift_end, c.max_route_minutes)
-            for k in range(c.vehicles_per_hub)
-        ]
-        big = 10 * 24 * 60.0  # unreachable pairs (ferries aside, none within reach)
-        minutes = np.where(np.isfinite(self.minutes[sub]), self.minutes[sub], big)
-        km = np.where(np.isfinite(self.km[sub]), self.km[sub], big)
-        return vrp.Problem(
-            (vrp.Depot(hub, 0),),
-            tuple(vehicles),
-            tuple(stops),
-            minutes,
-            km,
-            vrp.Objective("cost", per_km=c.cost_per_km, per_vehicle=c.cost_per_route),
-        )
-
-    def __call__(
-        self, day: dt.date, hub: str, deliveries: Sequence[Request], pickups: Sequence[Request]
-    ) -> tuple[set[str], set[str]]:
-        problem = self.problem(hub, deliveries, pickups)
-        solution = vrp.solve(problem, self.params)
-        routes = DayRoutes(day, hub, problem, solution, self.locations(hub, deliveries, pickups))
-        self.days.append(routes)
-        if self.on_route:
-            self.on_route(routes)
-        dropped_d = {s[2:] for s in solution.dropped if s.startswith("D:")}
-        dropped_p = {s[2:] for s in solution.dropped if s.startswith("P:")}
-        return dropped_d, dropped_p
-
-
-# --------------------------------------------------------------------------------------------
-# Plan and evaluation
-# --------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -332,7 +174,7 @@ def evaluate(plan: Plan, parcel_cost: float, courier: CourierParams) -> Kpis:
     delivered: dict[str, dt.date] = {}
     picked: dict[str, dt.date] = {}
     for day in plan.routes:
-        ev = vrp.evaluate(day.problem, day.solution)
+        ev = kpi.evaluate(day.problem, day.solution)
         km += ev.distance
         minutes += ev.duration
         routes += ev.vehicles
@@ -389,19 +231,3 @@ def evaluate(plan: Plan, parcel_cost: float, courier: CourierParams) -> Kpis:
     }
     values["total_cost_sek"] = values["courier_cost_sek"] + values["parcel_cost_sek"]
     return Kpis(values, tuple(violations))
-
-
-__all__ = [
-    "CourierParams",
-    "DayRouter",
-    "DayRoutes",
-    "Kpis",
-    "ModeChoice",
-    "Plan",
-    "Referral",
-    "choose_mode",
-    "courier_fits",
-    "evaluate",
-    "plan",
-    "utilisation",
-]

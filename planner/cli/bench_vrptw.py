@@ -34,23 +34,24 @@ def vrptw(
     ] = False,
 ) -> None:
     """Solve one Solomon instance: fewest vehicles, then least (exact Euclidean) distance."""
+    from routing import SolveParams, VRPError, evaluate, solve
     from routing.solomon import read
-    from routing.vrp import Params, VRPError, evaluate, solve
 
     try:
         instance = read(file)
-        params = Params(time_limit=time_limit, seed=seed, workers=workers)
+        params = SolveParams(time_limit=time_limit, seed=seed, workers=workers)
     except VRPError as exc:
         raise BenchInputError(str(exc)) from None
     solution = solve(instance.problem, params)
     check = evaluate(instance.problem, solution)
+    routes = [[int(s) for s in route.stops] for route in solution.routes if route.stops]
     result = {
         "instance": instance.name,
         "vehicles": check.vehicles,
         "distance": round(check.distance, 6),
         "feasible": check.feasible,
         "seconds": round(solution.seconds, 3),
-        "routes": [[int(s) for s in route.stops] for route in solution.routes if route.stops],
+        "routes": routes,
     }
     if json_out:
         emit_json(result)
@@ -59,7 +60,7 @@ def vrptw(
         f"{instance.name}: {check.vehicles} vehicles, distance {check.distance:.2f}, "
         f"{'feasible' if check.feasible else 'INFEASIBLE'} in {solution.seconds:.1f} s"
     )
-    for k, route in enumerate(result["routes"], start=1):
-        typer.echo(f"  route {k}: " + " ".join(map(str, route)))
+    for k, stops in enumerate(routes, start=1):
+        typer.echo(f"  route {k}: " + " ".join(map(str, stops)))
     for v in check.violations:
         err_console.print(f"  {v.rule}: {v.message}", highlight=False)

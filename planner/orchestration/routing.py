@@ -19,18 +19,22 @@ in :class:`planner.scenario.RoutingParams`):
 Steps: mode per referral (:func:`routing.spirometry.choose_mode`), then the smallest pool per
 hub (:func:`routing.fleet.fleet_size`; the search simulates with the modes' lead times and
 does not solve routes for every candidate size), then the day-by-day plan with that pool where
-each business day and hub gets a :mod:`routing.vrp` problem (``routing.time_limit_s`` split
+each business day and hub gets a :class:`routing.problem.Problem` (``routing.time_limit_s`` split
 evenly over the days and hubs with courier stops, at least ``MIN_DAY_SECONDS`` each); stops a
 route drops go by parcel. When those parcels push a hub under the target that the search met,
 the hub gets one more device and the plan is made again (at most ``MAX_REPLANS`` times), so
 ``devices_needed`` is the pool of the stored, routed plan and ``devices_searched`` the
 lead-time search's answer. KPIs come from :func:`routing.spirometry.evaluate`.
+
+The conversions (scenario settings to the library's, the plan to stored rows) are in
+:mod:`planner.orchestration.routing_io`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -40,22 +44,31 @@ from planner.demand import Referral as DemandReferral
 from planner.demand import daily_referrals, load_referrals_csv, weekly_demand
 from planner.errors import ScenarioError
 from planner.orchestration.context import ProgressCallback, RunContext
+from planner.orchestration.routing_io import (
+    calendar_for,
+    courier_params,
+    cycle_params,
+    handover_days,
+    place_names,
+    route_rows,
+    shipment_rows,
+)
 from planner.scenario import RoutingParams, Scenario
-from planner.storage.models import Placement, RouteStop, Shipment
 from planner.storage.store import RunOutcome
-from planner.weeks import business_days, is_business_day, parse_iso_week, week_monday
-from routing import vrp
-from routing.fleet import Calendar, CycleParams, Request, fleet_size, simulate
-from routing.spirometry import (
+from planner.weeks import week_monday
+from routing import (
+    Calendar,
     CourierParams,
+    CycleParams,
     DayRouter,
     DayRoutes,
-    Plan,
-    Referral,
-    choose_mode,
-    evaluate,
-    plan,
+    FleetSize,
+    Request,
+    SolveParams,
+    fleet_size,
+    simulate,
 )
+from routing.spirometry import Plan, Referral, choose_mode, evaluate, plan
 
 #: Shortest solve per day and hub, in seconds (the first solution of these small problems
 #: takes milliseconds; the rest of the time is local search).
@@ -82,138 +95,6 @@ def resolve_hubs(names: Sequence[str]) -> list[geo.Place]:
             )
         places.append(place)
     return places
-
-
-def calendar_for(start: dt.date, days: int) -> Calendar:
-    """Business days of :mod:`planner.weeks` from ``start`` for ``days`` days (weekends beyond)."""
-    holidays = frozenset(
-        start + dt.timedelta(d)
-        for d in range(days)
-        if (start + dt.timedelta(d)).weekday() < 5 and not is_business_day(start + dt.timedelta(d))
-    )
-    return Calendar(holidays)
-
-
-def cycle_params(p: RoutingParams) -> CycleParams:
-    """The lead times of the loan cycle from the scenario."""
-    return CycleParams(
-        use_days=p.use_days,
-        cleaning_days=p.cleaning_days,
-        parcel_days=p.parcel_days,
-        return_parcel_days=p.return_parcel_days,
-        courier_lead_days=p.courier_lead_days,
-        service_level_days=p.service_level_days,
-    )
-
-
-def courier_params(p: RoutingParams) -> CourierParams:
-    """The courier settings from the scenario (time windows and shift: module defaults)."""
-    return CourierParams(
-        vehicles_per_hub=p.vehicles_per_hub,
-        capacity=p.vehicle_capacity,
-        max_route_minutes=p.max_route_minutes,
-        stop_minutes=p.stop_minutes,
-        reach_minutes=p.courier_reach_minutes,
-        cost_per_km=p.courier_cost_sek_per_km,
-        cost_per_route=p.courier_cost_sek_per_route,
-    )
-
-
-def handover_days(
-    placements: Sequence[Placement],
-    places: Sequence[str],
-    reach: float,
-    source: travel.MatrixSource,
-) -> dict[str, tuple[dt.date, ...]]:
-    """Business days a mobile clinic stands within ``reach`` minutes of each place."""
-    if not placements or not places:
-        return {}
-    sites = sorted({p.site_id for p in placements})
-    table = source.matrix(sites, list(places))
-    near = {
-        site: {places[j] for j in np.flatnonzero(table.minutes[i] <= reach)}
-        for i, site in enumerate(sites)
-    }
-    out: dict[str, set[dt.date]] = {}
-    for row in placements:
-        days = business_days(*parse_iso_week(row.week))
-        for place in near[row.site_id]:
-            out.setdefault(place, set()).update(days)
-    return {place: tuple(sorted(days)) for place, days in out.items()}
-
-
-def _names(ids: Sequence[str]) -> dict[str, str]:
-    localities = geo.load_localities()
-    wanted = set(ids)
-    return {
-        str(int(r.locality_id)): str(r.name)
-        for r in localities.itertuples()
-        if str(int(r.locality_id)) in wanted
-    }
-
-
-def route_rows(days: Sequence[DayRoutes]) -> list[RouteStop]:
-    """One row per start, stop and end of every route, in visiting order."""
-    rows: list[RouteStop] = []
-    for day in days:
-        stops = {s.id: s for s in day.problem.stops}
-        hub = day.hub
-        for route in day.solution.routes:
-            if not route.stops:
-                continue
-            rid = f"{day.day.isoformat()}-{hub}-{route.vehicle}"
-            common = {"day": day.day, "route_id": rid, "hub_id": hub}
-            rows.append(
-                RouteStop(
-                    **common,
-                    seq=0,
-                    kind="start",
-                    place_id=hub,
-                    arrival_minute=route.departure,
-                    load=route.start_load,
-                )
-            )
-            for k, sid in enumerate(route.stops):
-                place = day.problem.stops[day.problem.stop_index[sid]]
-                rows.append(
-                    RouteStop(
-                        **common,
-                        seq=k + 1,
-                        kind="delivery" if stops[sid].delivery else "pickup",
-                        place_id=day.places[place.location],
-                        referral_id=sid[2:],
-                        arrival_minute=route.arrivals[k],
-                        load=route.loads[k],
-                    )
-                )
-            rows.append(
-                RouteStop(
-                    **common,
-                    seq=len(route.stops) + 1,
-                    kind="end",
-                    place_id=hub,
-                    arrival_minute=route.end,
-                    load=route.loads[-1],
-                )
-            )
-    return rows
-
-
-def shipment_rows(result: Plan) -> list[Shipment]:
-    """One row per referral: mode, dates and whether it was on time."""
-    return [
-        Shipment(
-            referral_id=x.request,
-            locality_id=x.place,
-            mode=x.mode,
-            referral_date=x.referral_date,
-            ship_date=x.ship,
-            device_date=x.device_date,
-            return_date=x.back,
-            on_time=x.on_time,
-        )
-        for x in result.simulation.loans
-    ]
 
 
 def _share(result: Plan, hub: str) -> float:
@@ -273,18 +154,63 @@ def run_routing(
     source = travel.matrix_source()
 
     places = sorted({str(r.locality_id) for r in referrals})
-    to_places = source.matrix(hub_ids, places) if places else None
+    nearest = nearest_hubs(source, hub_ids, places)
+    handover = handover_days(context.placements, places, p.mobile_reach_minutes, source)
+    notes: list[str] = [source_note] if source_note else []
+    requests, late = choose_modes(
+        referrals, nearest, handover, cal, cycle, courier, place_names(places + hub_ids)
+    )
+    if late:
+        notes.append(
+            f"{len(late)} referrals no mode can reach in time "
+            f"(routing.service_level_days = {p.service_level_days}): {_named_list(late)}"
+        )
+    if p.vehicles_per_hub == 0:
+        notes += no_vehicle_notes(p, referrals, nearest, hub_name)
+
+    report(0.1, "fleet size")
+    fleet = fleet_size(requests, hub_ids, cal, cycle, p.on_time_target)
+    for h in fleet.hubs:
+        if not h.target_met:
+            notes.append(
+                f"hub {hub_name[h.hub]}: no pool reaches the on-time target "
+                f"{p.on_time_target:.0%}; at best {h.best_share:.1%} with {h.devices} devices"
+            )
+    horizon = (start, start + dt.timedelta(days))
+    routed = routed_plan(
+        scenario, requests, fleet, hub_ids, cal, cycle, courier, source, horizon, report
+    )
+    return outcome(p, courier, routed, fleet.devices, source_note is not None, notes, report)
+
+
+def nearest_hubs(
+    source: travel.MatrixSource, hub_ids: Sequence[str], places: Sequence[str]
+) -> dict[str, tuple[str, float]]:
+    """Each place's nearest hub by drive time, and those minutes."""
+    if not places:
+        return {}
+    to_places = source.matrix(list(hub_ids), list(places))
     nearest: dict[str, tuple[str, float]] = {}
     for j, place in enumerate(places):
-        column = to_places.minutes[:, j]  # type: ignore[union-attr]
+        column = to_places.minutes[:, j]
         i = int(np.argmin(column))
         nearest[place] = (hub_ids[i], float(column[i]))
-    handover = handover_days(context.placements, places, p.mobile_reach_minutes, source)
+    return nearest
 
-    notes: list[str] = [source_note] if source_note else []
+
+def choose_modes(
+    referrals: Sequence[DemandReferral],
+    nearest: dict[str, tuple[str, float]],
+    handover: dict[str, tuple[dt.date, ...]],
+    cal: Calendar,
+    cycle: CycleParams,
+    courier: CourierParams,
+    names: dict[str, str],
+) -> tuple[list[Request], list[str]]:
+    """The request of each referral by the mode rule, and a line for each one no mode brings
+    in time."""
     requests: list[Request] = []
     late: list[str] = []
-    names = _names(places + hub_ids)
     for r in referrals:
         place = str(r.locality_id)
         hub, minutes = nearest[place]
@@ -297,34 +223,54 @@ def run_routing(
         requests.append(choice.request)
         if not choice.in_time:
             late.append(f"{r.referral_id} ({names.get(place, place)}, {r.date}): {choice.reason}")
-    if late:
-        notes.append(
-            f"{len(late)} referrals no mode can reach in time "
-            f"(routing.service_level_days = {p.service_level_days}): {_named_list(late)}"
-        )
-    if p.vehicles_per_hub == 0:
-        reachable = {}
-        for place, (hub, minutes) in nearest.items():
-            if minutes <= p.courier_reach_minutes:
-                reachable[hub] = reachable.get(hub, 0) + sum(
-                    1 for r in referrals if str(r.locality_id) == place
-                )
-        for hub, count in sorted(reachable.items()):
-            notes.append(
-                f"hub {hub_name[hub]} has no vehicles (routing.vehicles_per_hub = 0) but "
-                f"{count} referrals are within its courier reach "
-                f"({p.courier_reach_minutes:g} min); they go by mobile clinic or parcel"
-            )
+    return requests, late
 
-    report(0.1, "fleet size")
-    fleet = fleet_size(requests, hub_ids, cal, cycle, p.on_time_target)
-    for h in fleet.hubs:
-        if not h.target_met:
-            notes.append(
-                f"hub {hub_name[h.hub]}: no pool reaches the on-time target "
-                f"{p.on_time_target:.0%}; at best {h.best_share:.1%} with {h.devices} devices"
-            )
 
+def no_vehicle_notes(
+    p: RoutingParams,
+    referrals: Sequence[DemandReferral],
+    nearest: dict[str, tuple[str, float]],
+    hub_name: dict[str, str],
+) -> list[str]:
+    """With no vehicles, a note per hub on the referrals within its courier reach."""
+    reachable: dict[str, int] = {}
+    for place, (hub, minutes) in nearest.items():
+        if minutes <= p.courier_reach_minutes:
+            reachable[hub] = reachable.get(hub, 0) + sum(
+                1 for r in referrals if str(r.locality_id) == place
+            )
+    return [
+        f"hub {hub_name[hub]} has no vehicles (routing.vehicles_per_hub = 0) but "
+        f"{count} referrals are within its courier reach "
+        f"({p.courier_reach_minutes:g} min); they go by mobile clinic or parcel"
+        for hub, count in sorted(reachable.items())
+    ]
+
+
+@dataclass(frozen=True)
+class RoutedPlan:
+    """The plan with routes, the pool it was made with, and the seconds per day problem."""
+
+    result: Plan
+    pools: dict[str, int]
+    seconds: float
+
+
+def routed_plan(
+    scenario: Scenario,
+    requests: Sequence[Request],
+    fleet: FleetSize,
+    hub_ids: Sequence[str],
+    cal: Calendar,
+    cycle: CycleParams,
+    courier: CourierParams,
+    source: travel.MatrixSource,
+    horizon: tuple[dt.date, dt.date],
+    report: ProgressCallback,
+) -> RoutedPlan:
+    """The day-by-day plan with routes; a hub that dropped stops pushed under the target the
+    search met gets one more device and the plan is made again (at most ``MAX_REPLANS``)."""
+    p = scenario.routing
     # split the routing time over the day problems the lead-time plan expects
     guess = simulate(requests, fleet.pools, cal, cycle)
     expected = {(x.ship, x.hub) for x in guess.loans if x.mode == "courier"}
@@ -338,7 +284,6 @@ def run_routing(
         done[0] += 1
         report(0.2 + 0.75 * min(1.0, done[0] / max(1, len(expected))), f"routes of {day.day}")
 
-    horizon = (start, start + dt.timedelta(days))
     pools = dict(fleet.pools)
     target_met = {h.hub: h.target_met for h in fleet.hubs}
     for attempt in range(MAX_REPLANS + 1):
@@ -347,7 +292,7 @@ def run_routing(
             table.minutes,
             table.km,
             courier,
-            vrp.Params(time_limit=seconds, seed=scenario.scenario.seed),
+            SolveParams(time_limit=seconds, seed=scenario.scenario.seed),
             progress,
         )
         result = plan(requests, pools, cal, cycle, router, horizon)
@@ -364,15 +309,29 @@ def run_routing(
             pools[hub] += 1
         done[0] = 0
         report(0.2, f"re-planning with {sum(pools.values())} devices")
-    added = sum(pools.values()) - fleet.devices
+    return RoutedPlan(result, pools, seconds)
+
+
+def outcome(
+    p: RoutingParams,
+    courier: CourierParams,
+    routed: RoutedPlan,
+    searched: int,
+    from_csv: bool,
+    notes: list[str],
+    report: ProgressCallback,
+) -> RunOutcome:
+    """KPIs, notes, status and rows of the routed plan (``searched``: the search's devices)."""
+    result = routed.result
+    added = sum(routed.pools.values()) - searched
     kpis = evaluate(result, p.parcel_cost_sek, courier)
     values = dict(kpis.values)
     values["on_time_target"] = p.on_time_target
     values["day_problems"] = len(result.routes)
-    values["seconds_per_day_problem"] = seconds
-    values["devices_searched"] = fleet.devices
+    values["seconds_per_day_problem"] = routed.seconds
+    values["devices_searched"] = searched
     values["devices_added_for_routes"] = added
-    values["referrals_from_csv"] = int(source_note is not None)
+    values["referrals_from_csv"] = int(from_csv)
 
     dropped = list(result.simulation.dropped_deliveries) + list(result.simulation.dropped_pickups)
     if dropped:
@@ -382,7 +341,7 @@ def run_routing(
     if added:
         notes.append(
             f"the routed plan needs {added} more devices than the lead-time search "
-            f"({fleet.devices}) because dropped courier stops went by parcel"
+            f"({searched}) because dropped courier stops went by parcel"
         )
     if values["on_time_share"] < p.on_time_target:
         notes.append(

@@ -12,13 +12,15 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from planner import runs, travel
+from planner.demand import Referral as DemandReferral
 from planner.errors import RunFailedError, ScenarioError
 from planner.orchestration.context import RunContext
-from planner.orchestration.routing import run_routing
-from planner.scenario import Scenario, builtin_scenario_path, load_scenario
+from planner.orchestration.routing import nearest_hubs, no_vehicle_notes, run_routing
+from planner.scenario import RoutingParams, Scenario, builtin_scenario_path, load_scenario
 from planner.storage import run_rows, save_scenario
 from planner.storage.models import Placement, RouteStop, Shipment
 from planner.weeks import is_business_day
+from routing import StaticMatrixSource, TravelMatrix
 
 
 @pytest.fixture
@@ -274,3 +276,31 @@ def test_model_referrals_say_so_in_the_kpis(tiny: Scenario) -> None:
     outcome = run_routing(tiny.replace(routing={"vehicles_per_hub": 0}))
     assert outcome.kpis["referrals_from_csv"] == 0 and outcome.kpis["referrals"] == 54
     assert "referrals from routing.referrals_csv" not in (outcome.message or "")
+
+
+def test_nearest_hubs_takes_the_fastest_hub_of_each_place() -> None:
+    """Two hubs and two places on a hand table: place p is 30 min from h1 and 20 from h2,
+    place q 15 and 40; so p goes to h2 (20 min) and q to h1 (15 min)."""
+    table = TravelMatrix(("h1", "h2"), ("p", "q"), [[30.0, 15.0], [20.0, 40.0]], [[1.0] * 2] * 2)
+    source = StaticMatrixSource(table)
+    assert nearest_hubs(source, ["h1", "h2"], ["p", "q"]) == {"p": ("h2", 20.0), "q": ("h1", 15.0)}
+    assert nearest_hubs(source, ["h1", "h2"], []) == {}
+
+
+def test_no_vehicle_notes_count_the_referrals_within_courier_reach() -> None:
+    """Reach 120 min: place 1 (two referrals, 60 min from hub A) counts, place 2 (one referral,
+    150 min from A) does not, place 3 (one referral, 10 min from B) does; one note per hub."""
+    day = dt.date(2026, 11, 2)
+    referrals = [
+        DemandReferral(f"R{k}", place, "0180", "01", day) for k, place in enumerate([1, 1, 2, 3])
+    ]
+    nearest = {"1": ("A", 60.0), "2": ("A", 150.0), "3": ("B", 10.0)}
+    notes = no_vehicle_notes(
+        RoutingParams(courier_reach_minutes=120.0), referrals, nearest, {"A": "Alby", "B": "Bro"}
+    )
+    assert notes == [
+        "hub Alby has no vehicles (routing.vehicles_per_hub = 0) but 2 referrals are within "
+        "its courier reach (120 min); they go by mobile clinic or parcel",
+        "hub Bro has no vehicles (routing.vehicles_per_hub = 0) but 1 referrals are within "
+        "its courier reach (120 min); they go by mobile clinic or parcel",
+    ]

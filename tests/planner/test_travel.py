@@ -170,7 +170,7 @@ def test_lakes_block_a_hop_in_the_library():
     import shapely
     from shapely.geometry import box
 
-    from routing.network import NetworkParams, Place, build_network
+    from routing import NetworkParams, Place, build_network
 
     land = box(10.0, 59.0, 11.0, 59.2)
     lake = box(10.45, 59.0, 10.55, 59.2)  # a lake across the whole land strip, ~5.7 km wide

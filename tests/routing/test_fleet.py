@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routing.fleet import (
+from routing import (
     Calendar,
     CycleParams,
     FleetError,

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import math
 
+import networkx as nx
 import numpy as np
 import pytest
 import shapely
 from shapely.geometry import LineString, Point, box
 
 import routing.matrix as matrix_module
+from routing import FerryLink, NetworkParams, Place, build_network, shortest_paths
 from routing.matrix import MatrixSource, NetworkMatrixSource, StaticMatrixSource, TravelMatrix
-from routing.network import FerryLink, NetworkParams, Place, build_network, shortest_paths
+from routing.network_build import add_ferries, ferry_only_groups
 
 # Near the equator a degree is about 111 km both ways, so the geometry is easy to picture.
 LAKE = box(0.4, 0.3, 0.6, 0.7)
@@ -332,3 +334,26 @@ def test_matrix_adds_the_trip_overhead_off_the_diagonal(tmp_path):
     assert table.minutes[0, 0] == 0.0 and table.minutes[1, 1] == 0.0
     assert table.minutes[0, 1] == pytest.approx(net.minutes("A", "B"))
     assert table.minutes[1, 2] == pytest.approx(net.minutes("B", "C"))
+
+
+def test_ferry_only_groups_number_the_islands_and_refuse_bad_members():
+    """Three places, the last two an island group: groups are [0, 1, 1]; an unknown member
+    or a place in two groups is refused with its id."""
+    index = {"A": 0, "F": 1, "G": 2}
+    assert ferry_only_groups(index, [{"F", "G"}]).tolist() == [0, 1, 1]
+    assert ferry_only_groups(index, []).tolist() == [0, 0, 0]
+    with pytest.raises(ValueError, match="group 1 names unknown place 'Z'"):
+        ferry_only_groups(index, [{"Z"}])
+    with pytest.raises(ValueError, match="'F' is in more than one"):
+        ferry_only_groups(index, [{"F"}, {"F", "G"}])
+
+
+def test_add_ferries_keeps_the_faster_edge():
+    """Two ferries over one pair, 40 and 30 minutes with 10 minutes boarding: the edge is the
+    30-minute one (40 minutes with boarding); a slower one afterwards changes nothing."""
+    graph = nx.Graph()
+    params = NetworkParams(ferry_boarding_minutes=10.0)
+    slow = FerryLink("A", "F", minutes=40.0, km=5.0, name="slow")
+    quick = FerryLink("A", "F", minutes=30.0, km=6.0, name="quick")
+    add_ferries(graph, {"A": 0, "F": 1}, [slow, quick, slow], params)
+    assert graph.edges["A", "F"] == {"km": 6.0, "minutes": 40.0, "mode": "ferry", "name": "quick"}

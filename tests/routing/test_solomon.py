@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from routing import SolveParams, evaluate, solve
 from routing.solomon import SolomonFormatError, parse, read
-from routing.vrp import Params, evaluate, solve
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_reads_a_tiny_hand_written_file(triangle_file: Path) -> None:
 def test_triangle_needs_two_vehicles_by_capacity(triangle_file: Path) -> None:
     """12 units on vehicles of 10: two routes; the plan is feasible."""
     inst = read(triangle_file)
-    sol = solve(inst.problem, Params(time_limit=0.3))
+    sol = solve(inst.problem, SolveParams(time_limit=0.3))
     check = evaluate(inst.problem, sol)
     assert check.feasible and check.vehicles == 2
 
@@ -107,7 +107,7 @@ def test_c101_short_solve_reaches_ten_vehicles(c101: Path) -> None:
     """Two seconds on C101 give a feasible plan with the best-known 10 vehicles, within 2 % of
     the best-known distance 828.94 (never below it: that would be a wrong distance)."""
     inst = read(c101)
-    sol = solve(inst.problem, Params(time_limit=2))
+    sol = solve(inst.problem, SolveParams(time_limit=2))
     check = evaluate(inst.problem, sol)
     assert check.feasible and check.vehicles == 10
     assert 828.93 <= check.distance <= 828.94 * 1.02

@@ -8,24 +8,23 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from routing import vrp
-from routing.fleet import Calendar, CycleParams, Request
-from routing.spirometry import (
+import routing
+from routing import (
+    Calendar,
     CourierParams,
+    CycleParams,
     DayRouter,
-    Referral,
-    choose_mode,
+    Request,
+    SolveParams,
     courier_fits,
-    evaluate,
-    plan,
-    utilisation,
 )
+from routing.spirometry import Referral, choose_mode, evaluate, plan, utilisation
 
 CAL = Calendar()
 CYCLE = CycleParams()
 COURIER = CourierParams()
 MON = dt.date(2026, 11, 2)
-FAST = vrp.Params(time_limit=0.05)
+FAST = SolveParams(time_limit=0.05)
 
 
 @pytest.fixture
@@ -73,7 +72,7 @@ def test_day_router_serves_deliveries_and_pickups_on_one_route(three_places) -> 
     p = [Request("R0", "H", "B", MON, "courier")]
     assert router(MON, "H", d, p) == (set(), set())
     (day,) = router.days
-    ev = vrp.evaluate(day.problem, day.solution)
+    ev = routing.evaluate(day.problem, day.solution)
     assert ev.feasible and ev.distance == pytest.approx(160.0) and ev.vehicles == 1
     assert day.places == ("H", "A", "B")
 

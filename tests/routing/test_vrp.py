@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routing.vrp import (
+from routing import (
     Depot,
     Objective,
-    Params,
     Problem,
     Route,
     Solution,
+    SolveParams,
     Stop,
     Vehicle,
     VRPError,
@@ -24,7 +24,7 @@ from routing.vrp import (
     solve,
 )
 
-FAST = Params(time_limit=0.3)
+FAST = SolveParams(time_limit=0.3)
 
 
 def line_matrix(positions: list[float]) -> np.ndarray:
@@ -276,7 +276,7 @@ def test_same_seed_same_result() -> None:
     )
     fleet = tuple(Vehicle(f"v{k}", 0, capacity=40, shift_end=1000) for k in range(10))
     problem = Problem((Depot("d", 0),), fleet, stops, m, m)
-    params = Params(time_limit=5, solution_limit=30, seed=3)
+    params = SolveParams(time_limit=5, solution_limit=30, seed=3)
     first, second = solve(problem, params), solve(problem, params)
     assert ids(first) == ids(second)
     assert evaluate(problem, first).feasible
@@ -311,7 +311,7 @@ def test_solver_plans_break_no_rule_but_dropped_stops(xs: list[float], data: st.
     m = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
     depots = (Depot("A", 0), Depot("B", 1))
     stops = []
-    for i in range(2, len(pts)):  # windows in whole units, like minutes (see Params.scale)
+    for i in range(2, len(pts)):  # windows in whole units, like minutes (see SolveParams.scale)
         start = data.draw(st.integers(0, 60))
         stops.append(
             Stop(
@@ -336,7 +336,7 @@ def test_solver_plans_break_no_rule_but_dropped_stops(xs: list[float], data: st.
         for k in range(data.draw(st.integers(1, 3)))
     ]
     problem = Problem(depots, tuple(fleet), tuple(stops), m, m)
-    sol = solve(problem, Params(time_limit=0.2))
+    sol = solve(problem, SolveParams(time_limit=0.2))
     check = evaluate(problem, sol)
     assert {v.rule for v in check.violations} <= {"Mandatory stop dropped"}
     assert check.served + len(sol.dropped) == len(stops)
@@ -367,3 +367,13 @@ def test_side_by_side_searches_still_name_an_unservable_stop() -> None:
     sol = solve(problem, FAST.replace(workers=2))
     assert sol.dropped == ("far",)
     assert sol.status == "infeasible"
+
+
+def test_replace_keeps_the_rest_and_validates_again(four_on_a_line: Problem) -> None:
+    """replace() changes only the named fields, and a bad new value raises a named error."""
+    cheaper = four_on_a_line.replace(objective=Objective("cost", per_km=2.0))
+    assert cheaper.objective == Objective("cost", per_km=2.0)
+    assert cheaper.stops == four_on_a_line.stops
+    assert np.array_equal(cheaper.duration, four_on_a_line.duration)
+    with pytest.raises(VRPError, match="stop z: location 9 is outside the matrix"):
+        four_on_a_line.replace(stops=[Stop("z", 9)])
