@@ -23,6 +23,7 @@ if plan is None:
     st.stop()
 
 kpis = plan.kpis
+run_id = plan.run_id
 cards(kpis, ["continuity_rate", "availability_bound", "baseline_rate", "cover"])
 
 # Same-clinician rate against the line, the bound and the baseline ---------------------------
@@ -86,7 +87,7 @@ if not rates.empty:
     )
 
 # Roster ----------------------------------------------------------------------------------------
-shifts = services.rows(plan.run_id, "shift")
+shifts = services.rows(run_id, "shift")
 homes = services.clinician_home_counties(name, version)
 shifts["home_county"] = shifts["clinician_id"].map(homes).fillna("")
 shifts = shifts[shifts["home_county"].map(lambda c: acc.allows(c) if c else acc.everything)]
@@ -190,7 +191,7 @@ if people:
     )
     d2.download_button(
         "Roster XLSX (a sheet per week)",
-        data=lambda: services.roster_xlsx(export_rows) or b"",
+        data=lambda: services.roster_xlsx(export_rows),
         file_name=f"roster-{name}.xlsx",
         on_click="ignore",
         key="dl_xlsx",
@@ -199,7 +200,7 @@ if people:
     who = d3.selectbox("Clinician calendar", people, key="ics_clinician")
     d3.download_button(
         f"iCalendar for {who}",
-        data=lambda: services.roster_ics(export_rows, who, plan.run_id) or b"",
+        data=lambda: services.roster_ics(export_rows, who, run_id),
         file_name=f"roster-{name}-{who}.ics",
         mime="text/calendar",
         on_click="ignore",
@@ -209,7 +210,7 @@ else:
     st.info("No shifts match the filters.")
 
 # Follow-ups ----------------------------------------------------------------------------------
-follow = services.rows(plan.run_id, "follow_up")
+follow = services.rows(run_id, "follow_up")
 if not follow.empty:
     st.subheader("Return visits")
     summary = follow.groupby("profession").agg(
