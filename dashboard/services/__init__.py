@@ -24,7 +24,6 @@ from dashboard.services.geography import (
 )
 from dashboard.services.jobs import SolveJob, job, start_solve, wait
 from dashboard.services.store import (
-    CONTINUITY_LINE,
     PLANNER_TITLES,
     Plan,
     clinician_home_counties,
@@ -42,7 +41,6 @@ from dashboard.services.store import (
 from planner.scenario import Scenario
 
 __all__ = [
-    "CONTINUITY_LINE",
     "PLANNER_TITLES",
     "Access",
     "Plan",

@@ -34,9 +34,6 @@ from planner.storage import (
 from planner.storage.models import FollowUpAssignment, Placement, RouteStop, Shift, Shipment
 from planner.weeks import week_monday
 
-#: The target the staffing alert compares the same-clinician rate with (provider: 96 %).
-CONTINUITY_LINE = 0.96
-
 #: Result tables a page reads, by the name it asks for.
 RESULT_TABLES: dict[str, type[SQLModel]] = {
     "placement": Placement,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
 from dashboard import services
 from dashboard.views._common import (
     access,
     cards,
+    county_shares,
     fmt,
     headline,
     kpi_table,
@@ -37,7 +36,8 @@ plans = services.plans(name, version)
 alerts: list[str] = []
 staff = plans.get("staffing")
 continuity = staff.kpis.get("continuity_rate") if staff else None
-if staff and continuity is not None and continuity < services.CONTINUITY_LINE:
+continuity_target = scenario.staffing.continuity_target
+if staff and continuity is not None and continuity < continuity_target:
     bound = staff.kpis.get("availability_bound")
     why = (
         f"; the clinicians' availability allows at most {fmt('availability_bound', bound)}"
@@ -46,7 +46,7 @@ if staff and continuity is not None and continuity < services.CONTINUITY_LINE:
     )
     alerts.append(
         f"Same-clinician rate {fmt('continuity_rate', continuity)} is "
-        f"under the {services.CONTINUITY_LINE:.0%} target{why}."
+        f"under the {continuity_target:.0%} target{why}."
     )
 route = plans.get("routing")
 on_time = route.kpis.get("on_time_share") if route else None
@@ -58,14 +58,7 @@ if on_time is not None and on_time < scenario.routing.on_time_target:
 place = plans.get("placement")
 floor = scenario.placement.county_floor_share
 if place and floor > 0:
-    under = {
-        m.group(1): v
-        for k, v in place.kpis.items()
-        if (m := re.match(r"^county_share_(\d{2})$", k))
-        and v is not None
-        and v < floor
-        and acc.allows(m.group(1))
-    }
+    under = {c: v for c, v in county_shares(place.kpis, acc).items() if v is not None and v < floor}
     lowest = place.kpis.get("min_county_share")
     if under:
         names = ", ".join(

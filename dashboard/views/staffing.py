@@ -1,4 +1,4 @@
-"""Staffing: the roster per clinician and day, the same-clinician rate against the 96 % line,
+"""Staffing: the roster per clinician and day, the same-clinician rate against the target line,
 the availability bound and the baseline, and downloads (CSV, XLSX, iCalendar)."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ rates = pd.DataFrame(records, columns=["group", "measure", "value"])
 if not rates.empty:
     st.subheader("Same-clinician rate")
     line = (
-        alt.Chart(pd.DataFrame({"target": [services.CONTINUITY_LINE]}))
+        alt.Chart(pd.DataFrame({"target": [scenario.staffing.continuity_target]}))
         .mark_rule(color="red", strokeDash=[4, 3])
         .encode(x="target:Q")
     )
@@ -66,7 +66,7 @@ if not rates.empty:
                 sort=list(rates["row"]),
                 axis=alt.Axis(labelLimit=260, labelOverlap=False),
             ),
-            # Not red: red is the 96 % target line.
+            # Not red: red is the target line.
             color=alt.Color(
                 "measure:N",
                 title=None,
@@ -81,7 +81,7 @@ if not rates.empty:
     ).properties(height=max(120, 24 * len(rates)))
     st.altair_chart(chart, width="stretch", key="continuity_chart")
     st.caption(
-        f"Red line: the {services.CONTINUITY_LINE:.0%} target. The availability bound is the "
+        f"Red line: the {scenario.staffing.continuity_target:.0%} target. The availability bound is the "
         "best rate the clinicians' declared availability allows; the baseline is a simple "
         "roster without continuity optimisation."
     )
