@@ -10,7 +10,8 @@ colours, because each further shader program costs ~0.4 s of page load in softwa
   the Deck without a base map;
 * :mod:`~dashboard.maps.marks`: dots, reach rings, routes and text shaped in pixels
   (:class:`PixelFrame`) and sent as polygons;
-* :mod:`~dashboard.maps.placement`: the mobile clinics map (cached as deck JSON).
+* :mod:`~dashboard.maps.placement`: the mobile clinics map (cached as deck JSON);
+* :mod:`~dashboard.maps.routes`: the spirometer courier map of one day's routes.
 
 Map data (tiles, county names and boxes) comes from :mod:`dashboard.services`.
 """
@@ -28,6 +29,7 @@ from dashboard.maps.layers import (
 )
 from dashboard.maps.marks import PixelFrame, dots_layer, reach_layer, routes_layer, text_layer
 from dashboard.maps.placement import placement_map, site_labels
+from dashboard.maps.routes import ROUTE_MAP_HEIGHT_PX, route_map
 from dashboard.maps.style import (
     RIM_COLOUR,
     SOURCES,
@@ -53,6 +55,7 @@ __all__ = [
     "MAP_HEIGHT_PX",
     "MAP_WIDTH_PX",
     "RIM_COLOUR",
+    "ROUTE_MAP_HEIGHT_PX",
     "SOURCES",
     "SWEDEN_BOUNDS",
     "TOOLTIP",
@@ -69,6 +72,7 @@ __all__ = [
     "placement_map",
     "polygons_layer",
     "reach_layer",
+    "route_map",
     "routes_layer",
     "share_colour",
     "share_legend_html",

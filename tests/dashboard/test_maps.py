@@ -203,3 +203,25 @@ def test_share_tiles_colour_by_share_focus_or_outside() -> None:
             "detail": "not in this plan",
         },
     ]
+
+
+def test_route_places_get_one_label_each() -> None:
+    """A route from hub H through X, Y and X again back to H: three labels, the hub named,
+    X with both visit numbers."""
+    from dashboard.maps.routes import _place_labels
+
+    stops = pd.DataFrame(
+        {
+            "route_id": ["R1"] * 5,
+            "seq": [0, 1, 2, 3, 4],
+            "kind": ["start", "delivery", "pickup", "delivery", "end"],
+            "place": ["Nyköping", "X", "Y", "X", "Nyköping"],
+            "lon": [17.0, 17.1, 17.2, 17.1, 17.0],
+            "lat": [58.7, 58.8, 58.9, 58.8, 58.7],
+        }
+    )
+    assert _place_labels(stops) == [
+        {"lon": 17.0, "lat": 58.7, "label": "Nyköping hub", "name": "Nyköping"},
+        {"lon": 17.1, "lat": 58.8, "label": "1 · 3", "name": "X"},
+        {"lon": 17.2, "lat": 58.9, "label": "2", "name": "Y"},
+    ]
