@@ -65,7 +65,7 @@ def stored_runs(app_db: str) -> dict[str, tuple[int, dict[str, Any]]]:
 
 
 @pytest.fixture
-def app_test(app_db: str):  # type: ignore[no-untyped-def]
+def app_test(app_db: str):
     """A fresh AppTest of the dashboard entry point (not run yet)."""
     from streamlit.testing.v1 import AppTest
 

@@ -16,7 +16,7 @@ AUTH = {
 ROLES = {"ops@example.se": ["*"], "Sormland@Example.se": ["04"]}
 
 
-def with_auth(at, user: dict):  # type: ignore[no-untyped-def]
+def with_auth(at, user: dict):
     at.secrets["auth"] = AUTH
     at.secrets["roles"] = ROLES
     at.user = user
@@ -72,13 +72,13 @@ def test_logged_out_user_sees_only_the_login(app_test, page: str) -> None:
     assert not at.metric and not at.dataframe and not at.get("deck_gl_json_chart")
 
 
-def placement_kpis_listed(stored_runs: dict) -> dict:  # type: ignore[type-arg]
+def placement_kpis_listed(stored_runs: dict) -> dict:
     """The stored placement KPIs as the overview lists them (no per-kommun shares)."""
     kpis = stored_runs["placement"][1]
     return {k: v for k, v in kpis.items() if not k.startswith("kommun_share_")}
 
 
-def test_regional_planner_sees_only_their_county(app_test, stored_runs) -> None:  # type: ignore[no-untyped-def]
+def test_regional_planner_sees_only_their_county(app_test, stored_runs) -> None:
     """A user whose role allows county 04 sees 04's sites and KPIs, nothing of 05."""
     at = with_auth(
         app_test, {"is_logged_in": True, "email": "sormland@example.se", "name": "S"}
@@ -96,7 +96,7 @@ def test_regional_planner_sees_only_their_county(app_test, stored_runs) -> None:
     assert set(week["county"]) == {"Södermanlands län"}
 
 
-def test_operations_manager_sees_every_county(app_test, stored_runs) -> None:  # type: ignore[no-untyped-def]
+def test_operations_manager_sees_every_county(app_test, stored_runs) -> None:
     """'*' in [roles] shows all counties' KPIs."""
     at = with_auth(app_test, {"is_logged_in": True, "email": "ops@example.se"}).run()
     kpis = next(set(df.value["kpi"]) for df in at.dataframe if "kpi" in df.value.columns)
@@ -104,7 +104,7 @@ def test_operations_manager_sees_every_county(app_test, stored_runs) -> None:  #
     assert {"county_share_04", "county_share_05"} <= kpis
 
 
-def test_unlisted_user_is_told_to_ask_for_access(app_test) -> None:  # type: ignore[no-untyped-def]
+def test_unlisted_user_is_told_to_ask_for_access(app_test) -> None:
     """A signed-in user missing from [roles] sees no data and a clear message."""
     at = with_auth(app_test, {"is_logged_in": True, "email": "stranger@example.se"}).run()
     assert not at.exception

@@ -12,7 +12,7 @@ from tests.dashboard import browser
 
 
 @pytest.fixture(scope="module")
-def driver():  # type: ignore[no-untyped-def]
+def driver():
     reason = browser.missing_browser()
     if reason:
         if os.environ.get("CI"):
@@ -22,7 +22,7 @@ def driver():  # type: ignore[no-untyped-def]
         yield drv
 
 
-def test_every_page_in_chromium(driver, solved_db: str, artifacts_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_every_page_in_chromium(driver, solved_db: str, artifacts_dir, tmp_path) -> None:
     """Each page at its URL path: no stException, no "Page not found" dialog, its title, map
     canvas/tables where expected; a screenshot of each is saved."""
     # Overview: a KPI table per plan; mobile clinics: week, schedule, county shares; staffing:

@@ -27,7 +27,7 @@ PAGES = [
 Runs = dict[str, tuple[int, dict[str, Any]]]
 
 
-def open_page(at, page: str):  # type: ignore[no-untyped-def]
+def open_page(at, page: str):
     at.run()
     if page != "views/overview.py":
         at.switch_page(page).run()
@@ -45,19 +45,19 @@ def ground_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * 6_378_137.0 * math.asin(math.sqrt(a))
 
 
-def tables(at, *columns: str) -> list[pd.DataFrame]:  # type: ignore[no-untyped-def]
+def tables(at, *columns: str) -> list[pd.DataFrame]:
     """The page's tables that have all ``columns`` (st.dataframe keys are not visible in AppTest)."""
     return [df.value for df in at.dataframe if set(columns) <= set(map(str, df.value.columns))]
 
 
-def kpi_tables(at) -> list[dict[str, float | None]]:  # type: ignore[no-untyped-def]
+def kpi_tables(at) -> list[dict[str, float | None]]:
     """KPI tables by planner, in page order (the overview shows placement, staffing, routing)."""
     return [
         dict(zip(t["kpi"], t["value"], strict=True)) for t in tables(at, "kpi", "value", "shown")
     ]
 
 
-def layers_of(at, index: int = 0) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:  # type: ignore[no-untyped-def]
+def layers_of(at, index: int = 0) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """The deck spec of the page's ``index``-th map and its layers by id."""
     spec = json.loads(at.get("deck_gl_json_chart")[index].proto.json)
     return spec, {layer["id"]: layer for layer in spec["layers"]}
@@ -385,7 +385,9 @@ def test_scenarios_copy_store_and_compare(app_test, app_db: str, stored_runs: Ru
     assert compare["Δ tiny-three-units − tiny"].isna().all()
 
 
-def test_solve_runs_in_background_and_stores_the_plan(app_test, app_db: str) -> None:
+def test_solve_runs_in_background_and_stores_the_plan(
+    app_test, app_db: str, stored_runs: Runs
+) -> None:
     """Solve from the page: the script returns at once, the job reports progress, the run is stored."""
     import time
 
@@ -395,7 +397,7 @@ def test_solve_runs_in_background_and_stores_the_plan(app_test, app_db: str) -> 
     at = open_page(app_test, "views/scenarios.py")
     at.selectbox(key="run_name").set_value("tiny")
     at.multiselect(key="run_planners").set_value(["placement"])
-    before = latest_run(open_database(app_db), "tiny", "placement").id
+    before = stored_runs["placement"][0]
     started = time.perf_counter()
     at.button(key="solve").click().run()
     assert time.perf_counter() - started < 10  # the page does not wait for the solver
@@ -404,13 +406,14 @@ def test_solve_runs_in_background_and_stores_the_plan(app_test, app_db: str) -> 
     job = services.wait(job_id, timeout=120)
     assert job.error is None and job.done and job.overall == 1.0
     after = latest_run(open_database(app_db), "tiny", "placement")
-    assert after.id > before and job.finished[0]["run_id"] == after.id
+    assert after is not None and after.id == job.finished[0]["run_id"]
+    assert job.finished[0]["run_id"] > before
     at.run()
     assert [p.value for p in at.get("progress")] == [100]  # AppTest gives percent
     assert [s.value for s in at.success] == ["tiny: every plan stored (placement)."]
 
 
-def test_empty_database_says_what_to_do(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_empty_database_says_what_to_do(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     """With nothing stored, the app says to run `planner demo` instead of failing."""
     from streamlit.testing.v1 import AppTest
 
