@@ -2,7 +2,7 @@
 
 Pages are listed here with ``st.navigation``; the sidebar holds the scenario selector every
 page reads. With an ``[auth]`` section in Streamlit secrets nothing but a login screen is
-shown until the user has signed in with ``st.login`` (OIDC); see :mod:`dashboard.services`
+shown until the user has signed in with ``st.login`` (OIDC); see :mod:`dashboard.services.access`
 for the ``[roles]`` mapping of users to counties.
 """
 

@@ -61,6 +61,28 @@ def visible_kpis(kpis: dict[str, float | None], access: services.Access) -> dict
     return out
 
 
+def county_shares(
+    kpis: dict[str, float | None], access: services.Access
+) -> dict[str, float | None]:
+    """Served share by county code (the ``county_share_NN`` KPIs) of the counties allowed."""
+    return {
+        m.group(1): value
+        for name, value in kpis.items()
+        if (m := _COUNTY_KPI.match(name)) and access.allows(m.group(1))
+    }
+
+
+def kommun_shares(
+    kpis: dict[str, float | None], access: services.Access
+) -> dict[str, float | None]:
+    """Served share by kommun code (the ``kommun_share_NNNN`` KPIs) in the counties allowed."""
+    return {
+        m.group(1): value
+        for name, value in kpis.items()
+        if (m := _KOMMUN_KPI.match(name)) and access.allows(m.group(1)[:2])
+    }
+
+
 def kpi_table(kpis: dict[str, float | None]) -> pd.DataFrame:
     """KPIs as a table: name, value (as stored), shown (formatted)."""
     return pd.DataFrame(

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import streamlit as st
 
 from dashboard import maps, services
-from dashboard.views._common import access, cards, fmt, require_scenario
+from dashboard.views._common import (
+    access,
+    cards,
+    county_shares,
+    fmt,
+    kommun_shares,
+    require_scenario,
+)
 
 acc = access()
 name, version, scenario = require_scenario()
@@ -20,16 +25,8 @@ if plan is None:
 
 placements = services.rows(plan.run_id, "placement")
 placements = placements[placements["county_code"].map(acc.allows)]
-county_share = {
-    m.group(1): v
-    for k, v in plan.kpis.items()
-    if (m := re.match(r"^county_share_(\d{2})$", k)) and acc.allows(m.group(1))
-}
-kommun_share = {
-    m.group(1): v
-    for k, v in plan.kpis.items()
-    if (m := re.match(r"^kommun_share_(\d{4})$", k)) and acc.allows(m.group(1)[:2])
-}
+county_share = county_shares(plan.kpis, acc)
+kommun_share = kommun_shares(plan.kpis, acc)
 cards(plan.kpis, ["served_share", "min_county_share", "unit_utilisation", "relocation_km"])
 
 weeks = (

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
 from dashboard import services
 from dashboard.views._common import (
     access,
     cards,
+    county_shares,
     fmt,
     headline,
     kpi_table,
@@ -36,11 +35,9 @@ plans = services.plans(name, version)
 # Alerts ----------------------------------------------------------------------------------
 alerts: list[str] = []
 staff = plans.get("staffing")
-if (
-    staff
-    and staff.kpis.get("continuity_rate") is not None
-    and staff.kpis["continuity_rate"] < services.CONTINUITY_LINE
-):
+continuity = staff.kpis.get("continuity_rate") if staff else None
+continuity_target = scenario.staffing.continuity_target
+if staff and continuity is not None and continuity < continuity_target:
     bound = staff.kpis.get("availability_bound")
     why = (
         f"; the clinicians' availability allows at most {fmt('availability_bound', bound)}"
@@ -48,42 +45,29 @@ if (
         else ""
     )
     alerts.append(
-        f"Same-clinician rate {fmt('continuity_rate', staff.kpis['continuity_rate'])} is "
-        f"under the {services.CONTINUITY_LINE:.0%} target{why}."
+        f"Same-clinician rate {fmt('continuity_rate', continuity)} is "
+        f"under the {continuity_target:.0%} target{why}."
     )
 route = plans.get("routing")
-if (
-    route
-    and route.kpis.get("on_time_share") is not None
-    and route.kpis["on_time_share"] < scenario.routing.on_time_target
-):
+on_time = route.kpis.get("on_time_share") if route else None
+if on_time is not None and on_time < scenario.routing.on_time_target:
     alerts.append(
-        f"Spirometers late: on-time share {fmt('on_time_share', route.kpis['on_time_share'])} "
+        f"Spirometers late: on-time share {fmt('on_time_share', on_time)} "
         f"is under the target {scenario.routing.on_time_target:.0%}."
     )
 place = plans.get("placement")
 floor = scenario.placement.county_floor_share
 if place and floor > 0:
-    under = {
-        m.group(1): v
-        for k, v in place.kpis.items()
-        if (m := re.match(r"^county_share_(\d{2})$", k))
-        and v is not None
-        and v < floor
-        and acc.allows(m.group(1))
-    }
+    under = {c: v for c, v in county_shares(place.kpis, acc).items() if v is not None and v < floor}
+    lowest = place.kpis.get("min_county_share")
     if under:
         names = ", ".join(
             f"{services.county_names().get(c, c)} {v:.1%}" for c, v in sorted(under.items())
         )
         alerts.append(f"Counties under the served-share floor of {floor:.0%}: {names}.")
-    elif (
-        place.kpis.get("min_county_share") is not None
-        and place.kpis["min_county_share"] < floor
-        and acc.everything
-    ):
+    elif lowest is not None and lowest < floor and acc.everything:
         alerts.append(
-            f"The lowest county served share {fmt('min_county_share', place.kpis['min_county_share'])} "
+            f"The lowest county served share {fmt('min_county_share', lowest)} "
             f"is under the floor of {floor:.0%}."
         )
 for text in alerts:

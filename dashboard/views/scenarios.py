@@ -82,15 +82,13 @@ with st.form("create_scenario"):
             cols = st.columns(3)
             values = {}
             fields = [
-                (f, i)
+                (f, i, kind)
                 for f, i in type(model).model_fields.items()
-                if f not in ("name", "description") and _editable(i.annotation)
+                if f not in ("name", "description") and (kind := _editable(i.annotation))
             ]
-            for index, (field, info) in enumerate(fields):
+            for index, (field, info, kind) in enumerate(fields):
                 with cols[index % 3]:
-                    values[field] = _input(
-                        section, field, info, getattr(model, field), _editable(info.annotation)
-                    )
+                    values[field] = _input(section, field, info, getattr(model, field), kind)
             changes[section] = values
     submitted = st.form_submit_button("Store scenario", type="primary")
 if submitted:

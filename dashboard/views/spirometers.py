@@ -91,66 +91,10 @@ else:
     ]
     unknown = int(today["lon"].isna().sum())
     today = today.dropna(subset=["lon", "lat"])
-    route_ids = sorted(today["route_id"].unique())
-    colour_of = {r: maps.colour(i) for i, r in enumerate(route_ids)}
-    today["colour"] = today["route_id"].map(colour_of)
-    view = maps.view_for(list(today["lon"]), list(today["lat"]), height_px=560, padding=0.1)
-    frame = maps.PixelFrame(view)
-    paths = []
-    for r in route_ids:
-        route = today[today["route_id"] == r]
-        paths.append(
-            {
-                "path": route[["lon", "lat"]].values.tolist(),
-                "colour": colour_of[r],
-                "name": f"Route {r}",
-                "detail": f"{len(route)} stops",
-                "route_id": str(r),
-            }
-        )
-    stop_rows = [
-        {
-            "lon": float(s.lon),
-            "lat": float(s.lat),
-            "colour": s.colour,
-            "route_id": str(s.route_id),
-            "seq": int(s.seq),
-            "name": f"{s.route_id} stop {int(s.seq)}: {s.place}",
-            "detail": str(s.kind),
-        }
-        for s in today.itertuples()
-    ]
-    # A route starts and ends at its hub: one label per place ("Nyköping hub", "2 · 5" where a
-    # route passes twice), not two numbers drawn over each other.
-    texts = today.assign(
-        text=[
-            f"{p} hub" if k in ("start", "end") else str(q)
-            for p, k, q in zip(today["place"], today["kind"], today["seq"], strict=True)
-        ]
-    )
-    place_labels = texts.groupby(["lon", "lat"], as_index=False).agg(
-        label=("text", lambda t: " · ".join(dict.fromkeys(t))), name=("place", "first")
-    )
-    # Land only of the counties near the view (a day's routes span a region; the whole
-    # coastline at this zoom would be most of the map's data).
-    near = maps.counties_in(
-        maps.view_box(view, height_px=560, margin=0.5),
-        {c: services.county_bounds([c]) for c in services.county_names()},
-    )
-    layers = [
-        maps.borders_layer(services.tiles_geojson("county", view.zoom, counties=near)),
-        maps.land_layer(
-            services.tiles_geojson("county", view.zoom, counties=near, gap_px=maps.COUNTY_GAP_PX)
-        ),
-        maps.routes_layer(paths, frame),
-        maps.dots_layer(stop_rows, frame, layer_id="stops", radius_px=5),
-        maps.text_layer(place_labels.to_dict("records"), frame, layer_id="stop_order"),
-    ]
-    st.pydeck_chart(
-        maps.deck(layers, view=view, height=560, tooltip=maps.TOOLTIP), key="route_map", height=560
-    )
+    routes = today["route_id"].nunique()
+    st.pydeck_chart(maps.route_map(today), key="route_map", height=maps.ROUTE_MAP_HEIGHT_PX)
     st.caption(
-        f"{len(route_ids)} route{'s' if len(route_ids) != 1 else ''} on {day:%A %d %B}; "
+        f"{routes} route{'s' if routes != 1 else ''} on {day:%A %d %B}; "
         "numbers give the visiting order from the hub."
         + (f" {unknown} stops have no known position and are not drawn." if unknown else "")
     )

@@ -1,4 +1,4 @@
-"""Staffing: the roster per clinician and day, the same-clinician rate against the 96 % line,
+"""Staffing: the roster per clinician and day, the same-clinician rate against the target line,
 the availability bound and the baseline, and downloads (CSV, XLSX, iCalendar)."""
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ if plan is None:
     st.stop()
 
 kpis = plan.kpis
+run_id = plan.run_id
 cards(kpis, ["continuity_rate", "availability_bound", "baseline_rate", "cover"])
 
 # Same-clinician rate against the line, the bound and the baseline ---------------------------
@@ -44,7 +45,7 @@ rates = pd.DataFrame(records, columns=["group", "measure", "value"])
 if not rates.empty:
     st.subheader("Same-clinician rate")
     line = (
-        alt.Chart(pd.DataFrame({"target": [services.CONTINUITY_LINE]}))
+        alt.Chart(pd.DataFrame({"target": [scenario.staffing.continuity_target]}))
         .mark_rule(color="red", strokeDash=[4, 3])
         .encode(x="target:Q")
     )
@@ -65,7 +66,7 @@ if not rates.empty:
                 sort=list(rates["row"]),
                 axis=alt.Axis(labelLimit=260, labelOverlap=False),
             ),
-            # Not red: red is the 96 % target line.
+            # Not red: red is the target line.
             color=alt.Color(
                 "measure:N",
                 title=None,
@@ -80,13 +81,13 @@ if not rates.empty:
     ).properties(height=max(120, 24 * len(rates)))
     st.altair_chart(chart, width="stretch", key="continuity_chart")
     st.caption(
-        f"Red line: the {services.CONTINUITY_LINE:.0%} target. The availability bound is the "
+        f"Red line: the {scenario.staffing.continuity_target:.0%} target. The availability bound is the "
         "best rate the clinicians' declared availability allows; the baseline is a simple "
         "roster without continuity optimisation."
     )
 
 # Roster ----------------------------------------------------------------------------------------
-shifts = services.rows(plan.run_id, "shift")
+shifts = services.rows(run_id, "shift")
 homes = services.clinician_home_counties(name, version)
 shifts["home_county"] = shifts["clinician_id"].map(homes).fillna("")
 shifts = shifts[shifts["home_county"].map(lambda c: acc.allows(c) if c else acc.everything)]
@@ -190,7 +191,7 @@ if people:
     )
     d2.download_button(
         "Roster XLSX (a sheet per week)",
-        data=lambda: services.roster_xlsx(export_rows) or b"",
+        data=lambda: services.roster_xlsx(export_rows),
         file_name=f"roster-{name}.xlsx",
         on_click="ignore",
         key="dl_xlsx",
@@ -199,7 +200,7 @@ if people:
     who = d3.selectbox("Clinician calendar", people, key="ics_clinician")
     d3.download_button(
         f"iCalendar for {who}",
-        data=lambda: services.roster_ics(export_rows, who, plan.run_id) or b"",
+        data=lambda: services.roster_ics(export_rows, who, run_id),
         file_name=f"roster-{name}-{who}.ics",
         mime="text/calendar",
         on_click="ignore",
@@ -209,7 +210,7 @@ else:
     st.info("No shifts match the filters.")
 
 # Follow-ups ----------------------------------------------------------------------------------
-follow = services.rows(plan.run_id, "follow_up")
+follow = services.rows(run_id, "follow_up")
 if not follow.empty:
     st.subheader("Return visits")
     summary = follow.groupby("profession").agg(

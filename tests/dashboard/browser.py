@@ -149,7 +149,7 @@ def open_page(
     base: str,
     name: str,
     timeout: float = 30,
-    *,  # type: ignore[no-untyped-def]
+    *,
     url_path: str | None = None,
 ) -> float:
     """Load page ``name`` (a key of PAGES) and wait until its script finished and its title (and
@@ -163,7 +163,7 @@ def open_page(
     started = time.perf_counter()
     driver.get(f"{base}/{path if url_path is None else url_path}")
 
-    def ready(d) -> bool:  # type: ignore[no-untyped-def]
+    def ready(d) -> bool:
         # One script per poll (not one WebDriver round trip per element): a busy page answers
         # late, and five round trips per poll would add their delays to the measured time.
         return bool(d.execute_script(_READY_JS, title, needs_map))
@@ -172,7 +172,7 @@ def open_page(
     return time.perf_counter() - started
 
 
-def next_frames(driver, frames: int = 2, timeout: float = 30) -> float:  # type: ignore[no-untyped-def]
+def next_frames(driver, frames: int = 2, timeout: float = 30) -> float:
     """Seconds until the page has rendered ``frames`` more animation frames.
 
     Called right after :func:`open_page`, this includes work the page does once its elements
@@ -199,14 +199,14 @@ return !needsMap || !!document.querySelector('[data-testid="stDeckGlJsonChart"] 
 """
 
 
-def exceptions(driver) -> list[str]:  # type: ignore[no-untyped-def]
+def exceptions(driver) -> list[str]:
     """Texts of Streamlit exception boxes on the page."""
     from selenium.webdriver.common.by import By
 
     return [e.text for e in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')]
 
 
-def dialogs(driver) -> list[str]:  # type: ignore[no-untyped-def]
+def dialogs(driver) -> list[str]:
     """Texts of open dialogs (e.g. Streamlit's "Page not found") and a "Page not found" body."""
     from selenium.webdriver.common.by import By
 
@@ -219,21 +219,21 @@ def dialogs(driver) -> list[str]:  # type: ignore[no-untyped-def]
     return texts
 
 
-def current_path(driver) -> str:  # type: ignore[no-untyped-def]
+def current_path(driver) -> str:
     """The URL path the browser shows, without the leading slash."""
     from urllib.parse import urlparse
 
     return urlparse(driver.current_url).path.strip("/")
 
 
-def count(driver, test_id: str, inner: str = "") -> int:  # type: ignore[no-untyped-def]
+def count(driver, test_id: str, inner: str = "") -> int:
     """How many elements with ``data-testid=test_id`` (optionally their ``inner`` selector) are shown."""
     from selenium.webdriver.common.by import By
 
     return len(driver.find_elements(By.CSS_SELECTOR, f'[data-testid="{test_id}"] {inner}'.strip()))
 
 
-def screenshot(driver, path: Path) -> Path:  # type: ignore[no-untyped-def]
+def screenshot(driver, path: Path) -> Path:
     """Full-page screenshot (the window grows to the page's height, capped at 4000 px)."""
     height = driver.execute_script(
         "const m = document.querySelector('[data-testid=\"stMain\"]') || document.body;"

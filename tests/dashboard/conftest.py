@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,7 +46,27 @@ def app_db(solved_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.fixture
-def app_test(app_db: str):  # type: ignore[no-untyped-def]
+def stored_runs(app_db: str) -> dict[str, tuple[int, dict[str, Any]]]:
+    """planner -> (run id, KPIs) of the latest finished runs on tiny, read straight from the store.
+
+    Every planner of this build has a run: the dashboard's tests need no "not solved" branch.
+    """
+    from planner.registry import PLANNER_NAMES
+    from planner.storage import latest_run, open_database, run_kpis
+
+    engine = open_database(app_db)
+    out = {}
+    for planner in PLANNER_NAMES:
+        run = latest_run(engine, "tiny", planner)
+        if run is not None and run.id is not None:
+            out[planner] = (run.id, run_kpis(engine, run.id))
+    engine.dispose()
+    assert sorted(out) == sorted(PLANNER_NAMES), "every planner solved tiny"
+    return out
+
+
+@pytest.fixture
+def app_test(app_db: str):
     """A fresh AppTest of the dashboard entry point (not run yet)."""
     from streamlit.testing.v1 import AppTest
 

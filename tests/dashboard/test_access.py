@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.services import access_for
+from dashboard.services import Access, access_for
 
 AUTH = {
     "redirect_uri": "http://localhost:8501/oauth2callback",
@@ -16,7 +16,7 @@ AUTH = {
 ROLES = {"ops@example.se": ["*"], "Sormland@Example.se": ["04"]}
 
 
-def with_auth(at, user: dict):  # type: ignore[no-untyped-def]
+def with_auth(at, user: dict):
     at.secrets["auth"] = AUTH
     at.secrets["roles"] = ROLES
     at.user = user
@@ -29,6 +29,18 @@ def test_roles_mapping() -> None:
     assert access_for("sormland@example.se", ROLES).counties == frozenset({"04"})
     assert access_for("stranger@example.se", ROLES).counties == frozenset()
     assert access_for(None, ROLES).counties == frozenset()
+
+
+def test_roles_compare_emails_loosely_and_pad_codes() -> None:
+    """Emails match whatever their case and surrounding spaces; a single code or numbers work
+    too (TOML ``4`` is county ``04``)."""
+    roles = {" Planner@Example.se ": [4, "5"], "one@example.se": "21"}
+    assert access_for("planner@EXAMPLE.se", roles) == Access(
+        "planner@EXAMPLE.se", frozenset({"04", "05"})
+    )
+    assert access_for("one@example.se", roles).counties == frozenset({"21"})
+    assert access_for("one@example.se", roles).allows("21")
+    assert not access_for("one@example.se", roles).allows("04")
 
 
 def test_embedded_mode_needs_no_login(app_test) -> None:
@@ -60,25 +72,35 @@ def test_logged_out_user_sees_only_the_login(app_test, page: str) -> None:
     assert not at.metric and not at.dataframe and not at.get("deck_gl_json_chart")
 
 
-def test_regional_planner_sees_only_their_county(app_test) -> None:
+def placement_kpis_listed(stored_runs: dict) -> dict:
+    """The stored placement KPIs as the overview lists them (no per-kommun shares)."""
+    kpis = stored_runs["placement"][1]
+    return {k: v for k, v in kpis.items() if not k.startswith("kommun_share_")}
+
+
+def test_regional_planner_sees_only_their_county(app_test, stored_runs) -> None:
     """A user whose role allows county 04 sees 04's sites and KPIs, nothing of 05."""
     at = with_auth(
         app_test, {"is_logged_in": True, "email": "sormland@example.se", "name": "S"}
     ).run()
     assert not at.exception and at.title[0].value == "Overview"
     kpis = [set(df.value["kpi"]) for df in at.dataframe if "kpi" in df.value.columns]
-    placement = kpis[0]
-    assert "county_share_04" in placement and "county_share_05" not in placement
+    assert kpis[0] == set(placement_kpis_listed(stored_runs)) - {"county_share_05"}
+    assert [c.value for c in at.sidebar.caption][:2] == [
+        "Signed in as sormland@example.se",
+        "Counties: Södermanlands län",
+    ]
     at.switch_page("views/mobile_clinics.py").run()
     assert not at.exception
     week = next(df.value for df in at.dataframe if "site" in df.value.columns)
-    assert set(week["county"]) <= {"Södermanlands län"}
+    assert set(week["county"]) == {"Södermanlands län"}
 
 
-def test_operations_manager_sees_every_county(app_test) -> None:
+def test_operations_manager_sees_every_county(app_test, stored_runs) -> None:
     """'*' in [roles] shows all counties' KPIs."""
     at = with_auth(app_test, {"is_logged_in": True, "email": "ops@example.se"}).run()
     kpis = next(set(df.value["kpi"]) for df in at.dataframe if "kpi" in df.value.columns)
+    assert kpis == set(placement_kpis_listed(stored_runs))
     assert {"county_share_04", "county_share_05"} <= kpis
 
 
@@ -86,5 +108,8 @@ def test_unlisted_user_is_told_to_ask_for_access(app_test) -> None:
     """A signed-in user missing from [roles] sees no data and a clear message."""
     at = with_auth(app_test, {"is_logged_in": True, "email": "stranger@example.se"}).run()
     assert not at.exception
-    assert any("no counties assigned" in w.value for w in at.warning)
-    assert not at.metric
+    assert [w.value for w in at.warning] == [
+        "Your account (stranger@example.se) has no counties assigned. Ask an administrator "
+        "to add it to the [roles] section of the dashboard's secrets."
+    ]
+    assert not at.metric and not at.dataframe

@@ -1,0 +1,75 @@
+"""The dashboard's only bridge to the library: pages call these names and nothing else.
+
+Pages (``dashboard/views``) and the maps import this package and nothing under ``planner``,
+``staffing`` or ``routing``; it holds no optimisation logic (solves are handed to
+:func:`planner.runs.execute` in a child process). One module per job:
+
+* :mod:`~dashboard.services.store`: the database, stored scenarios and runs (finished runs'
+  KPIs and rows cached for the life of the server), planner names, scenario copies;
+* :mod:`~dashboard.services.geography`: county and kommun names, localities, county boxes and
+  map tiles simplified for a zoom (cached);
+* :mod:`~dashboard.services.access`: sign-in and the ``[roles]`` that limit users to counties;
+* :mod:`~dashboard.services.exports`: roster CSV/XLSX/iCalendar and table XLSX downloads;
+* :mod:`~dashboard.services.jobs`: background solves with progress for ``st.progress``.
+"""
+
+from dashboard.services.access import Access, access_for, auth_enabled, current_access
+from dashboard.services.exports import excel_bytes, roster_csv, roster_ics, roster_xlsx
+from dashboard.services.geography import (
+    county_bounds,
+    county_names,
+    kommun_names,
+    localities,
+    tiles_geojson,
+)
+from dashboard.services.jobs import SolveJob, job, start_solve, wait
+from dashboard.services.store import (
+    PLANNER_TITLES,
+    Plan,
+    clinician_home_counties,
+    copy_scenario,
+    db_url,
+    default_scenario,
+    no_plan_message,
+    planner_names,
+    plans,
+    rows,
+    runnable_planners,
+    scenario,
+    scenarios,
+)
+from planner.scenario import Scenario
+
+__all__ = [
+    "PLANNER_TITLES",
+    "Access",
+    "Plan",
+    "Scenario",
+    "SolveJob",
+    "access_for",
+    "auth_enabled",
+    "clinician_home_counties",
+    "copy_scenario",
+    "county_bounds",
+    "county_names",
+    "current_access",
+    "db_url",
+    "default_scenario",
+    "excel_bytes",
+    "job",
+    "kommun_names",
+    "localities",
+    "no_plan_message",
+    "planner_names",
+    "plans",
+    "roster_csv",
+    "roster_ics",
+    "roster_xlsx",
+    "rows",
+    "runnable_planners",
+    "scenario",
+    "scenarios",
+    "start_solve",
+    "tiles_geojson",
+    "wait",
+]

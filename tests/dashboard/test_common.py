@@ -1,0 +1,50 @@
+"""The pages' shared helpers on tiny hand-made KPIs: formatting and per-county filtering."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.services import Access
+from dashboard.views._common import county_shares, fmt, headline, kommun_shares, visible_kpis
+
+
+@pytest.fixture
+def two_county_kpis() -> dict[str, float | None]:
+    """Shares of counties 04 and 05 and of one kommun in each (one unknown), plus a total."""
+    return {
+        "county_share_04": 0.9,
+        "county_share_05": 0.8,
+        "kommun_share_0480": 0.7,
+        "kommun_share_0580": None,
+        "served_share": 0.85,
+    }
+
+
+def test_fmt_shares_counts_and_decimals() -> None:
+    """Shares in [0, 1] as percentages, whole numbers with a space per thousand, else 3 digits."""
+    assert fmt("served_share", 0.9235) == "92.3 %"
+    assert fmt("served_share", 1.5) == "1.5"  # not a share when outside [0, 1]
+    assert fmt("devices_needed", 52.0) == "52"
+    assert fmt("population_in_reach", 733075.0) == "733 075"
+    assert fmt("courier_km", 5548.38) == "5 548"
+    assert fmt("mean_travel_minutes", 18.4608) == "18.5"
+    assert fmt("anything", None) == "n/a"
+
+
+def test_shares_by_county_and_kommun_follow_access(
+    two_county_kpis: dict[str, float | None],
+) -> None:
+    """A user of county 04 gets 04's and its kommun's shares; everyone gets all of them."""
+    only_04 = Access("planner@example.se", frozenset({"04"}))
+    everyone = Access(None, None)
+    assert county_shares(two_county_kpis, only_04) == {"04": 0.9}
+    assert kommun_shares(two_county_kpis, only_04) == {"0480": 0.7}
+    assert county_shares(two_county_kpis, everyone) == {"04": 0.9, "05": 0.8}
+    assert kommun_shares(two_county_kpis, everyone) == {"0480": 0.7, "0580": None}
+
+
+def test_visible_kpis_and_headline(two_county_kpis: dict[str, float | None]) -> None:
+    """Tables leave out other counties and every kommun; headlines skip per-area KPIs."""
+    only_04 = Access("planner@example.se", frozenset({"04"}))
+    assert visible_kpis(two_county_kpis, only_04) == {"county_share_04": 0.9, "served_share": 0.85}
+    assert headline(two_county_kpis, ["missing", "served_share"], n=4) == ["served_share"]

@@ -1,0 +1,86 @@
+"""The services' pure parts on tiny hand-made inputs: job progress, shift records, names."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+import pytest
+
+from dashboard import services
+from dashboard.services.exports import shift_records
+from dashboard.services.jobs import SolveJob
+
+
+@pytest.fixture
+def two_planner_job() -> SolveJob:
+    """A job of two planners: each counts for half of the overall progress."""
+    return SolveJob("job1", "tiny", ["placement", "staffing"])
+
+
+def test_job_progress_counts_finished_planners(two_planner_job: SolveJob) -> None:
+    """Halfway through the first planner is 25 %; the first finished is 50 %; a progress
+    message without a fraction changes only the message; done is 100 %."""
+    job = two_planner_job
+    assert job.overall == 0.0
+    job.apply("progress", "placement", 0.5, "placement: half")
+    assert (job.planner, job.message, job.overall) == ("placement", "placement: half", 0.25)
+    job.apply("finished", "placement", 1.0, {"planner": "placement", "run_id": 7})
+    assert job.overall == 0.5 and job.finished == [{"planner": "placement", "run_id": 7}]
+    job.apply("progress", "staffing", 0.4, "staffing: starting")
+    assert job.overall == 0.7
+    job.apply("progress", "staffing", None, "staffing: searching")
+    assert (job.message, job.fraction, job.overall) == ("staffing: searching", 0.4, 0.7)
+    job.apply("done", None, 1.0, "all planners finished")
+    assert job.done and job.error is None and job.overall == 1.0
+
+
+def test_job_error_ends_the_job(two_planner_job: SolveJob) -> None:
+    """An error message marks the job done with the error's text."""
+    two_planner_job.apply("error", "placement", None, "scenario 'x' not found")
+    assert two_planner_job.done and two_planner_job.error == "scenario 'x' not found"
+
+
+def test_shift_records_from_a_table() -> None:
+    """One stored-looking row: NaN becomes None, text times become datetimes, the day a date,
+    and columns that are not Shift fields (hours) are left out."""
+    frame = pd.DataFrame(
+        {
+            "clinician_id": ["C0001"],
+            "profession": ["doctor"],
+            "day": [pd.Timestamp("2026-11-03")],
+            "block": ["am"],
+            "start": ["2026-11-03 08:00"],
+            "end": ["2026-11-03 12:00"],
+            "kind": ["digital"],
+            "site_id": [math.nan],
+            "hours": [4.0],
+        }
+    )
+    (shift,) = shift_records(frame)
+    assert shift.model_dump(exclude={"id", "run_id"}) == {
+        "clinician_id": "C0001",
+        "profession": "doctor",
+        "day": dt.date(2026, 11, 3),
+        "block": "am",
+        "start": dt.datetime(2026, 11, 3, 8),
+        "end": dt.datetime(2026, 11, 3, 12),
+        "kind": "digital",
+        "site_id": None,
+    }
+
+
+def test_default_scenario_prefers_demo() -> None:
+    """``demo`` when stored, else the first name, else None."""
+    assert services.default_scenario(["a", "demo"]) == "demo"
+    assert services.default_scenario(["b", "a"]) == "b"
+    assert services.default_scenario([]) is None
+
+
+def test_no_plan_message_names_the_command() -> None:
+    """A runnable planner without a plan: the CLI command that makes one."""
+    assert services.no_plan_message("routing", "north") == (
+        "No routing plan stored yet for north — run `planner solve routing --scenario north` "
+        "(or use the Scenarios page)."
+    )
