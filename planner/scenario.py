@@ -169,7 +169,7 @@ class StaffingParams(BaseModel):
     @field_validator("soft_rules")
     @classmethod
     def _soft_rules_can_be_soft(cls, value: list[str]) -> list[str]:
-        from staffing.problem import check_rule_modes
+        from staffing.rulemodes import check_rule_modes
 
         check_rule_modes(soft_rules=value)
         return value
@@ -177,7 +177,7 @@ class StaffingParams(BaseModel):
     @field_validator("hard_rules")
     @classmethod
     def _hard_rules_can_be_hard(cls, value: list[str], info: Any) -> list[str]:
-        from staffing.problem import check_rule_modes
+        from staffing.rulemodes import check_rule_modes
 
         check_rule_modes(soft_rules=info.data.get("soft_rules", []), hard_rules=value)
         return value

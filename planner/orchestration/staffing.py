@@ -15,7 +15,7 @@ figure is from ``../shared/docs/domain.md`` or marked as our assumption:
   and block (``BLOCK_SHAPE``), split by ``PROFESSION_MIX``; night demand is for doctors only.
 * Holidays: :func:`planner.weeks.is_business_day` (SE, PUBLIC + DE_FACTO).
 * Rule modes: ``[staffing] soft_rules`` / ``hard_rules`` (rule names) override which rules
-  are hard (see :data:`staffing.problem.SWITCHABLE_RULES`).
+  are hard (see :data:`staffing.rulemodes.SWITCHABLE_RULES`).
 * Mobile-clinic days: ``mobile_days`` adds a ``mobile`` block per site on the days a unit
   stands there, available to clinicians whose home county is the site's county. Nothing feeds
   it yet; the placement plan will.

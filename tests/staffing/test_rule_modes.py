@@ -16,7 +16,7 @@ from staffing import (
     solve,
 )
 from staffing.baseline import cover_first
-from staffing.problem import RULE_DEFAULTS, SWITCHABLE_RULES
+from staffing.rulemodes import RULE_DEFAULTS, SWITCHABLE_RULES
 from staffing.rules import RULES_BY_NAME, check
 from tests.staffing.conftest import day, everywhere, one_week
 
