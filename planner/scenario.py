@@ -20,6 +20,7 @@ key, and nothing is stored. The parsed :class:`Scenario` is immutable; change it
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -29,11 +30,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from planner.demand import DemandParams
 from planner.errors import ScenarioError
 from planner.weeks import iso_weeks, parse_iso_week
+from staffing import WorkRules, check_rule_modes
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -139,6 +141,18 @@ class PlacementParams(BaseModel):
     time_limit_s: float = Field(30.0, gt=0)
 
 
+#: The fields of :class:`staffing.WorkRules` by name.
+WORK_RULE_FIELDS = {f.name: f for f in dataclasses.fields(WorkRules)}
+
+
+def _work_rule(name: str) -> Any:
+    """The scenario key for the working-time limit ``WorkRules.<name>``: the library's default,
+    lower bound and description (declared once, in :class:`staffing.WorkRules`)."""
+    spec = WORK_RULE_FIELDS[name]
+    op, low = spec.metadata["bound"]
+    return Field(spec.default, description=spec.metadata["description"], **{op: low})
+
+
 class StaffingParams(BaseModel):
     """Continuity-first rostering of part-time clinicians (issue 5)."""
 
@@ -148,12 +162,14 @@ class StaffingParams(BaseModel):
     horizon_days: int = Field(28, ge=1, le=366)
     return_visits: int = Field(4000, ge=0, description="Return visits over the horizon.")
     continuity_target: float = Field(0.96, ge=0, le=1, description="Same-doctor share (provider).")
-    max_weekly_hours: float = Field(40.0, gt=0, description="Regular time, Arbetstidslagen.")
-    daily_rest_hours: float = Field(11.0, ge=0, description="Arbetstidslagen: 11 h in every 24 h.")
-    weekly_rest_hours: float = Field(36.0, ge=0, description="Arbetstidslagen: 36 h per 7 days.")
-    max_hours_without_break: float = Field(5.0, gt=0, description="Arbetstidslagen: 5 h.")
-    max_consecutive_days: int = Field(6, ge=1)
-    mertid_hours_per_4_weeks: float = Field(48.0, ge=0, description="Overtime+mertid cap.")
+    # Working-time limits a scenario may set (a subset of staffing.WorkRules; the others keep
+    # the library's default): default, bound and description are WorkRules' (see _work_rule).
+    max_weekly_hours: float = _work_rule("max_weekly_hours")
+    daily_rest_hours: float = _work_rule("daily_rest_hours")
+    weekly_rest_hours: float = _work_rule("weekly_rest_hours")
+    max_hours_without_break: float = _work_rule("max_hours_without_break")
+    max_consecutive_days: int = _work_rule("max_consecutive_days")
+    mertid_hours_per_4_weeks: float = _work_rule("mertid_hours_per_4_weeks")
     time_limit_s: float = Field(60.0, gt=0)
     soft_rules: list[str] = Field(
         default_factory=list,
@@ -169,18 +185,25 @@ class StaffingParams(BaseModel):
     @field_validator("soft_rules")
     @classmethod
     def _soft_rules_can_be_soft(cls, value: list[str]) -> list[str]:
-        from staffing.rulemodes import check_rule_modes
-
         check_rule_modes(soft_rules=value)
         return value
 
     @field_validator("hard_rules")
     @classmethod
-    def _hard_rules_can_be_hard(cls, value: list[str], info: Any) -> list[str]:
-        from staffing.rulemodes import check_rule_modes
-
+    def _hard_rules_can_be_hard(cls, value: list[str], info: ValidationInfo) -> list[str]:
         check_rule_modes(soft_rules=info.data.get("soft_rules", []), hard_rules=value)
         return value
+
+    def work_rules(self) -> WorkRules:
+        """The library's working-time limits: the scenario's values, WorkRules' defaults for
+        the limits a scenario does not set."""
+        return WorkRules(
+            **{
+                name: getattr(self, name)
+                for name in WORK_RULE_FIELDS
+                if name in type(self).model_fields
+            }
+        )
 
 
 class RoutingParams(BaseModel):

@@ -232,21 +232,13 @@ def build_instance(
 def build_problem(scenario: Scenario, mobile_days: Sequence[MobileDay] = ()) -> Problem:
     """The staffing Problem of a scenario (demo data generators + demand model)."""
     s = scenario.staffing
-    rules = WorkRules(
-        max_weekly_hours=s.max_weekly_hours,
-        daily_rest_hours=s.daily_rest_hours,
-        weekly_rest_hours=s.weekly_rest_hours,
-        max_hours_without_break=s.max_hours_without_break,
-        max_consecutive_days=s.max_consecutive_days,
-        mertid_hours_per_4_weeks=s.mertid_hours_per_4_weeks,
-    )
     return build_instance(
         s.clinicians,
         s.horizon_days,
         s.return_visits,
         scenario.scenario.seed,
         week_monday(scenario.scenario.start_week),
-        rules=rules,
+        rules=s.work_rules(),
         demand=scenario.demand,
         mobile_days=mobile_days,
         continuity_target=s.continuity_target,
