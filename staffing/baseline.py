@@ -39,9 +39,9 @@ def cover_first_roster(problem: Problem) -> list[ShiftAssignment]:
     contract = {c.clinician_id: max(c.contract_hours, 1e-6) for c in problem.clinicians}
     prefers = {c.clinician_id: c.preferred_blocks for c in problem.clinicians}
     need: dict[tuple[Slot, str], int] = {}
-    for (day, block, prof), hours in problem.demand.items():
+    for (day, name, prof), hours in problem.demand.items():
         if hours > 0:
-            need[((problem.day_index(day), index[block]), prof)] = round(hours * 60)
+            need[((problem.day_index(day), index[name]), prof)] = round(hours * 60)
 
     def cells_in_time_order() -> list[tuple[Slot, str]]:
         grid = Grid(problem)

@@ -81,6 +81,9 @@ FAIRNESS_WEIGHT = 3
 
 #: A softened rule's slack: ``(slack, terms, limit, weight)`` with
 #: ``slack = max(0, sum(coef * var for var, coef in terms) - limit)``, priced ``weight`` per unit.
+#: A complete assignment of the model's variables.
+Values = dict[cp_model.IntVar, int]
+
 SlackTerm = tuple[cp_model.IntVar, list[tuple[cp_model.IntVar, int]], int, int]
 
 
@@ -198,43 +201,52 @@ class RosterModel:
             "visit_vars": len(self.y),
         }
 
-    def values_from(self, solution: Solution) -> dict[cp_model.IntVar, int]:
+    def values_from(self, solution: Solution) -> Values:
         """A complete assignment of the model's variables for a roster (used as a hint).
 
         ``y`` is 1 where the roster books the visit with its index clinician on a modelled day.
+        The variables come in a fixed order (the order of the hints).
         """
         p = self.problem
         index = {b.name: i for i, b in enumerate(p.blocks)}
         on = {(s.clinician_id, (p.day_index(s.day), index[s.block])) for s in solution.shifts}
-        vals: dict[cp_model.IntVar, int] = {}
-        for key, var in self.x.items():
-            vals[var] = int(key in on)
+        vals: Values = {}
+        for shift, var in self.x.items():
+            vals[var] = int(shift in on)
         by_visit = {v.visit_id: v for v in p.visits}
         for f in solution.follow_ups:
             v = by_visit.get(f.visit_id)
             if v and f.clinician_id == v.index_clinician_id and f.day is not None:
-                key = (f.visit_id, p.day_index(f.day))
-                if key in self.y:
-                    vals[self.y[key]] = 1
+                taken = (f.visit_id, p.day_index(f.day))
+                if taken in self.y:
+                    vals[self.y[taken]] = 1
         for var in self.y.values():
             vals.setdefault(var, 0)
         for (cid, d), w in self.works.items():
             vals[w] = int(any(vals[self.x[(cid, s)]] for s in self.cand[cid] if s[0] == d))
-        for key, entries in self.rest.items():
-            cid = key[0]
+        for week, entries in self.rest.items():
             chosen = False
             for r, slots in entries:
-                free = not chosen and all(vals[self.x[(cid, s)]] == 0 for s in slots)
+                free = not chosen and all(vals[self.x[(week[0], s)]] == 0 for s in slots)
                 vals[r] = int(free)
                 chosen = chosen or free
-            if key in self.rest_miss:
-                vals[self.rest_miss[key]] = int(not chosen)
+            if week in self.rest_miss:
+                vals[self.rest_miss[week]] = int(not chosen)
+        self._hour_values(vals)
+        self._cover_values(vals)
+        self._fairness_values(vals)
+        for s, terms, limit, _ in self.slack:  # after works and excess, which they may sum
+            vals[s] = max(0, sum(vals[v] * w for v, w in terms) - limit)
+        return vals
+
+    def _hour_values(self, vals: Values) -> None:
+        """Set the excess and contract deviations of the shifts in ``vals``."""
         blocks = self.problem.blocks
         minutes: dict[tuple[str, int], int] = defaultdict(int)
         for (cid, slot), var in self.x.items():
             if vals[var]:
                 minutes[(cid, slot[0] // 7)] += blocks[slot[1]].minutes
-        for c in p.clinicians:
+        for c in self.problem.clinicians:
             contract = contract_per_period(self.grid, c)
             for per in range(len(self.grid.periods)):
                 target = round(contract[per] * 60)
@@ -244,14 +256,23 @@ class RosterModel:
                 dev = self.dev.get((c.clinician_id, per))
                 if dev is not None:
                     vals[dev] = abs(got - target)
+
+    def _cover_values(self, vals: Values) -> None:
+        """Set the shortfalls of the shifts in ``vals``."""
+        p, blocks = self.problem, self.problem.blocks
         staffed: dict[tuple[Slot, str], int] = defaultdict(int)
         for (cid, slot), var in self.x.items():
             if vals[var]:
                 staffed[(slot, self.by_id[cid].profession)] += blocks[slot[1]].minutes
-        for key, s in self.short.items():
-            day, block = p.start + dt.timedelta(days=key[0][0]), blocks[key[0][1]].name
-            need = round(p.demand[(day, block, key[1])] * 60)
-            vals[s] = max(0, need - staffed[key])
+        for cell, s in self.short.items():
+            (d, b), profession = cell
+            day = p.start + dt.timedelta(days=d)
+            need = round(p.demand[(day, blocks[b].name, profession)] * 60)
+            vals[s] = max(0, need - staffed[cell])
+
+    def _fairness_values(self, vals: Values) -> None:
+        """Set the night and weekend blocks above the fair share of the shifts in ``vals``."""
+        p = self.problem
         for kind, pick in (("nights", is_night), ("weekends", is_weekend_slot)):
             allowed = fair_allowance(p, kind)
             for c in p.clinicians:
@@ -263,11 +284,8 @@ class RosterModel:
                         if pick(p, s)
                     )
                     vals[u] = max(0, n - allowed[c.clinician_id])
-        for s, terms, limit, _ in self.slack:  # after works and excess, which they may sum
-            vals[s] = max(0, sum(vals[v] * w for v, w in terms) - limit)
-        return vals
 
-    def stage_values(self, vals: dict[cp_model.IntVar, int]) -> list[int]:
+    def stage_values(self, vals: Values) -> list[int]:
         """The stage objectives of a complete assignment (as from :meth:`values_from`), in the
         order of :attr:`objectives`."""
         out = [

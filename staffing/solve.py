@@ -28,15 +28,13 @@ from ortools.sat.python import cp_model
 
 from staffing.baseline import cover_first
 from staffing.booking import book_follow_ups
-from staffing.model import RosterModel
+from staffing.model import RosterModel, Values
 from staffing.problem import Problem
 from staffing.solution import ShiftAssignment, Solution, StageResult
 from staffing.warmstart import continuity_repair, contract_fill
 
 #: ``on_progress(fraction, message)``: ``fraction`` in [0, 1] (None when unknown).
 ProgressCallback = Callable[[float | None, str], None]
-#: A complete assignment of a model's variables.
-Values = dict[cp_model.IntVar, int]
 
 #: Share of the remaining time limit each stage may use at most (unused time passes on).
 STAGE_SHARES = {
@@ -135,7 +133,7 @@ def _solve_stage(
     budget: float,
     params: SolveParams,
     reporter: _Reporter,
-) -> tuple[cp_model.CpSolver, int, float]:
+) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus, float]:
     """Minimise stage ``stage``'s objective within ``budget``: the solver, status and seconds."""
     model = rm.model
     model.minimize(rm.objectives[stage][1])

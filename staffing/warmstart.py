@@ -24,8 +24,8 @@ def contract_fill(problem: Problem, shifts: Iterable[ShiftAssignment]) -> list[S
     cand = candidate_slots(problem)
     index = {b.name: i for i, b in enumerate(problem.blocks)}
     need: Counter[tuple[Slot, str]] = Counter()
-    for (day, block, prof), hours in problem.demand.items():
-        need[((problem.day_index(day), index[block]), prof)] += round(hours * 60)
+    for (day, name, prof), hours in problem.demand.items():
+        need[((problem.day_index(day), index[name]), prof)] += round(hours * 60)
     for cid, slots in roster.slots.items():
         for slot in slots:
             need[(slot, roster.by_id[cid].profession)] -= problem.blocks[slot[1]].minutes

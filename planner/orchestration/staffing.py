@@ -24,7 +24,7 @@ figure is from ``../shared/docs/domain.md`` or marked as our assumption:
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -54,6 +54,7 @@ from staffing import (
     evaluate,
     solve,
 )
+from staffing.rules import demand_cover
 
 #: Our assumption: clinician minutes per digital contact, documentation included.
 MINUTES_PER_CONTACT = 20.0
@@ -196,7 +197,7 @@ def build_instance(
                 c.languages,
             )
         )
-    hours: Counter[str] = Counter()
+    hours: defaultdict[str, float] = defaultdict(float)
     for c in pool:
         hours[c.profession] += c.contract_hours
     need = demand_hours(start, days, clinicians, demand, mix=hours)
@@ -271,9 +272,12 @@ def evaluate_shortages(
     problem: Problem, solution: Solution
 ) -> list[tuple[dt.date, str, str, float]]:
     """(day, block, profession, hours short), in time order."""
-    from staffing.rules import demand_cover
-
-    return [(v.day, v.block, v.profession, v.amount) for v in demand_cover(problem, solution)]  # type: ignore[misc]
+    out = []
+    for v in demand_cover(problem, solution):
+        # a demand-cover violation always names its cell
+        assert v.day is not None and v.block is not None and v.profession is not None
+        out.append((v.day, v.block, v.profession, v.amount))
+    return out
 
 
 def wall_clock(day: dt.date, hours: float) -> dt.datetime:
@@ -294,7 +298,7 @@ def outcome_rows(problem: Problem, solution: Solution) -> list[Shift | FollowUpA
     for s in solution.shifts:
         b = blocks[s.block]
         rows.append(
-            Shift(
+            Shift(  # type: ignore[call-arg]  # run_id is set when the run's rows are stored
                 clinician_id=s.clinician_id,
                 profession=prof[s.clinician_id],
                 day=s.day,
@@ -309,7 +313,7 @@ def outcome_rows(problem: Problem, solution: Solution) -> list[Shift | FollowUpA
     for f in solution.follow_ups:
         v = visits[f.visit_id]
         rows.append(
-            FollowUpAssignment(
+            FollowUpAssignment(  # type: ignore[call-arg]  # run_id: set when stored
                 visit_id=v.visit_id,
                 patient_id=v.patient_id,
                 profession=v.profession,

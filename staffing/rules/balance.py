@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 
 from staffing.problem import Clinician, Problem
@@ -93,7 +93,7 @@ def fair_allowance(problem: Problem, kind: str) -> dict[str, int]:
         for c in problem.clinicians
         if any(select(day, index[block]) for day, block in c.available)
     }
-    contract: Counter[str] = Counter()
+    contract: defaultdict[str, float] = defaultdict(int)
     for c in problem.clinicians:
         if c.clinician_id in eligible:
             contract[c.profession] += c.contract_hours

@@ -153,25 +153,25 @@ def max_consecutive_days(
 ) -> list[Violation]:
     """Max consecutive days: runs of working days (a shift's day is the day it starts) are at
     most the limit (amount: days over it)."""
-    worked = sorted({d for d, _ in slots})
-    out, run_start, prev = [], None, None
-    for d in [*worked, None]:
-        if d is not None and prev is not None and d == prev + 1:
-            prev = d
-            continue
-        if run_start is not None and prev - run_start + 1 > problem.rules.max_consecutive_days:
-            out.append(
-                Violation(
-                    "Max consecutive days",
-                    True,
-                    prev - run_start + 1 - problem.rules.max_consecutive_days,
-                    "days",
-                    c.clinician_id,
-                    day_of(problem, run_start),
-                )
-            )
-        run_start = prev = d
-    return out
+    limit = problem.rules.max_consecutive_days
+    runs: list[list[int]] = []  # runs of consecutive working days, in order
+    for d in sorted({d for d, _ in slots}):
+        if runs and d == runs[-1][-1] + 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return [
+        Violation(
+            "Max consecutive days",
+            True,
+            len(run) - limit,
+            "days",
+            c.clinician_id,
+            day_of(problem, run[0]),
+        )
+        for run in runs
+        if len(run) > limit
+    ]
 
 
 def weekly_max_hours(
