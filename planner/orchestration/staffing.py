@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from planner import demo_data
 from planner.demand import DemandParams, weekly_demand
 from planner.demo_data import PROFESSION_MIX, clinician_pool, return_visits
 from planner.geo import COUNTY_POPULATION
@@ -140,6 +141,50 @@ def _is_holiday(day: dt.date) -> bool:
     return day.weekday() < 5 and not is_business_day(day)
 
 
+def _mobile_blocks(mobile_days: Sequence[MobileDay]) -> list[Block]:
+    """A ``mobile:<site>`` block (08-17, lunch 12-13) per site, offered on its unit's days."""
+    sites: dict[str, MobileDay] = {}
+    for m in mobile_days:
+        sites.setdefault(m.site_id, m)
+    blocks = []
+    for site_id, m in sorted(sites.items()):
+        site_days = frozenset(x.day for x in mobile_days if x.site_id == site_id)
+        blocks.append(
+            Block(
+                f"mobile:{site_id}",
+                8,
+                17,
+                breaks=((12, 13),),
+                kind="mobile",
+                site_id=site_id,
+                county_code=m.county_code,
+                days=site_days,
+            )
+        )
+    return blocks
+
+
+def _clinician(c: demo_data.Clinician, blocks: Sequence[Block]) -> Clinician:
+    """A pool member as the library's clinician: the day blocks on every declared day, the
+    night only if preferred, and the mobile blocks of the home county on their days."""
+    day_blocks = [b.name for b in blocks if b.kind == "digital" and not b.night]
+    available = {(d, b) for d in c.available_days for b in day_blocks}
+    if NIGHT_BLOCK in c.preferred_blocks:
+        available |= {(d, NIGHT_BLOCK) for d in c.available_days}
+    for b in blocks:
+        if b.kind == "mobile" and b.county_code == c.home_county:
+            available |= {(d, b.name) for d in c.available_days if b.offered_on(d)}
+    return Clinician(
+        c.clinician_id,
+        c.profession,
+        c.contract_hours,
+        frozenset(available),
+        frozenset(c.preferred_blocks),
+        c.home_county,
+        c.languages,
+    )
+
+
 def build_instance(
     clinicians: int,
     days: int,
@@ -157,46 +202,10 @@ def build_instance(
     """The seeded, realistic staffing instance (see the module docstring)."""
     pool = clinician_pool(clinicians, start, days, seed)
     owed = return_visits(pool, visits, start, days, seed)
-    blocks = list(digital_blocks())
+    blocks = [*digital_blocks(), *_mobile_blocks(mobile_days)]
     dates = [start + dt.timedelta(days=i) for i in range(days)]
     holidays = frozenset(d for d in dates if _is_holiday(d))
-    day_blocks = [b.name for b in blocks if not b.night]
-    sites: dict[str, MobileDay] = {}
-    for m in mobile_days:
-        sites.setdefault(m.site_id, m)
-    for site_id, m in sorted(sites.items()):
-        site_days = frozenset(x.day for x in mobile_days if x.site_id == site_id)
-        blocks.append(
-            Block(
-                f"mobile:{site_id}",
-                8,
-                17,
-                breaks=((12, 13),),
-                kind="mobile",
-                site_id=site_id,
-                county_code=m.county_code,
-                days=site_days,
-            )
-        )
-    staff = []
-    for c in pool:
-        available = {(d, b) for d in c.available_days for b in day_blocks}
-        if NIGHT_BLOCK in c.preferred_blocks:
-            available |= {(d, NIGHT_BLOCK) for d in c.available_days}
-        for b in blocks:
-            if b.kind == "mobile" and b.county_code == c.home_county:
-                available |= {(d, b.name) for d in c.available_days if b.offered_on(d)}
-        staff.append(
-            Clinician(
-                c.clinician_id,
-                c.profession,
-                c.contract_hours,
-                frozenset(available),
-                frozenset(c.preferred_blocks),
-                c.home_county,
-                c.languages,
-            )
-        )
+    staff = [_clinician(c, blocks) for c in pool]
     hours: defaultdict[str, float] = defaultdict(float)
     for c in pool:
         hours[c.profession] += c.contract_hours
