@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -116,7 +117,7 @@ def test_mobile_clinic_days_become_blocks_for_local_clinicians() -> None:
     assert evaluate(problem, cover_first(problem)).hard_violations == 0
 
 
-def test_rule_modes_round_trip_through_the_scenario(tiny: Scenario, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_rule_modes_round_trip_through_the_scenario(tiny: Scenario, tmp_path: Path) -> None:
     """``[staffing] soft_rules``/``hard_rules`` reach the Problem; unset, they stay out of the
     stored parameters (hashes of older scenarios hold); a bad name names the key."""
     from planner.errors import ScenarioError
