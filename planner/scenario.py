@@ -20,6 +20,7 @@ key, and nothing is stored. The parsed :class:`Scenario` is immutable; change it
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -29,11 +30,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import ErrorDetails
 
 from planner.demand import DemandParams
 from planner.errors import ScenarioError
 from planner.weeks import iso_weeks, parse_iso_week
+from staffing import WorkRules, check_rule_modes
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -46,11 +49,13 @@ class ScenarioMeta(BaseModel):
 
     name: str = Field(description="Lower-case identifier: letters, digits, '-' and '_'.")
     description: str = ""
-    seed: int = Field(42, ge=0, description="Seed for every generated input (demo data, draws).")
-    start_week: str = Field(
-        "2026-W45", description="First ISO week planned; flu campaign starts ~w45."
+    seed: int = Field(
+        default=42, ge=0, description="Seed for every generated input (demo data, draws)."
     )
-    horizon_weeks: int = Field(8, ge=1, le=104)
+    start_week: str = Field(
+        default="2026-W45", description="First ISO week planned; flu campaign starts ~w45."
+    )
+    horizon_weeks: int = Field(default=8, ge=1, le=104)
 
     @field_validator("name")
     @classmethod
@@ -80,44 +85,58 @@ class RegionContract(BaseModel):
     unit_weeks: int = Field(ge=0)
 
 
+#: The service lines a mobile clinic can offer.
+ServiceLine = Literal["primary_care", "vaccination", "health_check", "spirometry"]
+
+
+def _default_services() -> list[ServiceLine]:
+    return ["vaccination", "health_check"]
+
+
 class PlacementParams(BaseModel):
     """Where the mobile clinics stand each week (issue 4)."""
 
     model_config = _STRICT
 
-    units: int = Field(10, ge=0, description="Mobile clinics in the fleet (provider: ten).")
-    radius_minutes: float = Field(45.0, gt=0, description="Travel time within which a unit serves.")
-    capacity_per_week: float = Field(
-        250.0, ge=0, description="Patients per unit-week: ~50 drop-in vaccinations a day x 5 days."
+    units: int = Field(default=10, ge=0, description="Mobile clinics in the fleet (provider: ten).")
+    radius_minutes: float = Field(
+        default=45.0, gt=0, description="Travel time within which a unit serves."
     )
-    min_stay_weeks: int = Field(1, ge=1, description="Weeks a unit stays once it moves to a site.")
+    capacity_per_week: float = Field(
+        default=250.0,
+        ge=0,
+        description="Patients per unit-week: ~50 drop-in vaccinations a day x 5 days.",
+    )
+    min_stay_weeks: int = Field(
+        default=1, ge=1, description="Weeks a unit stays once it moves to a site."
+    )
     relocation_cost_sek_per_km: float = Field(
-        30.0, ge=0, description="Our assumption: truck, fuel and staff time per km moved."
+        default=30.0, ge=0, description="Our assumption: truck, fuel and staff time per km moved."
     )
     counties: list[Annotated[str, Field(pattern=r"^\d{2}$")]] = Field(
         default_factory=list,
         description="Plan only these counties (sites and demand); empty means all of Sweden.",
     )
     candidate_rule: Literal["population", "kommun_seats"] = Field(
-        "population",
+        default="population",
         description="Candidates: localities above candidate_min_population, or every kommun's "
         "largest locality (its seat, as a proxy).",
     )
     candidate_min_population: int = Field(
-        5000, ge=0, description="Localities at least this large are candidate sites."
+        default=5000, ge=0, description="Localities at least this large are candidate sites."
     )
     candidate_sites: list[str] = Field(
         default_factory=list, description="Extra candidate sites by place name or kommun code."
     )
     demand_merge_population: int = Field(
-        1000,
+        default=1000,
         ge=0,
         description="Demand points under this many residents are merged into the nearest larger "
         "point of the same kommun within demand_merge_km (our modelling choice: keeps the model "
         "about the size HiGHS closes in time); 0 keeps every point.",
     )
     demand_merge_km: float = Field(
-        10.0,
+        default=10.0,
         ge=0,
         allow_inf_nan=False,
         description="Straight-line km within which a small demand point joins a larger one.",
@@ -126,17 +145,31 @@ class PlacementParams(BaseModel):
         default_factory=lambda: ["Nyköping"],
         description="Fixed clinics whose reach counts as covered (Nyköping primary-care centre).",
     )
-    services: list[Literal["primary_care", "vaccination", "health_check", "spirometry"]] = Field(
-        default_factory=lambda: ["vaccination", "health_check"],
+    services: list[ServiceLine] = Field(
+        default_factory=_default_services,
         description="Service lines the units offer (care and vaccination clinics: domain.md).",
     )
     value_per_patient_sek: float = Field(
-        500.0, gt=0, description="Value of a served patient: a digital visit's 500 SEK (domain.md)."
+        default=500.0,
+        gt=0,
+        description="Value of a served patient: a digital visit's 500 SEK (domain.md).",
     )
     equity: Literal["none", "floor", "maximin"] = "none"
-    county_floor_share: float = Field(0.0, ge=0, le=1, description="With equity='floor'.")
+    county_floor_share: float = Field(default=0.0, ge=0, le=1, description="With equity='floor'.")
     region_contracts: list[RegionContract] = Field(default_factory=list)
-    time_limit_s: float = Field(30.0, gt=0)
+    time_limit_s: float = Field(default=30.0, gt=0)
+
+
+#: The fields of :class:`staffing.WorkRules` by name.
+WORK_RULE_FIELDS = {f.name: f for f in dataclasses.fields(WorkRules)}
+
+
+def _work_rule(name: str) -> Any:
+    """The scenario key for the working-time limit ``WorkRules.<name>``: the library's default,
+    lower bound and description (declared once, in :class:`staffing.WorkRules`)."""
+    spec = WORK_RULE_FIELDS[name]
+    op, low = spec.metadata["bound"]
+    return Field(default=spec.default, description=spec.metadata["description"], **{op: low})
 
 
 class StaffingParams(BaseModel):
@@ -144,17 +177,21 @@ class StaffingParams(BaseModel):
 
     model_config = _STRICT
 
-    clinicians: int = Field(300, ge=0, description="Part-time clinicians (provider: ~300).")
-    horizon_days: int = Field(28, ge=1, le=366)
-    return_visits: int = Field(4000, ge=0, description="Return visits over the horizon.")
-    continuity_target: float = Field(0.96, ge=0, le=1, description="Same-doctor share (provider).")
-    max_weekly_hours: float = Field(40.0, gt=0, description="Regular time, Arbetstidslagen.")
-    daily_rest_hours: float = Field(11.0, ge=0, description="Arbetstidslagen: 11 h in every 24 h.")
-    weekly_rest_hours: float = Field(36.0, ge=0, description="Arbetstidslagen: 36 h per 7 days.")
-    max_hours_without_break: float = Field(5.0, gt=0, description="Arbetstidslagen: 5 h.")
-    max_consecutive_days: int = Field(6, ge=1)
-    mertid_hours_per_4_weeks: float = Field(48.0, ge=0, description="Overtime+mertid cap.")
-    time_limit_s: float = Field(60.0, gt=0)
+    clinicians: int = Field(default=300, ge=0, description="Part-time clinicians (provider: ~300).")
+    horizon_days: int = Field(default=28, ge=1, le=366)
+    return_visits: int = Field(default=4000, ge=0, description="Return visits over the horizon.")
+    continuity_target: float = Field(
+        default=0.96, ge=0, le=1, description="Same-doctor share (provider)."
+    )
+    # Working-time limits a scenario may set (a subset of staffing.WorkRules; the others keep
+    # the library's default): default, bound and description are WorkRules' (see _work_rule).
+    max_weekly_hours: float = _work_rule("max_weekly_hours")
+    daily_rest_hours: float = _work_rule("daily_rest_hours")
+    weekly_rest_hours: float = _work_rule("weekly_rest_hours")
+    max_hours_without_break: float = _work_rule("max_hours_without_break")
+    max_consecutive_days: int = _work_rule("max_consecutive_days")
+    mertid_hours_per_4_weeks: float = _work_rule("mertid_hours_per_4_weeks")
+    time_limit_s: float = Field(default=60.0, gt=0)
     soft_rules: list[str] = Field(
         default_factory=list,
         exclude_if=lambda v: not v,  # unset: left out, so stored scenarios keep their hash
@@ -169,18 +206,25 @@ class StaffingParams(BaseModel):
     @field_validator("soft_rules")
     @classmethod
     def _soft_rules_can_be_soft(cls, value: list[str]) -> list[str]:
-        from staffing.problem import check_rule_modes
-
         check_rule_modes(soft_rules=value)
         return value
 
     @field_validator("hard_rules")
     @classmethod
-    def _hard_rules_can_be_hard(cls, value: list[str], info: Any) -> list[str]:
-        from staffing.problem import check_rule_modes
-
+    def _hard_rules_can_be_hard(cls, value: list[str], info: ValidationInfo) -> list[str]:
         check_rule_modes(soft_rules=info.data.get("soft_rules", []), hard_rules=value)
         return value
+
+    def work_rules(self) -> WorkRules:
+        """The library's working-time limits: the scenario's values, WorkRules' defaults for
+        the limits a scenario does not set."""
+        return WorkRules(
+            **{
+                name: getattr(self, name)
+                for name in WORK_RULE_FIELDS
+                if name in type(self).model_fields
+            }
+        )
 
 
 class RoutingParams(BaseModel):
@@ -191,38 +235,48 @@ class RoutingParams(BaseModel):
     hubs: list[str] = Field(
         default_factory=lambda: ["Malmö", "Nyköping"], description="Device hubs by place name."
     )
-    devices: int = Field(150, ge=0, description="Device pool size, if not searched.")
-    vehicles_per_hub: int = Field(1, ge=0)
-    vehicle_capacity: int = Field(20, ge=1, description="Devices a courier carries.")
-    max_route_minutes: float = Field(480.0, gt=0, description="Driver shift incl. breaks.")
-    service_level_days: int = Field(3, ge=0, description="Business days to device in hand.")
-    use_days: int = Field(14, ge=1, description="Days of daily measurement (domain.md).")
-    cleaning_days: int = Field(1, ge=0, description="Business days to reprocess (ERS; assumption).")
-    parcel_days: int = Field(1, ge=0, description="MyPack Collect: next business day.")
-    return_parcel_days: int = Field(3, ge=0, description="Return parcel: 1-5 days.")
-    parcel_cost_sek: float = Field(120.0, ge=0, description="Our assumption per parcel leg.")
-    courier_cost_sek_per_km: float = Field(8.0, ge=0, description="Our assumption.")
+    devices: int = Field(default=150, ge=0, description="Device pool size, if not searched.")
+    vehicles_per_hub: int = Field(default=1, ge=0)
+    vehicle_capacity: int = Field(default=20, ge=1, description="Devices a courier carries.")
+    max_route_minutes: float = Field(default=480.0, gt=0, description="Driver shift incl. breaks.")
+    service_level_days: int = Field(default=3, ge=0, description="Business days to device in hand.")
+    use_days: int = Field(default=14, ge=1, description="Days of daily measurement (domain.md).")
+    cleaning_days: int = Field(
+        default=1, ge=0, description="Business days to reprocess (ERS; assumption)."
+    )
+    parcel_days: int = Field(default=1, ge=0, description="MyPack Collect: next business day.")
+    return_parcel_days: int = Field(default=3, ge=0, description="Return parcel: 1-5 days.")
+    parcel_cost_sek: float = Field(
+        default=120.0, ge=0, description="Our assumption per parcel leg."
+    )
+    courier_cost_sek_per_km: float = Field(default=8.0, ge=0, description="Our assumption.")
     courier_cost_sek_per_route: float = Field(
-        1500.0, ge=0, description="Our assumption: a driver day and the vehicle, per route used."
+        default=1500.0,
+        ge=0,
+        description="Our assumption: a driver day and the vehicle, per route used.",
     )
     courier_reach_minutes: float = Field(
-        120.0, gt=0, description="Our assumption: places within this drive of a hub get day routes."
+        default=120.0,
+        gt=0,
+        description="Our assumption: places within this drive of a hub get day routes.",
     )
     courier_lead_days: int = Field(
-        1,
+        default=1,
         ge=0,
         description="Business days from referral to its route (planned the evening before).",
     )
-    stop_minutes: float = Field(10.0, ge=0, description="Our assumption: minutes per courier stop.")
+    stop_minutes: float = Field(
+        default=10.0, ge=0, description="Our assumption: minutes per courier stop."
+    )
     mobile_reach_minutes: float = Field(
-        30.0,
+        default=30.0,
         gt=0,
         description="A mobile clinic this close to the patient can hand the device over.",
     )
-    on_time_target: float = Field(0.95, ge=0, le=1)
-    time_limit_s: float = Field(10.0, gt=0)
+    on_time_target: float = Field(default=0.95, ge=0, le=1)
+    time_limit_s: float = Field(default=10.0, gt=0)
     referrals_csv: str | None = Field(
-        None,
+        default=None,
         exclude_if=lambda v: v is None,  # unset: left out, so stored scenarios keep their hash
         description="A CSV of referrals (date; locality_id or kommun_code; optional count or "
         "referral_id; format in README 'Referrals from a CSV'). When set it replaces the demand "
@@ -288,7 +342,7 @@ class Scenario(BaseModel):
         return scenario_from_dict(data, source="<replace>")
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     """One line for one pydantic error: the dotted key, what is wrong, what was given."""
     key = ".".join(str(part) for part in error["loc"]) or "<top level>"
     if error["type"] == "extra_forbidden":

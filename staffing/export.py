@@ -22,10 +22,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from staffing.problem import TIMEZONE
+
+if TYPE_CHECKING:
+    from icalendar import Calendar
 
 TZ = ZoneInfo(TIMEZONE)
 CSV_COLUMNS = (
@@ -215,7 +218,7 @@ def calendar_for(
     sequence: int = 0,
     stamp: dt.datetime | None = None,
     name: str | None = None,
-):  # type: ignore[no-untyped-def]
+) -> Calendar:
     """An ``icalendar.Calendar`` of one clinician's shifts, with a Europe/Stockholm VTIMEZONE."""
     from icalendar import Calendar, Event
 

@@ -132,7 +132,7 @@ def evaluate(problem: Problem, solution: Solution) -> Kpis:
         upc.append(max(counts.values()) / n)
         coc.append((sum(k * k for k in counts.values()) - n) / (n * (n - 1)))
         secon.append(sum(a[1] == b[1] for a, b in itertools.pairwise(visits)) / (n - 1))
-    staffed: Counter[tuple[Any, str, str]] = Counter()
+    staffed: defaultdict[tuple[Any, str, str], float] = defaultdict(int)
     for s in set(solution.shifts):
         c = by_id.get(s.clinician_id)
         if c is not None and s.block in caps:

@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from staffing.rulemodes import RULE_DEFAULTS, check_rule_modes
+from staffing.workrules import WorkRules
+
 #: Where the times of every block are read (exports attach it; the library keeps wall clock).
 TIMEZONE = "Europe/Stockholm"
 
@@ -145,128 +148,7 @@ class ReturnVisit:
             )
 
 
-@dataclass(frozen=True)
-class WorkRules:
-    """Working-time limits (Arbetstidslagen defaults; collective agreements may differ).
-
-    ``seam_break_minutes``: when two blocks are worked back to back (07-12 then 12-17) the
-    clinician takes this break at the seam, at the start of the second block, counted as
-    working time (a paid pause). With 0 the two blocks are one stretch without a break, which
-    the 5-h rule then forbids. ``fair_share_tolerance`` is how many night (weekend) blocks
-    above their fair share a clinician may work before it counts as unfair.
-    """
-
-    max_weekly_hours: float = 40.0
-    daily_rest_hours: float = 11.0
-    weekly_rest_hours: float = 36.0
-    max_hours_without_break: float = 5.0
-    seam_break_minutes: int = 30
-    max_consecutive_days: int = 6
-    mertid_hours_per_4_weeks: float = 48.0
-    fair_share_tolerance: int = 1
-
-    def __post_init__(self) -> None:
-        for name in ("max_weekly_hours", "max_hours_without_break"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"WorkRules.{name} must be positive.")
-        for name in (
-            "daily_rest_hours",
-            "weekly_rest_hours",
-            "mertid_hours_per_4_weeks",
-            "seam_break_minutes",
-            "fair_share_tolerance",
-        ):
-            if getattr(self, name) < 0:
-                raise ValueError(f"WorkRules.{name} cannot be negative.")
-        if self.daily_rest_hours >= 24:
-            raise ValueError("WorkRules.daily_rest_hours must be under 24.")
-        if self.weekly_rest_hours > 168:
-            raise ValueError("WorkRules.weekly_rest_hours cannot exceed a week (168 h).")
-        if self.max_consecutive_days < 1:
-            raise ValueError("WorkRules.max_consecutive_days must be at least 1.")
-
-
 DemandKey = tuple[dt.date, str, str]  # (day, block name, profession)
-
-#: Every named rule of :mod:`staffing.rules`, in order, and whether it is hard by default.
-RULE_DEFAULTS: Mapping[str, bool] = MappingProxyType(
-    {
-        "Availability": True,
-        "No overlapping shifts": True,
-        "Daily rest": True,
-        "Break within 5 h": True,
-        "Weekly rest": True,
-        "Max consecutive days": True,
-        "Weekly maximum hours": True,
-        "Mertid limit": True,
-        "Follow-up capacity per block": True,
-        "Follow-up placement": True,
-        "Demand cover": False,
-        "Return visit unserved": False,
-        "Contract hours": False,
-        "Fair share of nights": False,
-        "Fair share of weekends": False,
-        "Preferred blocks": False,
-    }
-)
-
-#: Rules whose mode a problem may switch (``Problem.soft_rules`` / ``Problem.hard_rules``).
-SWITCHABLE_RULES: frozenset[str] = frozenset(
-    {
-        "Daily rest",
-        "Break within 5 h",
-        "Weekly rest",
-        "Max consecutive days",
-        "Weekly maximum hours",
-        "Mertid limit",  # hard by default, may be made soft
-        "Fair share of nights",
-        "Fair share of weekends",
-        "Preferred blocks",  # soft, may be made hard
-    }
-)
-
-#: Why the other rules keep their default mode.
-FIXED_RULE_REASONS: Mapping[str, str] = MappingProxyType(
-    {
-        "Availability": "declared availability is the clinician's consent; the model has no shift "
-        "variable outside it",
-        "No overlapping shifts": "one person cannot work two shifts at once",
-        "Follow-up capacity per block": "a block's follow-up slots are physical time; follow-ups are "
-        "booked after the solve and never overbooked",
-        "Follow-up placement": "a booked return visit must be in a block its clinician works, inside "
-        "its window; it is not a preference",
-        "Demand cover": "it is already the first lexicographic objective; hard cover would turn a "
-        "short pool into no roster at all instead of a roster that names the short cells",
-        "Return visit unserved": "return visits are booked after the solve, not modelled one by one",
-        "Contract hours": "whole blocks rarely add up to the exact weekly contract, so a hard rule "
-        "would make most problems infeasible (it would need a tolerance)",
-    }
-)
-
-
-def check_rule_modes(
-    soft_rules: frozenset[str] | set[str] | list[str] = frozenset(),
-    hard_rules: frozenset[str] | set[str] | list[str] = frozenset(),
-) -> None:
-    """Raise ``ValueError`` naming the problem when a rule-mode override is not allowed.
-
-    A rule listed in its default mode is accepted (no change); a rule listed in both is not.
-    """
-    soft, hard = set(soft_rules), set(hard_rules)
-    unknown = sorted((soft | hard) - set(RULE_DEFAULTS))
-    if unknown:
-        raise ValueError(f"Unknown rule name(s) {unknown}; valid names are {list(RULE_DEFAULTS)}.")
-    both = sorted(soft & hard)
-    if both:
-        raise ValueError(f"Rule(s) {both} cannot be both soft and hard.")
-    for names, want_hard, mode in ((soft, False, "soft"), (hard, True, "hard")):
-        for name in sorted(names):
-            if RULE_DEFAULTS[name] != want_hard and name not in SWITCHABLE_RULES:
-                can = sorted(n for n in SWITCHABLE_RULES if RULE_DEFAULTS[n] != want_hard)
-                raise ValueError(
-                    f"Rule {name!r} cannot be made {mode}: {FIXED_RULE_REASONS[name]}. "
-                    f"Rules that can be made {mode}: {can}."
-                )
 
 
 @dataclass(frozen=True)
@@ -277,9 +159,8 @@ class Problem:
     are the public and de-facto holidays inside the horizon (they count as weekend days for
     fairness). ``continuity_target`` is the same-clinician share the provider aims for.
 
-    ``soft_rules`` and ``hard_rules`` override the default mode of rules by name
-    (:data:`RULE_DEFAULTS`); only :data:`SWITCHABLE_RULES` may change mode (see
-    :func:`check_rule_modes`; the reasons for the others are in :data:`FIXED_RULE_REASONS`).
+    ``soft_rules`` and ``hard_rules`` override the default mode of rules by name (see
+    :mod:`staffing.rulemodes`: only its ``SWITCHABLE_RULES`` may change mode).
     """
 
     start: dt.date

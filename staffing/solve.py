@@ -7,7 +7,7 @@ When the problem makes a hard rule soft, a "rule slack" stage runs right after c
 Once a stage is done its objective is fixed at the value found (``objective <= value``) before
 the next stage runs; a stage stopped by its time share keeps the best value it found.
 
-Warm start: the cover-first baseline plus :func:`staffing.baseline.continuity_repair` (legal
+Warm start: the cover-first baseline plus :func:`staffing.warmstart.continuity_repair` (legal
 shifts added where index clinicians can meet their patients) is the first complete hint. Each
 later stage starts from the best of the previous stage's roster, that roster after the same
 repair (and the contract fill), and the warm start, among those that keep every fixed
@@ -26,12 +26,15 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from staffing.baseline import book_follow_ups, continuity_repair, contract_fill, cover_first
-from staffing.model import RosterModel
+from staffing.baseline import cover_first
+from staffing.booking import book_follow_ups
+from staffing.model import RosterModel, Values
 from staffing.problem import Problem
 from staffing.solution import ShiftAssignment, Solution, StageResult
+from staffing.warmstart import continuity_repair, contract_fill
 
-Progress = Callable[[float | None, str], None]
+#: ``on_progress(fraction, message)``: ``fraction`` in [0, 1] (None when unknown).
+ProgressCallback = Callable[[float | None, str], None]
 
 #: Share of the remaining time limit each stage may use at most (unused time passes on).
 STAGE_SHARES = {
@@ -65,7 +68,7 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
     """Reports each improving roster through ``on_progress``."""
 
     def __init__(
-        self, on_progress: Progress | None, stage: str, fraction: Callable[[], float]
+        self, on_progress: ProgressCallback | None, stage: str, fraction: Callable[[], float]
     ) -> None:
         super().__init__()
         self._on_progress, self._stage, self._fraction = on_progress, stage, fraction
@@ -84,7 +87,7 @@ def _set_objective_floor(model: cp_model.CpModel, floor: int) -> None:
     objective.domain.extend([floor - offset, cp_model.INT_MAX])
 
 
-def _decode(problem: Problem, rm: RosterModel, vals: dict) -> list[ShiftAssignment]:
+def _decode(problem: Problem, rm: RosterModel, vals: Values) -> list[ShiftAssignment]:
     return sorted(
         ShiftAssignment(
             problem.start + dt.timedelta(days=slot[0]), problem.blocks[slot[1]].name, cid
@@ -94,14 +97,10 @@ def _decode(problem: Problem, rm: RosterModel, vals: dict) -> list[ShiftAssignme
     )
 
 
-def _polish(problem: Problem, rm: RosterModel, vals: dict, *, fill: bool) -> dict:
+def _polish(problem: Problem, rm: RosterModel, vals: Values, *, fill: bool) -> Values:
     """A roster's assignment after the greedy continuity repair (and, with ``fill``, the
     contract fill); the visits the roster gives index clinicians keep their days."""
-    same_day = {
-        vid: problem.start + dt.timedelta(days=d)
-        for (vid, d), var in rm.y.items()
-        if vals.get(var, 0)
-    }
+    same_day = _same_day(problem, rm, vals)
     shifts = continuity_repair(problem, _decode(problem, rm, vals))
     if fill:
         shifts = contract_fill(problem, shifts)
@@ -110,11 +109,154 @@ def _polish(problem: Problem, rm: RosterModel, vals: dict, *, fill: bool) -> dic
     )
 
 
+def _same_day(problem: Problem, rm: RosterModel, vals: Values) -> dict[str, dt.date]:
+    """The visits an assignment gives their index clinician, with the day."""
+    return {
+        vid: problem.start + dt.timedelta(days=d)
+        for (vid, d), var in rm.y.items()
+        if vals.get(var, 0)
+    }
+
+
+def _warm_start(problem: Problem, hint: Solution | None) -> Solution:
+    """The hint (by default the cover-first baseline) plus legal shifts that put index
+    clinicians inside their windows, with its follow-ups booked."""
+    if hint is None:
+        hint = cover_first(problem)
+    repaired = continuity_repair(problem, hint.shifts)
+    return Solution(hint.status, tuple(repaired), tuple(book_follow_ups(problem, repaired)))
+
+
+def _solve_stage(
+    rm: RosterModel,
+    stage: int,
+    budget: float,
+    params: SolveParams,
+    reporter: _Reporter,
+) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus, float]:
+    """Minimise stage ``stage``'s objective within ``budget``: the solver, status and seconds."""
+    model = rm.model
+    model.minimize(rm.objectives[stage][1])
+    floor = rm.lower_bounds[stage]
+    if floor is not None:
+        # Hand CP-SAT the counting bound (it may not find it itself) as the objective's
+        # domain, so a stage that reaches it is proved optimal and stops at once.
+        _set_objective_floor(model, floor)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = params.num_workers
+    solver.parameters.random_seed = params.seed
+    solver.parameters.log_search_progress = params.log
+    if params.deterministic:
+        solver.parameters.interleave_search = True
+        solver.parameters.max_deterministic_time = budget
+    else:
+        solver.parameters.max_time_in_seconds = budget
+    t0 = time.perf_counter()
+    status = solver.solve(model, reporter)
+    return solver, status, time.perf_counter() - t0
+
+
+def _next_start(
+    problem: Problem, rm: RosterModel, stage: int, best: Values, warm: Values, fixed: list[int]
+) -> Values:
+    """The start of the stage after ``stage``: the best of this stage's roster, the warm start,
+    and this stage's roster after the greedy continuity repair (CP-SAT leaves visit variables
+    at 0 while they do not count) plus, before the contract stage, the contract fill; each
+    must meet every objective fixed so far."""
+    options = [best, warm]
+    following = rm.objectives[stage + 1][0]
+    if following in ("continuity", "contract"):
+        options.append(_polish(problem, rm, best, fill=following == "contract"))
+    scored = [(rm.stage_values(o), k) for k, o in enumerate(options)]
+    ok = [
+        (sv[stage + 1], k)
+        for sv, k in scored
+        if all(a <= f for a, f in zip(sv, fixed, strict=False))
+    ]
+    return dict(options[min(ok)[1]]) if ok else best
+
+
+def _lexicographic(
+    problem: Problem,
+    rm: RosterModel,
+    params: SolveParams,
+    warm: Values,
+    started: float,
+    on_progress: ProgressCallback | None,
+) -> tuple[list[StageResult], list[str], Values]:
+    """Run the stages in order, each fixing its objective at the value found: the stage
+    results, their statuses and the best complete assignment."""
+    model, variables = rm.model, rm.all_vars()
+    stages: list[StageResult] = []
+    statuses: list[str] = []
+    best, fixed = warm, []
+    # deterministic mode counts deterministic time only; wall clock counts warm starts too
+    spent = 0.0 if params.deterministic else time.perf_counter() - started
+    for i, (name, objective) in enumerate(rm.objectives):
+        if not params.deterministic:
+            spent = time.perf_counter() - started
+        remaining = params.time_limit_s - spent
+        if remaining <= 0.05:
+            stages.append(StageResult(name, "SKIPPED", None, None, 0.0))
+            statuses.append("SKIPPED")
+            continue
+        reporter = _Reporter(
+            on_progress,
+            name,
+            lambda: min(0.99, (time.perf_counter() - started) / params.time_limit_s),
+        )
+        _report(
+            on_progress,
+            (time.perf_counter() - started) / params.time_limit_s,
+            f"stage {i + 1}/{len(rm.objectives)}: {name}",
+        )
+        solver, status, seconds = _solve_stage(
+            rm, i, remaining * STAGE_SHARES[name], params, reporter
+        )
+        spent += solver.deterministic_time if params.deterministic else seconds
+        status_name = solver.status_name(status)
+        statuses.append(status_name)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            stages.append(StageResult(name, status_name, None, None, seconds))
+            break
+        value = round(solver.objective_value)
+        stages.append(
+            StageResult(
+                name, status_name, solver.objective_value, solver.best_objective_bound, seconds
+            )
+        )
+        best = {var: solver.value(var) for var in variables}
+        model.add(objective <= value)
+        fixed.append(value)
+        if i + 1 < len(rm.objectives):
+            best = _next_start(problem, rm, i, best, warm, fixed)
+        model.clear_hints()
+        for var, v in best.items():
+            model.add_hint(var, v)
+    return stages, statuses, best
+
+
+def _overall_status(statuses: list[str]) -> str:
+    """The solution's status from its stages' (see :class:`~staffing.solution.Solution`)."""
+    if statuses and statuses[0] in ("INFEASIBLE", "MODEL_INVALID"):
+        return statuses[0]
+    if not any(s in ("OPTIMAL", "FEASIBLE") for s in statuses):
+        return "BASELINE"
+    if all(s == "OPTIMAL" for s in statuses):
+        return "OPTIMAL"
+    return "FEASIBLE"
+
+
+def _report(on_progress: ProgressCallback | None, fraction: float | None, message: str) -> None:
+    if on_progress is not None:
+        on_progress(fraction, message)
+
+
 def solve(
     problem: Problem,
     params: SolveParams | None = None,
     *,
-    on_progress: Progress | None = None,
+    on_progress: ProgressCallback | None = None,
     hint: Solution | None = None,
 ) -> Solution:
     """The best roster found within the time limit, with its status per stage.
@@ -124,122 +266,21 @@ def solve(
     """
     params = params or SolveParams()
     started = time.perf_counter()
-
-    def report(fraction: float | None, message: str) -> None:
-        if on_progress is not None:
-            on_progress(fraction, message)
-
-    report(0.0, "cover-first baseline")
-    if hint is None:
-        hint = cover_first(problem)
-    # Warm start: the hint plus legal shifts that put index clinicians inside their windows.
-    repaired = continuity_repair(problem, hint.shifts)
-    hint = Solution(hint.status, tuple(repaired), tuple(book_follow_ups(problem, repaired)))
-    report(0.02, "building the model")
+    _report(on_progress, 0.0, "cover-first baseline")
+    start = _warm_start(problem, hint)
+    _report(on_progress, 0.02, "building the model")
     rm = RosterModel(problem)
-    model = rm.model
-    values = rm.values_from(hint)
-    for var, value in values.items():
-        model.add_hint(var, value)
-    variables = rm.all_vars()
-
-    stages: list[StageResult] = []
-    best = values
-    fixed: list[int] = []
-    statuses = []
-    spent = time.perf_counter() - started  # deterministic mode counts deterministic time only
-    if params.deterministic:
-        spent = 0.0
-    for i, (name, objective) in enumerate(rm.objectives):
-        if not params.deterministic:
-            spent = time.perf_counter() - started  # wall clock: warm starts count too
-        remaining = params.time_limit_s - spent
-        if remaining <= 0.05:
-            stages.append(StageResult(name, "SKIPPED", None, None, 0.0))
-            statuses.append("SKIPPED")
-            continue
-        budget = remaining * STAGE_SHARES[name]
-        model.minimize(objective)
-        if rm.lower_bounds[i] is not None:
-            # Hand CP-SAT the counting bound (it may not find it itself) as the objective's
-            # domain, so a stage that reaches it is proved optimal and stops at once.
-            _set_objective_floor(model, rm.lower_bounds[i])
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = params.num_workers
-        solver.parameters.random_seed = params.seed
-        solver.parameters.log_search_progress = params.log
-        if params.deterministic:
-            solver.parameters.interleave_search = True
-            solver.parameters.max_deterministic_time = budget
-        else:
-            solver.parameters.max_time_in_seconds = budget
-        t0 = time.perf_counter()
-        reporter = _Reporter(
-            on_progress,
-            name,
-            lambda: min(0.99, (time.perf_counter() - started) / params.time_limit_s),
-        )
-        report(
-            (time.perf_counter() - started) / params.time_limit_s,
-            f"stage {i + 1}/{len(rm.objectives)}: {name}",
-        )
-        status = solver.solve(model, reporter)
-        seconds = time.perf_counter() - t0
-        spent += solver.deterministic_time if params.deterministic else seconds
-        status_name = solver.status_name(status)
-        statuses.append(status_name)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            value = round(solver.objective_value)
-            stages.append(
-                StageResult(
-                    name, status_name, solver.objective_value, solver.best_objective_bound, seconds
-                )
-            )
-            best = {var: solver.value(var) for var in variables}
-            model.add(objective <= value)
-            fixed.append(value)
-            # Start the next stage from the best of: this stage's roster, the warm start, and
-            # this stage's roster after the greedy continuity repair (CP-SAT leaves visit
-            # variables at 0 while they do not count) plus, before the contract stage, the
-            # contract fill; each must meet every objective fixed so far.
-            if i + 1 < len(rm.objectives):
-                options = [best, values]
-                following = rm.objectives[i + 1][0]
-                if following in ("continuity", "contract"):
-                    options.append(_polish(problem, rm, best, fill=following == "contract"))
-                scored = [(rm.stage_values(o), k) for k, o in enumerate(options)]
-                ok = [
-                    (sv[i + 1], k)
-                    for sv, k in scored
-                    if all(a <= f for a, f in zip(sv, fixed, strict=False))
-                ]
-                if ok:
-                    best = dict(options[min(ok)[1]])
-            model.clear_hints()
-            for var, v in best.items():
-                model.add_hint(var, v)
-        else:
-            stages.append(StageResult(name, status_name, None, None, seconds))
-            break
-    report(0.99, "booking follow-ups")
+    warm = rm.values_from(start)
+    for var, value in warm.items():
+        rm.model.add_hint(var, value)
+    stages, statuses, best = _lexicographic(problem, rm, params, warm, started, on_progress)
+    _report(on_progress, 0.99, "booking follow-ups")
     shifts = _decode(problem, rm, best)
-    same_day = {
-        vid: problem.start + dt.timedelta(days=d)
-        for (vid, d), var in rm.y.items()
-        if best.get(var, 0)
-    }
-    follow_ups = book_follow_ups(problem, shifts, same_day)
-    if statuses and statuses[0] in ("INFEASIBLE", "MODEL_INVALID"):
-        overall = statuses[0]
-    elif not any(s in ("OPTIMAL", "FEASIBLE") for s in statuses):
-        overall = "BASELINE"
-    elif all(s == "OPTIMAL" for s in statuses):
-        overall = "OPTIMAL"
-    else:
-        overall = "FEASIBLE"
+    follow_ups = book_follow_ups(problem, shifts, _same_day(problem, rm, best))
+    overall = _overall_status(statuses)
     if overall in ("INFEASIBLE", "MODEL_INVALID"):
         return Solution(overall, stages=tuple(stages), seconds=time.perf_counter() - started)
-    report(1.0, f"done: {overall}")
+    _report(on_progress, 1.0, f"done: {overall}")
     return Solution(
         overall,
         tuple(shifts),

@@ -10,6 +10,8 @@ import typer
 
 from planner.cli._common import emit_json, err_console
 from planner.cli.bench import bench_app
+from planner.runs import ProgressCallback
+from staffing import Solution, SolveParams, cover_first
 
 #: A Monday in ISO week 45 (the demo scenario's start: flu season, no holiday in 4 weeks).
 BENCH_START = dt.date(2026, 11, 2)
@@ -24,11 +26,10 @@ def run_benchmark(
     time_limit: float,
     visits: int | None = None,
     start: dt.date = BENCH_START,
-    on_progress=None,
-) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    on_progress: ProgressCallback | None = None,
+) -> dict[str, Any]:
     """Build, solve and evaluate; ``seconds`` is the whole wall time (build included)."""
     from planner.orchestration.staffing import build_instance, run_problem
-    from staffing import SolveParams
 
     started = time.perf_counter()
     if visits is None:
@@ -38,8 +39,6 @@ def run_benchmark(
     budget = max(1.0, time_limit - build_s - EVALUATE_MARGIN_S)
     # run_problem computes the baseline first; its time is taken out of the solver's budget.
     t0 = time.perf_counter()
-    from staffing import cover_first
-
     baseline = cover_first(problem)
     budget = max(1.0, budget - (time.perf_counter() - t0) - 0.5)
     solution, kpis, note = run_problem(
@@ -49,6 +48,7 @@ def run_benchmark(
         baseline=baseline,
     )
     seconds = time.perf_counter() - started
+    rate, bound = kpis["continuity_rate"], kpis["availability_bound"]
     return {
         "continuity_rate": kpis["continuity_rate"],
         "availability_bound": kpis["availability_bound"],
@@ -57,11 +57,7 @@ def run_benchmark(
         "hard_violations": int(kpis["hard_violations"] or 0),
         "seconds": round(seconds, 1),
         "status": solution.status,
-        "share_of_bound": (
-            kpis["continuity_rate"] / kpis["availability_bound"]
-            if kpis["availability_bound"]
-            else None
-        ),
+        "share_of_bound": rate / bound if rate is not None and bound else None,
         "gain_points": kpis.get("continuity_gain_points"),
         "baseline_cover": kpis["baseline_cover"],
         "continuity_target": kpis["continuity_target"],
@@ -89,7 +85,8 @@ def run_benchmark(
     }
 
 
-def solution_size(solution, key: str) -> int | None:  # type: ignore[no-untyped-def]
+def solution_size(solution: Solution, key: str) -> int | None:
+    """A model size the solve noted (``shift_vars``, ``visit_vars``), if any."""
     for note in solution.notes:
         name, _, value = note.partition("=")
         if name == key:

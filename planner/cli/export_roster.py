@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import Engine
 
 from planner.cli._common import open_db
 from planner.cli.runs import export_app
@@ -23,7 +24,9 @@ class RosterFormat(str, Enum):
     ics = "ics"
 
 
-def load_roster(engine, scenario: str, version: int | None = None) -> tuple[int, list[Shift]]:  # type: ignore[no-untyped-def]
+def load_roster(
+    engine: Engine, scenario: str, version: int | None = None
+) -> tuple[int, list[Shift]]:
     """The run id and stored shifts of the latest finished staffing run of a scenario."""
     run = latest_run(engine, scenario, "staffing", version=version)
     if run is None:
@@ -31,14 +34,15 @@ def load_roster(engine, scenario: str, version: int | None = None) -> tuple[int,
             f"scenario {scenario!r} has no finished staffing run to export; "
             f"run `planner solve staffing --scenario {scenario}` first"
         )
-    return run.id, run_rows(engine, run.id, Shift)  # type: ignore[arg-type]
+    assert run.id is not None  # a stored run has its id
+    return run.id, run_rows(engine, run.id, Shift)
 
 
 def export_roster(
-    engine,
+    engine: Engine,
     scenario: str,
     fmt: RosterFormat | str,
-    out: Path,  # type: ignore[no-untyped-def]
+    out: Path,
     version: int | None = None,
 ) -> list[Path]:
     """Write the stored roster in ``fmt``; returns the files written (ics: one per clinician)."""

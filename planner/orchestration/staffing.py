@@ -13,7 +13,7 @@ figure is from ``../shared/docs/domain.md`` or marked as our assumption:
   weekday and block, split by the pool's profession mix; night demand is for doctors only).
 * Holidays: :func:`planner.weeks.is_business_day` (SE, PUBLIC + DE_FACTO).
 * Rule modes: ``[staffing] soft_rules`` / ``hard_rules`` (rule names) override which rules
-  are hard (see :data:`staffing.problem.SWITCHABLE_RULES`).
+  are hard (see :data:`staffing.rulemodes.SWITCHABLE_RULES`).
 * Mobile-clinic days: ``mobile_days`` adds a ``mobile`` block per site on the days a unit
   stands there, available to clinicians whose home county is the site's county. Nothing feeds
   it yet; the placement plan will.
@@ -22,11 +22,12 @@ figure is from ``../shared/docs/domain.md`` or marked as our assumption:
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from planner import demo_data
 from planner.demand import DemandParams
 from planner.demand.staffing_hours import NIGHT_BLOCK, demand_hours
 from planner.demo_data import clinician_pool, return_visits
@@ -49,6 +50,7 @@ from staffing import (
     evaluate,
     solve,
 )
+from staffing.rules import demand_cover
 
 STOCKHOLM = ZoneInfo(TIMEZONE)
 
@@ -68,6 +70,50 @@ def _is_holiday(day: dt.date) -> bool:
     return day.weekday() < 5 and not is_business_day(day)
 
 
+def _mobile_blocks(mobile_days: Sequence[MobileDay]) -> list[Block]:
+    """A ``mobile:<site>`` block (08-17, lunch 12-13) per site, offered on its unit's days."""
+    sites: dict[str, MobileDay] = {}
+    for m in mobile_days:
+        sites.setdefault(m.site_id, m)
+    blocks = []
+    for site_id, m in sorted(sites.items()):
+        site_days = frozenset(x.day for x in mobile_days if x.site_id == site_id)
+        blocks.append(
+            Block(
+                f"mobile:{site_id}",
+                8,
+                17,
+                breaks=((12, 13),),
+                kind="mobile",
+                site_id=site_id,
+                county_code=m.county_code,
+                days=site_days,
+            )
+        )
+    return blocks
+
+
+def _clinician(c: demo_data.Clinician, blocks: Sequence[Block]) -> Clinician:
+    """A pool member as the library's clinician: the day blocks on every declared day, the
+    night only if preferred, and the mobile blocks of the home county on their days."""
+    day_blocks = [b.name for b in blocks if b.kind == "digital" and not b.night]
+    available = {(d, b) for d in c.available_days for b in day_blocks}
+    if NIGHT_BLOCK in c.preferred_blocks:
+        available |= {(d, NIGHT_BLOCK) for d in c.available_days}
+    for b in blocks:
+        if b.kind == "mobile" and b.county_code == c.home_county:
+            available |= {(d, b.name) for d in c.available_days if b.offered_on(d)}
+    return Clinician(
+        c.clinician_id,
+        c.profession,
+        c.contract_hours,
+        frozenset(available),
+        frozenset(c.preferred_blocks),
+        c.home_county,
+        c.languages,
+    )
+
+
 def build_instance(
     clinicians: int,
     days: int,
@@ -85,47 +131,11 @@ def build_instance(
     """The seeded, realistic staffing instance (see the module docstring)."""
     pool = clinician_pool(clinicians, start, days, seed)
     owed = return_visits(pool, visits, start, days, seed)
-    blocks = list(digital_blocks())
+    blocks = [*digital_blocks(), *_mobile_blocks(mobile_days)]
     dates = [start + dt.timedelta(days=i) for i in range(days)]
     holidays = frozenset(d for d in dates if _is_holiday(d))
-    day_blocks = [b.name for b in blocks if not b.night]
-    sites: dict[str, MobileDay] = {}
-    for m in mobile_days:
-        sites.setdefault(m.site_id, m)
-    for site_id, m in sorted(sites.items()):
-        site_days = frozenset(x.day for x in mobile_days if x.site_id == site_id)
-        blocks.append(
-            Block(
-                f"mobile:{site_id}",
-                8,
-                17,
-                breaks=((12, 13),),
-                kind="mobile",
-                site_id=site_id,
-                county_code=m.county_code,
-                days=site_days,
-            )
-        )
-    staff = []
-    for c in pool:
-        available = {(d, b) for d in c.available_days for b in day_blocks}
-        if NIGHT_BLOCK in c.preferred_blocks:
-            available |= {(d, NIGHT_BLOCK) for d in c.available_days}
-        for b in blocks:
-            if b.kind == "mobile" and b.county_code == c.home_county:
-                available |= {(d, b.name) for d in c.available_days if b.offered_on(d)}
-        staff.append(
-            Clinician(
-                c.clinician_id,
-                c.profession,
-                c.contract_hours,
-                frozenset(available),
-                frozenset(c.preferred_blocks),
-                c.home_county,
-                c.languages,
-            )
-        )
-    hours: Counter[str] = Counter()
+    staff = [_clinician(c, blocks) for c in pool]
+    hours: defaultdict[str, float] = defaultdict(float)
     for c in pool:
         hours[c.profession] += c.contract_hours
     need = demand_hours(start, days, clinicians, demand, mix=hours)
@@ -161,21 +171,13 @@ def build_instance(
 def build_problem(scenario: Scenario, mobile_days: Sequence[MobileDay] = ()) -> Problem:
     """The staffing Problem of a scenario (demo data generators + demand model)."""
     s = scenario.staffing
-    rules = WorkRules(
-        max_weekly_hours=s.max_weekly_hours,
-        daily_rest_hours=s.daily_rest_hours,
-        weekly_rest_hours=s.weekly_rest_hours,
-        max_hours_without_break=s.max_hours_without_break,
-        max_consecutive_days=s.max_consecutive_days,
-        mertid_hours_per_4_weeks=s.mertid_hours_per_4_weeks,
-    )
     return build_instance(
         s.clinicians,
         s.horizon_days,
         s.return_visits,
         scenario.scenario.seed,
         week_monday(scenario.scenario.start_week),
-        rules=rules,
+        rules=s.work_rules(),
         demand=scenario.demand,
         mobile_days=mobile_days,
         continuity_target=s.continuity_target,
@@ -208,9 +210,12 @@ def evaluate_shortages(
     problem: Problem, solution: Solution
 ) -> list[tuple[dt.date, str, str, float]]:
     """(day, block, profession, hours short), in time order."""
-    from staffing.rules import demand_cover
-
-    return [(v.day, v.block, v.profession, v.amount) for v in demand_cover(problem, solution)]  # type: ignore[misc]
+    out = []
+    for v in demand_cover(problem, solution):
+        # a demand-cover violation always names its cell
+        assert v.day is not None and v.block is not None and v.profession is not None
+        out.append((v.day, v.block, v.profession, v.amount))
+    return out
 
 
 def wall_clock(day: dt.date, hours: float) -> dt.datetime:
@@ -231,7 +236,7 @@ def outcome_rows(problem: Problem, solution: Solution) -> list[Shift | FollowUpA
     for s in solution.shifts:
         b = blocks[s.block]
         rows.append(
-            Shift(
+            Shift(  # type: ignore[call-arg]  # run_id is set when the run's rows are stored
                 clinician_id=s.clinician_id,
                 profession=prof[s.clinician_id],
                 day=s.day,
@@ -246,7 +251,7 @@ def outcome_rows(problem: Problem, solution: Solution) -> list[Shift | FollowUpA
     for f in solution.follow_ups:
         v = visits[f.visit_id]
         rows.append(
-            FollowUpAssignment(
+            FollowUpAssignment(  # type: ignore[call-arg]  # run_id: set when stored
                 visit_id=v.visit_id,
                 patient_id=v.patient_id,
                 profession=v.profession,

@@ -120,8 +120,9 @@ def test_every_format_round_trips_the_stored_roster(
     """CSV, XLSX and iCalendar read back to exactly the stored shifts; ics UIDs are stable."""
     record = save_scenario(engine, tiny)
     run = start_run(engine, record, "staffing", seed=0, time_limit_s=None)
-    finish_run(engine, run.id, RunOutcome("OPTIMAL", {"n": 4}, hand_roster()))  # type: ignore[arg-type]
-    stored = stored_keys(engine, run.id)  # type: ignore[arg-type]
+    assert run.id is not None
+    finish_run(engine, run.id, RunOutcome("OPTIMAL", {"n": 4}, hand_roster()))
+    stored = stored_keys(engine, run.id)
     assert len(stored) == 4
 
     assert parse_csv(export_roster(engine, "tiny", "csv", tmp_path / "r.csv")[0]) == stored
@@ -187,7 +188,8 @@ def test_cli_solve_then_export_roster(tmp_path: Path, tiny: Scenario) -> None:
         assert result.exit_code == 0, result.output
     engine = open_database(db)
     run = latest_run(engine, "tiny", "staffing")
-    stored = stored_keys(engine, run.id)  # type: ignore[union-attr,arg-type]
+    assert run is not None and run.id is not None
+    stored = stored_keys(engine, run.id)
     assert stored and parse_csv(tmp_path / "r.csv") == stored
     assert parse_xlsx(tmp_path / "r.xlsx") == {k[:3] for k in stored}
     assert parse_ics(tmp_path / "ics")[0] == stored

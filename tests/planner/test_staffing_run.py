@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -117,7 +118,7 @@ def test_mobile_clinic_days_become_blocks_for_local_clinicians() -> None:
     assert evaluate(problem, cover_first(problem)).hard_violations == 0
 
 
-def test_rule_modes_round_trip_through_the_scenario(tiny: Scenario, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_rule_modes_round_trip_through_the_scenario(tiny: Scenario, tmp_path: Path) -> None:
     """``[staffing] soft_rules``/``hard_rules`` reach the Problem; unset, they stay out of the
     stored parameters (hashes of older scenarios hold); a bad name names the key."""
     from planner.errors import ScenarioError
@@ -153,3 +154,39 @@ def test_rule_modes_round_trip_through_the_scenario(tiny: Scenario, tmp_path) ->
         ScenarioError, match=r"staffing\.hard_rules: Rule 'Contract hours' cannot be made hard"
     ):
         tiny.replace(staffing={"hard_rules": ["Contract hours"]})
+
+
+def test_working_time_limits_come_from_the_library(tiny: Scenario) -> None:
+    """The scenario's limit keys take WorkRules' defaults and bounds; build_problem passes the
+    scenario's values and keeps the library's default for limits a scenario cannot set."""
+    import dataclasses
+
+    from planner.errors import ScenarioError
+    from planner.scenario import StaffingParams
+    from staffing import WorkRules
+
+    defaults = WorkRules()
+    limits = [
+        f.name for f in dataclasses.fields(WorkRules) if f.name in StaffingParams.model_fields
+    ]
+    assert limits == [
+        "max_weekly_hours",
+        "daily_rest_hours",
+        "weekly_rest_hours",
+        "max_hours_without_break",
+        "max_consecutive_days",
+        "mertid_hours_per_4_weeks",
+    ]
+    assert all(getattr(StaffingParams(), n) == getattr(defaults, n) for n in limits)
+    changed = tiny.replace(staffing={"max_consecutive_days": 3, "daily_rest_hours": 12.0})
+    assert changed.staffing.work_rules() == WorkRules(max_consecutive_days=3, daily_rest_hours=12.0)
+    assert build_problem(changed).rules == WorkRules(max_consecutive_days=3, daily_rest_hours=12.0)
+    with pytest.raises(
+        ScenarioError,
+        match=r"staffing\.max_consecutive_days: Input should be greater than or equal to 1 \(got 0\)",
+    ):
+        tiny.replace(staffing={"max_consecutive_days": 0})
+    with pytest.raises(
+        ScenarioError, match=r"staffing\.max_weekly_hours: Input should be greater than 0 \(got 0\)"
+    ):
+        tiny.replace(staffing={"max_weekly_hours": 0})

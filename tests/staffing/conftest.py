@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 
 import pytest
 
@@ -27,8 +28,8 @@ def one_week(
     clinicians: list[Clinician],
     *,
     rules: WorkRules | None = None,
-    demand=None,  # type: ignore[no-untyped-def]
-    visits=(),
+    demand: Mapping[tuple[dt.date, str, str], float] | None = None,
+    visits: Sequence[ReturnVisit] = (),
     blocks: tuple[Block, ...] | None = None,
 ) -> Problem:
     """A 7-day problem with the four digital blocks (or ``blocks``)."""

@@ -241,3 +241,25 @@ def test_bad_problems_are_rejected(lone_doctor: Problem, bad: dict, message: str
     """Bad input raises in the constructor with a sentence naming the problem."""
     with pytest.raises(ValueError, match=message):
         lone_doctor.replace(**bad)
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"max_weekly_hours": 0}, "WorkRules.max_weekly_hours must be positive."),
+        ({"max_hours_without_break": -1}, "WorkRules.max_hours_without_break must be positive."),
+        ({"daily_rest_hours": -1}, "WorkRules.daily_rest_hours cannot be negative."),
+        ({"seam_break_minutes": -30}, "WorkRules.seam_break_minutes cannot be negative."),
+        ({"fair_share_tolerance": -1}, "WorkRules.fair_share_tolerance cannot be negative."),
+        ({"max_consecutive_days": 0}, "WorkRules.max_consecutive_days must be at least 1."),
+        ({"daily_rest_hours": 24}, "WorkRules.daily_rest_hours must be under 24."),
+        (
+            {"weekly_rest_hours": 169},
+            r"WorkRules.weekly_rest_hours cannot exceed a week \(168 h\).",
+        ),
+    ],
+)
+def test_bad_work_rules_are_rejected(bad: dict, message: str) -> None:
+    """Each limit's bound (declared once, in the field's metadata) names the limit."""
+    with pytest.raises(ValueError, match=f"^{message}$"):
+        WorkRules(**bad)

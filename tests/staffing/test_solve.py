@@ -100,7 +100,7 @@ def test_model_size_is_pruned(small_clinic: Problem) -> None:
 
 
 @st.composite
-def small_problems(draw) -> Problem:  # type: ignore[no-untyped-def]
+def small_problems(draw: st.DrawFn) -> Problem:
     """Random 1-week problems: up to 4 clinicians, random availability, demand and visits."""
     names = ("07-12", "12-17", "17-22", "22-07")
     n = draw(st.integers(1, 4))
