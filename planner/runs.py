@@ -74,18 +74,20 @@ def execute(
     if planner != "placement":
         placed = store.latest_run(engine, scenario_name, "placement", version=record.version)
         if placed is not None:
-            context = RunContext(placements=tuple(store.run_rows(engine, placed.id, Placement)))  # type: ignore[arg-type]
+            context = RunContext(
+                placements=tuple(store.run_rows(engine, store.id_of(placed), Placement))
+            )
     started = time.perf_counter()
     try:
         outcome = PLANNERS[planner](scenario, on_progress, context)
-        stored = store.finish_run(engine, run.id, outcome)  # type: ignore[arg-type]
+        stored = store.finish_run(engine, store.id_of(run), outcome)
     except BaseException as exc:
         message = str(exc) if isinstance(exc, PlannerError) else f"{type(exc).__name__}: {exc}"
-        store.fail_run(engine, run.id, message)  # type: ignore[arg-type]
+        store.fail_run(engine, store.id_of(run), message)
         if isinstance(exc, Exception):
             raise RunFailedError(
                 f"{planner} run {run.id} on {scenario_name} failed after "
                 f"{time.perf_counter() - started:.1f} s: {message}"
             ) from exc
         raise
-    return RunResult(stored, store.run_kpis(engine, stored.id))  # type: ignore[arg-type]
+    return RunResult(stored, store.run_kpis(engine, store.id_of(stored)))

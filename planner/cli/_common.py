@@ -63,16 +63,24 @@ class _RichProgress:
         self._task = self._progress.add_task(self._title, total=1.0, note="")
         return self
 
+    @property
+    def _task_id(self) -> TaskID:
+        if self._task is None:
+            raise RuntimeError("progress reported outside its with-block")
+        return self._task
+
     def __call__(self, fraction: float | None, message: str) -> None:
         if fraction is None:
-            self._progress.update(self._task, note=message)  # type: ignore[arg-type]
+            self._progress.update(self._task_id, note=message)
         else:
-            self._progress.update(self._task, completed=min(max(fraction, 0.0), 1.0), note=message)  # type: ignore[arg-type]
+            self._progress.update(
+                self._task_id, completed=min(max(fraction, 0.0), 1.0), note=message
+            )
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         if exc[0] is None:
-            self._progress.update(self._task, completed=1.0)  # type: ignore[arg-type]
-        self._progress.__exit__(*exc)  # type: ignore[arg-type]
+            self._progress.update(self._task_id, completed=1.0)
+        self._progress.__exit__(*exc)
 
 
 class _LineProgress(_NoProgress):

@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 
 from planner.cli._common import emit_json, open_db
 from planner.errors import PlannerError
-from planner.storage import latest_run, list_runs, run_kpis, run_rows
+from planner.storage import id_of, latest_run, list_runs, run_kpis, run_rows
 from planner.storage.models import RESULT_TABLES
 
 app = typer.Typer(no_args_is_help=True)
@@ -76,7 +76,7 @@ def export_rows(
     run = latest_run(engine, scenario, planner)
     if run is None:
         raise PlannerError(f"scenario {scenario!r} has no finished {planner} run to export")
-    rows = run_rows(engine, run.id, _TABLES[table])  # type: ignore[arg-type]
+    rows = run_rows(engine, id_of(run), _TABLES[table])
     columns = list(_TABLES[table].model_fields)
     tmp = out.with_suffix(out.suffix + ".part")  # never leave a half-written file at `out`
     with tmp.open("w", newline="", encoding="utf-8") as handle:

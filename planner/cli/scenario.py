@@ -28,9 +28,12 @@ def create(
     json_out: JsonOpt = False,
 ) -> None:
     """Validate a scenario file and store it as a new version (nothing is stored if invalid)."""
-    if (file is None) == (builtin is None):
+    if file is not None and builtin is None:
+        path = file
+    elif file is None and builtin is not None:
+        path = builtin_scenario_path(builtin)
+    else:
         raise typer.BadParameter("give either a FILE or --builtin NAME")
-    path = file if file is not None else builtin_scenario_path(builtin)  # type: ignore[arg-type]
     scenario = load_scenario(path)
     record = save_scenario(open_db(), scenario, source=str(path))
     result = {"name": record.name, "version": record.version, "content_hash": record.content_hash}

@@ -187,7 +187,7 @@ class PlacementProblem:
     def replace(self, **changes: object) -> PlacementProblem:
         """A validated copy with some fields changed."""
         # mypy cannot match **changes to the fields; __post_init__ validates them at run time
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)  # type: ignore[arg-type]  # checked by __post_init__
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,14 @@ class RunOutcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def id_of(row: SQLModel) -> int:
+    """The primary key of a stored row (a row read from or committed to the database has one)."""
+    value = getattr(row, "id", None)
+    if value is None:
+        raise LookupError(f"this {type(row).__name__} is not stored yet")
+    return int(value)
+
+
 def save_scenario(engine: Engine, scenario: Scenario, source: str | None = None) -> ScenarioRecord:
     """Store ``scenario`` as a new version of its name, unless the latest version is identical."""
     digest = scenario.content_hash()
@@ -49,7 +57,7 @@ def save_scenario(engine: Engine, scenario: Scenario, source: str | None = None)
         latest = db.exec(
             select(ScenarioRecord)
             .where(ScenarioRecord.name == scenario.name)
-            .order_by(ScenarioRecord.version.desc())  # type: ignore[attr-defined]
+            .order_by(col(ScenarioRecord.version).desc())
         ).first()
         if latest is not None and latest.content_hash == digest:
             return latest
@@ -75,7 +83,7 @@ def get_scenario(
         query = select(ScenarioRecord).where(ScenarioRecord.name == name)
         if version is not None:
             query = query.where(ScenarioRecord.version == version)
-        record = db.exec(query.order_by(ScenarioRecord.version.desc())).first()  # type: ignore[attr-defined]
+        record = db.exec(query.order_by(col(ScenarioRecord.version).desc())).first()
         if record is None:
             known = sorted(set(db.exec(select(ScenarioRecord.name)).all()))
             what = f"scenario {name!r}" + (f" version {version}" if version is not None else "")
@@ -119,7 +127,7 @@ def start_run(
 ) -> Run:
     """Commit a new run in status 'running' and return it."""
     run = Run(
-        scenario_id=record.id,  # type: ignore[arg-type]
+        scenario_id=id_of(record),
         planner=planner,
         seed=seed,
         time_limit_s=time_limit_s,
@@ -192,8 +200,10 @@ def reap_stale_runs(engine: Engine) -> list[int]:
             if run.pid != os.getpid() and not _process_alive(run.pid)
         ]
     for run in stale:
-        fail_run(engine, run.id, f"interrupted: process {run.pid} ended before the run finished")  # type: ignore[arg-type]
-    return [run.id for run in stale]  # type: ignore[misc]
+        fail_run(
+            engine, id_of(run), f"interrupted: process {run.pid} ended before the run finished"
+        )
+    return [id_of(run) for run in stale]
 
 
 def latest_run(
@@ -205,7 +215,7 @@ def latest_run(
         return db.exec(
             select(Run)
             .where(Run.scenario_id == record.id, Run.planner == planner, Run.status == "finished")
-            .order_by(Run.id.desc())  # type: ignore[union-attr]
+            .order_by(col(Run.id).desc())
         ).first()
 
 
@@ -217,7 +227,7 @@ def list_runs(engine: Engine, scenario: str | None = None, limit: int = 50) -> l
         )
         if scenario is not None:
             query = query.where(ScenarioRecord.name == scenario)
-        pairs = db.exec(query.order_by(Run.id.desc()).limit(limit)).all()  # type: ignore[union-attr]
+        pairs = db.exec(query.order_by(col(Run.id).desc()).limit(limit)).all()
     return [
         {
             "id": run.id,
@@ -247,7 +257,7 @@ def run_rows(engine: Engine, run_id: int, table: type[SQLModel]) -> list[Any]:
     if table not in RESULT_TABLES:
         raise ValueError(f"{table.__name__} is not a result table")
     with session(engine) as db:
-        query = select(table).where(table.run_id == run_id)  # type: ignore[attr-defined]
+        query = select(table).where(getattr(table, "run_id") == run_id)  # noqa: B009  (not on SQLModel)
         if hasattr(table, "id"):
             query = query.order_by(table.id)
         return list(db.exec(query).all())

@@ -115,7 +115,7 @@ class PMedianProblem:
     ) -> PMedianProblem:
         """A p-median problem from a (demand x facilities) cost matrix; weights default to 1."""
         # None weights mean 1 each: __post_init__ stores the array the field's type promises
-        return cls(cost=cost, weights=weights, p=p)  # type: ignore[arg-type]
+        return cls(cost=cost, weights=weights, p=p)  # type: ignore[arg-type]  # None: 1 each
 
     @property
     def n_demand(self) -> int:
@@ -130,7 +130,7 @@ class PMedianProblem:
     def replace(self, **changes: object) -> PMedianProblem:
         """A copy with some fields changed (validated again)."""
         # mypy cannot match **changes to the fields; __post_init__ validates them at run time
-        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]  # checked by __post_init__
 
 
 @dataclass(frozen=True, eq=False)
@@ -208,7 +208,7 @@ class MCLPProblem:
     def replace(self, **changes: object) -> MCLPProblem:
         """A copy with some fields changed (validated again)."""
         # mypy cannot match **changes to the fields; __post_init__ validates them at run time
-        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]  # checked by __post_init__
 
 
 @dataclass(frozen=True)
