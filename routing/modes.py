@@ -7,7 +7,8 @@ courier km, driver hours and routes, device capital, cleaning) subject to the on
 and the devices available.
 
 How (:func:`solve`): a CP-SAT model over referrals x modes x ship days
-(:mod:`routing.modes_model`) prices each courier stop at a marginal cost; the chosen plan is
+(:mod:`routing.modes_model`) prices each courier stop at a marginal cost (first read from the
+courier-first baseline's routes, where stops share routes); the chosen plan is
 simulated day by day with the courier stops routed by the VRP (:class:`routing.courier.DayRouter`)
 and billed from its actual routes (:func:`routing.costs.price_plan`); the stops are re-priced
 from those routes (:class:`routing.costs.StopPricer`) and the model solved again while the bill
@@ -175,7 +176,7 @@ def solve(
     parcel = baseline(problem, params, PARCEL_ONLY)
     report(0.1, "baseline: courier-first")
     courier = baseline(problem, params, COURIER_FIRST)
-    pricer = _pricer(problem, ())
+    pricer = _pricer(problem, courier.plan.routes)  # first prices: courier-first's routes
     hint: Sequence[modes_model.Option] | None = None
     best: PricedPlan | None = None
     reasons: dict[str, str] = {}

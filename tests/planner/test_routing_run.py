@@ -139,10 +139,25 @@ def test_run_stores_routes_and_shipments_with_kpis_from_the_rows(
     )
     assert k["total_cost_sek"] == pytest.approx(bill, rel=1e-6)
     assert k["total_cost_sek"] <= min(k["courier_first_cost_sek"], k["parcel_only_cost_sek"])
+    message = result.run.message or ""
+    went = {x.referral_id for x in shipments if x.mode == "courier"} | picked_ids(stops)
+    assert f"{len(went)} referrals go by courier: R-" in message and ": cheaper: " in message
     assert again["on_time_flags"] == pytest.approx(k["on_time_share"])
     assert k["device_utilisation"] == pytest.approx(again["out_days"] / (k["devices_needed"] * 14))
     assert k["violations"] == 0 and k["unserved"] == 0
     assert k["on_time_share"] >= 0.95 and k["devices_needed"] >= k["devices_searched"] > 0
+
+
+def picked_ids(stops: list[RouteStop]) -> set[str]:
+    """Referrals whose device a courier picks up."""
+    return {s.referral_id for s in stops if s.kind == "pickup" and s.referral_id}
+
+
+def test_a_negative_price_is_named_with_its_key(tiny: Scenario) -> None:
+    """A price below zero is rejected naming routing.<key>, before anything is planned."""
+    for key in ("courier_cost_sek_per_hour", "cleaning_cost_sek", "parcel_cost_sek"):
+        with pytest.raises(ScenarioError, match=rf"routing\.{key}: Input should be greater"):
+            tiny.replace(routing={key: -1.0})
 
 
 def test_cli_prints_the_kpis_last(tmp_path: Path) -> None:
