@@ -179,9 +179,9 @@ class StopPricer:
         on_route = [tour for tour in tours if place in tour[1:-1]]
         if on_route:  # its share of the detour to the place: the saving if all its stops went
             tour = on_route[0]
-            first = tour.index(place)
+            first = tour.index(place, 1)  # a stop at the hub's own place is not the hub
             last = first
-            while tour[last + 1] == place:
+            while last + 2 < len(tour) and tour[last + 1] == place:
                 last += 1
             a, b = tour[first - 1], tour[last + 1]
             saving = self.leg(a, place) + self.leg(place, b) - self.leg(a, b)

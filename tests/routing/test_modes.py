@@ -151,6 +151,16 @@ def test_stop_pricer_prices_insertion_and_removal_on_the_road() -> None:
     assert pricer.price(day - dt.timedelta(days=1), "H", "B") == pytest.approx(160.0)
 
 
+def test_stop_pricer_prices_a_stop_at_the_hubs_own_place() -> None:
+    """A referral in the hub's own town (place H): courier-first's route is H-H-H; leaving it
+    out saves no km, so its price is its stop's driver time alone (10 min at 60 SEK an hour)."""
+    problem = line_problem([Referral("R0", "H", MON, "H", 0.0)])
+    routes = solve(problem, FAST).courier_first.plan.routes
+    prices = dataclasses.replace(PLAIN, courier_per_hour=60.0)
+    pricer = StopPricer(problem.places, problem.minutes, problem.km, 10.0, prices, routes)
+    assert pricer.price(routes[0].day, "H", "H") == pytest.approx(10.0)
+
+
 def test_bad_input_is_named() -> None:
     """A negative price, a referral at a place the tables lack, an unknown hub."""
     with pytest.raises(PriceError, match="prices: parcel_leg is -1"):
