@@ -7,12 +7,14 @@ courier km, driver hours and routes, device capital, cleaning) subject to the on
 and the devices available.
 
 How (:func:`solve`): a CP-SAT model over referrals x modes x ship days
-(:mod:`routing.modes_model`) prices each courier stop at a marginal cost (first read from the
-courier-first baseline's routes, where stops share routes); the chosen plan is
+(:mod:`routing.modes_model`) prices each courier stop at a marginal cost; the chosen plan is
 simulated day by day with the courier stops routed by the VRP (:class:`routing.courier.DayRouter`)
 and billed from its actual routes (:func:`routing.costs.price_plan`); the stops are re-priced
 from those routes (:class:`routing.costs.StopPricer`) and the model solved again while the bill
-improves (at most ``passes`` times). The two rules it replaces are computed by the same
+improves (at most ``passes`` times). Two chains of passes start from different prices: every
+stop a round trip of its own (no route to share: couriers look dear), and the stops' marginal
+costs on the courier-first baseline's routes (every route shared: couriers look cheap); the
+better end wins. The two rules it replaces are computed by the same
 simulation and billed the same way: **courier-first** (:func:`routing.spirometry.choose_mode`:
 a courier whenever the hub is in reach) and **parcel-only** (every device out and back by parcel).
 Both are candidates too: the plan returned is the cheapest within the devices available that
@@ -176,34 +178,20 @@ def solve(
     parcel = baseline(problem, params, PARCEL_ONLY)
     report(0.1, "baseline: courier-first")
     courier = baseline(problem, params, COURIER_FIRST)
-    pricer = _pricer(problem, courier.plan.routes)  # first prices: courier-first's routes
-    hint: Sequence[modes_model.Option] | None = None
     best: PricedPlan | None = None
     reasons: dict[str, str] = {}
     log: list[str] = []
     passes = 0
-    for k in range(params.passes):
-        report(0.3 + 0.6 * k / params.passes, f"mode model, pass {k + 1}")
-        a = modes_model.solve_model(problem, pricer, params, hint)
-        if hint is not None and list(a.chosen) == list(hint):
-            log.append(f"pass {k + 1}: same modes as before; stop")
-            break
-        passes += 1
-        candidate = routed(problem, params, COST, a.requests(problem), a.pools)
-        log.append(
-            f"pass {k + 1}: model {a.status} {a.objective:,.0f} SEK (bound {a.bound:,.0f}); "
-            f"routed {candidate.costs.total:,.0f} SEK, on time {candidate.on_time_share:.1%}, "
-            f"{candidate.devices} devices"
-        )
-        if best is not None and _rank(problem, candidate) >= _rank(problem, best):
-            log.append(f"pass {k + 1}: no better than pass {passes - 1}; stop")
-            break
-        best, hint = candidate, a.chosen
-        reasons = courier_reasons(problem, a)
-        if not candidate.plan.routes:
-            log.append(f"pass {k + 1}: no courier route to re-price the stops from; stop")
-            break
-        pricer = _pricer(problem, candidate.plan.routes)
+    starts = (("round trips", ()), ("courier-first routes", courier.plan.routes))
+    for n, (label, routes) in enumerate(starts):
+        report(0.3 + 0.3 * n, f"mode model from {label}")
+        found = chain(problem, params, _pricer(problem, routes), f"{label}, ")
+        log += found.log
+        passes += found.passes
+        if found.best is not None and (
+            best is None or _rank(problem, found.best) < _rank(problem, best)
+        ):
+            best, reasons = found.best, found.reasons
     chosen = min(
         [p for p in (best, parcel, courier) if p is not None], key=lambda p: _rank(problem, p)
     )
@@ -229,6 +217,47 @@ def solve(
         time.perf_counter() - started,
         passes,
     )
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The passes of one chain: its best plan, the reasons of that plan's couriers, the log."""
+
+    best: PricedPlan | None
+    reasons: dict[str, str]
+    log: tuple[str, ...]
+    passes: int
+
+
+def chain(problem: ModeProblem, params: ModeParams, pricer: StopPricer, label: str) -> Chain:
+    """Model, route, re-price from the routes, again, while the routed bill improves."""
+    hint: Sequence[modes_model.Option] | None = None
+    best: PricedPlan | None = None
+    reasons: dict[str, str] = {}
+    log: list[str] = []
+    passes = 0
+    for k in range(params.passes):
+        a = modes_model.solve_model(problem, pricer, params, hint)
+        if hint is not None and list(a.chosen) == list(hint):
+            log.append(f"{label}pass {k + 1}: same modes as before; stop")
+            break
+        passes += 1
+        candidate = routed(problem, params, COST, a.requests(problem), a.pools)
+        log.append(
+            f"{label}pass {k + 1}: model {a.status} {a.objective:,.0f} SEK (bound "
+            f"{a.bound:,.0f}); routed {candidate.costs.total:,.0f} SEK, on time "
+            f"{candidate.on_time_share:.1%}, {candidate.devices} devices"
+        )
+        if best is not None and _rank(problem, candidate) >= _rank(problem, best):
+            log.append(f"{label}pass {k + 1}: no better than pass {k}; stop")
+            break
+        best, hint = candidate, a.chosen
+        reasons = courier_reasons(problem, a)
+        if not candidate.plan.routes:
+            log.append(f"{label}pass {k + 1}: no courier route to re-price the stops from; stop")
+            break
+        pricer = _pricer(problem, candidate.plan.routes)
+    return Chain(best, reasons, tuple(log), passes)
 
 
 def _rank(problem: ModeProblem, p: PricedPlan) -> tuple[bool, int, bool, float, float]:
