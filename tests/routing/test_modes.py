@@ -180,3 +180,26 @@ def test_too_few_devices_queue_referrals_instead_of_failing() -> None:
     assert solution.best.devices == 1 and solution.status == "target_missed"
     loans = solution.best.plan.simulation.loans
     assert sum(x.on_time for x in loans) == 1 and all(x.ship is not None for x in loans)
+
+
+def test_a_hub_without_vehicles_sends_parcels_even_when_couriers_would_be_cheaper() -> None:
+    """With no vehicles the courier is no option, however dear parcels are: both ways by
+    parcel (2 x 200 SEK), no route, and courier-first falls back to parcels too."""
+    prices = dataclasses.replace(PLAIN, parcel_leg=200.0, courier_per_route=0.0)
+    problem = dataclasses.replace(
+        line_problem([at("R1", "A")], prices), courier=CourierParams(vehicles_per_hub=0)
+    )
+    solution = solve(problem, FAST)
+    assert modes(solution) == {"R1": ("parcel", "parcel")}
+    assert solution.best.plan.routes == () and solution.best.costs.total == pytest.approx(400.0)
+    assert solution.courier_first.costs.total == pytest.approx(400.0)
+
+
+def test_same_problem_same_seed_same_plan() -> None:
+    """Solved twice with the same seed: the same modes, pools and bill."""
+    problem = line_problem(
+        [at("RA", "A"), at("RB", "B")], cycle=CycleParams(parcel_days=4), target=0.5
+    )
+    first, second = solve(problem, FAST), solve(problem, FAST)
+    assert modes(first) == modes(second) and first.best.pools == second.best.pools
+    assert first.best.costs.total == second.best.costs.total
