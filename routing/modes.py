@@ -182,7 +182,9 @@ def solve(
     reasons: dict[str, str] = {}
     log: list[str] = []
     passes = 0
-    starts = (("round trips", ()), ("courier-first routes", courier.plan.routes))
+    starts: list[tuple[str, Sequence[DayRoutes]]] = [("round trips", ())]
+    if courier.plan.routes:  # else the same prices twice
+        starts.append(("courier-first routes", courier.plan.routes))
     for n, (label, routes) in enumerate(starts):
         report(0.3 + 0.3 * n, f"mode model from {label}")
         found = chain(problem, params, _pricer(problem, routes), f"{label}, ")
@@ -196,7 +198,7 @@ def solve(
         [p for p in (best, parcel, courier) if p is not None], key=lambda p: _rank(problem, p)
     )
     if chosen is not best:
-        log.append(f"the {chosen.name} baseline is cheaper than every pass: it is the plan")
+        log.append(f"the {chosen.name} baseline is better than every pass: it is the plan")
         reasons = (
             {x.request: "courier-first rule" for x in _courier_loans(chosen.plan)}
             if chosen is courier
