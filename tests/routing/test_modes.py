@@ -7,6 +7,8 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from routing import Calendar, CourierParams, CycleParams, SolveParams
 from routing.costs import PriceError, Prices, StopPricer
@@ -203,3 +205,32 @@ def test_same_problem_same_seed_same_plan() -> None:
     first, second = solve(problem, FAST), solve(problem, FAST)
     assert modes(first) == modes(second) and first.best.pools == second.best.pools
     assert first.best.costs.total == second.best.costs.total
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    places=st.lists(st.sampled_from(["H", "A", "B"]), min_size=1, max_size=4),
+    leg=st.sampled_from([20.0, 150.0, 600.0]),
+    parcel_days=st.integers(1, 4),
+    target=st.sampled_from([0.0, 0.5, 1.0]),
+)
+def test_the_plan_never_costs_more_than_a_baseline_that_meets_the_target(
+    places: list[str], leg: float, parcel_days: int, target: float
+) -> None:
+    """On small random cases evaluate() finds no broken rule, and the plan costs no more than
+    any baseline that serves every referral and meets the target (both are candidates)."""
+    referrals = [
+        Referral(
+            f"R{k}", p, MON + dt.timedelta(days=k % 3), "H", {"H": 0.0, "A": 30.0, "B": 60.0}[p]
+        )
+        for k, p in enumerate(places)
+    ]
+    prices = dataclasses.replace(PLAIN, parcel_leg=leg)
+    problem = line_problem(referrals, prices, CycleParams(parcel_days=parcel_days), target)
+    solution = solve(problem, FAST)
+    kpis = evaluate(problem, solution)
+    assert kpis.violations == ()
+    for other in (solution.parcel_only, solution.courier_first):
+        served = all(x.ship is not None for x in other.plan.simulation.loans)
+        if served and other.on_time_share >= target:  # target 0: the fleet search buys none
+            assert solution.best.costs.total <= other.costs.total + 1e-6
