@@ -1,7 +1,9 @@
 """The routing run's conversions: scenario settings to the routing library, its plan to rows.
 
-Inputs: the business-day calendar of :mod:`planner.weeks`, the loan cycle's lead times and the
-courier settings from :class:`planner.scenario.RoutingParams`, the days a stored mobile-clinic
+Inputs: the business-day calendar of :mod:`planner.weeks`, the loan cycle's lead times, the
+courier settings, the prices (:func:`prices_for`) and the mode search's settings with the day
+routes' :class:`routing.SolveParams` (:func:`mode_params`) from
+:class:`planner.scenario.RoutingParams`, the days a stored mobile-clinic
 placement hands devices over, place names. Outputs: the stored rows of a plan
 (:class:`~planner.storage.models.RouteStop`, :class:`~planner.storage.models.Shipment`). The
 run itself is :func:`planner.orchestration.routing.run_routing`.
