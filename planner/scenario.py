@@ -35,6 +35,7 @@ from pydantic_core import ErrorDetails
 
 from planner.demand import DemandParams
 from planner.errors import ScenarioError
+from planner.scenario_costs import RoutingCosts
 from planner.weeks import iso_weeks, parse_iso_week
 from staffing import WorkRules, check_rule_modes
 
@@ -227,15 +228,18 @@ class StaffingParams(BaseModel):
         )
 
 
-class RoutingParams(BaseModel):
-    """Spirometer cycle and daily delivery/pickup routes (issue 6)."""
+class RoutingParams(RoutingCosts):
+    """Spirometer cycle and daily delivery/pickup routes (issue 6); modes by cost (issue 14:
+    the keys of :class:`planner.scenario_costs.RoutingCosts`)."""
 
     model_config = _STRICT
 
     hubs: list[str] = Field(
         default_factory=lambda: ["Malmö", "Nyköping"], description="Device hubs by place name."
     )
-    devices: int = Field(default=150, ge=0, description="Device pool size, if not searched.")
+    devices: int = Field(
+        default=150, ge=0, description="Devices available: the plan's pools sum to at most this."
+    )
     vehicles_per_hub: int = Field(default=1, ge=0)
     vehicle_capacity: int = Field(default=20, ge=1, description="Devices a courier carries.")
     max_route_minutes: float = Field(default=480.0, gt=0, description="Driver shift incl. breaks.")
@@ -251,9 +255,10 @@ class RoutingParams(BaseModel):
     )
     courier_cost_sek_per_km: float = Field(default=8.0, ge=0, description="Our assumption.")
     courier_cost_sek_per_route: float = Field(
-        default=1500.0,
+        default=600.0,
         ge=0,
-        description="Our assumption: a driver day and the vehicle, per route used.",
+        description="Our assumption: the vehicle's day (lease, insurance), per route used; the "
+        "driver is paid per hour (courier_cost_sek_per_hour).",
     )
     courier_reach_minutes: float = Field(
         default=120.0,

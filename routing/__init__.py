@@ -18,7 +18,10 @@ A pure library (no planner, no dashboard, no files but the caller's). The public
 * Solomon instances: :mod:`routing.solomon`.
 
 The spirometer plan (mode rule, day-by-day plan, its KPIs) is used by module name,
-:mod:`routing.spirometry`: its ``plan()`` and ``evaluate()`` are the plan's, not the VRP's.
+:mod:`routing.spirometry`: its ``plan()`` and ``evaluate()`` are the plan's, not the VRP's; so
+are the modes decided by cost, :mod:`routing.modes` (``ModeProblem`` -> ``solve`` ->
+``ModeSolution``, ``evaluate``), with its prices and bills in :mod:`routing.costs` and its
+CP-SAT model in :mod:`routing.modes_model`.
 """
 
 from routing.courier import CourierParams, DayRouter, DayRoutes, courier_fits

@@ -9,7 +9,7 @@ is the ``n``-th business day after ``d``, ``add(d, 0)`` is ``d`` or the next bus
 
 * **ready**: the first day a device may leave the hub for the referral: the referral date
   for ``parcel`` and ``mobile``, ``add(date, courier_lead_days)`` for ``courier`` (the day's
-  routes are planned the evening before);
+  routes are planned the evening before); a request's ``ship_from`` may hold it later;
 * **ship**: the first business day ``>= ready`` on which a clean device is free at the hub;
   free devices go to waiting referrals first come, first served (by referral date, then id);
 * **device date** (in the patient's hands): ``courier``: the ship day (the route delivers it);
@@ -20,7 +20,8 @@ is the ``n``-th business day after ``d``, ``add(d, 0)`` is ``d`` or the next bus
   business day on or after ``device date + use_days`` (``return_start``);
 * **back** at the hub: the same day for a courier pickup (the route of ``return_start``),
   else ``add(return_start, return_parcel_days)`` by return parcel (also when a route drops
-  the pickup);
+  the pickup); the return mode is the request's ``return_mode``, by default a courier pickup
+  after a courier delivery;
 * **available** again: ``add(back, cleaning_days)``; a device a courier brings back on day
   ``d`` is not offered before the next business day even with ``cleaning_days = 0`` (routes
   end after the day's devices are handed out).
@@ -42,6 +43,8 @@ from typing import Literal, Protocol
 
 Mode = Literal["courier", "parcel", "mobile"]
 MODES: tuple[str, ...] = ("courier", "parcel", "mobile")
+#: Return modes of a :class:`Request` ("" is the default: courier after a courier delivery).
+RETURN_MODES: tuple[str, ...] = ("", "courier", "parcel")
 ONE_DAY = dt.timedelta(days=1)
 
 
@@ -112,7 +115,10 @@ class Request:
     """A referral that needs a device: from ``hub``, to ``place``, by ``mode``.
 
     ``handover_days`` are the business days a mobile clinic stands within reach of ``place``
-    (used by mode ``mobile`` only).
+    (used by mode ``mobile`` only). ``return_mode`` is how the device comes back: ``courier``
+    (a pickup on the route of the day its use ends) or ``parcel``; empty means the default,
+    a courier pickup after a courier delivery and a return parcel otherwise. ``ship_from``, when
+    set, holds the device at the hub until that day (a plan that serves another referral first).
     """
 
     id: str
@@ -121,17 +127,33 @@ class Request:
     date: dt.date
     mode: Mode = "parcel"
     handover_days: tuple[dt.date, ...] = ()
+    return_mode: str = ""
+    ship_from: dt.date | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise FleetError(f"request {self.id}: unknown mode {self.mode!r}; use one of {MODES}.")
+        if self.return_mode not in RETURN_MODES:
+            raise FleetError(
+                f"request {self.id}: unknown return mode {self.return_mode!r}; "
+                f"use one of {RETURN_MODES}."
+            )
         object.__setattr__(self, "handover_days", tuple(sorted(self.handover_days)))
+
+    def returns_by(self, out_mode: str) -> str:
+        """The return mode of a device that went out by ``out_mode``."""
+        if self.return_mode:
+            return self.return_mode
+        return "courier" if out_mode == "courier" else "parcel"
 
 
 def ready_day(request: Request, calendar: Calendar, params: CycleParams) -> dt.date:
     """The first day a device may leave the hub for ``request``."""
     lead = params.courier_lead_days if request.mode == "courier" else 0
-    return calendar.add(request.date, lead)
+    ready = calendar.add(request.date, lead)
+    if request.ship_from is not None and request.ship_from > ready:
+        return calendar.on_or_after(request.ship_from)
+    return ready
 
 
 def due_day(request: Request, calendar: Calendar, params: CycleParams) -> dt.date:

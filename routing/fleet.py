@@ -196,7 +196,7 @@ class _Run:
         loan = dataclasses.replace(loan, return_start=ret)
         self.loans[rid] = loan
         source = self.by_id[rid]
-        if loan.mode == "courier":
+        if source.returns_by(loan.mode) == "courier":
             self.pending_pickups.setdefault(ret, []).append((source, loan))
         else:
             back = self.calendar.add(ret, self.params.return_parcel_days)

@@ -8,7 +8,10 @@ by place ids; nothing here reads files or a database.
   courier routes of each business day and hub: the day-by-day plan;
 * :func:`evaluate` - KPIs and named violations from the plan alone: every route is re-checked
   with :func:`routing.kpi.evaluate` (time windows, capacity, duration), the device cycle with
-  :func:`routing.cycle.check_cycle`, the on-time share from the dates.
+  :func:`routing.cycle.check_cycle`, the on-time share from the dates, the bill with
+  :func:`routing.costs.price_plan`.
+
+This rule is the **courier-first** baseline; the plan decided by cost is :mod:`routing.modes`.
 
 Mode rule (``choose_mode``), in order of preference, among the modes that bring the device in
 time with a device free at once:
@@ -31,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from routing import kpi
+from routing.costs import Prices, price_plan
 from routing.courier import CourierParams, DayRouter, DayRoutes, courier_fits
 from routing.cycle import (
     Calendar,
@@ -165,11 +169,12 @@ def utilisation(
     return used / (devices * days)
 
 
-def evaluate(plan: Plan, parcel_cost: float, courier: CourierParams) -> Kpis:
-    """KPIs recomputed from the plan's stop orders and dates, with named violations."""
+def evaluate(plan: Plan, prices: Prices) -> Kpis:
+    """KPIs recomputed from the plan's stop orders and dates, with named violations; the bill
+    from :func:`routing.costs.price_plan`."""
     cal, cycle = plan.calendar, plan.cycle
     violations: list[str] = []
-    km = minutes = route_cost = 0.0
+    km = minutes = 0.0
     routes = dropped = 0
     delivered: dict[str, dt.date] = {}
     picked: dict[str, dt.date] = {}
@@ -178,7 +183,6 @@ def evaluate(plan: Plan, parcel_cost: float, courier: CourierParams) -> Kpis:
         km += ev.distance
         minutes += ev.duration
         routes += ev.vehicles
-        route_cost += courier.cost_per_km * ev.distance + courier.cost_per_route * ev.vehicles
         dropped += len(ev.dropped)
         violations += [
             f"{v.rule} at {day.day} {day.hub} {v.where}: {v.message}" for v in ev.violations
@@ -208,6 +212,7 @@ def evaluate(plan: Plan, parcel_cost: float, courier: CourierParams) -> Kpis:
     ]
     parcels = sum(1 for x in loans if x.mode in ("parcel", "mobile") and x.ship is not None)
     parcels += sum(1 for x in loans if x.return_mode == "parcel")
+    bill = price_plan(plan, prices)
     values = {
         "referrals": n,
         "on_time_share": on_time / n if n else 1.0,
@@ -215,9 +220,14 @@ def evaluate(plan: Plan, parcel_cost: float, courier: CourierParams) -> Kpis:
         "courier_km": km,
         "driver_hours": minutes / 60.0,
         "routes": routes,
-        "courier_cost_sek": route_cost,
+        "courier_cost_sek": bill.courier,
+        "courier_km_cost_sek": bill.courier_km,
+        "courier_hours_cost_sek": bill.courier_hours,
+        "courier_routes_cost_sek": bill.courier_routes,
         "parcels": parcels,
-        "parcel_cost_sek": parcels * parcel_cost,
+        "parcel_cost_sek": bill.parcels,
+        "device_cost_sek": bill.devices,
+        "cleaning_cost_sek": bill.cleaning,
         "handovers": sum(1 for x in loans if x.mode == "mobile" and x.ship is not None),
         "courier_deliveries": sum(1 for x in loans if x.mode == "courier"),
         "courier_pickups": sum(1 for x in loans if x.return_mode == "courier"),
@@ -228,6 +238,8 @@ def evaluate(plan: Plan, parcel_cost: float, courier: CourierParams) -> Kpis:
         "dropped_stops": dropped,
         "unserved": sum(1 for x in loans if x.ship is None),
         "violations": len(violations),
+        "total_cost_sek": bill.total,
     }
-    values["total_cost_sek"] = values["courier_cost_sek"] + values["parcel_cost_sek"]
+    for mode in ("courier", "mobile", "parcel"):
+        values[f"cost_per_{mode}_referral_sek"] = bill.by_mode.get(mode, 0.0)
     return Kpis(values, tuple(violations))

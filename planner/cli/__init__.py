@@ -59,6 +59,7 @@ def _register() -> None:
         bench,
         bench_placement,  # noqa: F401
         bench_pmed,  # noqa: F401
+        bench_spirometry,  # noqa: F401
         bench_staffing,  # noqa: F401
         bench_vrptw,  # noqa: F401
         demand,

@@ -1,7 +1,7 @@
 """`planner bench ...`: quality and speed runs on public or seeded instances (not tests).
 
 Each benchmark lives in its own module that adds a command to :data:`bench_app`
-(``bench_pmed``, ``bench_staffing``, ``bench_vrptw``); every command prints one JSON object as
+(``bench_pmed``, ``bench_spirometry``, ``bench_staffing``, ``bench_vrptw``); every command prints one JSON object as
 the last line with ``--json``.
 """
 

@@ -16,15 +16,17 @@ in :class:`planner.scenario.RoutingParams`):
   business days of its week;
 * calendar: business days of :mod:`planner.weeks` (Swedish holidays).
 
-Steps: mode per referral (:func:`routing.spirometry.choose_mode`), then the smallest pool per
-hub (:func:`routing.fleet.fleet_size`; the search simulates with the modes' lead times and
-does not solve routes for every candidate size), then the day-by-day plan with that pool where
-each business day and hub gets a :class:`routing.problem.Problem` (``routing.time_limit_s`` split
-evenly over the days and hubs with courier stops, at least ``MIN_DAY_SECONDS`` each); stops a
-route drops go by parcel. When those parcels push a hub under the target that the search met,
-the hub gets one more device and the plan is made again (at most ``MAX_REPLANS`` times), so
-``devices_needed`` is the pool of the stored, routed plan and ``devices_searched`` the
-lead-time search's answer. KPIs come from :func:`routing.spirometry.evaluate`.
+Steps: the referrals no mode brings in time are named (:func:`routing.spirometry.choose_mode`);
+then :func:`routing.modes.solve` chooses each referral's way out and back, its ship day and the
+pool of each hub by cost (prices from :func:`planner.orchestration.routing_io.prices_for`,
+devices available ``routing.devices``), routing the courier stops of each business day and hub
+with the VRP (``routing.time_limit_s`` split over the day problems), and computes both
+baselines (courier-first, parcel-only) by the same simulation; :func:`routing.modes.evaluate`
+gives the KPIs: the plan's bill by kind, per referral and per mode, and both baselines'
+(``courier_first_cost_sek``, ``parcel_only_cost_sek``, ...). The run's notes compare the three
+and say which referrals went by courier and why. ``devices_searched`` is the model's pool,
+``devices_needed`` the stored plan's (one more device per hub where dropped courier stops
+pushed it under the target).
 
 The conversions (scenario settings to the library's, the plan to stored rows) are in
 :mod:`planner.orchestration.routing_io`.
@@ -34,7 +36,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -49,34 +50,21 @@ from planner.orchestration.routing_io import (
     courier_params,
     cycle_params,
     handover_days,
+    mode_params,
     place_names,
+    prices_for,
     route_rows,
     shipment_rows,
 )
 from planner.scenario import RoutingParams, Scenario
 from planner.storage.store import RunOutcome
 from planner.weeks import week_monday
-from routing import (
-    Calendar,
-    CourierParams,
-    CycleParams,
-    DayRouter,
-    DayRoutes,
-    FleetSize,
-    Request,
-    SolveParams,
-    fleet_size,
-    simulate,
-)
-from routing.spirometry import Plan, Referral, choose_mode, evaluate, plan
+from routing import Calendar, CourierParams, CycleParams, FleetError, Request, modes
+from routing.modes import ModeProblem
+from routing.spirometry import Referral, choose_mode
 
-#: Shortest solve per day and hub, in seconds (the first solution of these small problems
-#: takes milliseconds; the rest of the time is local search).
-MIN_DAY_SECONDS = 0.05
 #: Referrals named in a message before "and N more".
 NAMED = 5
-#: Times the routed plan may add a device to a hub that dropped stops pushed under the target.
-MAX_REPLANS = 3
 
 
 def resolve_hubs(names: Sequence[str]) -> list[geo.Place]:
@@ -95,11 +83,6 @@ def resolve_hubs(names: Sequence[str]) -> list[geo.Place]:
             )
         places.append(place)
     return places
-
-
-def _share(result: Plan, hub: str) -> float:
-    loans = [x for x in result.simulation.loans if x.hub == hub]
-    return sum(x.on_time for x in loans) / len(loans) if loans else 1.0
 
 
 def referrals_for(
@@ -157,7 +140,7 @@ def run_routing(
     nearest = nearest_hubs(source, hub_ids, places)
     handover = handover_days(context.placements, places, p.mobile_reach_minutes, source)
     notes: list[str] = [source_note] if source_note else []
-    requests, late = choose_modes(
+    _, late = choose_modes(
         referrals, nearest, handover, cal, cycle, courier, place_names(places + hub_ids)
     )
     if late:
@@ -168,19 +151,42 @@ def run_routing(
     if p.vehicles_per_hub == 0:
         notes += no_vehicle_notes(p, referrals, nearest, hub_name)
 
-    report(0.1, "fleet size")
-    fleet = fleet_size(requests, hub_ids, cal, cycle, p.on_time_target)
-    for h in fleet.hubs:
-        if not h.target_met:
-            notes.append(
-                f"hub {hub_name[h.hub]}: no pool reaches the on-time target "
-                f"{p.on_time_target:.0%}; at best {h.best_share:.1%} with {h.devices} devices"
-            )
-    horizon = (start, start + dt.timedelta(days))
-    routed = routed_plan(
-        scenario, requests, fleet, hub_ids, cal, cycle, courier, source, horizon, report
+    courier_places = sorted(
+        set(hub_ids) | {pl for pl, (_, mins) in nearest.items() if mins <= p.courier_reach_minutes}
     )
-    return outcome(p, courier, routed, fleet.devices, source_note is not None, notes, report)
+    table = source.matrix(courier_places, courier_places)
+    problem = ModeProblem(
+        tuple(
+            Referral(
+                r.referral_id,
+                str(r.locality_id),
+                r.date,
+                *nearest[str(r.locality_id)],
+                handover.get(str(r.locality_id), ()),
+            )
+            for r in referrals
+        ),
+        tuple(hub_ids),
+        tuple(courier_places),
+        table.minutes,
+        table.km,
+        cal,
+        cycle,
+        courier,
+        prices_for(p),
+        (start, start + dt.timedelta(days)),
+        p.on_time_target,
+        p.devices,
+    )
+    params = mode_params(p, scenario.scenario.seed)
+    try:
+        solution = modes.solve(problem, params, lambda f, m: report(0.1 + 0.85 * (f or 0.0), m))
+    except FleetError as exc:
+        raise ScenarioError(f"routing: {exc}") from None
+    kpis = modes.evaluate(problem, solution)
+    names = place_names(places + hub_ids)
+    notes += mode_notes(p, problem, solution, names, hub_name)
+    return outcome(p, solution, kpis, params, source_note is not None, notes, report)
 
 
 def nearest_hubs(
@@ -247,106 +253,90 @@ def no_vehicle_notes(
     ]
 
 
-@dataclass(frozen=True)
-class RoutedPlan:
-    """The plan with routes, the pool it was made with, and the seconds per day problem."""
+def mode_notes(
+    p: RoutingParams,
+    problem: ModeProblem,
+    solution: modes.ModeSolution,
+    names: dict[str, str],
+    hub_name: dict[str, str],
+) -> list[str]:
+    """The plan against both baselines, and which referrals went by courier and why."""
+    best, cf, po = solution.best, solution.courier_first, solution.parcel_only
 
-    result: Plan
-    pools: dict[str, int]
-    seconds: float
-
-
-def routed_plan(
-    scenario: Scenario,
-    requests: Sequence[Request],
-    fleet: FleetSize,
-    hub_ids: Sequence[str],
-    cal: Calendar,
-    cycle: CycleParams,
-    courier: CourierParams,
-    source: travel.MatrixSource,
-    horizon: tuple[dt.date, dt.date],
-    report: ProgressCallback,
-) -> RoutedPlan:
-    """The day-by-day plan with routes; a hub that dropped stops pushed under the target the
-    search met gets one more device and the plan is made again (at most ``MAX_REPLANS``)."""
-    p = scenario.routing
-    # split the routing time over the day problems the lead-time plan expects
-    guess = simulate(requests, fleet.pools, cal, cycle)
-    expected = {(x.ship, x.hub) for x in guess.loans if x.mode == "courier"}
-    expected |= {(x.back, x.hub) for x in guess.loans if x.return_mode == "courier"}
-    seconds = max(MIN_DAY_SECONDS, p.time_limit_s / max(1, len(expected)))
-    courier_places = sorted(set(hub_ids) | {x.place for x in requests if x.mode == "courier"})
-    table = source.matrix(courier_places, courier_places)
-    done = [0]
-
-    def progress(day: DayRoutes) -> None:
-        done[0] += 1
-        report(0.2 + 0.75 * min(1.0, done[0] / max(1, len(expected))), f"routes of {day.day}")
-
-    pools = dict(fleet.pools)
-    target_met = {h.hub: h.target_met for h in fleet.hubs}
-    for attempt in range(MAX_REPLANS + 1):
-        router = DayRouter(
-            courier_places,
-            table.minutes,
-            table.km,
-            courier,
-            SolveParams(time_limit=seconds, seed=scenario.scenario.seed),
-            progress,
+    def brief(x: modes.PricedPlan) -> str:
+        unserved = sum(loan.ship is None for loan in x.plan.simulation.loans)
+        return f"{x.costs.total:,.0f} SEK, {x.on_time_share:.1%} on time, {x.devices} devices" + (
+            f", {unserved} unserved" if unserved else ""
         )
-        result = plan(requests, pools, cal, cycle, router, horizon)
-        # routes that drop stops send them by parcel, which can push a hub under the target
-        # that the lead-time search met: add a device there and plan again
-        short = [
-            hub
-            for hub in hub_ids
-            if target_met[hub] and _share(result, hub) < p.on_time_target - 1e-12
+
+    notes = [
+        f"modes by cost ({solution.chosen} plan): {brief(best)}; courier-first: {brief(cf)}; "
+        f"parcel-only: {brief(po)}"
+    ]
+    by_id = {r.id: r for r in problem.referrals}
+    went = [
+        x for x in best.plan.simulation.loans if x.mode == "courier" or x.return_mode == "courier"
+    ]
+    if went:
+        lines = [
+            f"{x.request} ({names.get(x.place, x.place)}, {by_id[x.request].date}): "
+            f"{solution.courier_reasons.get(x.request, 'dropped delivery, pickup kept')}"
+            for x in went
         ]
-        if not short or attempt == MAX_REPLANS:
-            break
-        for hub in short:
-            pools[hub] += 1
-        done[0] = 0
-        report(0.2, f"re-planning with {sum(pools.values())} devices")
-    return RoutedPlan(result, pools, seconds)
+        notes.append(f"{len(went)} referrals go by courier: {_named_list(lines)}")
+    else:
+        notes.append("no referral goes by courier: no courier stop is cheaper or needed in time")
+    for name, other in (("courier-first", cf), ("parcel-only", po)):
+        if other.devices > p.devices:
+            notes.append(
+                f"the {name} baseline needs {other.devices} devices, more than routing.devices "
+                f"= {p.devices}"
+            )
+    return notes
 
 
 def outcome(
     p: RoutingParams,
-    courier: CourierParams,
-    routed: RoutedPlan,
-    searched: int,
+    solution: modes.ModeSolution,
+    kpis: modes.ModeKpis,
+    params: modes.ModeParams,
     from_csv: bool,
     notes: list[str],
     report: ProgressCallback,
 ) -> RunOutcome:
-    """KPIs, notes, status and rows of the routed plan (``searched``: the search's devices)."""
-    result = routed.result
-    added = sum(routed.pools.values()) - searched
-    kpis = evaluate(result, p.parcel_cost_sek, courier)
+    """KPIs, notes, status and rows of the plan chosen by cost."""
+    result = solution.best.plan
     values = dict(kpis.values)
     values["on_time_target"] = p.on_time_target
     values["day_problems"] = len(result.routes)
-    values["seconds_per_day_problem"] = routed.seconds
-    values["devices_searched"] = searched
-    values["devices_added_for_routes"] = added
+    values["seconds_per_day_problem"] = (
+        max(params.min_day_seconds, params.route_seconds / len(result.routes))
+        if result.routes
+        else 0.0
+    )
+    values["devices_searched"] = solution.best.searched
+    values["devices_added_for_routes"] = solution.best.devices - solution.best.searched
     values["referrals_from_csv"] = int(from_csv)
+    values["mode_passes"] = solution.passes
+    values["mode_seconds"] = solution.seconds
+    values["plan_is_baseline"] = float(solution.chosen != modes.COST)
 
     dropped = list(result.simulation.dropped_deliveries) + list(result.simulation.dropped_pickups)
     if dropped:
         notes.append(
             f"{len(dropped)} courier stops did not fit a route and went by parcel: {_named_list(dropped)}"
         )
+    added = values["devices_added_for_routes"]
     if added:
         notes.append(
-            f"the routed plan needs {added} more devices than the lead-time search "
-            f"({searched}) because dropped courier stops went by parcel"
+            f"the routed plan needs {added:g} more devices than its model ({solution.best.searched}) "
+            "because dropped courier stops went by parcel"
         )
     if values["on_time_share"] < p.on_time_target:
         notes.append(
             f"on-time share {values['on_time_share']:.1%} is under the target {p.on_time_target:.0%}"
         )
+    notes.append("mode search: " + "; ".join(solution.log))
     if kpis.violations:
         notes.append(f"{len(kpis.violations)} broken rules: {_named_list(list(kpis.violations))}")
     status = (

@@ -1,7 +1,9 @@
 """The routing run's conversions: scenario settings to the routing library, its plan to rows.
 
-Inputs: the business-day calendar of :mod:`planner.weeks`, the loan cycle's lead times and the
-courier settings from :class:`planner.scenario.RoutingParams`, the days a stored mobile-clinic
+Inputs: the business-day calendar of :mod:`planner.weeks`, the loan cycle's lead times, the
+courier settings, the prices (:func:`prices_for`) and the mode search's settings with the day
+routes' :class:`routing.SolveParams` (:func:`mode_params`) from
+:class:`planner.scenario.RoutingParams`, the days a stored mobile-clinic
 placement hands devices over, place names. Outputs: the stored rows of a plan
 (:class:`~planner.storage.models.RouteStop`, :class:`~planner.storage.models.Shipment`). The
 run itself is :func:`planner.orchestration.routing.run_routing`.
@@ -18,7 +20,9 @@ from planner import geo, travel
 from planner.scenario import RoutingParams
 from planner.storage.models import Placement, RouteStop, Shipment
 from planner.weeks import business_days, is_business_day, parse_iso_week
-from routing import Calendar, CourierParams, CycleParams, DayRoutes
+from routing import Calendar, CourierParams, CycleParams, DayRoutes, SolveParams
+from routing.costs import Prices
+from routing.modes import ModeParams
 from routing.spirometry import Plan
 
 
@@ -54,6 +58,30 @@ def courier_params(p: RoutingParams) -> CourierParams:
         reach_minutes=p.courier_reach_minutes,
         cost_per_km=p.courier_cost_sek_per_km,
         cost_per_route=p.courier_cost_sek_per_route,
+    )
+
+
+def prices_for(p: RoutingParams) -> Prices:
+    """Every price of the plan from the scenario (each key's source or "our assumption" is in
+    :class:`planner.scenario.RoutingParams` and :mod:`planner.scenario_costs`)."""
+    return Prices(
+        parcel_leg=p.parcel_cost_sek,
+        courier_per_km=p.courier_cost_sek_per_km,
+        courier_per_hour=p.courier_cost_sek_per_hour,
+        courier_per_route=p.courier_cost_sek_per_route,
+        device_per_day=p.device_cost_sek_per_day,
+        cleaning_per_loan=p.cleaning_cost_sek,
+    )
+
+
+def mode_params(p: RoutingParams, seed: int) -> ModeParams:
+    """The mode search's settings: passes and seconds per model pass, routing time, seed."""
+    return ModeParams(
+        passes=p.mode_passes,
+        model_seconds=p.mode_time_limit_s,
+        route_seconds=p.time_limit_s,
+        seed=seed,
+        routing=SolveParams(seed=seed),
     )
 
 

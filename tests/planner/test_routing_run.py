@@ -99,7 +99,9 @@ def recompute(
 def test_run_stores_routes_and_shipments_with_kpis_from_the_rows(
     engine: Engine, tiny: Scenario
 ) -> None:
-    """Route stops and one shipment per referral are stored; every KPI is recomputed from them."""
+    """Route stops and one shipment per referral are stored; every KPI is recomputed from them.
+    Parcels at 2,000 SEK a leg make courier routes near the hub the cheaper way."""
+    tiny = tiny.replace(routing={"parcel_cost_sek": 2000.0})
     save_scenario(engine, tiny)
     result = runs.execute(engine, "tiny", "routing")
     k = result.kpis
@@ -126,10 +128,36 @@ def test_run_stores_routes_and_shipments_with_kpis_from_the_rows(
         "courier_pickups",
     ):
         assert k[name] == pytest.approx(again[name], rel=1e-6, abs=1e-6), name
+    p = tiny.routing
+    bill = (
+        p.courier_cost_sek_per_km * again["courier_km"]
+        + p.courier_cost_sek_per_hour * again["driver_hours"]
+        + p.courier_cost_sek_per_route * again["routes"]
+        + p.parcel_cost_sek * again["parcels"]
+        + p.device_cost_sek_per_day * 14 * k["devices_needed"]
+        + p.cleaning_cost_sek * len(shipments)
+    )
+    assert k["total_cost_sek"] == pytest.approx(bill, rel=1e-6)
+    assert k["total_cost_sek"] <= min(k["courier_first_cost_sek"], k["parcel_only_cost_sek"])
+    message = result.run.message or ""
+    went = {x.referral_id for x in shipments if x.mode == "courier"} | picked_ids(stops)
+    assert f"{len(went)} referrals go by courier: R-" in message and ": cheaper: " in message
     assert again["on_time_flags"] == pytest.approx(k["on_time_share"])
     assert k["device_utilisation"] == pytest.approx(again["out_days"] / (k["devices_needed"] * 14))
     assert k["violations"] == 0 and k["unserved"] == 0
     assert k["on_time_share"] >= 0.95 and k["devices_needed"] >= k["devices_searched"] > 0
+
+
+def picked_ids(stops: list[RouteStop]) -> set[str]:
+    """Referrals whose device a courier picks up."""
+    return {s.referral_id for s in stops if s.kind == "pickup" and s.referral_id}
+
+
+def test_a_negative_price_is_named_with_its_key(tiny: Scenario) -> None:
+    """A price below zero is rejected naming routing.<key>, before anything is planned."""
+    for key in ("courier_cost_sek_per_hour", "cleaning_cost_sek", "parcel_cost_sek"):
+        with pytest.raises(ScenarioError, match=rf"routing\.{key}: Input should be greater"):
+            tiny.replace(routing={key: -1.0})
 
 
 def test_cli_prints_the_kpis_last(tmp_path: Path) -> None:
@@ -304,3 +332,30 @@ def test_no_vehicle_notes_count_the_referrals_within_courier_reach() -> None:
         "hub Bro has no vehicles (routing.vehicles_per_hub = 0) but 1 referrals are within "
         "its courier reach (120 min); they go by mobile clinic or parcel",
     ]
+
+
+def test_bench_spirometry_prints_the_plan_and_both_baselines_then_reuses_them(
+    tmp_path: Path,
+) -> None:
+    """`planner bench spirometry --scenario tiny --json` solves placement and routing once, then
+    prints the same six keys from the stored run; the plan costs no more than either baseline."""
+    from planner.cli import app
+
+    db = f"sqlite:///{tmp_path / 'bench.db'}"
+    runner = CliRunner()
+    args = ["--db", db, "bench", "spirometry", "--scenario", "tiny", "--json"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    out = json.loads(first.output.strip().splitlines()[-1])
+    assert set(out) == {
+        "total_cost_sek",
+        "courier_first_cost_sek",
+        "parcel_only_cost_sek",
+        "on_time_share",
+        "devices",
+        "seconds",
+    }
+    assert out["total_cost_sek"] <= min(out["courier_first_cost_sek"], out["parcel_only_cost_sek"])
+    assert out["on_time_share"] >= 0.95 and out["devices"] > 0
+    again = runner.invoke(app, args)
+    assert json.loads(again.output.strip().splitlines()[-1]) == out  # stored, not solved again

@@ -89,6 +89,36 @@ def test_courier_pickup_brings_the_device_back_the_same_day() -> None:
     assert (loan.mode, loan.return_mode) == ("courier", "courier")
 
 
+def test_return_mode_and_ship_from_are_the_requests_own() -> None:
+    """A parcel out with a courier pickup: delivered Tue 3, picked up Tue 17 (use ends), free
+    Wed 18. A courier delivery returned by parcel: back Fri 20. A parcel held to Thu 5 ships
+    then and arrives Fri 6 (late: due Thu 5)."""
+    requests = [
+        Request("R1", "hub", "p", MON, "parcel", return_mode="courier"),
+        Request("R2", "hub", "p", MON, "courier", return_mode="parcel"),
+        Request("R3", "hub", "p", MON, "parcel", ship_from=day(3)),
+    ]
+    sim = simulate(requests, {"hub": 3}, CAL, PARAMS)
+    r1, r2, r3 = sim.loans
+    assert (r1.mode, r1.device_date, r1.return_mode, r1.back, r1.available) == (
+        "parcel",
+        day(1),
+        "courier",
+        day(15),
+        day(16),
+    )
+    assert (r2.mode, r2.device_date, r2.return_mode, r2.back) == (
+        "courier",
+        day(1),
+        "parcel",
+        day(18),
+    )
+    assert (r3.ship, r3.device_date, r3.on_time) == (day(3), day(4), False)
+    assert check_cycle(sim, CAL, PARAMS, requests) == ()
+    with pytest.raises(FleetError, match="request R4: unknown return mode 'drone'"):
+        Request("R4", "hub", "p", MON, return_mode="drone")
+
+
 def test_router_drops_fall_back_to_parcel() -> None:
     """A dropped delivery goes as a parcel that day; a dropped pickup becomes a return parcel."""
     seen: list[tuple[dt.date, list[str], list[str]]] = []

@@ -18,6 +18,7 @@ from routing import (
     SolveParams,
     courier_fits,
 )
+from routing.costs import Prices
 from routing.spirometry import Referral, choose_mode, evaluate, plan, utilisation
 
 CAL = Calendar()
@@ -25,6 +26,9 @@ CYCLE = CycleParams()
 COURIER = CourierParams()
 MON = dt.date(2026, 11, 2)
 FAST = SolveParams(time_limit=0.05)
+#: Parcel legs at 120 SEK, 8 SEK per km and 600 per route, driver hours at 350 SEK, no device
+#: capital or cleaning.
+PRICES = Prices(parcel_leg=120.0, device_per_day=0.0, cleaning_per_loan=0.0)
 
 
 @pytest.fixture
@@ -93,7 +97,7 @@ def test_plan_evaluate_recomputes_the_kpis(three_places) -> None:  # type: ignor
     router = DayRouter(places, minutes, km, COURIER, FAST)
     requests = [Request("R1", "H", "A", MON, "courier"), Request("R2", "H", "Z", MON, "parcel")]
     result = plan(requests, {"H": 2}, CAL, CYCLE, router, (MON, MON + dt.timedelta(days=14)))
-    k = evaluate(result, 120.0, COURIER)
+    k = evaluate(result, PRICES)
     assert k.violations == ()
     v = k.values
     assert (v["on_time_share"], v["parcels"], v["parcel_cost_sek"], v["routes"]) == (
@@ -107,6 +111,13 @@ def test_plan_evaluate_recomputes_the_kpis(three_places) -> None:  # type: ignor
     )
     assert (v["courier_deliveries"], v["courier_pickups"], v["devices_needed"]) == (1, 1, 2)
     assert v["mean_days_to_device"] == pytest.approx(1.0)
+    routes = 2 * 600 + 8 * 160 + 350 * 70 / 60 * 2  # two routes, 160 km, 140 driver minutes
+    assert v["courier_cost_sek"] == pytest.approx(routes)
+    assert v["total_cost_sek"] == pytest.approx(routes + 240.0)
+    assert (v["cost_per_courier_referral_sek"], v["cost_per_parcel_referral_sek"]) == (
+        pytest.approx(routes),
+        pytest.approx(240.0),
+    )
 
 
 def test_evaluate_names_a_broken_time_window(three_places) -> None:  # type: ignore[no-untyped-def]
@@ -128,9 +139,7 @@ def test_evaluate_names_a_broken_time_window(three_places) -> None:  # type: ign
     broken = dataclasses.replace(
         result, routes=(dataclasses.replace(day, problem=late), *result.routes[1:])
     )
-    assert any(
-        v.startswith("Time window missed") for v in evaluate(broken, 120.0, COURIER).violations
-    )
+    assert any(v.startswith("Time window missed") for v in evaluate(broken, PRICES).violations)
 
 
 def test_utilisation_counts_device_days_inside_the_horizon() -> None:
