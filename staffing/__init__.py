@@ -17,6 +17,7 @@ Modules, in the order a roster passes through them:
   :mod:`~staffing.constraints` (one function per named rule), :mod:`~staffing.solve`
   (lexicographic stages);
 * the result: :mod:`~staffing.solution`, :mod:`~staffing.kpi` (``evaluate``),
+  :mod:`~staffing.misses` (why each return visit misses its index clinician),
   :mod:`~staffing.export` (CSV, XLSX, iCalendar).
 """
 
@@ -24,6 +25,7 @@ from staffing.baseline import cover_first
 from staffing.booking import book_follow_ups
 from staffing.candidates import candidate_slots
 from staffing.kpi import Kpis, evaluate
+from staffing.misses import MISS_REASONS, Miss, explain_misses, miss_summary
 from staffing.problem import (
     TIMEZONE,
     Block,
@@ -46,6 +48,7 @@ from staffing.workrules import WorkRules
 
 __all__ = [
     "FIXED_RULE_REASONS",
+    "MISS_REASONS",
     "RULES",
     "RULES_BY_NAME",
     "RULE_DEFAULTS",
@@ -55,6 +58,7 @@ __all__ = [
     "Clinician",
     "FollowUp",
     "Kpis",
+    "Miss",
     "Problem",
     "ProgressCallback",
     "ReturnVisit",
@@ -74,5 +78,7 @@ __all__ = [
     "cover_first",
     "digital_blocks",
     "evaluate",
+    "explain_misses",
+    "miss_summary",
     "solve",
 ]

@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from staffing.misses import served_by_index
 from staffing.problem import Problem
 from staffing.rules import RULES, Violation, check, clinician_slots
 from staffing.solution import Solution
@@ -102,13 +103,7 @@ def evaluate(problem: Problem, solution: Solution) -> Kpis:
     for v in problem.visits:
         total[v.profession] += 1
         f = booked.get(v.visit_id)
-        if (
-            f is not None
-            and f.clinician_id == v.index_clinician_id
-            and f.day is not None
-            and v.window_start <= f.day <= v.window_end
-            and (f.clinician_id, f.day, f.block) in working
-        ):
+        if served_by_index(v, f, working):
             same[v.profession] += 1
         index = by_id[v.index_clinician_id]
         if any(

@@ -105,7 +105,9 @@ class Clinician:
     """A part-time clinician: profession, weekly contract hours and declared availability.
 
     ``available`` holds the (day, block name) pairs the clinician declared they can work;
-    ``preferred_blocks`` the block names they prefer (empty: no preference).
+    ``preferred_blocks`` the block names they prefer (empty: no preference). ``left_on`` is the
+    day the clinician leaves the pool (``None``: stays); they declare no availability from it
+    on, and their patients' return visits in windows from that day cannot be kept with them.
     """
 
     clinician_id: str
@@ -115,6 +117,7 @@ class Clinician:
     preferred_blocks: frozenset[str] = frozenset()
     home_county: str = ""
     languages: tuple[str, ...] = ()
+    left_on: dt.date | None = None
 
     def __post_init__(self) -> None:
         if not self.clinician_id:
@@ -123,6 +126,17 @@ class Clinician:
             raise ValueError(f"Clinician {self.clinician_id} cannot have negative contract hours.")
         object.__setattr__(self, "available", frozenset(self.available))
         object.__setattr__(self, "preferred_blocks", frozenset(self.preferred_blocks))
+        if self.left_on is not None:
+            late = sorted(d for d, _ in self.available if d >= self.left_on)
+            if late:
+                raise ValueError(
+                    f"Clinician {self.clinician_id} leaves the pool on {self.left_on} but "
+                    f"declares availability on {late[0]}."
+                )
+
+    def has_left(self, day: dt.date) -> bool:
+        """Whether the clinician has left the pool by ``day``."""
+        return self.left_on is not None and self.left_on <= day
 
 
 @dataclass(frozen=True)
