@@ -24,7 +24,7 @@ Modules, in the order a roster passes through them:
 from staffing.baseline import cover_first
 from staffing.booking import book_follow_ups
 from staffing.candidates import candidate_slots
-from staffing.kpi import Kpis, evaluate
+from staffing.kpi import CONTINUITY_MEASURES, Kpis, evaluate
 from staffing.misses import MISS_REASONS, Miss, explain_misses, miss_summary
 from staffing.problem import (
     TIMEZONE,
@@ -47,6 +47,7 @@ from staffing.warmstart import continuity_repair, contract_fill
 from staffing.workrules import WorkRules
 
 __all__ = [
+    "CONTINUITY_MEASURES",
     "FIXED_RULE_REASONS",
     "MISS_REASONS",
     "RULES",

@@ -24,6 +24,19 @@ from staffing.problem import Problem
 from staffing.rules import RULES, Violation, check, clinician_slots
 from staffing.solution import Solution
 
+#: The continuity measures in plain words, for people reading a roster's KPIs.
+CONTINUITY_MEASURES: dict[str, str] = {
+    "continuity_rate": "Same-clinician rate: the share of return visits taken by the clinician "
+    "the patient saw at the index visit, within the return window (the provider promises 96 %).",
+    "upc": "UPC (usual provider of care): for each patient, the share of their visits that were "
+    "with the clinician they saw most; averaged over patients with two visits or more.",
+    "coc": "COC (continuity of care index, Bice-Boxerman): how concentrated a patient's visits "
+    "are on few clinicians; 1 when all were with one clinician, 0 when every visit was with a "
+    "different one; averaged over patients.",
+    "secon": "SECON (sequential continuity): the share of a patient's consecutive visit pairs "
+    "that were with the same clinician; averaged over patients.",
+}
+
 
 @dataclass(frozen=True)
 class Kpis:
