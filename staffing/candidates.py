@@ -23,7 +23,7 @@ def candidate_slots(problem: Problem) -> dict[str, set[Slot]]:
             d = problem.day_index(day)
             if not 0 <= d < problem.days or not problem.blocks[b].offered_on(day):
                 continue
-            if not grid.slot_alone_ok(b):
+            if not grid.slot_alone_ok(b, d):
                 continue
             if use_demand and (day, block, c.profession) not in demanded:
                 continue

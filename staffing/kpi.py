@@ -22,7 +22,9 @@ from typing import Any
 from staffing.misses import served_by_index
 from staffing.problem import Problem
 from staffing.rules import RULES, Violation, check, clinician_slots
+from staffing.rules.cover import staffed_minutes
 from staffing.solution import Solution
+from staffing.timegrid import Grid
 
 #: The continuity measures in plain words, for people reading a roster's KPIs.
 CONTINUITY_MEASURES: dict[str, str] = {
@@ -140,18 +142,15 @@ def evaluate(problem: Problem, solution: Solution) -> Kpis:
         upc.append(max(counts.values()) / n)
         coc.append((sum(k * k for k in counts.values()) - n) / (n * (n - 1)))
         secon.append(sum(a[1] == b[1] for a, b in itertools.pairwise(visits)) / (n - 1))
-    staffed: defaultdict[tuple[Any, str, str], float] = defaultdict(int)
-    for s in set(solution.shifts):
-        c = by_id.get(s.clinician_id)
-        if c is not None and s.block in caps:
-            staffed[(s.day, s.block, c.profession)] += caps[s.block].hours
+    staffed = staffed_minutes(problem, solution)
     demand = sum(problem.demand.values())
-    covered = sum(min(h, staffed[k]) for k, h in problem.demand.items())
+    covered = sum(min(h, staffed[k] / 60) for k, h in problem.demand.items())
     slots = clinician_slots(problem, solution)
+    grid = Grid(problem)
     weeks = problem.days / 7
     hours = {
         c.clinician_id: (
-            sum(problem.blocks[b].hours for _, b in slots.get(c.clinician_id, [])),
+            sum(grid.minutes(s) for s in slots.get(c.clinician_id, [])) / 60,
             c.contract_hours * weeks,
         )
         for c in problem.clinicians

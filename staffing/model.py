@@ -247,11 +247,10 @@ class RosterModel:
 
     def _hour_values(self, vals: Values) -> None:
         """Set the excess and contract deviations of the shifts in ``vals``."""
-        blocks = self.problem.blocks
         minutes: dict[tuple[str, int], int] = defaultdict(int)
         for (cid, slot), var in self.x.items():
             if vals[var]:
-                minutes[(cid, slot[0] // 7)] += blocks[slot[1]].minutes
+                minutes[(cid, slot[0] // 7)] += self.grid.minutes(slot)
         for c in self.problem.clinicians:
             contract = contract_per_period(self.grid, c)
             for per in range(len(self.grid.periods)):
@@ -269,7 +268,7 @@ class RosterModel:
         staffed: dict[tuple[Slot, str], int] = defaultdict(int)
         for (cid, slot), var in self.x.items():
             if vals[var]:
-                staffed[(slot, self.by_id[cid].profession)] += blocks[slot[1]].minutes
+                staffed[(slot, self.by_id[cid].profession)] += self.grid.minutes(slot)
         for cell, s in self.short.items():
             (d, b), profession = cell
             day = p.start + dt.timedelta(days=d)

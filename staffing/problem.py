@@ -3,7 +3,9 @@
 Everything is plain data handed in by the caller (the planner layer builds it from a scenario):
 Swedish holidays arrive as a set of dates, demand as clinician-hours per day, block and
 profession. Times are wall-clock hours in Europe/Stockholm; a block's ``end`` may pass 24 (the
-night block 22-07 is ``start=22, end=31``) and belongs to the day it starts on.
+night block 22-07 is ``start=22, end=31``) and belongs to the day it starts on. Durations are
+measured on absolute time (:mod:`staffing.timegrid`): across a daylight-saving change a block
+lasts an hour more or less than ``Block.minutes`` says.
 
 Change a problem with :meth:`Problem.replace`; bad input raises ``ValueError`` in the
 constructor with a sentence that names what is wrong.
@@ -71,7 +73,8 @@ class Block:
 
     @property
     def minutes(self) -> int:
-        """Worked minutes: the block's length minus its breaks."""
+        """Worked minutes on the wall clock: the block's length minus its breaks (on a day the
+        clocks change, :meth:`staffing.timegrid.Grid.minutes` gives the time actually worked)."""
         total = round((self.end - self.start) * 60)
         return total - sum(round((b1 - b0) * 60) for b0, b1 in self.breaks)
 
