@@ -28,6 +28,7 @@ from typing import Any
 from staffing.problem import Clinician, Problem, ReturnVisit
 from staffing.rules import RULES, Rule, clinician_slots
 from staffing.rules.core import day_of
+from staffing.rules.cover import staffed_minutes
 from staffing.solution import FollowUp, Solution
 from staffing.timegrid import Grid, Slot
 
@@ -106,12 +107,7 @@ class RosterView:
             for f in self.solution.follow_ups
             if f.clinician_id is not None and f.day is not None and f.block is not None
         )
-        prof = {c.clinician_id: c.profession for c in self.problem.clinicians}
-        minutes = {b.name: b.minutes for b in self.problem.blocks}
-        self.staffed = Counter()
-        for s in set(self.solution.shifts):
-            if s.clinician_id in prof and s.block in minutes:
-                self.staffed[(s.day, s.block, prof[s.clinician_id])] += minutes[s.block]
+        self.staffed = staffed_minutes(self.problem, self.solution)
 
     def room(self, cid: str, slot: Slot) -> int:
         """Return-visit slots left in a clinician's worked block."""
@@ -125,7 +121,7 @@ class RosterView:
         block = self.problem.blocks[slot[1]]
         key = (day_of(self.problem, slot[0]), block.name, c.profession)
         need = round(self.problem.demand.get(key, 0.0) * 60)
-        return need > 0 and self.staffed[key] - block.minutes < need
+        return need > 0 and self.staffed[key] - self.grid.minutes(slot) < need
 
 
 def _per_clinician_rules(problem: Problem, hard: bool) -> list[Rule]:
