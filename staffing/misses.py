@@ -151,23 +151,24 @@ def _objections(
 def why_not_placed(roster: RosterView, c: Clinician, slot: Slot) -> tuple[int, str]:
     """What kept ``c`` off a declared slot, with its rank (lower: easier to overcome).
 
-    0 ``No rule against it``; 1 a soft rule that adding the slot would bend (contract hours,
-    fair shares, preferred blocks); 2 a hard rule it would break, when giving up one of the
-    clinician's shifts within a week would make room without leaving that shift's demand
-    short, or when no such swap exists; 3 ``Demand cover`` when every such swap leaves demand
-    short (the clinician was needed there); 4 ``No demand for the profession`` in that block
-    (the roster places clinicians only where their profession is needed).
+    0 ``No rule against it``, or ``No demand for the profession`` when nothing forbids the slot
+    but cover did not call for the clinician there; 1 a soft rule that adding the slot would
+    bend (contract hours, fair shares, preferred blocks); 2 a hard rule it would break, when
+    giving up one of the clinician's shifts within a week would make room without leaving that
+    shift's demand short, or when no such swap exists; 3 ``Demand cover`` when every such swap
+    leaves demand short (the clinician was needed there).
     """
     problem = roster.problem
     block = problem.blocks[slot[1]]
     cell = (day_of(problem, slot[0]), block.name, c.profession)
-    if problem.demand and problem.demand.get(cell, 0.0) <= 0:
-        return 4, NO_DEMAND
     own = roster.slots.get(c.clinician_id, [])
     hard = _objections(roster, c, own, slot, hard=True)
     if not hard:
         soft = _objections(roster, c, own, slot, hard=False)
-        return (1, soft[0]) if soft else (0, NO_RULE)
+        if soft:
+            return 1, soft[0]
+        no_demand = bool(problem.demand) and problem.demand.get(cell, 0.0) <= 0
+        return 0, NO_DEMAND if no_demand else NO_RULE
     swaps = [
         t
         for t in own

@@ -63,7 +63,7 @@ def continuity_repair(
     """
     roster = load_roster(problem, shifts)
     index = {b.name: i for i, b in enumerate(problem.blocks)}
-    cand = candidate_slots(problem)
+    cand = candidate_slots(problem, keep_visits=True)
     caps = [b.followup_capacity for b in problem.blocks]
     staffed: Counter[tuple[Slot, str]] = Counter()
     for cid, slots in roster.slots.items():

@@ -176,10 +176,11 @@ def test_cover_wins_when_every_swap_leaves_demand_short() -> None:
     assert (miss.reason, miss.detail) == ("not_rostered", COVER)
 
 
-def test_no_demand_for_the_profession_keeps_the_slot_closed() -> None:
-    """Demand only on Monday and Tuesday: the roster offers no Wednesday morning to a doctor."""
+def test_no_demand_is_named_when_nothing_forbids_the_slot() -> None:
+    """ANN works only Monday; nothing forbids Wednesday morning, but no demand called her there."""
     problem = _two_weekdays(mon=5.0, tue=5.0)
-    (miss,) = explain_misses(problem, _monday_tuesday())
+    monday = Solution("HAND", (ShiftAssignment(day(0), "07-12", "ANN"),), (FollowUp("V1"),))
+    (miss,) = explain_misses(problem, monday)
     assert (miss.reason, miss.detail) == ("not_rostered", NO_DEMAND)
 
 
