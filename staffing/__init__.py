@@ -18,6 +18,7 @@ Modules, in the order a roster passes through them:
   (lexicographic stages);
 * the result: :mod:`~staffing.solution`, :mod:`~staffing.kpi` (``evaluate``),
   :mod:`~staffing.misses` (why each return visit misses its index clinician),
+  :mod:`~staffing.requests` (the fewest availability requests that lift the bound),
   :mod:`~staffing.export` (CSV, XLSX, iCalendar).
 """
 
