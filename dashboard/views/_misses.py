@@ -43,6 +43,7 @@ def continuity_measures(kpis: dict[str, float | None]) -> None:
         width="stretch",
         key="continuity_measures",
     )
+    st.markdown("\n".join(f"- {meaning[k]}" for k in shown))
 
 
 def _counts(missed: pd.DataFrame, by: str, reasons: list[str]) -> pd.DataFrame:
