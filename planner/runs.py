@@ -9,7 +9,7 @@ finish, failure) around them.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
@@ -22,10 +22,12 @@ from planner.storage.models import Placement, Run
 
 @dataclass(frozen=True)
 class RunResult:
-    """A stored run and its KPIs, as the CLI and dashboard show it."""
+    """A stored run and its KPIs, as the CLI and dashboard show it; ``report`` adds the
+    planner's JSON-ready details of this solve (see ``RunOutcome.report``)."""
 
     run: Run
     kpis: dict[str, float | None]
+    report: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """JSON-ready summary."""
@@ -39,6 +41,7 @@ class RunResult:
             "bound": self.run.bound,
             "message": self.run.message,
             "kpis": self.kpis,
+            **self.report,
         }
 
 
@@ -90,4 +93,4 @@ def execute(
                 f"{time.perf_counter() - started:.1f} s: {message}"
             ) from exc
         raise
-    return RunResult(stored, store.run_kpis(engine, store.id_of(stored)))
+    return RunResult(stored, store.run_kpis(engine, store.id_of(stored)), dict(outcome.report))

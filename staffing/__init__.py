@@ -17,13 +17,16 @@ Modules, in the order a roster passes through them:
   :mod:`~staffing.constraints` (one function per named rule), :mod:`~staffing.solve`
   (lexicographic stages);
 * the result: :mod:`~staffing.solution`, :mod:`~staffing.kpi` (``evaluate``),
+  :mod:`~staffing.misses` (why each return visit misses its index clinician),
+  :mod:`~staffing.requests` (the fewest availability requests that lift the bound),
   :mod:`~staffing.export` (CSV, XLSX, iCalendar).
 """
 
 from staffing.baseline import cover_first
 from staffing.booking import book_follow_ups
 from staffing.candidates import candidate_slots
-from staffing.kpi import Kpis, evaluate
+from staffing.kpi import CONTINUITY_MEASURES, Kpis, evaluate
+from staffing.misses import MISS_REASONS, Miss, explain_misses, miss_summary
 from staffing.problem import (
     TIMEZONE,
     Block,
@@ -45,7 +48,9 @@ from staffing.warmstart import continuity_repair, contract_fill
 from staffing.workrules import WorkRules
 
 __all__ = [
+    "CONTINUITY_MEASURES",
     "FIXED_RULE_REASONS",
+    "MISS_REASONS",
     "RULES",
     "RULES_BY_NAME",
     "RULE_DEFAULTS",
@@ -55,6 +60,7 @@ __all__ = [
     "Clinician",
     "FollowUp",
     "Kpis",
+    "Miss",
     "Problem",
     "ProgressCallback",
     "ReturnVisit",
@@ -74,5 +80,7 @@ __all__ = [
     "cover_first",
     "digital_blocks",
     "evaluate",
+    "explain_misses",
+    "miss_summary",
     "solve",
 ]

@@ -63,7 +63,7 @@ def cover_first_roster(problem: Problem) -> list[ShiftAssignment]:
             if need[key] <= 0:
                 break
             if roster.try_add(cid, slot):
-                need[key] -= block.minutes
+                need[key] -= roster.grid.minutes(slot)
     # 2. contract hours, where demand is least covered
     grid = Grid(problem)
     for c in sorted(problem.clinicians, key=lambda c: c.clinician_id):
@@ -80,13 +80,13 @@ def cover_first_roster(problem: Problem) -> list[ShiftAssignment]:
                 ),
             )
             for slot in options:
-                block = problem.blocks[slot[1]]
-                if roster.minutes(cid, p) + block.minutes > target + block.minutes / 2:
+                minutes = grid.minutes(slot)
+                if roster.minutes(cid, p) + minutes > target + minutes / 2:
                     continue
                 if roster.try_add(cid, slot):
                     key = (slot, c.profession)
                     if key in need:
-                        need[key] -= block.minutes
+                        need[key] -= minutes
     return roster.shifts()
 
 

@@ -11,7 +11,7 @@ constraints in the model (and so the solver's search).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
@@ -29,6 +29,30 @@ DAY_SLACK_WEIGHT = 60
 Terms = list[tuple[cp_model.IntVar, int]]
 
 
+def _conflicting_pairs(
+    rm: RosterModel, mine: set[Slot]
+) -> Iterator[tuple[Slot, Slot, dict[str, int]]]:
+    """Pairs of candidate slots that cannot both be worked, with the minutes by rule: from the
+    day-0 patterns, or pair by pair when a clock change falls in the horizon (then days differ
+    in length and a pattern does not hold on every day)."""
+    grid = rm.grid
+    if not grid.clock_changes:
+        for d, b1 in sorted(mine):
+            for pat in grid.pair_patterns:
+                p1, p2, delta = pat
+                if p1 == b1 and (d + delta, p2) in mine:
+                    yield (d, b1), (d + delta, p2), rm.pair_reasons[pat]
+        return
+    ordered = sorted(mine)
+    for i, first in enumerate(ordered):
+        for second in ordered[i + 1 :]:
+            if second[0] - first[0] > 2:
+                break
+            reasons = grid.pair_reasons(first, second)
+            if reasons:
+                yield first, second, reasons
+
+
 def daily_rest_and_breaks(rm: RosterModel, c: Clinician) -> None:
     """Daily rest, Break within 5 h and No overlapping shifts: pairs of candidate slots that
     overlap, rest less than the daily rest apart, or touch and together break the span or the
@@ -38,23 +62,23 @@ def daily_rest_and_breaks(rm: RosterModel, c: Clinician) -> None:
     breaks them by instead; overlaps stay hard.
     """
     cid, mine, grid = c.clinician_id, rm.cand[c.clinician_id], rm.grid
-    for d, b1 in sorted(mine):
-        for pat in grid.pair_patterns:
-            p1, p2, delta = pat
-            if p1 == b1 and (d + delta, p2) in mine:
-                pair = [rm.x[(cid, (d, b1))], rm.x[(cid, (d + delta, p2))]]
-                reasons = rm.pair_reasons[pat]
-                if set(reasons) <= rm.soft_conflicts:
-                    name = f"rest({cid},d{d},{pat})"
-                    rm.add_slack(name, [(v, 1) for v in pair], 1, 1, sum(reasons.values()))
-                else:
-                    rm.model.add_bool_or([v.Not() for v in pair])
+    for first, second, reasons in _conflicting_pairs(rm, mine):
+        pair = [rm.x[(cid, first)], rm.x[(cid, second)]]
+        if set(reasons) <= rm.soft_conflicts:
+            name = f"rest({cid},{first},{second})"
+            rm.add_slack(name, [(v, 1) for v in pair], 1, 1, sum(reasons.values()))
+        else:
+            rm.model.add_bool_or([v.Not() for v in pair])
     for chain in grid.chain_patterns:
         for d in range(rm.problem.days):
             slots = [(d + dd, b) for dd, b in chain]
             if all(s in mine for s in slots):
                 xs = [(rm.x[(cid, s)], 1) for s in slots]
-                reasons = rm.chain_reasons[chain]
+                reasons = (
+                    grid.chain_reasons(slots) if grid.clock_changes else rm.chain_reasons[chain]
+                )
+                if not reasons:
+                    continue
                 if set(reasons) <= rm.soft_conflicts:
                     name = f"chain({cid},d{d})"
                     rm.add_slack(name, xs, len(slots) - 1, 1, sum(reasons.values()))
@@ -127,7 +151,7 @@ def working_hours(rm: RosterModel, c: Clinician) -> None:
     contract = contract_per_period(rm.grid, c)
     extras: Terms = []
     for p in range(len(rm.grid.periods)):
-        terms = [(rm.x[(cid, s)], rm.problem.blocks[s[1]].minutes) for s in mine if s[0] // 7 == p]
+        terms = [(rm.x[(cid, s)], rm.grid.minutes(s)) for s in mine if s[0] // 7 == p]
         if not terms:
             continue  # nothing to decide: the deviation is the whole contract
         target = round(contract[p] * 60)
@@ -194,7 +218,7 @@ def demand_cover(rm: RosterModel) -> None:
     index = {b.name: i for i, b in enumerate(blocks)}
     staffed: dict[tuple[Slot, str], Terms] = defaultdict(list)
     for (cid, slot), var in rm.x.items():
-        staffed[(slot, rm.by_id[cid].profession)].append((var, blocks[slot[1]].minutes))
+        staffed[(slot, rm.by_id[cid].profession)].append((var, rm.grid.minutes(slot)))
     for (day, block, profession), hours in sorted(problem.demand.items()):
         need = round(hours * 60)
         if need <= 0:

@@ -74,8 +74,10 @@ class ExportShift:
 
     @property
     def hours(self) -> float:
-        """Clock hours of the shift (breaks included)."""
-        return (self.end - self.start).total_seconds() / 3600
+        """Hours elapsed from start to end (breaks included), on absolute time: a 22-07 night
+        is 10 h across the October change and 8 h across the March one. (Two times in the same
+        zone subtract on the wall clock in Python, so both are taken to UTC first.)"""
+        return (self.end.astimezone(dt.UTC) - self.start.astimezone(dt.UTC)).total_seconds() / 3600
 
 
 def _local(value: dt.datetime) -> dt.datetime:

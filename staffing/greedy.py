@@ -42,9 +42,9 @@ class LegalRoster:
         return True
 
     def minutes(self, cid: str, period: int | None = None) -> int:
-        """Worked minutes of a clinician, over the horizon or in one 7-day period."""
+        """Worked minutes of a clinician (absolute time), over the horizon or in one 7-day period."""
         return sum(
-            self.problem.blocks[b].minutes
+            self.grid.minutes((d, b))
             for d, b in self.slots[cid]
             if period is None or d // 7 == period
         )

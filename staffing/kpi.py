@@ -19,9 +19,25 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from staffing.misses import served_by_index
 from staffing.problem import Problem
 from staffing.rules import RULES, Violation, check, clinician_slots
+from staffing.rules.cover import staffed_minutes
 from staffing.solution import Solution
+from staffing.timegrid import Grid
+
+#: The continuity measures in plain words, for people reading a roster's KPIs.
+CONTINUITY_MEASURES: dict[str, str] = {
+    "continuity_rate": "Same-clinician rate: the share of return visits taken by the clinician "
+    "the patient saw at the index visit, within the return window (the provider promises 96 %).",
+    "upc": "UPC (usual provider of care): for each patient, the share of their visits that were "
+    "with the clinician they saw most; averaged over patients with two visits or more.",
+    "coc": "COC (continuity of care index, Bice-Boxerman): how concentrated a patient's visits "
+    "are on few clinicians; 1 when all were with one clinician, 0 when every visit was with a "
+    "different one; averaged over patients.",
+    "secon": "SECON (sequential continuity): the share of a patient's consecutive visit pairs "
+    "that were with the same clinician; averaged over patients.",
+}
 
 
 @dataclass(frozen=True)
@@ -102,13 +118,7 @@ def evaluate(problem: Problem, solution: Solution) -> Kpis:
     for v in problem.visits:
         total[v.profession] += 1
         f = booked.get(v.visit_id)
-        if (
-            f is not None
-            and f.clinician_id == v.index_clinician_id
-            and f.day is not None
-            and v.window_start <= f.day <= v.window_end
-            and (f.clinician_id, f.day, f.block) in working
-        ):
+        if served_by_index(v, f, working):
             same[v.profession] += 1
         index = by_id[v.index_clinician_id]
         if any(
@@ -132,18 +142,15 @@ def evaluate(problem: Problem, solution: Solution) -> Kpis:
         upc.append(max(counts.values()) / n)
         coc.append((sum(k * k for k in counts.values()) - n) / (n * (n - 1)))
         secon.append(sum(a[1] == b[1] for a, b in itertools.pairwise(visits)) / (n - 1))
-    staffed: defaultdict[tuple[Any, str, str], float] = defaultdict(int)
-    for s in set(solution.shifts):
-        c = by_id.get(s.clinician_id)
-        if c is not None and s.block in caps:
-            staffed[(s.day, s.block, c.profession)] += caps[s.block].hours
+    staffed = staffed_minutes(problem, solution)
     demand = sum(problem.demand.values())
-    covered = sum(min(h, staffed[k]) for k, h in problem.demand.items())
+    covered = sum(min(h, staffed[k] / 60) for k, h in problem.demand.items())
     slots = clinician_slots(problem, solution)
+    grid = Grid(problem)
     weeks = problem.days / 7
     hours = {
         c.clinician_id: (
-            sum(problem.blocks[b].hours for _, b in slots.get(c.clinician_id, [])),
+            sum(grid.minutes(s) for s in slots.get(c.clinician_id, [])) / 60,
             c.contract_hours * weeks,
         )
         for c in problem.clinicians

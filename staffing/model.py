@@ -4,7 +4,8 @@ Variables (only where they can be 1, which keeps 300 clinicians x 28 days x 4 bl
 ~4,000 return visits to a few tens of thousands of booleans):
 
 * ``x[c, d, b]``: clinician ``c`` works block ``b`` on day ``d``; only for the candidate slots
-  of :func:`staffing.candidates.candidate_slots` (declared available, offered, with demand).
+  of :func:`staffing.candidates.candidate_slots` (declared available, offered, with demand or a
+  return visit of the clinician's that day).
 * ``y[v, d]``: return visit ``v`` is taken by its index clinician on day ``d``; only for days
   of the window on which that clinician has a candidate slot with follow-up capacity. Visits
   not taken by their index clinician go to "another clinician" after the solve
@@ -101,7 +102,7 @@ class RosterModel:
         self.problem = problem
         self.grid = grid = Grid(problem)
         self.model = cp_model.CpModel()
-        self.cand = candidate_slots(problem)
+        self.cand = candidate_slots(problem, keep_visits=True)
         self.by_id = {c.clinician_id: c for c in problem.clinicians}
         self.x: dict[tuple[str, Slot], cp_model.IntVar] = {}
         self.y: dict[tuple[str, int], cp_model.IntVar] = {}
@@ -247,11 +248,10 @@ class RosterModel:
 
     def _hour_values(self, vals: Values) -> None:
         """Set the excess and contract deviations of the shifts in ``vals``."""
-        blocks = self.problem.blocks
         minutes: dict[tuple[str, int], int] = defaultdict(int)
         for (cid, slot), var in self.x.items():
             if vals[var]:
-                minutes[(cid, slot[0] // 7)] += blocks[slot[1]].minutes
+                minutes[(cid, slot[0] // 7)] += self.grid.minutes(slot)
         for c in self.problem.clinicians:
             contract = contract_per_period(self.grid, c)
             for per in range(len(self.grid.periods)):
@@ -269,7 +269,7 @@ class RosterModel:
         staffed: dict[tuple[Slot, str], int] = defaultdict(int)
         for (cid, slot), var in self.x.items():
             if vals[var]:
-                staffed[(slot, self.by_id[cid].profession)] += blocks[slot[1]].minutes
+                staffed[(slot, self.by_id[cid].profession)] += self.grid.minutes(slot)
         for cell, s in self.short.items():
             (d, b), profession = cell
             day = p.start + dt.timedelta(days=d)

@@ -3,7 +3,9 @@
 Everything is plain data handed in by the caller (the planner layer builds it from a scenario):
 Swedish holidays arrive as a set of dates, demand as clinician-hours per day, block and
 profession. Times are wall-clock hours in Europe/Stockholm; a block's ``end`` may pass 24 (the
-night block 22-07 is ``start=22, end=31``) and belongs to the day it starts on.
+night block 22-07 is ``start=22, end=31``) and belongs to the day it starts on. Durations are
+measured on absolute time (:mod:`staffing.timegrid`): across a daylight-saving change a block
+lasts an hour more or less than ``Block.minutes`` says.
 
 Change a problem with :meth:`Problem.replace`; bad input raises ``ValueError`` in the
 constructor with a sentence that names what is wrong.
@@ -71,7 +73,8 @@ class Block:
 
     @property
     def minutes(self) -> int:
-        """Worked minutes: the block's length minus its breaks."""
+        """Worked minutes on the wall clock: the block's length minus its breaks (on a day the
+        clocks change, :meth:`staffing.timegrid.Grid.minutes` gives the time actually worked)."""
         total = round((self.end - self.start) * 60)
         return total - sum(round((b1 - b0) * 60) for b0, b1 in self.breaks)
 
@@ -105,7 +108,9 @@ class Clinician:
     """A part-time clinician: profession, weekly contract hours and declared availability.
 
     ``available`` holds the (day, block name) pairs the clinician declared they can work;
-    ``preferred_blocks`` the block names they prefer (empty: no preference).
+    ``preferred_blocks`` the block names they prefer (empty: no preference). ``left_on`` is the
+    day the clinician leaves the pool (``None``: stays); they declare no availability from it
+    on, and their patients' return visits in windows from that day cannot be kept with them.
     """
 
     clinician_id: str
@@ -115,6 +120,7 @@ class Clinician:
     preferred_blocks: frozenset[str] = frozenset()
     home_county: str = ""
     languages: tuple[str, ...] = ()
+    left_on: dt.date | None = None
 
     def __post_init__(self) -> None:
         if not self.clinician_id:
@@ -123,6 +129,17 @@ class Clinician:
             raise ValueError(f"Clinician {self.clinician_id} cannot have negative contract hours.")
         object.__setattr__(self, "available", frozenset(self.available))
         object.__setattr__(self, "preferred_blocks", frozenset(self.preferred_blocks))
+        if self.left_on is not None:
+            late = sorted(d for d, _ in self.available if d >= self.left_on)
+            if late:
+                raise ValueError(
+                    f"Clinician {self.clinician_id} leaves the pool on {self.left_on} but "
+                    f"declares availability on {late[0]}."
+                )
+
+    def has_left(self, day: dt.date) -> bool:
+        """Whether the clinician has left the pool by ``day``."""
+        return self.left_on is not None and self.left_on <= day
 
 
 @dataclass(frozen=True)

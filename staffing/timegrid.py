@@ -1,7 +1,10 @@
 """Time geometry shared by the rules, the CP-SAT model and the baseline.
 
-A *slot* is ``(day index, block index)``. Its interval is in minutes from the horizon's start
-(wall clock). The working-time rules are read the same way everywhere:
+A *slot* is ``(day index, block index)``. Its interval is in minutes of absolute time from
+local midnight of the horizon's first day: block times are Europe/Stockholm wall clock, so a
+22-07 night is 600 minutes across the October change and 480 across the March one
+(:func:`absolute_minute`). Every duration (hours worked, rest, stretches, weeks) is measured on
+that time. The working-time rules are read the same way everywhere:
 
 * **daily rest**: shifts that touch (one ends when the next starts) form one work period; a work
   period spans at most ``24 - daily_rest`` hours and two work periods are at least
@@ -11,19 +14,45 @@ A *slot* is ``(day index, block index)``. Its interval is in minutes from the ho
   stretch, and so does the seam between two touching blocks when ``seam_break_minutes > 0``.
 * **weekly rest**: in every full 7-day period from the horizon's start there is a free interval
   of ``weekly_rest`` hours inside the period. A trailing partial week is not checked.
-* **weeks for hours**: 7-day periods from the start; the last may be shorter.
+* **weeks for hours**: 7-day periods from the start; the last may be shorter. A period runs
+  from local midnight to local midnight (167 or 169 hours in the weeks of a clock change).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
+from zoneinfo import ZoneInfo
 
-from staffing.problem import Problem
+from staffing.problem import TIMEZONE, Problem
 
 Slot = tuple[int, int]  # (day index, block index)
 DAY = 1440
+TZ = ZoneInfo(TIMEZONE)
+
+
+@cache
+def absolute_minute(start: dt.date, day: int, minute: int) -> int:
+    """Minutes of absolute time from local midnight of ``start`` to the wall-clock time
+    ``minute`` minutes after local midnight of day index ``day`` (may pass 24 h), in
+    Europe/Stockholm. A time the clocks pass twice (October, 02:00-03:00) is read as its first
+    occurrence and a skipped one (March) with the offset before the change, as ``zoneinfo``
+    reads them (``fold=0``)."""
+    origin = dt.datetime.combine(start, dt.time(), TZ)
+    wall = origin + dt.timedelta(days=day, minutes=minute)  # aware + timedelta: wall clock
+    return round((wall.astimezone(dt.UTC) - origin.astimezone(dt.UTC)).total_seconds() / 60)
+
+
+def clock_changes(start: dt.date, days: int) -> bool:
+    """Whether the Stockholm clock changes between local midnight of ``start - 1`` and of
+    ``start + days + 2`` (the days a slot of the horizon can reach)."""
+    offsets = {
+        dt.datetime.combine(start + dt.timedelta(days=d), dt.time(), TZ).utcoffset()
+        for d in range(-1, days + 3)
+    }
+    return len(offsets) > 1
 
 
 @dataclass(frozen=True)
@@ -34,21 +63,44 @@ class Grid:
     #: Per-problem values computed once (e.g. fair-share allowances for the greedy).
     memo: dict = field(default_factory=dict, compare=False, repr=False)
 
+    @cached_property
+    def clock_changes(self) -> bool:
+        """Whether a daylight-saving change falls in the horizon (then days differ in length
+        and the day-0 patterns below do not hold on every day)."""
+        return clock_changes(self.problem.start, self.problem.days)
+
+    def at(self, day: int, minute: int) -> int:
+        """Absolute minute of a wall-clock time (``minute`` after local midnight of ``day``)."""
+        if not self.clock_changes:
+            return day * DAY + minute
+        return absolute_minute(self.problem.start, day, minute)
+
     def interval(self, slot: Slot) -> tuple[int, int]:
-        """Start and end minute of a slot."""
+        """Start and end minute of a slot (absolute time)."""
         d, b = slot
         block = self.problem.blocks[b]
-        return d * DAY + round(block.start * 60), d * DAY + round(block.end * 60)
+        return self.at(d, round(block.start * 60)), self.at(d, round(block.end * 60))
 
     def segments(self, slot: Slot) -> list[tuple[int, int]]:
-        """Worked pieces of a slot (its interval minus the block's breaks)."""
+        """Worked pieces of a slot (its interval minus the block's breaks, absolute time)."""
         d, b = slot
         block = self.problem.blocks[b]
         cuts = [round(block.start * 60)]
         for b0, b1 in sorted(block.breaks):
             cuts += [round(b0 * 60), round(b1 * 60)]
         cuts.append(round(block.end * 60))
-        return [(d * DAY + cuts[i], d * DAY + cuts[i + 1]) for i in range(0, len(cuts), 2)]
+        return [(self.at(d, cuts[i]), self.at(d, cuts[i + 1])) for i in range(0, len(cuts), 2)]
+
+    def minutes(self, slot: Slot) -> int:
+        """Worked minutes of a slot on absolute time (the block's minutes unless the clock
+        changes during it)."""
+        if not self.clock_changes:
+            return self.problem.blocks[slot[1]].minutes
+        return sum(e - s for s, e in self.segments(slot))
+
+    def period_bounds(self, period: int) -> tuple[int, int]:
+        """Absolute minutes of local midnight starting and ending a full 7-day period."""
+        return self.at(7 * period, 0), self.at(7 * period + 7, 0)
 
     @cached_property
     def max_span(self) -> int:
@@ -78,9 +130,10 @@ class Grid:
                 prev_end = e
         return best
 
-    def slot_alone_ok(self, b: int) -> bool:
-        """Whether a block can be worked at all under the rest and break rules."""
-        slot = (0, b)
+    def slot_alone_ok(self, b: int, day: int = 0) -> bool:
+        """Whether a block can be worked at all on day index ``day`` under the rest and break
+        rules (a night across the October change is an hour longer)."""
+        slot = (day, b)
         s, e = self.interval(slot)
         return e - s <= self.max_span and self.longest_stretch([slot]) <= self.stretch_limit
 
@@ -188,8 +241,7 @@ class Grid:
         windows (starting at the period start or at the end of some slot) has no worked slot.
         """
         length = round(self.problem.rules.weekly_rest_hours * 60)
-        p0 = period * 7 * DAY
-        p1 = p0 + 7 * DAY
+        p0, p1 = self.period_bounds(period)
         n = len(self.problem.blocks)
         all_slots = [
             (d, b)

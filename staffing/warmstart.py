@@ -28,7 +28,7 @@ def contract_fill(problem: Problem, shifts: Iterable[ShiftAssignment]) -> list[S
         need[((problem.day_index(day), index[name]), prof)] += round(hours * 60)
     for cid, slots in roster.slots.items():
         for slot in slots:
-            need[(slot, roster.by_id[cid].profession)] -= problem.blocks[slot[1]].minutes
+            need[(slot, roster.by_id[cid].profession)] -= roster.grid.minutes(slot)
     for c in sorted(problem.clinicians, key=lambda c: c.clinician_id):
         cid = c.clinician_id
         for p, days in enumerate(roster.grid.periods):
@@ -43,11 +43,11 @@ def contract_fill(problem: Problem, shifts: Iterable[ShiftAssignment]) -> list[S
                 ),
             )
             for slot in options:
-                block = problem.blocks[slot[1]]
-                if roster.minutes(cid, p) + block.minutes > target + block.minutes / 2:
+                minutes = roster.grid.minutes(slot)
+                if roster.minutes(cid, p) + minutes > target + minutes / 2:
                     continue
                 if roster.try_add(cid, slot):
-                    need[(slot, c.profession)] -= block.minutes
+                    need[(slot, c.profession)] -= minutes
     return roster.shifts()
 
 
@@ -63,12 +63,12 @@ def continuity_repair(
     """
     roster = load_roster(problem, shifts)
     index = {b.name: i for i, b in enumerate(problem.blocks)}
-    cand = candidate_slots(problem)
+    cand = candidate_slots(problem, keep_visits=True)
     caps = [b.followup_capacity for b in problem.blocks]
     staffed: Counter[tuple[Slot, str]] = Counter()
     for cid, slots in roster.slots.items():
         for slot in slots:
-            staffed[(slot, roster.by_id[cid].profession)] += problem.blocks[slot[1]].minutes
+            staffed[(slot, roster.by_id[cid].profession)] += roster.grid.minutes(slot)
     need = {
         ((problem.day_index(d), index[b]), p): round(h * 60)
         for (d, b, p), h in problem.demand.items()
@@ -110,7 +110,7 @@ def continuity_repair(
             added = False
             for *_, slot in sorted(options):
                 if roster.try_add(cid, slot):
-                    staffed[(slot, c.profession)] += problem.blocks[slot[1]].minutes
+                    staffed[(slot, c.profession)] += roster.grid.minutes(slot)
                     added = True
                     break
             if not added:

@@ -10,10 +10,12 @@ Pages (``dashboard/views``) and the maps import this package and nothing under `
   map tiles simplified for a zoom (cached);
 * :mod:`~dashboard.services.access`: sign-in and the ``[roles]`` that limit users to counties;
 * :mod:`~dashboard.services.exports`: roster CSV/XLSX/iCalendar and table XLSX downloads;
-* :mod:`~dashboard.services.jobs`: background solves with progress for ``st.progress``.
+* :mod:`~dashboard.services.jobs`: background solves with progress for ``st.progress``;
+* :mod:`~dashboard.services.explain`: miss reasons and continuity measures in plain words.
 """
 
 from dashboard.services.access import Access, access_for, auth_enabled, current_access
+from dashboard.services.explain import continuity_measures, miss_reasons
 from dashboard.services.exports import excel_bytes, roster_csv, roster_ics, roster_xlsx
 from dashboard.services.geography import (
     county_bounds,
@@ -49,6 +51,7 @@ __all__ = [
     "access_for",
     "auth_enabled",
     "clinician_home_counties",
+    "continuity_measures",
     "copy_scenario",
     "county_bounds",
     "county_names",
@@ -59,6 +62,7 @@ __all__ = [
     "job",
     "kommun_names",
     "localities",
+    "miss_reasons",
     "no_plan_message",
     "planner_names",
     "plans",

@@ -1,5 +1,7 @@
 """Staffing: the roster per clinician and day, the same-clinician rate against the target line,
-the availability bound and the baseline, and downloads (CSV, XLSX, iCalendar)."""
+the availability bound and the baseline, the continuity measures in plain words, why return
+visits miss their clinician (with the visits behind the counts), and downloads (CSV, XLSX,
+iCalendar)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import streamlit as st
 
 from dashboard import services
 from dashboard.views._common import access, cards, fmt, kpi_table, require_scenario, visible_kpis
+from dashboard.views._misses import continuity_measures, why_misses
 
 PAGE_SIZE = 60
 
@@ -85,6 +88,7 @@ if not rates.empty:
         "best rate the clinicians' declared availability allows; the baseline is a simple "
         "roster without continuity optimisation."
     )
+continuity_measures(kpis)
 
 # Roster ----------------------------------------------------------------------------------------
 shifts = services.rows(run_id, "shift")
@@ -220,6 +224,13 @@ if not follow.empty:
     )
     summary["same_clinician"] = summary["same_clinician"].map(lambda v: fmt("rate", v))
     st.dataframe(summary, width="stretch", key="follow_table")
+    home = follow["index_clinician_id"].map(homes).fillna("")
+    seen = follow[home.map(lambda c: acc.allows(c) if c else acc.everything)]
+    why_misses(
+        seen,
+        {cid: county_label.get(c, c) for cid, c in homes.items()},
+        acc.everything,
+    )
 
 with st.expander(f"All staffing KPIs ({len(kpis)})"):
     st.dataframe(

@@ -22,9 +22,11 @@ figure is from ``../shared/docs/domain.md`` or marked as our assumption:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from planner import demo_data
@@ -40,6 +42,7 @@ from staffing import (
     TIMEZONE,
     Block,
     Clinician,
+    Miss,
     Problem,
     ReturnVisit,
     Solution,
@@ -48,6 +51,8 @@ from staffing import (
     cover_first,
     digital_blocks,
     evaluate,
+    explain_misses,
+    miss_summary,
     solve,
 )
 from staffing.rules import demand_cover
@@ -224,12 +229,16 @@ def wall_clock(day: dt.date, hours: float) -> dt.datetime:
     return naive.replace(tzinfo=STOCKHOLM)
 
 
-def outcome_rows(problem: Problem, solution: Solution) -> list[Shift | FollowUpAssignment]:
-    """Result rows: one Shift per rostered block and one FollowUpAssignment per return visit.
+def outcome_rows(
+    problem: Problem, solution: Solution, misses: Sequence[Miss] = ()
+) -> list[Shift | FollowUpAssignment]:
+    """Result rows: one Shift per rostered block and one FollowUpAssignment per return visit
+    (with its miss reason when ``misses`` names it).
 
     Shift times are aware: Europe/Stockholm wall clock (the store keeps them in UTC). A night
     block is 22:00 to 07:00 on the clock, also across a daylight-saving change.
     """
+    why = {m.visit_id: m for m in misses}
     prof = {c.clinician_id: c.profession for c in problem.clinicians}
     blocks = {b.name: b for b in problem.blocks}
     rows: list[Shift | FollowUpAssignment] = []
@@ -260,6 +269,8 @@ def outcome_rows(problem: Problem, solution: Solution) -> list[Shift | FollowUpA
                 day=f.day,
                 block=f.block,
                 same_clinician=f.clinician_id == v.index_clinician_id,
+                miss_reason=why[v.visit_id].reason if v.visit_id in why else None,
+                miss_detail=why[v.visit_id].detail if v.visit_id in why else None,
             )
         )
     return rows
@@ -290,6 +301,24 @@ def run_problem(
     if kpis.continuity_rate is not None and base_kpis.continuity_rate is not None:
         flat["continuity_gain_points"] = 100 * (kpis.continuity_rate - base_kpis.continuity_rate)
     return solution, flat, shortage_message(problem, solution)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def miss_kpis(summary: dict[str, Any]) -> dict[str, float | None]:
+    """The miss counts as flat KPIs: ``misses``, ``misses_reason_<reason>`` (every reason),
+    ``misses_profession_<profession>`` and ``misses_not_rostered_by_<rule>``. Counts by county
+    and clinician are in the follow-up rows (their ``miss_reason``) and the CLI's JSON."""
+    out: dict[str, float | None] = {"misses": float(summary["total"])}
+    for reason, n in summary["by_reason"].items():
+        out[f"misses_reason_{reason}"] = float(n)
+    for profession, counts in sorted(summary["by_profession"].items()):
+        out[f"misses_profession_{_slug(profession)}"] = float(sum(counts.values()))
+    for detail, n in summary["not_rostered_by"].items():
+        out[f"misses_not_rostered_by_{_slug(detail)}"] = float(n)
+    return out
 
 
 #: Our assumption: a mobile clinic needs one doctor for a full day (8 h) on each business day.
@@ -330,15 +359,18 @@ def run_staffing(
         time_limit_s=scenario.staffing.time_limit_s, num_workers=2, seed=scenario.scenario.seed
     )
     solution, kpis, note = run_problem(problem, params, on_progress)
+    misses = explain_misses(problem, solution)
+    summary = miss_summary(misses)
     stage = next((s for s in solution.stages if s.name == "continuity"), None)
     return RunOutcome(
         solver_status=solution.status,
-        kpis=kpis,
-        rows=outcome_rows(problem, solution),
+        kpis={**kpis, **miss_kpis(summary)},
+        rows=outcome_rows(problem, solution, misses),
         objective=None if stage is None or stage.objective is None else -stage.objective,
         bound=None if stage is None or stage.bound is None else -stage.bound,
         message=note,
         extra={"summary": solution.summary()},
+        report={"misses": summary},
     )
 
 
@@ -346,6 +378,7 @@ __all__ = [
     "MobileDay",
     "build_instance",
     "build_problem",
+    "miss_kpis",
     "outcome_rows",
     "run_problem",
     "run_staffing",

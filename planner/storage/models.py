@@ -121,6 +121,10 @@ class FollowUpAssignment(SQLModel, table=True):
     day: dt.date | None = None
     block: str | None = Field(default=None, max_length=16)
     same_clinician: bool = False
+    # Why a visit not kept with its index clinician missed (staffing.misses.MISS_REASONS), and
+    # for 'not_rostered' the rule or cover need that kept the clinician off; None when kept.
+    miss_reason: str | None = Field(default=None, max_length=32)
+    miss_detail: str | None = Field(default=None, max_length=64)
 
 
 class RouteStop(SQLModel, table=True):

@@ -31,7 +31,11 @@ from planner.storage.models import RESULT_TABLES, Run, RunKpi, ScenarioRecord, u
 
 @dataclass
 class RunOutcome:
-    """What a planner hands back to be stored: status, KPIs and result rows (without run_id)."""
+    """What a planner hands back to be stored: status, KPIs and result rows (without run_id).
+
+    ``report`` holds JSON-ready details the CLI prints beside the KPIs (e.g. staffing's miss
+    counts by clinician); they are not stored as such: the KPIs and rows carry what is kept.
+    """
 
     solver_status: str
     kpis: Mapping[str, float | int | None]
@@ -40,6 +44,7 @@ class RunOutcome:
     bound: float | None = None
     message: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
 
 
 def id_of(row: SQLModel) -> int:

@@ -94,8 +94,8 @@ def per_clinician(name: str, hard: bool, fn: ClinicianCheck) -> Rule:
 
 
 def hours_per_period(grid: Grid, slots: list[Slot]) -> list[float]:
-    """Worked hours of a clinician's slots in each 7-day period."""
+    """Worked hours of a clinician's slots in each 7-day period (absolute time)."""
     minutes = [0] * len(grid.periods)
     for d, b in slots:
-        minutes[d // 7] += grid.problem.blocks[b].minutes
+        minutes[d // 7] += grid.minutes((d, b))
     return [m / 60 for m in minutes]

@@ -8,21 +8,25 @@ from collections import Counter
 from staffing.problem import Problem
 from staffing.rules.core import Violation
 from staffing.solution import Solution
+from staffing.timegrid import Grid
 
 
-def _staffed_minutes(problem: Problem, solution: Solution) -> Counter[tuple[dt.date, str, str]]:
+def staffed_minutes(problem: Problem, solution: Solution) -> Counter[tuple[dt.date, str, str]]:
+    """Minutes worked (absolute time) per day, block and profession."""
     prof = {c.clinician_id: c.profession for c in problem.clinicians}
-    minutes = {b.name: b.minutes for b in problem.blocks}
+    index = {b.name: i for i, b in enumerate(problem.blocks)}
+    grid = Grid(problem)
     out: Counter[tuple[dt.date, str, str]] = Counter()
     for s in set(solution.shifts):
-        if s.clinician_id in prof and s.block in minutes:
-            out[(s.day, s.block, prof[s.clinician_id])] += minutes[s.block]
+        if s.clinician_id in prof and s.block in index:
+            minutes = grid.minutes((problem.day_index(s.day), index[s.block]))
+            out[(s.day, s.block, prof[s.clinician_id])] += minutes
     return out
 
 
 def demand_cover(problem: Problem, solution: Solution) -> list[Violation]:
     """Demand cover: clinician-hours short of demand per day, block and profession."""
-    staffed = _staffed_minutes(problem, solution)
+    staffed = staffed_minutes(problem, solution)
     out = []
     for (day, block, profession), hours in sorted(problem.demand.items()):
         short = hours - staffed[(day, block, profession)] / 60

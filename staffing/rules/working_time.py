@@ -12,7 +12,7 @@ import itertools
 
 from staffing.problem import Clinician, Problem
 from staffing.rules.core import Violation, day_of, hours_per_period
-from staffing.timegrid import DAY, Grid, Slot
+from staffing.timegrid import Grid, Slot
 
 
 def _work_periods(grid: Grid, slots: list[Slot]) -> list[list[Slot]]:
@@ -125,7 +125,7 @@ def weekly_rest(problem: Problem, grid: Grid, c: Clinician, slots: list[Slot]) -
     need = round(problem.rules.weekly_rest_hours * 60)
     out = []
     for p in grid.full_periods():
-        p0, p1 = p * 7 * DAY, (p + 1) * 7 * DAY
+        p0, p1 = grid.period_bounds(p)
         busy = sorted(
             (max(a, p0), min(e, p1)) for a, e in map(grid.interval, slots) if a < p1 and e > p0
         )

@@ -95,6 +95,40 @@ def test_staffing_roster_filters_and_downloads(app_test, app_db: str, stored_run
     assert len(tables(at, "clinician_id", "block", "start")[0]) == doctor_shifts
 
 
+def test_staffing_misses_count_and_drill_down(app_test, app_db: str, stored_runs: Runs) -> None:
+    """The reason table counts the stored follow-ups' miss reasons (every reason listed); the
+    clinician tab adds up to the misses; picking a reason and a clinician lists exactly their
+    visits; UPC, COC and SECON are shown with their meaning."""
+    from collections import Counter
+
+    from dashboard import services
+    from planner.storage import open_database, run_rows
+    from planner.storage.models import FollowUpAssignment
+
+    run_id, kpis = stored_runs["staffing"]
+    stored = run_rows(open_database(app_db), run_id, FollowUpAssignment)
+    missed = [f for f in stored if f.miss_reason is not None]
+    assert len(missed) == kpis["misses"] > 0
+    at = open_page(app_test, "views/staffing.py")
+    (reasons,) = tables(at, "reason", "what it means", "visits")
+    counts = Counter(f.miss_reason for f in missed)
+    assert dict(zip(reasons["reason"], reasons["visits"], strict=True)) == {
+        r: counts.get(r, 0) for r in services.miss_reasons()
+    }
+    (by_clinician,) = tables(at, "index_clinician_id", "misses")
+    assert by_clinician["misses"].sum() == len(missed)
+    reason, who = missed[0].miss_reason, missed[0].index_clinician_id
+    at.selectbox(key="miss_reason_pick").set_value(reason).run()
+    at.selectbox(key="miss_clinician_pick").set_value(who).run()
+    (visits,) = tables(at, "visit_id", "miss_reason", "miss_detail")
+    assert sorted(visits["visit_id"]) == sorted(
+        f.visit_id for f in missed if f.miss_reason == reason and f.index_clinician_id == who
+    )
+    (measures,) = tables(at, "measure", "value", "what it means")
+    assert list(measures["measure"]) == ["continuity rate", "upc", "coc", "secon"]
+    assert list(measures["what it means"]) == list(services.continuity_measures().values())
+
+
 def test_staffing_exports_are_real_files(app_db: str, stored_runs: Runs) -> None:
     """The roster exports: a CSV line per shift, an XLSX sheet per ISO week, one clinician's
     shifts as iCalendar events with the run id as SEQUENCE."""

@@ -79,6 +79,36 @@ def test_run_stores_roster_and_kpis(engine: Engine, tiny: Scenario) -> None:
     assert counted == len(shifts)
 
 
+def test_run_names_why_each_visit_missed(engine: Engine, tiny: Scenario) -> None:
+    """Every return visit not kept with its index clinician has one stored reason; the reason
+    KPIs, the JSON report (by reason, profession, county, clinician) and the rows agree, and the
+    two availability reasons are the visits above the availability bound."""
+    save_scenario(engine, tiny)
+    result = runs.execute(engine, "tiny", "staffing")
+    k = result.kpis
+    follow_ups = run_rows(engine, result.run.id, FollowUpAssignment)
+    missed = [f for f in follow_ups if not f.same_clinician]
+    assert k["misses"] == len(missed) == sum(f.miss_reason is not None for f in follow_ups)
+    reasons = {name[len("misses_reason_") :]: n for name, n in k.items() if "_reason_" in name}
+    assert set(reasons) == {
+        "left_pool",
+        "not_available",
+        "blocks_full",
+        "booked_elsewhere",
+        "not_rostered",
+    }
+    assert sum(reasons.values()) == len(missed)
+    assert reasons["left_pool"] + reasons["not_available"] == round(
+        60 * (1 - k["availability_bound"])
+    )
+    report = result.to_dict()["misses"]
+    assert report["total"] == len(missed)
+    for group in ("by_profession", "by_county", "by_clinician"):
+        assert sum(sum(c.values()) for c in report[group].values()) == len(missed)
+    assert sum(report["not_rostered_by"].values()) == reasons["not_rostered"]
+    assert {f.miss_reason for f in missed} <= set(reasons)
+
+
 def test_short_pool_says_which_cells_are_short(tiny: Scenario) -> None:
     """Three clinicians cannot cover the tiny demand: the message names days, blocks and
     professions, and the roster still comes back."""
