@@ -57,8 +57,22 @@ class Prices:
 
 
 @dataclass(frozen=True)
+class RouteBill:
+    """One courier route's figures: its day, hub and vehicle, stops, km, hours and cost (SEK)."""
+
+    day: dt.date
+    hub: str
+    vehicle: str
+    stops: int
+    km: float
+    hours: float
+    cost: float
+
+
+@dataclass(frozen=True)
 class Costs:
-    """The bill of one plan (SEK). ``by_mode``: mean cost per referral of each outbound mode."""
+    """The bill of one plan (SEK). ``by_mode``: mean cost per referral of each outbound mode;
+    ``routes``: each driven courier route with its own km, hours and cost."""
 
     courier_km: float
     courier_hours: float
@@ -68,6 +82,7 @@ class Costs:
     cleaning: float
     per_referral: Mapping[str, float]
     by_mode: Mapping[str, float]
+    routes: tuple[RouteBill, ...] = ()
 
     @property
     def courier(self) -> float:
@@ -87,6 +102,7 @@ def price_plan(plan: object, prices: Prices) -> Costs:
     assert isinstance(plan, Plan)
     per: dict[str, float] = {loan.request: 0.0 for loan in plan.simulation.loans}
     km_cost = hour_cost = route_cost = 0.0
+    bills: list[RouteBill] = []
     for day in plan.routes:
         ev = kpi.evaluate(day.problem, day.solution)
         km_cost += prices.courier_per_km * ev.distance
@@ -97,7 +113,19 @@ def price_plan(plan: object, prices: Prices) -> Costs:
             if not route.stops:
                 continue
             again = kpi.schedule(day.problem, vehicle[route.vehicle], route.stops)
-            share = prices.leg(again.distance, again.duration) + prices.courier_per_route
+            cost = prices.leg(again.distance, again.duration) + prices.courier_per_route
+            bills.append(
+                RouteBill(
+                    day.day,
+                    day.hub,
+                    route.vehicle,
+                    len(route.stops),
+                    again.distance,
+                    again.duration / 60.0,
+                    cost,
+                )
+            )
+            share = cost
             for sid in route.stops:
                 per[sid[2:]] = per.get(sid[2:], 0.0) + share / len(route.stops)
     legs = 0
@@ -126,6 +154,7 @@ def price_plan(plan: object, prices: Prices) -> Costs:
         cleaning,
         per,
         {mode: float(np.mean(v)) for mode, v in sorted(by_mode.items())},
+        tuple(bills),
     )
 
 

@@ -31,7 +31,14 @@ from planner.storage import (
     run_rows,
     save_scenario,
 )
-from planner.storage.models import FollowUpAssignment, Placement, RouteStop, Shift, Shipment
+from planner.storage.models import (
+    CourierRoute,
+    FollowUpAssignment,
+    Placement,
+    RouteStop,
+    Shift,
+    Shipment,
+)
 from planner.weeks import week_monday
 
 #: Result tables a page reads, by the name it asks for.
@@ -41,6 +48,7 @@ RESULT_TABLES: dict[str, type[SQLModel]] = {
     "follow_up": FollowUpAssignment,
     "route_stop": RouteStop,
     "shipment": Shipment,
+    "courier_route": CourierRoute,
 }
 
 #: How pages title each planner's plan.

@@ -1,5 +1,6 @@
-"""Spirometers: the chosen day's courier routes with their stops in order, the device pool over
-time, and the on-time share."""
+"""Spirometers: the plan's cost against both baselines, cost by mode and per referral, the
+chosen day's courier routes (named by hub, with km, hours and cost) and their stops in order,
+the device pool over time, and the on-time share."""
 
 from __future__ import annotations
 
@@ -27,7 +28,10 @@ if plan is None:
     st.stop()
 
 kpis = visible_kpis(plan.kpis, acc)
-cards(kpis, headline(kpis, ["on_time_share", "devices_needed"]))
+cards(
+    kpis,
+    headline(kpis, ["on_time_share", "devices_needed", "total_cost_sek", "cost_per_referral_sek"]),
+)
 on_time = kpis.get("on_time_share")
 if on_time is not None:
     target = scenario.routing.on_time_target
@@ -38,6 +42,57 @@ if on_time is not None:
 
 places = services.localities().set_index("locality_id")
 by_name = services.localities().drop_duplicates("name").set_index("name")
+
+SEK = "{:,.0f} SEK"
+BASELINES = (
+    ("This plan (modes chosen by cost)", ""),
+    ("Courier whenever in reach (old rule)", "courier_first_"),
+    ("Parcels only", "parcel_only_"),
+)
+
+
+def sek(value: float | None) -> str:
+    """An amount in whole kronor with thin thousands separators."""
+    return "n/a" if value is None else SEK.format(value).replace(",", " ")
+
+
+def place_name(place_id: object) -> str:
+    """A place's name (hubs and stops are stored by locality id)."""
+    key = str(place_id)
+    return str(places.loc[key, "name"]) if key in places.index else key
+
+
+def route_names(day_stops: pd.DataFrame) -> dict[str, str]:
+    """route id -> "Hub, route k" for one day's routes (numbered per hub in id order)."""
+    names: dict[str, str] = {}
+    for hub, group in day_stops.groupby("hub_id"):
+        for k, rid in enumerate(sorted(group["route_id"].unique()), start=1):
+            names[rid] = f"{place_name(hub)}, route {k}"
+    return names
+
+
+def compare_baselines() -> pd.DataFrame:
+    """The plan and both baselines side by side, from the run's KPIs."""
+    referrals = kpis.get("referrals") or 0
+    rows = []
+    for title, prefix in BASELINES:
+        total = kpis.get(f"{prefix}total_cost_sek" if not prefix else f"{prefix}cost_sek")
+        rows.append(
+            {
+                "plan": title,
+                "total": sek(total),
+                "per referral": sek(total / referrals)
+                if total is not None and referrals
+                else "n/a",
+                "courier part": sek(kpis.get(f"{prefix}courier_cost_sek")),
+                "on time": fmt("share", kpis.get(f"{prefix}on_time_share")),
+                "devices": fmt(
+                    "devices",
+                    kpis.get(f"{prefix}devices_needed" if not prefix else f"{prefix}devices"),
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def where(place_id: str) -> tuple[float, float, str] | None:
@@ -54,6 +109,7 @@ def where(place_id: str) -> tuple[float, float, str] | None:
 
 stops = services.rows(plan.run_id, "route_stop")
 shipments = services.rows(plan.run_id, "shipment")
+routes_bill = services.rows(plan.run_id, "courier_route")
 if not shipments.empty:
     county_of = places["county_code"]
     shipments = shipments[
@@ -63,6 +119,72 @@ if not shipments.empty:
         .fillna("")
         .map(lambda c: acc.allows(c) if c else acc.everything)
     ]
+
+st.subheader("Cost against the baselines")
+if kpis.get("parcel_only_cost_sek") is None:
+    st.info("This plan was stored before modes were chosen by cost: re-solve to compare.")
+else:
+    st.dataframe(compare_baselines(), hide_index=True, width="stretch", key="baselines_table")
+    saving = kpis.get("saving_vs_parcel_only_sek")
+    st.caption(
+        "The two baselines are the same referrals run through the same simulation and prices: "
+        "the old rule sends a courier whenever the hub is within reach; the other ships every "
+        "device by parcel. "
+        + (
+            f"This plan costs {sek(abs(saving))} {'less' if saving >= 0 else 'more'} than "
+            "parcels only."
+            if saving is not None
+            else ""
+        )
+    )
+
+if not shipments.empty and "cost_sek" in shipments and shipments["cost_sek"].notna().any():
+    st.subheader("Cost by mode")
+    by_mode = (
+        shipments.assign(
+            out=shipments["mode"],
+            back=shipments["return_mode"].fillna("n/a"),
+        )
+        .groupby(["out", "back"])
+        .agg(
+            referrals=("referral_id", "count"),
+            cost=("cost_sek", "sum"),
+            per_referral=("cost_sek", "mean"),
+            on_time=("on_time", "mean"),
+        )
+        .reset_index()
+    )
+    by_mode["cost"] = by_mode["cost"].map(sek)
+    by_mode["per_referral"] = by_mode["per_referral"].map(sek)
+    by_mode["on_time"] = by_mode["on_time"].map(lambda v: fmt("share", v))
+    st.dataframe(
+        by_mode.rename(
+            columns={
+                "out": "device out by",
+                "back": "back by",
+                "per_referral": "per referral",
+                "on_time": "on time",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key="cost_by_mode_table",
+    )
+    with st.expander(f"Cost per referral ({len(shipments)})"):
+        per = shipments.assign(place=shipments["locality_id"].map(place_name))
+        per = per[
+            ["referral_id", "place", "mode", "return_mode", "ship_date", "on_time", "cost_sek"]
+        ].rename(columns={"mode": "out by", "return_mode": "back by", "cost_sek": "cost (SEK)"})
+        st.dataframe(
+            per.sort_values("cost (SEK)", ascending=False).round({"cost (SEK)": 0}),
+            hide_index=True,
+            width="stretch",
+            key="per_referral_table",
+        )
+    st.caption(
+        "Each referral carries its parcel legs and cleaning, an equal share of its courier "
+        "route's cost and an equal share of the device pool's capital."
+    )
 
 st.subheader("Courier routes")
 if stops.empty:
@@ -91,6 +213,8 @@ else:
     ]
     unknown = int(today["lon"].isna().sum())
     today = today.dropna(subset=["lon", "lat"])
+    names = route_names(today)
+    today["route"] = today["route_id"].map(names)
     routes = today["route_id"].nunique()
     st.pydeck_chart(maps.route_map(today), key="route_map", height=maps.ROUTE_MAP_HEIGHT_PX)
     st.caption(
@@ -99,9 +223,23 @@ else:
         + (f" {unknown} stops have no known position and are not drawn." if unknown else "")
     )
     st.caption(maps.SOURCES)
-    table = today[
-        ["route_id", "seq", "kind", "place", "referral_id", "arrival_minute", "load"]
-    ].copy()
+    if not routes_bill.empty:
+        bills = routes_bill[pd.to_datetime(routes_bill["day"]).dt.date == day].copy()
+        bills["route"] = bills["route_id"].map(names).fillna(bills["route_id"])
+        bills["hub"] = bills["hub_id"].map(place_name)
+        bills["cost"] = bills["cost_sek"].map(sek)
+        st.dataframe(
+            bills[["route", "hub", "stops", "km", "hours", "cost"]].round({"km": 1, "hours": 2}),
+            hide_index=True,
+            width="stretch",
+            key="routes_table",
+        )
+        st.caption(
+            f"All days: {len(routes_bill)} routes, {routes_bill['km'].sum():,.0f} km, "
+            f"{routes_bill['hours'].sum():,.1f} driver hours, "
+            f"{sek(float(routes_bill['cost_sek'].sum()))}."
+        )
+    table = today[["route", "seq", "kind", "place", "referral_id", "arrival_minute", "load"]].copy()
     table["arrival"] = table["arrival_minute"].map(
         lambda m: f"{int(m) // 60:02d}:{int(m) % 60:02d}"
     )

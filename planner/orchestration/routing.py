@@ -48,6 +48,7 @@ from planner.orchestration.context import ProgressCallback, RunContext
 from planner.orchestration.routing_io import (
     calendar_for,
     courier_params,
+    courier_route_rows,
     cycle_params,
     handover_days,
     mode_params,
@@ -350,7 +351,11 @@ def outcome(
     return RunOutcome(
         solver_status=status,
         kpis=values,
-        rows=[*route_rows(result.routes), *shipment_rows(result)],
+        rows=[
+            *route_rows(result.routes),
+            *courier_route_rows(solution.best.costs),
+            *shipment_rows(result, solution.best.costs),
+        ],
         objective=values["total_cost_sek"],
         message="; ".join(notes) or None,
     )

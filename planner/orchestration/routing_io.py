@@ -18,10 +18,10 @@ import numpy as np
 
 from planner import geo, travel
 from planner.scenario import RoutingParams
-from planner.storage.models import Placement, RouteStop, Shipment
+from planner.storage.models import CourierRoute, Placement, RouteStop, Shipment
 from planner.weeks import business_days, is_business_day, parse_iso_week
 from routing import Calendar, CourierParams, CycleParams, DayRoutes, SolveParams
-from routing.costs import Prices
+from routing.costs import Costs, Prices
 from routing.modes import ModeParams
 from routing.spirometry import Plan
 
@@ -128,7 +128,7 @@ def route_rows(days: Sequence[DayRoutes]) -> list[RouteStop]:
         for route in day.solution.routes:
             if not route.stops:
                 continue
-            rid = f"{day.day.isoformat()}-{hub}-{route.vehicle}"
+            rid = route_id(day.day, hub, route.vehicle)
             rows.append(_stop_row(day, rid, 0, "start", hub, route.departure, route.start_load))
             for k, sid in enumerate(route.stops):
                 place = day.places[day.problem.stops[day.problem.stop_index[sid]].location]
@@ -138,6 +138,27 @@ def route_rows(days: Sequence[DayRoutes]) -> list[RouteStop]:
             end = len(route.stops) + 1
             rows.append(_stop_row(day, rid, end, "end", hub, route.end, route.loads[-1]))
     return rows
+
+
+def route_id(day: dt.date, hub: str, vehicle: str) -> str:
+    """The stored id of a courier route: its day, hub and vehicle."""
+    return f"{day.isoformat()}-{hub}-{vehicle}"
+
+
+def courier_route_rows(costs: Costs) -> list[CourierRoute]:
+    """One row per driven courier route: stops, km, driver hours and cost."""
+    return [
+        CourierRoute(  # type: ignore[call-arg]  # run_id is set by store.finish_run
+            day=r.day,
+            route_id=route_id(r.day, r.hub, r.vehicle),
+            hub_id=r.hub,
+            stops=r.stops,
+            km=r.km,
+            hours=r.hours,
+            cost_sek=r.cost,
+        )
+        for r in costs.routes
+    ]
 
 
 def _stop_row(
@@ -163,8 +184,8 @@ def _stop_row(
     )
 
 
-def shipment_rows(result: Plan) -> list[Shipment]:
-    """One row per referral: mode, dates and whether it was on time."""
+def shipment_rows(result: Plan, costs: Costs | None = None) -> list[Shipment]:
+    """One row per referral: modes, dates, whether it was on time, and its share of the bill."""
     return [
         Shipment(  # type: ignore[call-arg]  # run_id is set by store.finish_run
             referral_id=x.request,
@@ -175,6 +196,8 @@ def shipment_rows(result: Plan) -> list[Shipment]:
             device_date=x.device_date,
             return_date=x.back,
             on_time=x.on_time,
+            return_mode=x.return_mode,
+            cost_sek=None if costs is None else costs.per_referral.get(x.request),
         )
         for x in result.simulation.loans
     ]

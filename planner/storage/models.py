@@ -160,6 +160,24 @@ class Shipment(SQLModel, table=True):
     device_date: dt.date | None = None
     return_date: dt.date | None = None
     on_time: bool = False
+    return_mode: str | None = Field(default=None, max_length=16)  # courier | parcel | mobile
+    cost_sek: float | None = None  # this referral's share of the plan's bill
+
+
+class CourierRoute(SQLModel, table=True):
+    """One courier route of one day: its hub, stops, km, driver hours and cost."""
+
+    __tablename__ = "courier_route"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="run.id", index=True)
+    day: dt.date
+    route_id: str = Field(max_length=32)
+    hub_id: str = Field(max_length=32)
+    stops: int
+    km: float
+    hours: float
+    cost_sek: float
 
 
 #: Result tables in the order their rows are written (and deleted).
@@ -170,4 +188,5 @@ RESULT_TABLES: tuple[type[SQLModel], ...] = (
     FollowUpAssignment,
     RouteStop,
     Shipment,
+    CourierRoute,
 )

@@ -27,13 +27,13 @@ def test_every_page_in_chromium(driver, solved_db: str, artifacts_dir, tmp_path)
     canvas/tables where expected; a screenshot of each is saved."""
     # Overview: a KPI table per plan; mobile clinics: week, schedule, county shares; staffing:
     # continuity measures, shifts, return visits, miss reasons, misses by profession, county and
-    # clinician (three tabs), the missed visits, KPIs; spirometers: stops, modes, KPIs;
+    # clinician (three tabs), the missed visits, KPIs; spirometers: baselines, cost by mode, per referral, routes, stops, modes, KPIs;
     # scenarios: the stored list.
     expected_tables = {
         "overview": 3,
         "mobile-clinics": 3,
         "staffing": 9,
-        "spirometers": 3,
+        "spirometers": 7,
         "scenarios": 1,
     }
     with browser.dashboard_server(solved_db, var_dir=str(tmp_path / "var")) as base:

@@ -152,6 +152,55 @@ def test_staffing_exports_are_real_files(app_db: str, stored_runs: Runs) -> None
     assert ics.count(f"SEQUENCE:{run_id}") == ics.count("BEGIN:VEVENT")
 
 
+def _hub_routes(day_stops: list) -> set[tuple[str, int]]:
+    """(hub name, k) of one day's routes, numbered per hub in route-id order."""
+    from planner.geo import load_localities
+
+    names = {str(int(r.locality_id)): str(r.name) for r in load_localities().itertuples()}
+    out = set()
+    for hub in {s.hub_id for s in day_stops}:
+        ids = sorted({s.route_id for s in day_stops if s.hub_id == hub})
+        out |= {(names.get(hub, hub), k) for k in range(1, len(ids) + 1)}
+    return out
+
+
+def test_spirometers_page_compares_costs(app_test, app_db: str, stored_runs: Runs) -> None:
+    """The plan and both baselines are shown with the stored totals; the cost-by-mode table adds
+    up to the stored per-referral costs; each route of the first day has its km and cost."""
+    from planner.storage import open_database, run_rows
+    from planner.storage.models import CourierRoute, Shipment
+
+    at = open_page(app_test, "views/spirometers.py")
+    run_id, kpis = stored_runs["routing"]
+    table = tables(at, "plan", "total", "per referral", "courier part", "on time", "devices")[0]
+    assert list(table["plan"]) == [
+        "This plan (modes chosen by cost)",
+        "Courier whenever in reach (old rule)",
+        "Parcels only",
+    ]
+
+    def sek(v: float) -> str:
+        return f"{v:,.0f} SEK".replace(",", " ")
+
+    assert list(table["total"]) == [
+        sek(kpis["total_cost_sek"]),
+        sek(kpis["courier_first_cost_sek"]),
+        sek(kpis["parcel_only_cost_sek"]),
+    ]
+    engine = open_database(app_db)
+    shipments = run_rows(engine, run_id, Shipment)
+    assert sum(s.cost_sek for s in shipments) == pytest.approx(kpis["total_cost_sek"])
+    by_mode = tables(at, "device out by", "back by", "referrals", "cost")[0]
+    assert by_mode["referrals"].sum() == len(shipments)
+    bills = run_rows(engine, run_id, CourierRoute)
+    first_day = min(b.day for b in bills)
+    shown = tables(at, "route", "hub", "stops", "km", "hours", "cost")[0]
+    mine = sorted((b for b in bills if b.day == first_day), key=lambda b: b.route_id)
+    assert sorted(shown["km"]) == sorted(round(b.km, 1) for b in mine)
+    assert sum(b.cost_sek for b in bills) == pytest.approx(kpis["courier_cost_sek"])
+    engine.dispose()
+
+
 def test_spirometers_page_shows_the_stored_plan(app_test, app_db: str, stored_runs: Runs) -> None:
     """The on-time card and KPI table are the stored ones; the first day's routes are drawn in
     order, a dot per stop and one label per place (hub start and end share one)."""
@@ -166,8 +215,11 @@ def test_spirometers_page_shows_the_stored_plan(app_test, app_db: str, stored_ru
     stops = run_rows(open_database(app_db), run_id, RouteStop)
     first_day = min(s.day for s in stops)
     day_stops = [s for s in stops if s.day == first_day]
-    shown = tables(at, "route_id", "seq", "kind", "place")[0]
+    shown = tables(at, "route", "seq", "kind", "place")[0]
     assert len(shown) == len(day_stops)
+    # Routes are named by their hub ("Nyköping, route 1"), never by a numeric place id.
+    assert all(not name.split(",")[0].isdigit() for name in shown["route"])
+    assert set(shown["route"]) == {f"{hub}, route {k}" for hub, k in _hub_routes(day_stops)}
     _, layers = layers_of(at)
     assert list(layers) == ["borders", "sweden", "routes", "stops", "stop_order"]
     routes = {f["properties"]["route_id"] for f in layers["routes"]["data"]["features"]}

@@ -117,6 +117,7 @@ def test_migrations_match_models(engine: Engine) -> None:
         "follow_up",
         "route_stop",
         "shipment",
+        "courier_route",
         "alembic_version",
     } <= tables
 
