@@ -76,8 +76,9 @@ class SolveParams:
     * ``workers``: independent searches run side by side in that many processes, the best
       plan kept: for ``"ortools"`` worker k uses ``seed + k`` and starts from the k-th strategy
       of ``(first_solution, *also_try)`` (1: one search in this process); for ``"portfolio"``
-      the number of PyVRP searches (seeds ``seed .. seed + k - 1``; at least 2); ``"pyvrp"``
-      always runs one search in this process.
+      the number of PyVRP searches (seeds ``seed .. seed + k - 1``; 1, the default: two
+      searches where that pays, see :func:`routing.portfolio.pays`, else one in this process);
+      ``"pyvrp"`` always runs one search in this process.
     """
 
     engine: Engine = "pyvrp"

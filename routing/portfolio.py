@@ -3,7 +3,7 @@
 The machine has more cores than one search uses (PyVRP and OR-Tools routing each use one),
 and repeat runs of one search with other seeds differ by a few percent on hard instances. So
 :func:`solve` runs ``max(2, params.workers)`` PyVRP searches with seeds ``seed, seed + 1, ...``
-in forked processes and keeps the best plan by :func:`rank`, which asks
+in forked processes (when that pays, :func:`pays`) and keeps the best plan by :func:`rank`, which asks
 :func:`routing.kpi.evaluate` (feasible first, then fewest mandatory stops dropped, fewest
 vehicles in ``vehicles_then_distance`` mode, then the objective). :func:`side_by_side` is the
 machinery, also used for ``SolveParams(engine="ortools", workers=k)``.
@@ -17,10 +17,14 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
+from routing import pyvrp_engine
 from routing.kpi import evaluate
 from routing.params import ProgressCallback, SolveParams
 from routing.problem import Problem
 from routing.solution import Solution
+
+#: The shortest time limit for which the portfolio starts a second search (see :func:`pays`).
+MIN_SECONDS = 2.0
 
 #: Seconds a forked worker needs to start and hand its plan back (taken off its time limit).
 WORKER_OVERHEAD_S = 0.15
@@ -32,14 +36,26 @@ Search = Callable[[Problem, SolveParams], Solution]
 def solve(
     problem: Problem, params: SolveParams, on_progress: ProgressCallback | None = None
 ) -> Solution:
-    """The best of ``max(2, params.workers)`` PyVRP searches with consecutive seeds."""
+    """The best of ``max(2, params.workers)`` PyVRP searches with consecutive seeds; with the
+    default ``workers=1``, one search in this process when side by side does not pay (see
+    :func:`pays`)."""
     from routing.solve import solve as dispatch
 
+    if params.workers <= 1 and not pays(problem, params):
+        return pyvrp_engine.solve(problem, params, on_progress)
     variants = [
         params.replace(engine="pyvrp", seed=params.seed + k, workers=1)
         for k in range(max(2, params.workers))
     ]
     return side_by_side(problem, variants, dispatch, on_progress)
+
+
+def pays(problem: Problem, params: SolveParams) -> bool:
+    """Whether a second search is worth its process: not for instances that stop early on
+    their own (up to :data:`routing.pyvrp_engine.SMALL` stops, solved in well under a second)
+    nor for a time limit under :data:`MIN_SECONDS` (starting a worker takes a good part of it;
+    the planner's day routes get a fraction of a second each)."""
+    return len(problem.stops) > pyvrp_engine.SMALL and params.time_limit >= MIN_SECONDS
 
 
 def ortools_workers(

@@ -8,9 +8,10 @@ depot ``d``, PyVRP client ``k`` is ``PyVRPData.stops[k]`` (clients are numbered 
 clients in PyVRP 0.14's activities, apart from the depots), and identical vehicles share one
 vehicle type whose routes are handed back to them in turn.
 
-Integers as in :class:`~routing.ortools_model.ScaledProblem`: costs times ``scale``, times
-times ``scale * units`` and loads times ``units`` (:func:`penalty_units`: so that PyVRP's
-bounded penalties for lateness and overload can outweigh a vehicle); travel and service times
+Integers as in :class:`~routing.ortools_model.ScaledProblem`: costs and times times ``scale``
+(times by more in the rare case a whole time unit of lateness could cost less than a vehicle)
+and loads times a factor (:func:`penalty_units`: so that PyVRP's bounded penalties for
+overload and lateness can outweigh a vehicle); travel and service times
 and window starts rounded up, window and shift ends and the maximum duration rounded down, so
 a plan PyVRP finds feasible is feasible in exact arithmetic. The arc cost is the distance
 (times ``per_km`` in ``cost`` mode); ``vehicles_then_distance`` puts a fixed cost per vehicle
@@ -142,7 +143,7 @@ def to_pyvrp(problem: Problem, scale: int, all_optional: bool = False) -> PyVRPD
     per_vehicle = bound if hierarchical else round(p.objective.per_vehicle * scale)
     big = per_vehicle * len(p.vehicles) + bound  # above any plan's cost
     units = penalty_units(max(per_vehicle, int(dist.max())))
-    tscale = scale * units
+    tscale = scale * penalty_units(max(per_vehicle, int(dist.max())) // scale)
     clients = []
     for j, k in enumerate(kept):
         s = p.stops[k]
@@ -215,10 +216,12 @@ def duration_matrix(problem: Problem, nodes: Sequence[int], tscale: int) -> np.n
 
 
 def penalty_units(cost: int) -> int:
-    """The factor on loads and capacities, and on times beyond ``scale``, that makes one unit
-    of excess load or of lateness, at PyVRP's largest penalty (:data:`MAX_PENALTY` per unit),
-    cost twice ``cost`` (a vehicle or the longest arc): otherwise PyVRP's search prefers an
-    overloaded or late plan to one more vehicle and may never see a feasible one."""
+    """The factor that makes one unit of excess load (or one time unit of lateness, beyond
+    ``scale``), at PyVRP's largest penalty (:data:`MAX_PENALTY` per unit), cost twice ``cost``
+    (a vehicle or the longest arc): otherwise PyVRP's search prefers an overloaded or late plan
+    to one more vehicle and may never see a feasible one. Times are scaled up only when a whole
+    time unit needs it (rare): PyVRP's granular neighbourhoods weigh waiting and lateness
+    against distance, so inflating times changes its search."""
     return max(1, math.ceil(2 * cost / MAX_PENALTY))
 
 
@@ -269,7 +272,8 @@ def read_routes(pv: PyVRPData, best: Any) -> Routes:
 
 def repair(problem: Problem, routes: Routes) -> Routes:
     """Routes that break no rule: from a route that does, take off the stop whose removal
-    leaves the fewest and smallest violations, until none is left (those stops are dropped)."""
+    leaves the fewest and smallest violations (the first such stop on ties), until none is
+    left (those stops are dropped)."""
     out: Routes = {}
     for v, stops in routes.items():
         current = list(stops)

@@ -52,6 +52,7 @@ from planner.orchestration.routing_io import (
     place_names,
     route_rows,
     shipment_rows,
+    solve_params,
 )
 from planner.scenario import RoutingParams, Scenario
 from planner.storage.store import RunOutcome
@@ -64,7 +65,6 @@ from routing import (
     DayRoutes,
     FleetSize,
     Request,
-    SolveParams,
     fleet_size,
     simulate,
 )
@@ -292,7 +292,7 @@ def routed_plan(
             table.minutes,
             table.km,
             courier,
-            SolveParams(time_limit=seconds, seed=scenario.scenario.seed),
+            solve_params(p, seconds, scenario.scenario.seed),
             progress,
         )
         result = plan(requests, pools, cal, cycle, router, horizon)

@@ -18,7 +18,7 @@ from planner import geo, travel
 from planner.scenario import RoutingParams
 from planner.storage.models import Placement, RouteStop, Shipment
 from planner.weeks import business_days, is_business_day, parse_iso_week
-from routing import Calendar, CourierParams, CycleParams, DayRoutes
+from routing import Calendar, CourierParams, CycleParams, DayRoutes, SolveParams
 from routing.spirometry import Plan
 
 
@@ -55,6 +55,13 @@ def courier_params(p: RoutingParams) -> CourierParams:
         cost_per_km=p.courier_cost_sek_per_km,
         cost_per_route=p.courier_cost_sek_per_route,
     )
+
+
+def solve_params(p: RoutingParams, seconds: float, seed: int) -> SolveParams:
+    """The routing search of the courier routes: ``seconds`` per day, the scenario's seed, and
+    ``routing.engine`` when the scenario sets it (else the library's default engine)."""
+    params = SolveParams(time_limit=seconds, seed=seed)
+    return params if p.engine is None else params.replace(engine=p.engine)
 
 
 def handover_days(

@@ -203,3 +203,27 @@ def test_missing_referrals_csv_names_the_key_and_the_path(tmp_path: Path) -> Non
     )
     with pytest.raises(ScenarioError, match=r"routing\.referrals_csv: give a file path"):
         load_scenario(empty)
+
+
+# --- routing.engine ----------------------------------------------------------------------------
+
+
+def test_routing_engine_unset_keeps_the_hash_and_the_library_default(minimal_toml: Path) -> None:
+    """Without the key it is left out of the stored parameters and the courier routes use the
+    routing library's default engine; set, it reaches SolveParams."""
+    from planner.orchestration.routing_io import solve_params
+    from routing import SolveParams
+
+    scenario = load_scenario(minimal_toml)
+    assert "engine" not in scenario.to_dict()["routing"]
+    assert solve_params(scenario.routing, 2.0, 7) == SolveParams(time_limit=2.0, seed=7)
+    chosen = scenario.replace(routing={"engine": "ortools"})
+    assert chosen.content_hash() != scenario.content_hash()
+    assert solve_params(chosen.routing, 2.0, 7).engine == "ortools"
+
+
+def test_unknown_routing_engine_is_named(tmp_path: Path) -> None:
+    """An engine that does not exist is a ScenarioError naming routing.engine."""
+    path = write(tmp_path, '[scenario]\nname = "x"\n[routing]\nengine = "fastest"\n')
+    with pytest.raises(ScenarioError, match=r"routing\.engine"):
+        load_scenario(path)

@@ -375,7 +375,7 @@ def test_side_by_side_searches_still_name_an_unservable_stop() -> None:
     """The portfolio ranks infeasible plans last but still returns one, naming the dropped stop."""
     stops = [Stop("near", 1), Stop("far", 2, tw_start=0, tw_end=1)]
     problem = line_problem(stops, [0, 1, 5])
-    sol = solve(problem, FAST.replace(engine="portfolio"))
+    sol = solve(problem, FAST.replace(engine="portfolio", workers=2))
     assert sol.dropped == ("far",)
     assert sol.status == "infeasible"
 
