@@ -44,15 +44,16 @@ class SolveParams:
     * ``no_improvement``: PyVRP stops after this many iterations without a better plan (the
       time limit still applies); ``None`` stops small instances early on their own
       (:func:`routing.pyvrp_engine.early_stop`) and lets large ones run to the time limit.
-    * The OR-Tools engine's search: the fields below but ``scale``, ``solution_limit``,
-      ``seed`` and ``workers``, which every engine reads.
+    * The OR-Tools engine's search: the fields below but ``solution_limit``, ``seed`` and
+      ``workers``, which every engine reads.
     * ``first_solution``: OR-Tools first-solution strategy (see :data:`FIRST_SOLUTION`);
       ``also_try``: more strategies, each run in turn in phase 1 (splitting its time), the
       best first plan kept.
     * ``metaheuristic``: OR-Tools local-search metaheuristic.
-    * ``scale``: times and distances are multiplied by this and made integers for either
-      engine (travel and service times rounded *up*, window ends down, so a solver-feasible plan
-      is feasible in exact arithmetic); reported figures are recomputed in floats.
+    * ``scale``: times and distances are multiplied by this and made integers for OR-Tools
+      (travel and service times rounded *up*, window ends down, so a solver-feasible plan is
+      feasible in exact arithmetic; PyVRP uses :data:`routing.pyvrp_engine.SCALE` the same
+      way); reported figures are recomputed in floats.
     * ``eliminate_share``: in ``vehicles_then_distance`` mode, the share of the time spent
       removing routes (remove the shortest route, reinsert its stops on one vehicle fewer,
       warm-started from the previous plan); the rest minimises distance at that fleet size.
