@@ -1,13 +1,17 @@
-"""Our OR-Tools engine (routing.solve) against PyVRP on the Solomon VRPTW instances.
+"""Our routing engine (routing.solve) against PyVRP run alone on Solomon-format VRPTW instances.
 
     .venv/bin/python benchmarks/vrptw_vs_pyvrp.py [--instances DIR] [--time-limit 10]
-        [--only C101,R101] [--pyvrp-fleet-cost | --no-pyvrp-fleet-cost] [--csv OUT]
+        [--only C101,R101] [--engine pyvrp|ortools|portfolio] [--workers K]
+        [--pyvrp-fleet-cost | --no-pyvrp-fleet-cost] [--csv OUT]
 
 Per instance, one solver after the other (never in parallel), each given the same wall-clock
-limit. Both plans are checked and measured by ``routing.evaluate`` on exact Euclidean
-distances (floats), so the figures are comparable with the BKS in ``bks.csv``.
+limit: ours with ``SolveParams(time_limit, engine, workers)`` (``--engine`` defaults to the
+default engine of ``routing.SolveParams``), then PyVRP alone with its default settings and one
+seed. Both plans are checked and measured by ``routing.evaluate`` on exact Euclidean
+distances (floats), so the figures are comparable with the BKS in ``bks.csv``. The same
+script reads the 200-customer Gehring-Homberger files (same format; ``--instances DIR``).
 
-PyVRP setup (the fairest we found; see benchmarks/README.md, "vrptw"):
+PyVRP-alone setup (the fairest we found; see benchmarks/README.md, "vrptw"):
 * the Solomon fleet (``NUMBER``) as ``num_available``, capacity, depot window as the shift;
 * integer data as PyVRP needs: distance ``round(100 * d)``, duration ``ceil(100 * d)``
   (rounding durations *up* keeps PyVRP's plans feasible in exact arithmetic; PyVRP's own
@@ -16,8 +20,6 @@ PyVRP setup (the fairest we found; see benchmarks/README.md, "vrptw"):
 * the hierarchical objective (vehicles first) by a fixed cost per vehicle larger than any
   plan's distance (PyVRP minimises distance alone otherwise); ``--no-pyvrp-fleet-cost`` runs
   the plain distance objective instead.
-
-Needs ``pip install pyvrp`` (benchmark only, not a project dependency).
 """
 
 from __future__ import annotations
@@ -52,10 +54,15 @@ def load_bks(folder: Path) -> dict[str, tuple[int, float]]:
         }
 
 
-def run_ours(inst: SolomonInstance, seconds: float, workers: int = 1) -> tuple[Solution, float]:
-    """Our engine with its default parameters and ``workers`` searches; (solution, wall seconds)."""
+def run_ours(
+    inst: SolomonInstance, seconds: float, engine: str | None = None, workers: int = 1
+) -> tuple[Solution, float]:
+    """Our engine (``engine``, else the default) with ``workers``; (solution, wall seconds)."""
+    params = SolveParams(time_limit=seconds, workers=workers)
+    if engine:
+        params = params.replace(engine=engine)
     t0 = time.perf_counter()
-    sol = solve(inst.problem, SolveParams(time_limit=seconds, workers=workers))
+    sol = solve(inst.problem, params)
     return sol, time.perf_counter() - t0
 
 
@@ -143,10 +150,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--csv", type=Path, help="also write the rows to this CSV file")
     ap.add_argument(
+        "--engine",
+        choices=["pyvrp", "ortools", "portfolio"],
+        help=f"our engine (default: {SolveParams().engine!r}, routing's default)",
+    )
+    ap.add_argument(
         "--workers",
         type=int,
         default=1,
-        help="our engine's searches side by side, one process each (PyVRP uses one core)",
+        help="our engine's searches side by side, one process each (PyVRP alone uses one core)",
     )
     args = ap.parse_args(argv)
 
@@ -167,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for path in files:
         inst = read(path)
-        ours, t_ours = run_ours(inst, args.time_limit, args.workers)
+        ours, t_ours = run_ours(inst, args.time_limit, args.engine, args.workers)
         e_ours = evaluate(inst.problem, ours)
         theirs, t_theirs = run_pyvrp(inst, args.time_limit, args.pyvrp_fleet_cost)
         e_theirs = evaluate(inst.problem, theirs)

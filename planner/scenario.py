@@ -280,6 +280,12 @@ class RoutingParams(RoutingCosts):
     )
     on_time_target: float = Field(default=0.95, ge=0, le=1)
     time_limit_s: float = Field(default=10.0, gt=0)
+    engine: Literal["pyvrp", "ortools", "portfolio"] | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,  # unset: left out, so stored scenarios keep their hash
+        description="Routing engine of the courier routes (routing.SolveParams.engine); unset: "
+        "the routing library's default.",
+    )
     referrals_csv: str | None = Field(
         default=None,
         exclude_if=lambda v: v is None,  # unset: left out, so stored scenarios keep their hash

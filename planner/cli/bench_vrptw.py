@@ -1,4 +1,5 @@
-"""`planner bench vrptw FILE`: our routing engine on one Solomon VRPTW instance."""
+"""`planner bench vrptw FILE`: our routing engine (the default, or ``--engine``) on one Solomon
+VRPTW instance."""
 
 from __future__ import annotations
 
@@ -25,7 +26,13 @@ def vrptw(
     time_limit: Annotated[
         float, typer.Option("--time-limit", help="Seconds for the solver.")
     ] = 10.0,
-    seed: Annotated[int, typer.Option("--seed", help="Seed for the route-removal order.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="The search's random seed.")] = 0,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine", help="pyvrp, ortools or portfolio (default: routing's default engine)."
+        ),
+    ] = None,
     workers: Annotated[
         int, typer.Option("--workers", help="Searches side by side, one process each.")
     ] = 1,
@@ -40,6 +47,8 @@ def vrptw(
     try:
         instance = read(file)
         params = SolveParams(time_limit=time_limit, seed=seed, workers=workers)
+        if engine is not None:
+            params = params.replace(engine=engine)
     except VRPError as exc:
         raise BenchInputError(str(exc)) from None
     solution = solve(instance.problem, params)

@@ -75,13 +75,16 @@ def prices_for(p: RoutingParams) -> Prices:
 
 
 def mode_params(p: RoutingParams, seed: int) -> ModeParams:
-    """The mode search's settings: passes and seconds per model pass, routing time, seed."""
+    """The mode search's settings: passes and seconds per model pass, routing time, seed, and
+    the courier routes' engine (``routing.engine`` when the scenario sets it, else the
+    library's default engine)."""
+    routing = SolveParams(seed=seed)
     return ModeParams(
         passes=p.mode_passes,
         model_seconds=p.mode_time_limit_s,
         route_seconds=p.time_limit_s,
         seed=seed,
-        routing=SolveParams(seed=seed),
+        routing=routing if p.engine is None else routing.replace(engine=p.engine),
     )
 
 

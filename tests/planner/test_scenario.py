@@ -203,3 +203,27 @@ def test_missing_referrals_csv_names_the_key_and_the_path(tmp_path: Path) -> Non
     )
     with pytest.raises(ScenarioError, match=r"routing\.referrals_csv: give a file path"):
         load_scenario(empty)
+
+
+# --- routing.engine ----------------------------------------------------------------------------
+
+
+def test_routing_engine_unset_keeps_the_hash_and_the_library_default(minimal_toml: Path) -> None:
+    """Without the key it is left out of the stored parameters and the courier routes use the
+    routing library's default engine; set, it reaches SolveParams."""
+    from planner.orchestration.routing_io import mode_params
+    from routing import SolveParams
+
+    scenario = load_scenario(minimal_toml)
+    assert "engine" not in scenario.to_dict()["routing"]
+    assert mode_params(scenario.routing, 7).routing == SolveParams(seed=7)
+    chosen = scenario.replace(routing={"engine": "ortools"})
+    assert chosen.content_hash() != scenario.content_hash()
+    assert mode_params(chosen.routing, 7).routing.engine == "ortools"
+
+
+def test_unknown_routing_engine_is_named(tmp_path: Path) -> None:
+    """An engine that does not exist is a ScenarioError naming routing.engine."""
+    path = write(tmp_path, '[scenario]\nname = "x"\n[routing]\nengine = "fastest"\n')
+    with pytest.raises(ScenarioError, match=r"routing\.engine"):
+        load_scenario(path)

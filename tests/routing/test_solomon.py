@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from routing import SolveParams, evaluate, solve
+from routing import Problem, ProgressCallback, Solution, SolveParams, evaluate, solve
 from routing.solomon import SolomonFormatError, parse, read
 
 
@@ -139,3 +139,31 @@ def test_cli_bad_file_is_a_clean_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "BAD.txt, line 11: expected 7 numbers" in " ".join(result.output.split())
     assert "Traceback" not in result.output
+
+
+def test_cli_engine_option_runs_that_engine_and_names_a_bad_one(
+    triangle_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--engine ortools` hands the triangle to ENGINES["ortools"] (seen by a spy that then
+    solves it), and an unknown engine exits with code 2 naming it."""
+    from planner.cli import app
+    from routing.solve import ENGINES
+
+    seen: list[str] = []
+    real = ENGINES["ortools"]
+
+    def spy(
+        problem: Problem, params: SolveParams, on_progress: ProgressCallback | None
+    ) -> Solution:
+        seen.append(params.engine)
+        return real(problem, params, on_progress)
+
+    monkeypatch.setitem(ENGINES, "ortools", spy)
+    args = ["bench", "vrptw", str(triangle_file), "--time-limit", "0.3", "--json"]
+    result = CliRunner().invoke(app, [*args, "--engine", "ortools"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.strip().splitlines()[-1])["feasible"] is True
+    assert seen == ["ortools"]
+    bad = CliRunner().invoke(app, [*args, "--engine", "nope"])
+    assert bad.exit_code == 2
+    assert "engine 'nope' is not one of" in " ".join(bad.output.split())
