@@ -7,6 +7,7 @@ module here (see ARCHITECTURE.md).
 from __future__ import annotations
 
 from planner.orchestration.context import PlannerFn
+from planner.orchestration.continuity import run_continuity
 from planner.orchestration.placement import run_placement
 from planner.orchestration.routing import run_routing
 from planner.orchestration.staffing import run_staffing
@@ -15,8 +16,13 @@ from planner.orchestration.staffing import run_staffing
 PLANNERS: dict[str, PlannerFn] = {
     "placement": run_placement,
     "staffing": run_staffing,
+    # What it takes to reach the continuity target: requests and the roster re-solved with them.
+    "continuity": run_continuity,
     "routing": run_routing,
 }
+
+#: The scenario section whose ``time_limit_s`` a planner runs under, when not its own name.
+PLANNER_SECTION: dict[str, str] = {"continuity": "staffing"}
 
 #: Every planner the project offers, in the order ``solve all`` runs them.
 PLANNER_NAMES = tuple(PLANNERS)

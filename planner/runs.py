@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from planner.errors import PlannerError, PlannerUnavailableError, RunFailedError
 from planner.orchestration.context import ProgressCallback, RunContext
-from planner.registry import PLANNERS, available_planners
+from planner.registry import PLANNER_SECTION, PLANNERS, available_planners
 from planner.storage import store
 from planner.storage.models import Placement, Run
 
@@ -65,7 +65,7 @@ def execute(
             f"{', '.join(available_planners()) or 'none yet'}"
         )
     store.reap_stale_runs(engine)
-    params = getattr(scenario, planner, None)
+    params = getattr(scenario, PLANNER_SECTION.get(planner, planner), None)
     run = store.start_run(
         engine,
         record,

@@ -35,6 +35,7 @@ from pydantic_core import ErrorDetails
 
 from planner.demand import DemandParams
 from planner.errors import ScenarioError
+from planner.scenario_continuity import ContinuityLevers
 from planner.scenario_costs import RoutingCosts
 from planner.weeks import iso_weeks, parse_iso_week
 from staffing import WorkRules, check_rule_modes
@@ -173,8 +174,9 @@ def _work_rule(name: str) -> Any:
     return Field(default=spec.default, description=spec.metadata["description"], **{op: low})
 
 
-class StaffingParams(BaseModel):
-    """Continuity-first rostering of part-time clinicians (issue 5)."""
+class StaffingParams(ContinuityLevers):
+    """Continuity-first rostering of part-time clinicians (issue 5); what it takes to reach the
+    continuity target (issue 15: the keys of :class:`planner.scenario_continuity.ContinuityLevers`)."""
 
     model_config = _STRICT
 

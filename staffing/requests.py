@@ -1,5 +1,4 @@
-"""The fewest availability requests that lift the availability bound to a target (a first piece
-of "what it takes to reach 96 %").
+"""The fewest availability requests that lift the availability bound to a target.
 
 A return visit whose index clinician declared no slot in its window that takes return visits
 cannot be kept by any roster (reason ``not_available`` of :mod:`staffing.misses`). A *request*
@@ -7,24 +6,29 @@ asks one clinician to work one more (day, block); it can keep up to the block's 
 capacity of that clinician's such visits whose windows hold the day. :func:`plan_requests`
 picks requests of least total cost so that the availability bound of
 :func:`staffing.kpi.evaluate` reaches the target, with at most ``max_extra_days`` extra days per
-clinician per four weeks (pro rata; people are asked, not ordered). It reports the CP-SAT lower
-bound on that cost and a greedy baseline (most visits kept per cost first); the pick is the
-cheaper of CP-SAT's (started from the greedy) and the greedy's. When the target is out of reach
-it says so and gives the highest bound the limits allow, with its requests. On the demo the
-CP-SAT pick does not beat the greedy in 20 s and the bound is weak (see the report of issue 15).
+clinician per four weeks (pro rata; people are asked, not ordered) and no two requests of one
+clinician that the working-time rules forbid together (rest, overlap, span, break).
 
-Not yet here (see issue 15): working-time rules, contract and mertid are not part of the pick
-(a requested slot must only be workable alone); :func:`with_requests` gives the problem to
-re-solve, and the re-solved roster is the judge of what is actually reached.
+The pick is exact (:func:`pick_requests`): a request keeps only its own clinician's visits, so
+each clinician's least cost of keeping 1, 2, ... visits is a tiny CP-SAT model, and a knapsack
+over those curves picks how many each keeps. Its cost is therefore a proved lower bound on any
+request set that reaches the target (a roster never beats its availability bound). A greedy
+baseline (most visits kept per cost first) is reported beside it. When the target is out of
+reach it says so and gives the highest bound the limits allow, with its requests.
+
+Whether a roster can work the requested slots together with the rest of its week (weekly hours,
+contract and mertid) is for the re-solve to judge: :func:`with_requests` gives the problem with
+the requests accepted, and :func:`staffing.reach.reach_target` re-solves it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -85,31 +89,39 @@ def unreachable_visits(problem: Problem) -> list[ReturnVisit]:
     return out
 
 
-def request_options(problem: Problem, cost: CostFn | None = None) -> list[Request]:
-    """Every request that could keep at least one unreachable visit: a slot of the visit's
-    window that takes return visits, not declared, workable alone, before the clinician
-    leaves."""
+def request_options(
+    problem: Problem, cost: CostFn | None = None, visits: Iterable[ReturnVisit] | None = None
+) -> list[Request]:
+    """Every request that could keep at least one of ``visits`` (default: the unreachable
+    ones): a slot of the visit's window that takes return visits, not declared, workable
+    alone, before the clinician leaves."""
     grid = Grid(problem)
     owed: dict[tuple[str, int, int], list[str]] = defaultdict(list)
-    for v in unreachable_visits(problem):
+    for v in unreachable_visits(problem) if visits is None else visits:
         c = problem.clinician(v.index_clinician_id)
         for d, b in window_slots(problem, v):
             day = day_of(problem, d)
-            if not c.has_left(day) and grid.slot_alone_ok(b, d):
+            if (
+                not c.has_left(day)
+                and (day, problem.blocks[b].name) not in c.available
+                and grid.slot_alone_ok(b, d)
+            ):
                 owed[(c.clinician_id, d, b)].append(v.visit_id)
     out = []
-    for (cid, d, b), visits in sorted(owed.items()):
+    for (cid, d, b), kept in sorted(owed.items()):
         c, block, day = problem.clinician(cid), problem.blocks[b], day_of(problem, d)
         price = 1.0 if cost is None else float(cost(c, day, block))
-        out.append(Request(cid, day, block.name, price, tuple(visits)))
+        if not math.isfinite(price) or price < 0:
+            raise ValueError(f"A request's cost must be a number >= 0, got {price} for {cid}.")
+        out.append(Request(cid, day, block.name, price, tuple(kept)))
     return out
 
 
 def _greedy(
-    options: list[Request], caps: dict[str, int], need: int, limit: int
+    options: list[Request], caps: dict[str, int], need: int, limits: Mapping[str, int]
 ) -> tuple[list[Request], int]:
     """Most newly kept visits per cost first, until ``need`` are kept or nothing helps: the
-    requests and the visits they keep."""
+    requests and the visits they keep (``limits``: extra days left per clinician)."""
     kept: set[str] = set()
     days: dict[str, set[dt.date]] = defaultdict(set)
     chosen: list[Request] = []
@@ -117,11 +129,12 @@ def _greedy(
         best, best_key = None, None
         for r in options:
             if r in chosen or (
-                r.day not in days[r.clinician_id] and len(days[r.clinician_id]) >= limit
+                r.day not in days[r.clinician_id]
+                and len(days[r.clinician_id]) >= limits[r.clinician_id]
             ):
                 continue
             gain = min(caps[r.block], len(set(r.keeps) - kept))
-            key = (gain / r.cost, -r.cost) if gain else None
+            key = (gain / max(r.cost, 1e-9), -r.cost) if gain else None
             if key is not None and (best_key is None or key > best_key):
                 best, best_key = r, key
         if best is None:
@@ -132,57 +145,152 @@ def _greedy(
     return chosen, len(kept)
 
 
-def _exact(
+@dataclass(frozen=True)
+class _Step:
+    """The least-cost requests of one clinician keeping ``kept`` of their visits."""
+
+    kept: int
+    cost: int  # in hundredths
+    requests: tuple[Request, ...]
+    proved: bool
+
+
+#: Whether two requests of one clinician cannot both be worked (rest, overlap, span, break).
+Conflict = Callable[[Request, Request], bool]
+
+
+def slot_conflicts(problem: Problem) -> Conflict:
+    """Two requests conflict when the working-time rules forbid working both slots
+    (:meth:`staffing.timegrid.Grid.pair_conflict`: overlap, daily rest, span, break)."""
+    grid = Grid(problem)
+    index = {b.name: i for i, b in enumerate(problem.blocks)}
+
+    def conflict(a: Request, b: Request) -> bool:
+        return grid.pair_conflict(
+            (problem.day_index(a.day), index[a.block]), (problem.day_index(b.day), index[b.block])
+        )
+
+    return conflict
+
+
+def _clinician_curve(
     options: list[Request],
     caps: dict[str, int],
-    need: int,
     limit: int,
     seconds: float,
-    hint: list[Request],
-) -> tuple[list[Request], int, float, bool]:
-    """(requests, visits kept, lower bound, proved) of the least-cost pick keeping ``need``
-    visits, or of the pick keeping the most when ``need`` is out of reach (``hint``: a pick
-    to start from, e.g. the greedy's)."""
+    conflict: Conflict | None = None,
+    taken: frozenset[dt.date] = frozenset(),
+) -> list[_Step]:
+    """One clinician's least cost of keeping 1, 2, ... of their visits (until no more can be
+    kept within ``limit`` extra days besides the days ``taken`` already, with no two requests
+    in ``conflict``): a tiny CP-SAT model per count."""
+    visits = sorted({v for r in options for v in r.keeps})
     m = cp_model.CpModel()
     r = [m.new_bool_var(f"r{i}") for i in range(len(options))]
     assign: dict[str, list[cp_model.IntVar]] = defaultdict(list)
-    days: dict[tuple[str, dt.date], cp_model.IntVar] = {}
+    days: dict[dt.date, cp_model.IntVar] = {}
     for i, req in enumerate(options):
         xs = [m.new_bool_var(f"a{i},{v}") for v in req.keeps]
         m.add(sum(xs) <= caps[req.block] * r[i])
         for v, x in zip(req.keeps, xs, strict=True):
             assign[v].append(x)
-        key = (req.clinician_id, req.day)
-        if key not in days:
-            days[key] = m.new_bool_var(f"day{key}")
-        m.add_implication(r[i], days[key])
-    kept = []
+        if req.day not in days:
+            days[req.day] = m.new_bool_var(f"day{req.day}")
+        m.add_implication(r[i], days[req.day])
     for xs in assign.values():
-        k = m.new_bool_var("")
-        m.add(sum(xs) == k)
-        kept.append(k)
-    per: dict[str, list[cp_model.IntVar]] = defaultdict(list)
-    for (cid, _), var in days.items():
-        per[cid].append(var)
-    for xs in per.values():
-        m.add(sum(xs) <= limit)
-    hinted = set(hint)
-    for req, x in zip(options, r, strict=True):
-        m.add_hint(x, req in hinted)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = seconds
-    solver.parameters.num_workers = 1
-    m.maximize(sum(kept))
-    if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return [], 0, 0.0, False
-    most = round(solver.objective_value)
-    goal = min(need, most)
-    m.add(sum(kept) >= goal)
+        m.add(sum(xs) <= 1)
+    m.add(sum(var for d, var in days.items() if d not in taken) <= limit)
+    if conflict is not None:
+        for i, j in itertools.combinations(range(len(options)), 2):
+            if conflict(options[i], options[j]):
+                m.add_bool_or([r[i].Not(), r[j].Not()])
+    kept = sum(x for xs in assign.values() for x in xs)
+    at_least = [m.new_bool_var(f"keep>={k}") for k in range(len(visits) + 1)]
+    for k, lit in enumerate(at_least):
+        m.add(kept >= k).only_enforce_if(lit)
     m.minimize(sum(round(req.cost * _SCALE) * x for req, x in zip(options, r, strict=True)))
-    status = solver.solve(m)
-    picked = [req for req, x in zip(options, r, strict=True) if solver.value(x)]
-    bound = solver.best_objective_bound / _SCALE
-    return picked, goal, bound, status == cp_model.OPTIMAL
+    steps: list[_Step] = []
+    for k in range(1, len(visits) + 1):
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = seconds
+        solver.parameters.num_workers = 1
+        m.clear_assumptions()
+        m.add_assumptions([at_least[k]])
+        status = solver.solve(m)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break  # infeasible: no more can be kept (or not found in time)
+        picked = tuple(req for req, x in zip(options, r, strict=True) if solver.value(x))
+        steps.append(_Step(k, round(solver.objective_value), picked, status == cp_model.OPTIMAL))
+    return steps
+
+
+def _combine(curves: list[list[_Step]], need: int) -> tuple[list[_Step], int]:
+    """The least-cost choice of one step (or none) per clinician keeping ``need`` visits in all,
+    or the most that can be kept: a knapsack over the exact curves. Returns the steps and
+    the visits they keep."""
+    reach = min(need, sum(c[-1].kept for c in curves if c))
+    inf = math.inf
+    best: list[float] = [0.0] + [inf] * reach
+    back: list[list[tuple[int, int] | None]] = []  # per clinician: kept -> (previous, step)
+    for curve in curves:
+        nxt = list(best)
+        choice: list[tuple[int, int] | None] = [
+            (j, -1) if best[j] < inf else None for j in range(reach + 1)
+        ]
+        for j in range(reach + 1):
+            if best[j] == inf:
+                continue
+            for s, step in enumerate(curve):
+                t = min(reach, j + step.kept)
+                value = best[j] + step.cost
+                if value < nxt[t]:
+                    nxt[t], choice[t] = value, (j, s)
+        best = nxt
+        back.append(choice)
+    steps: list[_Step] = []
+    j = reach
+    for curve, choice in zip(reversed(curves), reversed(back), strict=True):
+        prev = choice[j]
+        assert prev is not None  # every reachable count has a way back
+        if prev[1] >= 0:
+            steps.append(curve[prev[1]])
+        j = prev[0]
+    return steps, reach
+
+
+def pick_requests(
+    options: list[Request],
+    caps: dict[str, int],
+    need: int,
+    limits: Mapping[str, int],
+    seconds: float = 1.0,
+    *,
+    conflict: Conflict | None = None,
+    taken: Mapping[str, frozenset[dt.date]] | None = None,
+) -> tuple[list[Request], int, bool]:
+    """The least-cost requests keeping ``need`` of the visits the options name (or the most
+    that can be kept, if fewer): (requests, visits kept, proved least).
+
+    Exact by decomposition: a request keeps only its own clinician's visits, so each
+    clinician's least cost for 1, 2, ... kept visits is solved alone (:func:`_clinician_curve`)
+    and a knapsack over those curves (:func:`_combine`) picks the counts. ``limits``: extra
+    days each clinician may still be asked for, besides the days already ``taken``;
+    ``conflict``: pairs of requests one clinician cannot both work."""
+    if need <= 0:
+        return [], 0, True
+    by_clinician: dict[str, list[Request]] = defaultdict(list)
+    for r in options:
+        by_clinician[r.clinician_id].append(r)
+    curves = [
+        _clinician_curve(
+            opts, caps, limits[cid], seconds, conflict, (taken or {}).get(cid, frozenset())
+        )
+        for cid, opts in sorted(by_clinician.items())
+    ]
+    steps, kept = _combine(curves, need)
+    picked = [r for s in steps for r in s.requests]
+    proved = all(s.proved for c in curves for s in c)
+    return picked, kept, proved
 
 
 def plan_requests(
@@ -191,10 +299,10 @@ def plan_requests(
     *,
     max_extra_days: int = 4,
     cost: CostFn | None = None,
-    seconds: float = 10.0,
+    seconds: float = 1.0,
 ) -> RequestPlan:
     """The fewest (least-cost) requests lifting the availability bound to ``target`` (default
-    the problem's continuity target); see the module docstring."""
+    the problem's continuity target); see the module docstring. ``seconds``: per tiny model."""
     target = problem.continuity_target if target is None else target
     if not 0 <= target <= 1:
         raise ValueError(f"The target must be a share between 0 and 1, got {target}.")
@@ -207,32 +315,32 @@ def plan_requests(
     )
     possible = n - missing - left
     need = max(0, math.ceil(target * n - 1e-9) - possible)
-    limit = math.floor(max_extra_days * problem.days / 28)
+    limits: defaultdict[str, int] = defaultdict(lambda: extra_day_limit(problem, max_extra_days))
     caps = {b.name: b.followup_capacity for b in problem.blocks}
     options = request_options(problem, cost)
-    greedy, greedy_kept = _greedy(options, caps, need, limit) if need else ([], 0)
-    picked, kept, bound, proved = (
-        _exact(options, caps, need, limit, seconds, greedy) if need else ([], 0, 0.0, True)
+    greedy, _ = _greedy(options, caps, need, limits)
+    picked, kept, proved = pick_requests(
+        options, caps, need, limits, seconds, conflict=slot_conflicts(problem)
     )
-    if greedy_kept >= kept and sum(r.cost for r in greedy) < sum(r.cost for r in picked):
-        picked, kept = greedy, greedy_kept  # CP-SAT ran out of time above the greedy
-    if options and need:
-        # each request keeps at most its block's capacity: a bound CP-SAT may not prove in time
-        most = max(min(caps[r.block], len(r.keeps)) for r in options)
-        bound = max(bound, min(r.cost for r in options) * math.ceil(min(need, kept) / most))
-    share = (possible + kept) / n if n else 1.0
+    price = sum(r.cost for r in picked)
     return RequestPlan(
         target=target,
         bound_before=possible / n if n else 1.0,
-        bound_after=share,
+        bound_after=(possible + kept) / n if n else 1.0,
         reachable=kept >= need,
         requests=tuple(picked),
-        cost=sum(r.cost for r in picked),
-        lower_bound=bound,
-        proved=proved or sum(r.cost for r in picked) <= bound + 1e-9,
+        cost=price,
+        lower_bound=price if proved else 0.0,
+        proved=proved,
         greedy=tuple(greedy),
         greedy_cost=sum(r.cost for r in greedy),
     )
+
+
+def extra_day_limit(problem: Problem, max_extra_days: int) -> int:
+    """Extra days one clinician may be asked for over the horizon: ``max_extra_days`` per four
+    weeks, pro rata (rounded down)."""
+    return math.floor(max_extra_days * problem.days / 28)
 
 
 def with_requests(problem: Problem, requests: tuple[Request, ...] | list[Request]) -> Problem:

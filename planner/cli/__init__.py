@@ -57,6 +57,7 @@ def _register() -> None:
     # (`@bench_app.command(...)`), so importing them is what registers those commands.
     from planner.cli import (
         bench,
+        bench_continuity,  # noqa: F401
         bench_placement,  # noqa: F401
         bench_pmed,  # noqa: F401
         bench_spirometry,  # noqa: F401
@@ -64,6 +65,7 @@ def _register() -> None:
         bench_vrptw,  # noqa: F401
         demand,
         demo,
+        export_requests,  # noqa: F401
         export_roster,  # noqa: F401
         geo,
         runs,

@@ -1,4 +1,4 @@
-"""`planner solve placement|staffing|routing|all --scenario NAME`."""
+"""`planner solve placement|staffing|continuity|routing|all --scenario NAME`."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ def _print(result: dict) -> None:
         f"{result['planner']}: run {result['run_id']} {result['solver_status']} "
         f"in {result['seconds']:.1f} s"
     )
+    if result.get("message"):
+        typer.echo(f"  {result['message']}")
     for name, value in result["kpis"].items():
         typer.echo(f"  {name:32s} {value}")
 

@@ -180,6 +180,27 @@ class CourierRoute(SQLModel, table=True):
     cost_sek: float
 
 
+class AvailabilityRequest(SQLModel, table=True):
+    """One slot a clinician is asked to work so that return visits keep their clinician
+    (``planner solve continuity``): the day and block, its cost and the visits it keeps."""
+
+    __tablename__ = "availability_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="run.id", index=True)
+    clinician_id: str = Field(max_length=32)
+    profession: str = Field(max_length=32)
+    county_code: str | None = Field(default=None, max_length=8)
+    day: dt.date
+    block: str = Field(max_length=16)
+    start: dt.datetime
+    end: dt.datetime
+    cost: float
+    visits_kept: int
+    # The return visits it keeps, comma-separated (a scheduler reads them in the export).
+    visit_ids: str = ""
+
+
 #: Result tables in the order their rows are written (and deleted).
 RESULT_TABLES: tuple[type[SQLModel], ...] = (
     RunKpi,
@@ -189,4 +210,5 @@ RESULT_TABLES: tuple[type[SQLModel], ...] = (
     RouteStop,
     Shipment,
     CourierRoute,
+    AvailabilityRequest,
 )

@@ -1,0 +1,185 @@
+"""Continuity run: what it takes to reach the same-clinician target, and the roster with it.
+
+``planner solve continuity`` builds the same staffing problem as the staffing run, asks for the
+fewest availability requests (:func:`staffing.reach.reach_target`), re-solves the roster with
+them accepted and stores that roster as its own run (shifts and follow-ups, as a staffing run
+stores them) with one :class:`AvailabilityRequest` row per request. The levers beside requests
+(wider windows, digital follow-ups) are compared in the run's report and KPIs. The scenario keys
+are :class:`planner.scenario_continuity.ContinuityLevers`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planner.orchestration.context import ProgressCallback, RunContext
+from planner.orchestration.staffing import (
+    build_problem,
+    miss_kpis,
+    mobile_days_from_placements,
+    outcome_rows,
+    wall_clock,
+)
+from planner.scenario import Scenario
+from planner.storage.models import AvailabilityRequest
+from planner.storage.store import RunOutcome
+from staffing import Block, Clinician, Problem, SolveParams, explain_misses, miss_summary
+from staffing.reach import LeverResult, Reach, compare_levers, reach_target
+from staffing.requests import CostFn, Request
+
+
+def request_cost(scenario: Scenario) -> CostFn:
+    """The scenario's price of asking a clinician for a (day, block)."""
+    price = scenario.staffing.request_cost_fn()
+
+    def cost(c: Clinician, day: Any, block: Block) -> float:
+        return price(c.profession, day, block.night)
+
+    return cost
+
+
+def request_rows(problem: Problem, requests: tuple[Request, ...]) -> list[AvailabilityRequest]:
+    """One row per request: who, when (Stockholm wall clock), its cost and the visits it keeps."""
+    blocks = {b.name: b for b in problem.blocks}
+    rows = []
+    for r in requests:
+        c, b = problem.clinician(r.clinician_id), blocks[r.block]
+        rows.append(
+            AvailabilityRequest(  # type: ignore[call-arg]  # run_id is set by store.finish_run
+                clinician_id=r.clinician_id,
+                profession=c.profession,
+                county_code=c.home_county,
+                day=r.day,
+                block=r.block,
+                start=wall_clock(r.day, b.start),
+                end=wall_clock(r.day, b.end),
+                cost=r.cost,
+                visits_kept=len(r.keeps),
+                visit_ids=",".join(r.keeps),
+            )
+        )
+    return rows
+
+
+def reach_kpis(reach: Reach, levers: list[LeverResult]) -> dict[str, float | None]:
+    """The run's KPIs: the re-solved roster's (as a staffing run's), the requests, their lower
+    bound and greedy baseline, and each lever's bound and requests."""
+    k = reach.kpis
+    out: dict[str, float | None] = {
+        key: (None if v is None else float(v)) for key, v in k.to_dict().items()
+    }
+    plan = reach.plan
+    out |= {
+        "target_reached": float(reach.reached),
+        "requests": float(len(reach.requests)),
+        "requests_cost": reach.cost,
+        "requests_asked": float(len(reach.asked)),
+        "requests_lower_bound": reach.lower_bound,
+        "greedy_requests": float(len(plan.greedy)),
+        "greedy_requests_cost": plan.greedy_cost,
+        "bound_before": plan.bound_before,
+        "bound_reachable": plan.bound_after,
+        "rounds": float(reach.rounds),
+        "visits_kept_by_requests": float(sum(len(r.keeps) for r in reach.requests)),
+    }
+    for lever in levers:
+        slug = lever.lever.replace(" ", "_").replace("-", "_")
+        out[f"lever_{slug}_bound"] = lever.bound
+        out[f"lever_{slug}_requests"] = float(lever.requests)
+    return out
+
+
+def reach_message(reach: Reach, levers: list[LeverResult]) -> str:
+    """The run in plain words: the rate reached, with how many requests, against the bound."""
+    k, plan = reach.kpis, reach.plan
+    rate = "n/a" if k.continuity_rate is None else f"{k.continuity_rate:.1%}"
+    if reach.reached:
+        head = (
+            f"With {len(reach.requests)} availability requests accepted, {rate} of return "
+            f"visits meet their clinician (target {reach.target:.0%})."
+        )
+    elif not plan.reachable:
+        head = (
+            f"The {reach.target:.0%} target cannot be reached within "
+            f"the extra days clinicians may be asked for: at most {plan.bound_after:.1%} of "
+            f"visits can have their clinician available; with {len(reach.requests)} requests the "
+            f"roster reaches {rate}."
+        )
+    else:
+        head = (
+            f"With {len(reach.requests)} requests the roster reaches {rate}, short of "
+            f"{reach.target:.0%} after {reach.rounds} rounds (the rules or full blocks keep "
+            f"clinicians off the requested slots)."
+        )
+    bound = (
+        f" At least {plan.lower_bound:g} requests are needed (proved); the greedy rule asks "
+        f"{len(plan.greedy)}."
+        if plan.proved
+        else ""
+    )
+    others = "; ".join(
+        f"{lv.lever} ({lv.setting}): {lv.bound:.1%} alone, {lv.requests} requests with it"
+        for lv in levers[1:]
+    )
+    return f"{head}{bound} Other levers: {others}."
+
+
+def run_continuity(
+    scenario: Scenario,
+    on_progress: ProgressCallback | None = None,
+    context: RunContext | None = None,
+) -> RunOutcome:
+    """The registered continuity planner: requests, the re-solved roster, the levers."""
+    if on_progress:
+        on_progress(0.0, "building the staffing problem")
+    s = scenario.staffing
+    problem = build_problem(scenario, mobile_days_from_placements(scenario, context))
+    cost = request_cost(scenario)
+    params = SolveParams(time_limit_s=s.time_limit_s, num_workers=2, seed=scenario.scenario.seed)
+    reach = reach_target(
+        problem,
+        params,
+        max_extra_days=s.request_max_extra_days,
+        cost=cost,
+        on_progress=on_progress,
+    )
+    levers = compare_levers(
+        problem,
+        window_days=s.lever_window_extra_days,
+        digital_share=s.lever_digital_share,
+        digital_cap=s.lever_digital_cap_per_day,
+        max_extra_days=s.request_max_extra_days,
+        cost=cost,
+    )
+    misses = explain_misses(reach.problem, reach.solution)
+    summary = miss_summary(misses)
+    stage = next((st for st in reach.solution.stages if st.name == "continuity"), None)
+    return RunOutcome(
+        solver_status=reach.solution.status,
+        kpis={**reach_kpis(reach, levers), **miss_kpis(summary)},
+        rows=[
+            *outcome_rows(reach.problem, reach.solution, misses),
+            *request_rows(reach.problem, reach.requests),
+        ],
+        objective=None if stage is None or stage.objective is None else -stage.objective,
+        bound=None if stage is None or stage.bound is None else -stage.bound,
+        message=reach_message(reach, levers),
+        extra={"summary": reach.solution.summary()},
+        report={
+            "requests": [
+                {
+                    "clinician_id": r.clinician_id,
+                    "day": r.day.isoformat(),
+                    "block": r.block,
+                    "cost": r.cost,
+                    "keeps": list(r.keeps),
+                }
+                for r in reach.requests
+            ],
+            "levers": [lv.__dict__ for lv in levers],
+            "misses": summary,
+        },
+    )
+
+
+__all__ = ["reach_kpis", "reach_message", "request_cost", "request_rows", "run_continuity"]
