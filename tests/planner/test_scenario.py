@@ -227,3 +227,41 @@ def test_unknown_routing_engine_is_named(tmp_path: Path) -> None:
     path = write(tmp_path, '[scenario]\nname = "x"\n[routing]\nengine = "fastest"\n')
     with pytest.raises(ScenarioError, match=r"routing\.engine"):
         load_scenario(path)
+
+
+# --- staffing request keys (issue 15) ----------------------------------------------------------
+
+
+def test_request_keys_unset_keep_the_hash_and_price_by_day_and_profession(
+    minimal_toml: Path,
+) -> None:
+    """At their defaults the request and lever keys are left out of the stored parameters; set,
+    a Saturday night for a doctor costs base x weekend x night x profession."""
+    import datetime as dt
+
+    scenario = load_scenario(minimal_toml)
+    stored = scenario.to_dict()["staffing"]
+    assert not {k for k in stored if k.startswith(("request_", "lever_"))}
+    priced = scenario.replace(
+        staffing={
+            "request_cost": 2.0,
+            "request_cost_weekend": 1.5,
+            "request_cost_night": 2.0,
+            "request_cost_by_profession": {"doctor": 3.0},
+        }
+    )
+    assert priced.content_hash() != scenario.content_hash()
+    cost = priced.staffing.request_cost_fn()
+    saturday, monday = dt.date(2026, 11, 7), dt.date(2026, 11, 2)
+    assert cost("doctor", saturday, True) == 2.0 * 1.5 * 2.0 * 3.0
+    assert cost("midwife", monday, False) == 2.0
+
+
+def test_request_cost_for_an_unknown_profession_is_named(tmp_path: Path) -> None:
+    """A profession the pool does not have is a ScenarioError naming the key and the known ones."""
+    path = write(
+        tmp_path,
+        '[scenario]\nname = "x"\n[staffing]\nrequest_cost_by_profession = { surgeon = 2.0 }\n',
+    )
+    with pytest.raises(ScenarioError, match=r"request_cost_by_profession.*surgeon.*doctor"):
+        load_scenario(path)
