@@ -17,7 +17,7 @@ from planner.errors import PlannerError, PlannerUnavailableError, RunFailedError
 from planner.orchestration.context import ProgressCallback, RunContext
 from planner.registry import PLANNER_SECTION, PLANNERS, available_planners
 from planner.storage import store
-from planner.storage.models import Placement, Run
+from planner.storage.models import FollowUpAssignment, Placement, Run, Shift
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,14 @@ def execute(
         if placed is not None:
             context = RunContext(
                 placements=tuple(store.run_rows(engine, store.id_of(placed), Placement))
+            )
+    if planner == "continuity":
+        rostered = store.latest_run(engine, scenario_name, "staffing", version=record.version)
+        if rostered is not None:
+            context = RunContext(
+                placements=context.placements,
+                shifts=tuple(store.run_rows(engine, store.id_of(rostered), Shift)),
+                follow_ups=tuple(store.run_rows(engine, store.id_of(rostered), FollowUpAssignment)),
             )
     started = time.perf_counter()
     try:

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from planner.scenario import Scenario
 from planner.storage import store
-from planner.storage.models import Placement
+from planner.storage.models import FollowUpAssignment, Placement, Shift
 
 
 class ProgressCallback(Protocol):
@@ -31,10 +31,13 @@ class RunContext:
     """Earlier stored plans of the same scenario version that a planner may build on.
 
     Staffing turns placement rows into mobile-clinic days; routing offers hand-overs at units
-    standing within reach. Empty when no such plan is stored.
+    standing within reach; continuity starts its re-solve from the staffing roster (``shifts``
+    and ``follow_ups`` of the latest staffing run). Empty when no such plan is stored.
     """
 
     placements: tuple[Placement, ...] = ()
+    shifts: tuple[Shift, ...] = ()
+    follow_ups: tuple[FollowUpAssignment, ...] = ()
 
 
 PlannerFn = Callable[[Scenario, ProgressCallback | None, RunContext], store.RunOutcome]

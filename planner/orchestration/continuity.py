@@ -23,7 +23,17 @@ from planner.orchestration.staffing import (
 from planner.scenario import Scenario
 from planner.storage.models import AvailabilityRequest
 from planner.storage.store import RunOutcome
-from staffing import Block, Clinician, Problem, SolveParams, explain_misses, miss_summary
+from staffing import (
+    Block,
+    Clinician,
+    FollowUp,
+    Problem,
+    ShiftAssignment,
+    Solution,
+    SolveParams,
+    explain_misses,
+    miss_summary,
+)
 from staffing.reach import LeverResult, Reach, compare_levers, reach_target
 from staffing.requests import CostFn, Request
 
@@ -36,6 +46,23 @@ def request_cost(scenario: Scenario) -> CostFn:
         return price(c.profession, day, block.night)
 
     return cost
+
+
+def stored_roster(problem: Problem, context: RunContext | None) -> Solution | None:
+    """The staffing run's stored roster as a library solution (the re-solve's start), if it is
+    a roster of this problem (every shift a declared slot); None otherwise."""
+    if context is None or not context.shifts:
+        return None
+    shifts = tuple(ShiftAssignment(s.day, s.block, s.clinician_id) for s in context.shifts)
+    try:
+        if any((s.day, s.block) not in problem.clinician(s.clinician_id).available for s in shifts):
+            return None
+    except KeyError:
+        return None  # a clinician of another problem
+    follow_ups = tuple(
+        FollowUp(f.visit_id, f.assigned_clinician_id, f.day, f.block) for f in context.follow_ups
+    )
+    return Solution("STORED", shifts, follow_ups)
 
 
 def request_rows(problem: Problem, requests: tuple[Request, ...]) -> list[AvailabilityRequest]:
@@ -112,9 +139,10 @@ def reach_message(reach: Reach, levers: list[LeverResult]) -> str:
             f"clinicians off the requested slots)."
         )
     bound = (
-        f" At least {plan.lower_bound:g} requests are needed (proved); the greedy rule asks "
-        f"{len(plan.greedy)}."
-        if plan.proved
+        f" No set of fewer than {plan.lower_bound:g} requests can reach it (proved: that many "
+        f"are needed just to make the index clinicians available); the greedy rule would ask "
+        f"{len(plan.greedy)} for that alone."
+        if plan.proved and plan.lower_bound
         else ""
     )
     others = "; ".join(
@@ -141,6 +169,7 @@ def run_continuity(
         params,
         max_extra_days=s.request_max_extra_days,
         cost=cost,
+        before=stored_roster(problem, context),
         on_progress=on_progress,
     )
     levers = compare_levers(

@@ -119,3 +119,25 @@ def test_export_of_an_unknown_scenario_is_named(engine: Engine) -> None:
     """No such scenario: a PlannerError, not a traceback."""
     with pytest.raises(PlannerError):
         export_requests(engine, "nope", "csv", Path("x.csv"))
+
+
+def test_the_re_solve_starts_from_the_stored_staffing_roster(
+    engine: Engine, tiny: Scenario
+) -> None:
+    """The staffing run's roster is handed to continuity as its start; a shift on a slot the
+    clinician never declared (a roster of another problem) is not used as a start."""
+    from planner.orchestration.context import RunContext
+    from planner.orchestration.continuity import stored_roster
+
+    save_scenario(engine, tiny)
+    run_id = runs.execute(engine, "tiny", "staffing").run.id
+    shifts = tuple(run_rows(engine, run_id, Shift))
+    problem = build_problem(tiny)
+    start = stored_roster(problem, RunContext(shifts=shifts))
+    assert start is not None
+    assert {(s.clinician_id, s.day, s.block) for s in start.shifts} == {
+        (s.clinician_id, s.day, s.block) for s in shifts
+    }
+    odd = shifts[0].model_copy(update={"day": dt.date(2030, 1, 1)})
+    assert stored_roster(problem, RunContext(shifts=(odd,))) is None
+    assert stored_roster(problem, RunContext()) is None
