@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 
+from staffing.booking import book_follow_ups
 from staffing.kpi import Kpis, evaluate
 from staffing.misses import explain_misses, served_by_index
 from staffing.problem import Problem, ReturnVisit
@@ -36,11 +37,15 @@ from staffing.requests import (
     unreachable_visits,
     with_requests,
 )
-from staffing.solution import Solution
+from staffing.solution import FollowUp, Solution
 from staffing.solve import ProgressCallback, SolveParams, solve
+from staffing.warmstart import continuity_repair
 
 #: Re-solve rounds at most (round 1 included).
 MAX_ROUNDS = 3
+
+#: Requests the final prune tries at most (each try evaluates the roster once).
+PRUNE_TRIALS = 25
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,87 @@ def _worked(problem: Problem, solution: Solution, asked: list[Request]) -> tuple
     return tuple(out)
 
 
+def _repaired(problem: Problem, solution: Solution) -> Solution:
+    """The roster after the greedy continuity repair (legal shifts added where index clinicians
+    can keep more visits, visits booked again) if that keeps more visits with no hard rule
+    broken and no less cover; otherwise the roster as it is. CP-SAT stops at its time limit
+    with a gap; the repair takes what is left in reach in about a second."""
+    shifts = continuity_repair(problem, solution.shifts)
+    if len(shifts) == len(solution.shifts):
+        return solution
+    trial = replace(
+        solution,
+        shifts=tuple(shifts),
+        follow_ups=tuple(book_follow_ups(problem, shifts)),
+        notes=(*solution.notes, "continuity repair after the solve"),
+    )
+    if kept_visits(problem, trial) <= kept_visits(problem, solution):
+        return solution
+    old, new = evaluate(problem, solution), evaluate(problem, trial)
+    if new.hard_violations > old.hard_violations or (new.cover or 0) < (old.cover or 0) - 1e-12:
+        return solution
+    return trial
+
+
+def _rebook(
+    problem: Problem, solution: Solution, visit_ids: set[str], removed: tuple[str, dt.date, str]
+) -> Solution:
+    """The roster without the shift ``removed``; the visits booked there go to another worked
+    block of their window with room (their index clinician's first), or stay unserved."""
+    shifts = tuple(s for s in solution.shifts if (s.clinician_id, s.day, s.block) != removed)
+    caps = {b.name: b.followup_capacity for b in problem.blocks}
+    prof = {c.clinician_id: c.profession for c in problem.clinicians}
+    booked = Counter(
+        (f.clinician_id, f.day, f.block)
+        for f in solution.follow_ups
+        if f.clinician_id is not None and f.visit_id not in visit_ids
+    )
+    visits = {v.visit_id: v for v in problem.visits}
+    follow_ups = []
+    for f in solution.follow_ups:
+        if f.visit_id not in visit_ids:
+            follow_ups.append(f)
+            continue
+        v = visits[f.visit_id]
+        open_ = [
+            s
+            for s in shifts
+            if v.window_start <= s.day <= v.window_end
+            and prof.get(s.clinician_id) == v.profession
+            and booked[(s.clinician_id, s.day, s.block)] < caps.get(s.block, 0)
+        ]
+        open_.sort(key=lambda s: (s.clinician_id != v.index_clinician_id, s.day, s.block))
+        if open_:
+            s = open_[0]
+            booked[(s.clinician_id, s.day, s.block)] += 1
+            follow_ups.append(FollowUp(v.visit_id, s.clinician_id, s.day, s.block))
+        else:
+            follow_ups.append(FollowUp(v.visit_id, None, None, None))
+    return replace(solution, shifts=shifts, follow_ups=tuple(follow_ups))
+
+
+def _pruned(
+    problem: Problem, solution: Solution, worked: tuple[Request, ...], goal: int
+) -> tuple[tuple[Request, ...], Solution]:
+    """Drop worked requests the target does not need: fewest kept visits first, while the
+    roster still keeps ``goal`` visits and the slot is not needed for demand cover."""
+    kept = kept_visits(problem, solution)
+    out = list(worked)
+    cover = evaluate(problem, solution).cover or 0
+    trials = 0
+    for r in sorted(worked, key=lambda r: (len(r.keeps), -r.cost, r.day, r.clinician_id)):
+        if kept - len(r.keeps) < goal or trials >= PRUNE_TRIALS:
+            break  # the rest keep as many or more
+        trials += 1
+        trial = _rebook(problem, solution, set(r.keeps), (r.clinician_id, r.day, r.block))
+        trial_kept = kept_visits(problem, trial)
+        if trial_kept < goal or (evaluate(problem, trial).cover or 0) < cover - 1e-12:
+            continue
+        solution, kept = trial, trial_kept
+        out.remove(r)
+    return tuple(out), solution
+
+
 def reach_target(
     problem: Problem,
     params: SolveParams,
@@ -127,7 +213,7 @@ def reach_target(
         if on_progress:
             on_progress(None, f"round {done}: re-solving with {len(asked)} requests")
         current = with_requests(problem, asked)
-        solution = solve(current, params, hint=solution)
+        solution = _repaired(current, solve(current, params, hint=solution))
         short = goal - kept_visits(current, solution)
         if on_progress:
             on_progress(None, f"round {done}: {goal - short} visits kept, {goal} needed")
@@ -160,6 +246,9 @@ def reach_target(
             break
         asked += more
     worked = _worked(current, solution, asked)
+    if kept_visits(current, solution) > goal:
+        worked, solution = _pruned(with_requests(problem, worked), solution, worked, goal)
+        worked = _worked(with_requests(problem, worked), solution, list(worked))
     final = with_requests(problem, worked)
     return Reach(
         target=target,

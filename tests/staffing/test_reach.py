@@ -143,3 +143,28 @@ def test_plan_requests_lower_bound_is_its_cost_when_proved() -> None:
     problem = one_week([ann], visits=[owed("V1", "ANN", 2, 3), owed("V2", "ANN", 5, 6)])
     plan = plan_requests(problem, 1.0, max_extra_days=8)  # two days in this week
     assert plan.proved and plan.lower_bound == plan.cost == 2
+
+
+def test_prune_drops_requests_the_target_does_not_need() -> None:
+    """ANN works two requested mornings, each keeping one visit; a goal of one visit needs one
+    of them: the other is dropped (its visit left unserved, no other block has room). With
+    demand on Wednesday morning that shift is kept for cover and Thursday's goes instead."""
+    from staffing import FollowUp, ShiftAssignment, Solution
+    from staffing.reach import _pruned, kept_visits
+    from staffing.requests import with_requests
+
+    ann = Clinician("ANN", "doctor", 20.0, frozenset())
+    asked = (
+        Request("ANN", day(2), "07-12", 1.0, ("V1",)),
+        Request("ANN", day(3), "07-12", 1.0, ("V2",)),
+    )
+    roster = Solution(
+        "HAND",
+        (ShiftAssignment(day(2), "07-12", "ANN"), ShiftAssignment(day(3), "07-12", "ANN")),
+        (FollowUp("V1", "ANN", day(2), "07-12"), FollowUp("V2", "ANN", day(3), "07-12")),
+    )
+    visits = [owed("V1", "ANN", 2, 2), owed("V2", "ANN", 3, 3)]
+    for demand, stays in (({}, day(3)), ({(day(2), "07-12", "doctor"): 5.0}, day(2))):
+        problem = with_requests(one_week([ann], visits=visits, demand=demand), asked)
+        left, pruned = _pruned(problem, roster, asked, goal=1)
+        assert [r.day for r in left] == [stays] and kept_visits(problem, pruned) == 1
