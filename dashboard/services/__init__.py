@@ -9,14 +9,23 @@ Pages (``dashboard/views``) and the maps import this package and nothing under `
 * :mod:`~dashboard.services.geography`: county and kommun names, localities, county boxes and
   map tiles simplified for a zoom (cached);
 * :mod:`~dashboard.services.access`: sign-in and the ``[roles]`` that limit users to counties;
-* :mod:`~dashboard.services.exports`: roster CSV/XLSX/iCalendar and table XLSX downloads;
+* :mod:`~dashboard.services.exports`: roster CSV/XLSX/iCalendar, availability requests as
+  CSV/Excel CSV/XLSX, and table XLSX downloads;
 * :mod:`~dashboard.services.jobs`: background solves with progress for ``st.progress``;
 * :mod:`~dashboard.services.explain`: miss reasons and continuity measures in plain words.
 """
 
 from dashboard.services.access import Access, access_for, auth_enabled, current_access
 from dashboard.services.explain import continuity_measures, miss_reasons
-from dashboard.services.exports import excel_bytes, roster_csv, roster_ics, roster_xlsx
+from dashboard.services.exports import (
+    excel_bytes,
+    request_lines,
+    requests_csv,
+    requests_xlsx,
+    roster_csv,
+    roster_ics,
+    roster_xlsx,
+)
 from dashboard.services.geography import (
     county_bounds,
     county_names,
@@ -66,6 +75,9 @@ __all__ = [
     "no_plan_message",
     "planner_names",
     "plans",
+    "request_lines",
+    "requests_csv",
+    "requests_xlsx",
     "roster_csv",
     "roster_ics",
     "roster_xlsx",

@@ -11,7 +11,8 @@ email to the county codes they may see (``"*"`` = all of Sweden)::
     "scheduler@example.se" = ["04", "05"]
 
 A logged-in user who is not listed sees no county (and is told so). Emails compare
-case-insensitively.
+case-insensitively. Result rows of a clinician (shifts, return visits, availability requests)
+belong to the clinician's home county: :meth:`Access.visible` keeps the rows a user may see.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 #: The ``[roles]`` value that grants every county.
@@ -56,6 +58,13 @@ class Access:
     def everything(self) -> bool:
         """No county restriction."""
         return self.counties is None
+
+    def visible(self, frame: pd.DataFrame, column: str) -> pd.DataFrame:
+        """The rows of ``frame`` whose county code (in ``column``) this user may see. A row
+        without a county only for a user who sees every county."""
+        if self.counties is None:
+            return frame
+        return frame[frame[column].isin(self.counties)]
 
 
 def access_for(email: str | None, roles: dict[str, Any]) -> Access:

@@ -1,4 +1,5 @@
-"""Downloads: the roster as CSV, XLSX and iCalendar (staffing's exporters), tables as XLSX."""
+"""Downloads: the roster as CSV, XLSX and iCalendar (staffing's exporters), the availability
+requests as CSV, Excel CSV and XLSX (:mod:`staffing.export_requests`), tables as XLSX."""
 
 from __future__ import annotations
 
@@ -6,22 +7,32 @@ import io
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
+from sqlmodel import SQLModel
 
-from planner.storage.models import Shift
+from dashboard.services.geography import county_names
+from planner.storage.models import AvailabilityRequest, Shift
 from staffing.export import calendar_for, write_csv, write_xlsx
+from staffing.export_requests import (
+    RequestLine,
+    lines,
+    write_requests_csv,
+    write_requests_xlsx,
+)
+
+Row = TypeVar("Row", bound=SQLModel)
 
 
 def roster_csv(shifts: pd.DataFrame) -> bytes:
     """The roster as CSV (one row per shift)."""
-    return _via_file(write_csv, shifts, "roster.csv")
+    return _via_file(lambda path: write_csv(shift_records(shifts), path), "roster.csv")
 
 
 def roster_xlsx(shifts: pd.DataFrame) -> bytes:
     """The roster as XLSX (a sheet per week)."""
-    return _via_file(write_xlsx, shifts, "roster.xlsx")
+    return _via_file(lambda path: write_xlsx(shift_records(shifts), path), "roster.xlsx")
 
 
 def roster_ics(shifts: pd.DataFrame, clinician_id: str, run_id: int) -> bytes:
@@ -44,19 +55,85 @@ def shift_records(shifts: pd.DataFrame) -> list[Shift]:
     Missing values become None; ``start``/``end`` datetimes and ``day`` a date, whatever pandas
     made of them; columns that are not ``Shift`` fields are left out.
     """
+    return _records(shifts, Shift)
+
+
+def request_records(requests: pd.DataFrame) -> list[AvailabilityRequest]:
+    """Rows of an ``availability_request`` table as ``AvailabilityRequest`` records (the
+    conversions of :func:`shift_records`)."""
+    return _records(requests, AvailabilityRequest)
+
+
+def request_lines(requests: pd.DataFrame) -> pd.DataFrame:
+    """The requests as the downloads write them, one row per request in their order (day,
+    start, clinician): the county by name, ``start``/``end`` as Europe/Stockholm wall-clock
+    times (the store keeps UTC), ``visit_ids`` space-separated."""
+    return pd.DataFrame(
+        [
+            {
+                "clinician_id": line.clinician_id,
+                "profession": line.profession,
+                "county": line.county,
+                "day": line.day,
+                "block": line.block,
+                "start": line.start,
+                "end": line.end,
+                "hours": line.hours,
+                "cost": line.cost,
+                "visits_kept": line.visits_kept,
+                "visit_ids": line.visit_ids,
+            }
+            for line in _request_lines(requests)
+        ],
+        columns=[
+            "clinician_id",
+            "profession",
+            "county",
+            "day",
+            "block",
+            "start",
+            "end",
+            "hours",
+            "cost",
+            "visits_kept",
+            "visit_ids",
+        ],
+    )
+
+
+def requests_csv(requests: pd.DataFrame, excel: bool = False) -> bytes:
+    """The requests as CSV: comma-separated UTF-8 for tools, or with ``excel`` semicolons,
+    decimal commas and a byte-order mark, so Swedish Excel opens it in columns."""
+    rows = _request_lines(requests)
+    return _via_file(lambda path: write_requests_csv(rows, path, excel=excel), "requests.csv")
+
+
+def requests_xlsx(requests: pd.DataFrame) -> bytes:
+    """The requests as a one-sheet XLSX (date cells, a filter on the header)."""
+    rows = _request_lines(requests)
+    return _via_file(lambda path: write_requests_xlsx(rows, path), "requests.xlsx")
+
+
+def _request_lines(requests: pd.DataFrame) -> list[RequestLine]:
+    return lines(request_records(requests), counties=county_names())
+
+
+def _records(frame: pd.DataFrame, model: type[Row]) -> list[Row]:
+    """Rows of ``frame`` as ``model`` records: NaN -> None, ``start``/``end`` datetimes, ``day``
+    a date; columns that are not fields of ``model`` are left out."""
     out = []
-    for rec in shifts.to_dict("records"):
+    for rec in frame.to_dict("records"):
         rec = {k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in rec.items()}
         for key in ("start", "end"):
             rec[key] = pd.Timestamp(rec[key]).to_pydatetime()
         rec["day"] = pd.Timestamp(rec["day"]).date()
-        out.append(Shift(**{str(k): v for k, v in rec.items() if k in Shift.model_fields}))
+        out.append(model(**{str(k): v for k, v in rec.items() if k in model.model_fields}))
     return out
 
 
-def _via_file(writer: Callable[[list[Shift], Path], Any], shifts: pd.DataFrame, name: str) -> bytes:
-    """The bytes ``writer`` writes for ``shifts`` to a file called ``name`` (in a temporary folder)."""
+def _via_file(write: Callable[[Path], Any], name: str) -> bytes:
+    """The bytes ``write`` writes to a file called ``name`` (in a temporary folder)."""
     with tempfile.TemporaryDirectory(prefix="dashboard-export-") as tmp:
         path = Path(tmp) / name
-        writer(shift_records(shifts), path)
+        write(path)
         return path.read_bytes()

@@ -32,6 +32,7 @@ from planner.storage import (
     save_scenario,
 )
 from planner.storage.models import (
+    AvailabilityRequest,
     CourierRoute,
     FollowUpAssignment,
     Placement,
@@ -49,12 +50,14 @@ RESULT_TABLES: dict[str, type[SQLModel]] = {
     "route_stop": RouteStop,
     "shipment": Shipment,
     "courier_route": CourierRoute,
+    "availability_request": AvailabilityRequest,
 }
 
 #: How pages title each planner's plan.
 PLANNER_TITLES = {
     "placement": "Mobile clinics",
     "staffing": "Staffing",
+    "continuity": "Continuity (requests)",
     "routing": "Spirometers",
 }
 

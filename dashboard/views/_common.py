@@ -15,6 +15,10 @@ import streamlit as st
 from dashboard import services
 
 _SHARE_WORDS = ("share", "rate", "cover", "bound", "utilisation", "utilization", "target")
+#: KPIs whose names hold a share word but that are not shares: a cost of requests.
+_NOT_SHARES = frozenset({"requests_lower_bound"})
+#: KPIs that store yes (1) or no (0).
+_FLAGS = frozenset({"target_reached"})
 _COUNTY_KPI = re.compile(r"^county_share_(\d{2})$")
 #: Per-kommun shares (290 of them) are drawn on the map, not listed in KPI tables.
 _KOMMUN_KPI = re.compile(r"^kommun_share_(\d{4})$")
@@ -22,13 +26,18 @@ _KOMMUN_KPI = re.compile(r"^kommun_share_(\d{4})$")
 
 def is_share(name: str, value: float | None) -> bool:
     """KPIs shown as percentages: share-like names with a value in [0, 1]."""
-    return value is not None and any(w in name for w in _SHARE_WORDS) and 0.0 <= value <= 1.0
+    if value is None or name in _NOT_SHARES or name in _FLAGS:
+        return False
+    return any(w in name for w in _SHARE_WORDS) and 0.0 <= value <= 1.0
 
 
 def fmt(name: str, value: float | None) -> str:
-    """A KPI value as text: percentages for shares, thousands separators, 3 significant digits."""
+    """A KPI value as text: percentages for shares, yes/no for flags, thousands separators,
+    3 significant digits."""
     if value is None:
         return "n/a"
+    if name in _FLAGS:
+        return "yes" if value else "no"
     if is_share(name, value):
         return f"{100 * value:.1f} %"
     if float(value).is_integer():

@@ -1,4 +1,5 @@
-"""Overview: the selected scenario's KPIs across the three plans, and alerts on missed targets."""
+"""Overview: the selected scenario's KPIs across its plans (one per planner), and alerts on
+missed targets."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from dashboard.views._common import (
 PREFERRED = {
     "placement": ["served_share", "min_county_share", "unit_utilisation", "relocation_km"],
     "staffing": ["continuity_rate", "availability_bound", "baseline_rate", "cover"],
+    "continuity": ["continuity_rate", "requests", "requests_lower_bound", "greedy_requests"],
     "routing": ["on_time_share", "devices_needed"],
 }
 
@@ -81,7 +83,8 @@ if not alerts and plans:
 # Cards per plan ------------------------------------------------------------------------------
 for planner, plan in plans.items():
     shown = visible_kpis(plan.kpis, acc)
-    st.subheader(f"{services.PLANNER_TITLES.get(planner, planner.title())} plan")
+    title = services.PLANNER_TITLES.get(planner, planner.title())
+    st.subheader(f"{title} plan")
     finished = plan.finished_at.strftime("%Y-%m-%d %H:%M") if plan.finished_at else "?"
     st.caption(
         f"Run {plan.run_id} · solver status {plan.solver_status} · "

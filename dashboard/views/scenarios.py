@@ -109,7 +109,13 @@ c1, c2 = st.columns([1, 2])
 run_name = c1.selectbox(
     "Scenario", names, index=names.index(preset) if preset in names else 0, key="run_name"
 )
-chosen = c2.multiselect("Planners", runnable, default=runnable, key="run_planners")
+chosen = c2.multiselect(
+    "Planners",
+    runnable,
+    default=runnable,
+    key="run_planners",
+    format_func=lambda p: services.PLANNER_TITLES.get(p, p),
+)
 missing = [p for p in services.planner_names() if p not in runnable]
 if missing:
     st.caption(f"Not in this build yet: {', '.join(missing)}.")

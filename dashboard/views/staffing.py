@@ -1,7 +1,8 @@
 """Staffing: the roster per clinician and day, the same-clinician rate against the target line,
 the availability bound and the baseline, the continuity measures in plain words, why return
-visits miss their clinician (with the visits behind the counts), and downloads (CSV, XLSX,
-iCalendar)."""
+visits miss their clinician (with the visits behind the counts), downloads (CSV, XLSX,
+iCalendar), and what it takes to reach the continuity target (the continuity run's
+availability requests, with their downloads)."""
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ import streamlit as st
 from dashboard import services
 from dashboard.views._common import access, cards, fmt, kpi_table, require_scenario, visible_kpis
 from dashboard.views._misses import continuity_measures, why_misses
+from dashboard.views._requests import reaching_the_target
 
 PAGE_SIZE = 60
 
 acc = access()
 name, version, scenario = require_scenario()
 st.title("Staffing")
-plan = services.plans(name, version).get("staffing")
+stored_plans = services.plans(name, version)
+plan = stored_plans.get("staffing")
 if plan is None:
     st.info(services.no_plan_message("staffing", name), icon=":material/info:")
     st.stop()
@@ -94,7 +97,7 @@ continuity_measures(kpis)
 shifts = services.rows(run_id, "shift")
 homes = services.clinician_home_counties(name, version)
 shifts["home_county"] = shifts["clinician_id"].map(homes).fillna("")
-shifts = shifts[shifts["home_county"].map(lambda c: acc.allows(c) if c else acc.everything)]
+shifts = acc.visible(shifts, "home_county")
 st.subheader("Roster")
 col1, col2 = st.columns(2)
 professions = sorted(shifts["profession"].unique())
@@ -224,13 +227,16 @@ if not follow.empty:
     )
     summary["same_clinician"] = summary["same_clinician"].map(lambda v: fmt("rate", v))
     st.dataframe(summary, width="stretch", key="follow_table")
-    home = follow["index_clinician_id"].map(homes).fillna("")
-    seen = follow[home.map(lambda c: acc.allows(c) if c else acc.everything)]
+    seen = acc.visible(
+        follow.assign(home_county=follow["index_clinician_id"].map(homes)), "home_county"
+    )
     why_misses(
         seen,
         {cid: county_label.get(c, c) for cid, c in homes.items()},
         acc.everything,
     )
+
+reaching_the_target(name, scenario, plan, stored_plans.get("continuity"), acc, homes)
 
 with st.expander(f"All staffing KPIs ({len(kpis)})"):
     st.dataframe(

@@ -45,3 +45,32 @@ def layers_of(at: AppTest, index: int = 0) -> tuple[dict[str, Any], dict[str, di
 def listed(kpis: dict[str, Any]) -> dict[str, Any]:
     """KPIs as the pages list them: per-kommun shares are drawn on the map, not listed."""
     return {k: v for k, v in kpis.items() if not k.startswith("kommun_share_")}
+
+
+class Downloads:
+    """What the page's download buttons serve: AppTest makes a media file manager per run and
+    drops it afterwards; this keeps the last one (install it with ``monkeypatch``) and runs a
+    button's deferred ``data`` callable as a click would."""
+
+    def __init__(self, monkeypatch: Any) -> None:
+        from streamlit.runtime.media_file_manager import MediaFileManager
+        from streamlit.testing.v1 import app_test
+
+        managers: list[MediaFileManager] = []
+
+        class Kept(MediaFileManager):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                managers.append(self)
+
+        monkeypatch.setattr(app_test, "MediaFileManager", Kept)
+        self._managers = managers
+
+    def read(self, at: AppTest, key: str) -> bytes:
+        """The bytes the download button ``key`` serves on the last run."""
+        button = at.download_button(key=key)
+        manager = self._managers[-1]
+        url = manager.execute_deferred(button.proto.deferred_file_id)
+        file = manager.read_file(url.rsplit("/", 1)[-1].split(".")[0])
+        assert file is not None, url
+        return file.content

@@ -43,6 +43,17 @@ def test_roles_compare_emails_loosely_and_pad_codes() -> None:
     assert not access_for("one@example.se", roles).allows("04")
 
 
+def test_visible_rows_follow_the_counties() -> None:
+    """A county-limited user keeps the rows of their counties (not rows without a county);
+    a user who sees everything keeps every row."""
+    import pandas as pd
+
+    rows = pd.DataFrame({"clinician_id": ["a", "b", "c"], "county_code": ["04", "05", None]})
+    only_04 = Access("planner@example.se", frozenset({"04"}))
+    assert list(only_04.visible(rows, "county_code")["clinician_id"]) == ["a"]
+    assert list(Access(None, None).visible(rows, "county_code")["clinician_id"]) == ["a", "b", "c"]
+
+
 def test_embedded_mode_needs_no_login(app_test) -> None:
     """Without [auth] the overview shows at once, with every county's KPIs."""
     at = app_test.run()

@@ -48,3 +48,12 @@ def test_visible_kpis_and_headline(two_county_kpis: dict[str, float | None]) -> 
     only_04 = Access("planner@example.se", frozenset({"04"}))
     assert visible_kpis(two_county_kpis, only_04) == {"county_share_04": 0.9, "served_share": 0.85}
     assert headline(two_county_kpis, ["missing", "served_share"], n=4) == ["served_share"]
+
+
+def test_fmt_flags_and_request_counts() -> None:
+    """``target_reached`` is yes/no; the requests' lower bound is a cost, never a percentage
+    (its name holds "bound"); the levers' bounds stay shares."""
+    assert fmt("target_reached", 1.0) == "yes"
+    assert fmt("target_reached", 0.0) == "no"
+    assert fmt("requests_lower_bound", 1.0) == "1"
+    assert fmt("lever_wider_windows_bound", 0.9) == "90.0 %"

@@ -35,13 +35,25 @@ def test_overview_cards_and_tables_equal_stored_kpis(app_test, stored_runs: Runs
     """The overview's KPI tables hold exactly the stored KPIs; the cards show them formatted."""
     at = open_page(app_test, "views/overview.py")
     shown = kpi_tables(at)
-    assert len(shown) == 3
+    assert len(shown) == len(stored_runs) == 4  # placement, staffing, continuity, routing
     for (_, kpis), table in zip(stored_runs.values(), shown, strict=True):
         assert table == pytest.approx(listed(kpis), nan_ok=True)
     metrics = {m.label: m.value for m in at.metric}
     place, staff = stored_runs["placement"][1], stored_runs["staffing"][1]
+    cont = stored_runs["continuity"][1]
     assert metrics[label("served_share")] == fmt("served_share", place["served_share"])
-    assert metrics[label("continuity_rate")] == fmt("continuity_rate", staff["continuity_rate"])
+    # The staffing roster's rate, then the rate of the roster with the requests accepted.
+    assert [m.value for m in at.metric if m.label == label("continuity_rate")] == [
+        fmt("continuity_rate", staff["continuity_rate"]),
+        fmt("continuity_rate", cont["continuity_rate"]),
+    ]
+    assert metrics[label("requests")] == fmt("requests", cont["requests"])
+    assert [s.value for s in at.subheader] == [
+        "Mobile clinics plan",
+        "Staffing plan",
+        "Continuity (requests) plan",
+        "Spirometers plan",
+    ]
     assert [i.value for i in at.info] == []  # every planner has a plan: no "run planner solve"
 
 
@@ -83,7 +95,8 @@ def test_staffing_roster_filters_and_downloads(app_test, app_db: str, stored_run
     assert metrics == {label(name): fmt(name, kpis[name]) for name in names}
     assert len(tables(at, "clinician_id", "block", "start")[0]) == len(shifts)
     first = min(s.clinician_id for s in shifts)
-    assert [b.proto.label for b in at.get("download_button")] == [
+    roster_keys = ("dl_csv", "dl_xlsx", "dl_ics")  # the requests' buttons are tested apart
+    assert [b.label for b in at.download_button if b.key in roster_keys] == [
         "Roster CSV",
         "Roster XLSX (a sheet per week)",
         f"iCalendar for {first}",

@@ -84,3 +84,39 @@ def test_no_plan_message_names_the_command() -> None:
         "No routing plan stored yet for north — run `planner solve routing --scenario north` "
         "(or use the Scenarios page)."
     )
+
+
+def test_request_lines_are_stockholm_times_with_county_names() -> None:
+    """Stored UTC times become Stockholm wall clock in winter (+1 h) and summer (+2 h); the
+    county code becomes its name; rows come in day order; visits are space-separated."""
+    utc = dt.UTC
+    frame = pd.DataFrame(
+        {
+            "id": [1, 2],
+            "clinician_id": ["C0002", "C0001"],
+            "profession": ["doctor", "midwife"],
+            "county_code": ["04", "05"],
+            "day": [dt.date(2026, 11, 3), dt.date(2026, 6, 1)],
+            "block": ["07-12", "22-07"],
+            "start": [
+                dt.datetime(2026, 11, 3, 6, tzinfo=utc),
+                dt.datetime(2026, 6, 1, 20, tzinfo=utc),
+            ],
+            "end": [
+                dt.datetime(2026, 11, 3, 11, tzinfo=utc),
+                dt.datetime(2026, 6, 2, 5, tzinfo=utc),
+            ],
+            "cost": [1.0, 2.5],
+            "visits_kept": [2, 1],
+            "visit_ids": ["V1,V2", "V3"],
+        }
+    )
+    lines = services.request_lines(frame)
+    assert list(lines["clinician_id"]) == ["C0001", "C0002"]
+    assert [f"{s:%H:%M}-{e:%H:%M}" for s, e in zip(lines["start"], lines["end"], strict=True)] == [
+        "22:00-07:00",
+        "07:00-12:00",
+    ]
+    assert list(lines["county"]) == ["Östergötlands län", "Södermanlands län"]
+    assert list(lines["visit_ids"]) == ["V3", "V1 V2"]
+    assert list(lines["hours"]) == [9.0, 5.0]
