@@ -75,8 +75,9 @@ class Reach:
 
     @property
     def lower_bound(self) -> float | None:
-        """The least cost of any request set reaching the target, as far as proved."""
-        return self.plan.lower_bound if self.plan.proved else None
+        """A proved lower bound on the cost of any request set reaching the target (None if
+        none was proved)."""
+        return self.plan.lower_bound
 
     @property
     def cost(self) -> float:
@@ -234,14 +235,14 @@ def reach_target(
             if (r.day in days[r.clinician_id] or limits[r.clinician_id] > 0)
             and not any(conflict(r, a) for a in asked if a.clinician_id == r.clinician_id)
         ]
-        more, _, _ = pick_requests(
+        more = pick_requests(
             options,
             caps,
             short,
             limits,
             conflict=conflict,
             taken={cid: frozenset(d) for cid, d in days.items()},
-        )
+        ).requests
         if not more:
             break
         asked += more
@@ -359,7 +360,8 @@ def compare_levers(
     rest = [v for v in unreachable_visits(problem) if v.visit_id not in digital]
     caps = {b.name: b.followup_capacity for b in problem.blocks}
     limits: defaultdict[str, int] = defaultdict(lambda: extra_day_limit(problem, max_extra_days))
-    picked, kept, _ = pick_requests(request_options(problem, cost, rest), caps, need, limits)
+    pick = pick_requests(request_options(problem, cost, rest), caps, need, limits)
+    picked, kept = pick.requests, pick.kept
     out.append(
         LeverResult(
             "digital follow-ups",

@@ -70,7 +70,7 @@ class RequestPlan:
     reachable: bool
     requests: tuple[Request, ...]
     cost: float
-    lower_bound: float
+    lower_bound: float | None
     proved: bool
     greedy: tuple[Request, ...]
     greedy_cost: float
@@ -153,6 +153,19 @@ class _Step:
     cost: int  # in hundredths
     requests: tuple[Request, ...]
     proved: bool
+    floor: int  # a proved lower bound on ``cost`` (equal to it when proved)
+
+
+@dataclass(frozen=True)
+class Pick:
+    """What :func:`pick_requests` found: the requests, the visits they keep, whether their
+    cost is proved least, and a proved lower bound on the least cost (None when a tiny model
+    stopped without deciding whether more visits can be kept)."""
+
+    requests: tuple[Request, ...]
+    kept: int
+    proved: bool
+    lower_bound: float | None
 
 
 #: Whether two requests of one clinician cannot both be worked (rest, overlap, span, break).
@@ -180,10 +193,11 @@ def _clinician_curve(
     seconds: float,
     conflict: Conflict | None = None,
     taken: frozenset[dt.date] = frozenset(),
-) -> list[_Step]:
+) -> tuple[list[_Step], bool]:
     """One clinician's least cost of keeping 1, 2, ... of their visits (until no more can be
     kept within ``limit`` extra days besides the days ``taken`` already, with no two requests
-    in ``conflict``): a tiny CP-SAT model per count."""
+    in ``conflict``): a tiny CP-SAT model per count. The flag says whether the curve is
+    complete (it ends where no more can be kept, not where a model ran out of time)."""
     visits = sorted({v for r in options for v in r.keeps})
     m = cp_model.CpModel()
     r = [m.new_bool_var(f"r{i}") for i in range(len(options))]
@@ -217,17 +231,23 @@ def _clinician_curve(
         m.clear_assumptions()
         m.add_assumptions([at_least[k]])
         status = solver.solve(m)
+        if status == cp_model.INFEASIBLE:
+            return steps, True  # no more can be kept
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            break  # infeasible: no more can be kept (or not found in time)
+            return steps, False  # undecided in time: the curve may go on
         picked = tuple(req for req, x in zip(options, r, strict=True) if solver.value(x))
-        steps.append(_Step(k, round(solver.objective_value), picked, status == cp_model.OPTIMAL))
-    return steps
+        cost = round(solver.objective_value)
+        floor = (
+            cost if status == cp_model.OPTIMAL else math.ceil(solver.best_objective_bound - 1e-6)
+        )
+        steps.append(_Step(k, cost, picked, status == cp_model.OPTIMAL, floor))
+    return steps, True
 
 
-def _combine(curves: list[list[_Step]], need: int) -> tuple[list[_Step], int]:
+def _combine(curves: list[list[_Step]], need: int, floors: bool = False) -> tuple[list[_Step], int]:
     """The least-cost choice of one step (or none) per clinician keeping ``need`` visits in all,
-    or the most that can be kept: a knapsack over the exact curves. Returns the steps and
-    the visits they keep."""
+    or the most that can be kept: a knapsack over the curves (their proved floors with
+    ``floors``). Returns the steps and the visits they keep."""
     reach = min(need, sum(c[-1].kept for c in curves if c))
     inf = math.inf
     best: list[float] = [0.0] + [inf] * reach
@@ -242,7 +262,7 @@ def _combine(curves: list[list[_Step]], need: int) -> tuple[list[_Step], int]:
                 continue
             for s, step in enumerate(curve):
                 t = min(reach, j + step.kept)
-                value = best[j] + step.cost
+                value = best[j] + (step.floor if floors else step.cost)
                 if value < nxt[t]:
                     nxt[t], choice[t] = value, (j, s)
         best = nxt
@@ -263,13 +283,13 @@ def pick_requests(
     caps: dict[str, int],
     need: int,
     limits: Mapping[str, int],
-    seconds: float = 1.0,
+    seconds: float = 5.0,
     *,
     conflict: Conflict | None = None,
     taken: Mapping[str, frozenset[dt.date]] | None = None,
-) -> tuple[list[Request], int, bool]:
+) -> Pick:
     """The least-cost requests keeping ``need`` of the visits the options name (or the most
-    that can be kept, if fewer): (requests, visits kept, proved least).
+    that can be kept, if fewer), with a proved lower bound on that least cost.
 
     Exact by decomposition: a request keeps only its own clinician's visits, so each
     clinician's least cost for 1, 2, ... kept visits is solved alone (:func:`_clinician_curve`)
@@ -277,20 +297,23 @@ def pick_requests(
     days each clinician may still be asked for, besides the days already ``taken``;
     ``conflict``: pairs of requests one clinician cannot both work."""
     if need <= 0:
-        return [], 0, True
+        return Pick((), 0, True, 0.0)
     by_clinician: dict[str, list[Request]] = defaultdict(list)
     for r in options:
         by_clinician[r.clinician_id].append(r)
-    curves = [
-        _clinician_curve(
+    curves, complete = [], True
+    for cid, opts in sorted(by_clinician.items()):
+        curve, done = _clinician_curve(
             opts, caps, limits[cid], seconds, conflict, (taken or {}).get(cid, frozenset())
         )
-        for cid, opts in sorted(by_clinician.items())
-    ]
+        curves.append(curve)
+        complete &= done
     steps, kept = _combine(curves, need)
-    picked = [r for s in steps for r in s.requests]
-    proved = all(s.proved for c in curves for s in c)
-    return picked, kept, proved
+    picked = tuple(r for s in steps for r in s.requests)
+    proved = complete and all(s.proved for c in curves for s in c)
+    floor_steps, _ = _combine(curves, kept, floors=True)
+    bound = sum(s.floor for s in floor_steps) / _SCALE if complete else None
+    return Pick(picked, kept, proved, bound)
 
 
 def plan_requests(
@@ -299,7 +322,7 @@ def plan_requests(
     *,
     max_extra_days: int = 4,
     cost: CostFn | None = None,
-    seconds: float = 1.0,
+    seconds: float = 5.0,
 ) -> RequestPlan:
     """The fewest (least-cost) requests lifting the availability bound to ``target`` (default
     the problem's continuity target); see the module docstring. ``seconds``: per tiny model."""
@@ -319,9 +342,8 @@ def plan_requests(
     caps = {b.name: b.followup_capacity for b in problem.blocks}
     options = request_options(problem, cost)
     greedy, _ = _greedy(options, caps, need, limits)
-    picked, kept, proved = pick_requests(
-        options, caps, need, limits, seconds, conflict=slot_conflicts(problem)
-    )
+    pick = pick_requests(options, caps, need, limits, seconds, conflict=slot_conflicts(problem))
+    picked, kept, proved = pick.requests, pick.kept, pick.proved
     price = sum(r.cost for r in picked)
     return RequestPlan(
         target=target,
@@ -330,7 +352,7 @@ def plan_requests(
         reachable=kept >= need,
         requests=tuple(picked),
         cost=price,
-        lower_bound=price if proved else 0.0,
+        lower_bound=price if proved else pick.lower_bound,
         proved=proved,
         greedy=tuple(greedy),
         greedy_cost=sum(r.cost for r in greedy),

@@ -3,7 +3,8 @@
 On the seeded instance of ``planner bench staffing``: the roster as declared (continuity and
 availability bound before), then :func:`staffing.reach.reach_target` (the least-cost requests,
 their proved lower bound, the greedy baseline, and the roster re-solved with them). The time
-limit is the whole run's: a quarter for the roster before, a quarter for each re-solve round.
+limit is the whole run's: :data:`SOLVE_SHARE` of it for the roster before and for each of up to
+:data:`BENCH_ROUNDS` re-solves (the request pick and evaluation take the rest).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from planner.cli.bench import bench_app
 from planner.cli.bench_staffing import BENCH_START
 from planner.runs import ProgressCallback
 
-#: Re-solve rounds the bench allows (each gets a quarter of the time limit).
-BENCH_ROUNDS = 2
+#: Re-solve rounds the bench allows.
+BENCH_ROUNDS = 3
+#: Share of the time limit each solve gets (the roster before and each round).
+SOLVE_SHARE = 0.21
 
 
 def run_continuity_benchmark(
@@ -42,7 +45,7 @@ def run_continuity_benchmark(
     if visits is None:
         visits = round(4000 * clinicians / 300 * days / 28)
     problem = build_instance(clinicians, days, visits, seed, BENCH_START)
-    params = SolveParams(time_limit_s=max(1.0, time_limit / 4), num_workers=2, seed=seed)
+    params = SolveParams(time_limit_s=max(1.0, time_limit * SOLVE_SHARE), num_workers=2, seed=seed)
     before = solve(problem, params, on_progress=on_progress)
     k0 = evaluate(problem, before)
     reach = reach_target(

@@ -10,6 +10,7 @@ are :class:`planner.scenario_continuity.ContinuityLevers`.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from planner.orchestration.context import ProgressCallback, RunContext
@@ -139,10 +140,10 @@ def reach_message(reach: Reach, levers: list[LeverResult]) -> str:
             f"clinicians off the requested slots)."
         )
     bound = (
-        f" No set of fewer than {plan.lower_bound:g} requests can reach it (proved: that many "
+        f" No set of fewer than {math.ceil(plan.lower_bound - 1e-9):g} requests can reach it (proved: that many "
         f"are needed just to make the index clinicians available); the greedy rule would ask "
         f"{len(plan.greedy)} for that alone."
-        if plan.proved and plan.lower_bound
+        if plan.lower_bound
         else ""
     )
     others = "; ".join(

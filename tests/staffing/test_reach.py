@@ -118,7 +118,8 @@ def test_pick_requests_is_least_cost_by_enumeration(seed: int) -> None:
     ][:12]
     limits = {"ANN": 2, "BO": 2}
     need = rng.randint(2, 5)
-    picked, kept, proved = pick_requests(options, caps, need, limits)
+    pick = pick_requests(options, caps, need, limits)
+    picked, kept, proved = pick.requests, pick.kept, pick.proved
     best, most = None, 0
     for size in range(len(options) + 1):
         for chosen in itertools.combinations(options, size):
@@ -133,7 +134,7 @@ def test_pick_requests_is_least_cost_by_enumeration(seed: int) -> None:
     assert proved and kept == min(need, most)
     assert _kept(tuple(picked), caps) >= kept
     if best is not None:
-        assert sum(r.cost for r in picked) == best
+        assert sum(r.cost for r in picked) == best == pick.lower_bound
 
 
 def test_plan_requests_lower_bound_is_its_cost_when_proved() -> None:
