@@ -11,6 +11,8 @@ from staffing import (
     Clinician,
     Problem,
     ReturnVisit,
+    ShiftAssignment,
+    Solution,
     SolveParams,
     WorkRules,
     cover_first,
@@ -20,7 +22,7 @@ from staffing import (
 )
 from staffing.model import RosterModel
 from staffing.timegrid import Grid
-from tests.staffing.conftest import MONDAY, day
+from tests.staffing.conftest import MONDAY, day, van
 
 FAST = SolveParams(time_limit_s=1, num_workers=2, deterministic=True)
 
@@ -86,6 +88,54 @@ def test_short_pool_names_the_short_cells(lone_doctor: Problem) -> None:
         (day(0), "22-07", "doctor", 8.5)
     ]
     assert kpis.hard_violations == 0
+
+
+def test_placed_unit_gets_its_doctor_before_digital_cover(desk_or_van: Problem) -> None:
+    """The desk would cover 10 h and the van 8 h, so cover alone leaves the unit empty; the
+    mobile-crew stage comes first and sends ANN to the van (10 h of digital demand go short)."""
+    desk = Solution(
+        "HAND",
+        (ShiftAssignment(day(0), "07-12", "ANN"), ShiftAssignment(day(0), "12-17", "ANN")),
+    )
+    old = evaluate(desk_or_van, desk)
+    assert (old.shortfall_hours, old.mobile_site_days_unstaffed) == (8.0, 1)
+    solution = solve(desk_or_van, FAST)
+    assert solution.shifts == (ShiftAssignment(day(0), "mobile:S1", "ANN"),)
+    stages = {s.name: s for s in solution.stages}
+    assert [s.name for s in solution.stages][:2] == ["mobile crew", "cover"]
+    assert stages["mobile crew"].objective == 0 and stages["cover"].objective == 600
+    kpis = evaluate(desk_or_van, solution)
+    assert (kpis.shortfall_hours, kpis.mobile_site_days_unstaffed, kpis.hard_violations) == (
+        10.0,
+        0,
+        0,
+    )
+    assert cover_first(desk_or_van).shifts == solution.shifts  # the baseline crews first too
+
+
+def test_site_day_nobody_can_crew_is_bounded_not_infeasible(desk_or_van: Problem) -> None:
+    """A second site-day on Tuesday that nobody declared: the crew stage's counting bound is
+    one, the stage is proved optimal there, and the roster still comes back."""
+    problem = desk_or_van.replace(
+        blocks=(*digital_blocks(), van(0, 1)),
+        demand={**desk_or_van.demand, (day(1), "mobile:S1", "doctor"): 8.0},
+    )
+    model = RosterModel(problem)
+    assert model.has_crews and model.lower_bounds[0] == 1
+    solution = solve(problem, FAST)
+    crew = next(s for s in solution.stages if s.name == "mobile crew")
+    assert (crew.status, crew.objective) == ("OPTIMAL", 1)
+    assert evaluate(problem, solution).mobile_site_days_unstaffed == 1
+
+
+def test_no_crew_stage_without_placed_units(small_clinic: Problem) -> None:
+    """Without mobile site-days the stages are the four of before."""
+    assert [name for name, _ in RosterModel(small_clinic).objectives] == [
+        "cover",
+        "continuity",
+        "contract",
+        "preferences and fairness",
+    ]
 
 
 def test_model_size_is_pruned(small_clinic: Problem) -> None:
