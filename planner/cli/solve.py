@@ -31,6 +31,8 @@ def _print(result: dict) -> None:
         f"{result['planner']}: run {result['run_id']} {result['solver_status']} "
         f"in {result['seconds']:.1f} s"
     )
+    if result.get("message"):
+        typer.echo(f"  {result['message']}")
     for name, value in result["kpis"].items():
         typer.echo(f"  {name:32s} {value}")
 
