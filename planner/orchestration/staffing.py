@@ -412,15 +412,18 @@ def crew_gap_text(gap: CrewGap, counties: Mapping[str, str]) -> str:
                 f"only {gap.declared} {_plural(gap.profession, gap.declared)} of {where} "
                 f"declared that day for a crew of {gap.crew}"
             )
-        return f"{text}; the others are kept off it: {kept}" if kept else text
+        return f"{text}; kept off it: {kept}" if kept else text
     if gap.reason == "blocked":
-        return (
-            f"the {_plural(gap.profession, gap.declared)} of {where} who declared that day "
-            f"are kept off it: {kept}"
+        who = (
+            f"the {gap.profession} of {where} who declared that day is"
+            if gap.declared == 1
+            else f"the {gap.declared} {_plural(gap.profession, gap.declared)} of {where} who "
+            "declared that day are"
         )
+        return f"{who} kept off it: {kept}"
     return (
         f"a {gap.profession} of {where} declared that day and no hard rule keeps them off, "
-        "but the roster leaves them off (the solve stopped at its time limit)"
+        "but the roster leaves them off (a solve stopped by its time limit)"
     )
 
 

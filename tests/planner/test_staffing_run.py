@@ -200,6 +200,36 @@ def test_site_day_without_a_doctor_is_named_with_its_reason(tiny: Scenario) -> N
     assert [g.day for g in pool] == [dt.date(2026, 11, d) for d in (2, 3, 4, 5, 6)]
 
 
+def test_crew_gaps_in_words() -> None:
+    """Each reason reads as a sentence with the county's name and what keeps people off."""
+    from planner.orchestration.staffing import crew_gap_text
+    from staffing import CREWS_ELSEWHERE, CrewGap
+
+    def gap(reason: str, crew: int, declared: int, *why: tuple[str, int]) -> CrewGap:
+        return CrewGap(
+            dt.date(2026, 11, 13), "mobile:K", "K", "19", "doctor", crew, 0, declared, reason, why
+        )
+
+    counties = {"19": "Västmanlands län"}
+    assert crew_gap_text(gap("not_declared", 1, 0), counties) == (
+        "no doctor of Västmanlands län declared that day"
+    )
+    assert crew_gap_text(gap("not_declared", 2, 1, ("Daily rest", 1)), counties) == (
+        "only 1 doctor of Västmanlands län declared that day for a crew of 2; "
+        "kept off it: daily rest (1)"
+    )
+    assert crew_gap_text(gap("blocked", 1, 1, (CREWS_ELSEWHERE, 1)), {}) == (
+        "the doctor of county 19 who declared that day is kept off it: "
+        "crews another site that day (1)"
+    )
+    assert crew_gap_text(
+        gap("blocked", 1, 2, ("Weekly maximum hours", 1), (CREWS_ELSEWHERE, 1)), counties
+    ) == (
+        "the 2 doctors of Västmanlands län who declared that day are kept off it: "
+        "weekly maximum hours (1), crews another site that day (1)"
+    )
+
+
 def test_issue_15_site_days_have_no_doctor_in_the_demo_pool() -> None:
     """The site-days of issue 15 (Köping 13 Nov, Mariefred 19 and 20 Nov) are the only ones of
     their unit-weeks that no doctor of the county declared in the demo's pool: no roster can
