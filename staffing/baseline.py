@@ -1,7 +1,6 @@
 """The cover-first scheduler: what a planner gets without continuity as an objective.
 
-1. Roster for cover: walk the demand cells in time order, the mobile site-days' crews
-   (:func:`staffing.rules.crew_needs`) before every digital cell, and, for each, add the legal
+1. Roster for cover: walk the demand cells in time order and, for each, add the legal
    available clinicians of the profession who are furthest below their contract hours
    (preferred blocks first) until the cell is covered.
 2. Fill contract hours: clinicians still under their weekly contract get more blocks where
@@ -24,7 +23,6 @@ from staffing.booking import book_follow_ups
 from staffing.candidates import candidate_slots
 from staffing.greedy import LegalRoster
 from staffing.problem import Problem
-from staffing.rules import crew_needs
 from staffing.solution import ShiftAssignment, Solution
 from staffing.timegrid import Grid, Slot
 
@@ -45,12 +43,9 @@ def cover_first_roster(problem: Problem) -> list[ShiftAssignment]:
         if hours > 0:
             need[((problem.day_index(day), index[name]), prof)] = round(hours * 60)
 
-    crews = {((problem.day_index(d), index[b]), p) for d, b, p in crew_needs(problem)}
-
     def cells_in_time_order() -> list[tuple[Slot, str]]:
-        """Crews first, then the other cells, each in time order."""
         grid = Grid(problem)
-        return sorted(need, key=lambda k: (k not in crews, grid.interval(k[0]), k[1]))
+        return sorted(need, key=lambda k: (grid.interval(k[0]), k[1]))
 
     # 1. cover
     for key in cells_in_time_order():

@@ -211,10 +211,11 @@ def mertid_limit(rm: RosterModel, cid: str, extras: Terms) -> None:
 
 
 def mobile_crew(rm: RosterModel) -> None:
-    """Mobile crew (soft, the mobile-crew stage, before cover): ``crew_short[d, b, p] >= crew -
-    sum x`` over the clinicians of the profession who may work the site-day; also the counting
-    bound of the stage (:attr:`RosterModel.crew_bound`): a site-day with fewer candidates than
-    its crew keeps the rest short. A crew above the need earns nothing here (the short is 0)."""
+    """Mobile crew (soft, the cover stage, priced above every demand minute):
+    ``crew_short[d, b, p] >= crew - sum x`` over the clinicians of the profession who may work
+    the site-day; also its counting bound (:attr:`RosterModel.crew_bound`): a site-day with
+    fewer candidates than its crew keeps the rest short. A crew above the need earns nothing
+    here (the short is 0)."""
     problem, m = rm.problem, rm.model
     index = {b.name: i for i, b in enumerate(problem.blocks)}
     mobile = {i for i, b in enumerate(problem.blocks) if b.kind == "mobile"}

@@ -7,15 +7,16 @@ is *short* when fewer clinicians of a profession work its mobile block than
 these that holds:
 
 1. ``not_rostered``: a clinician who declared the site-day could work it without breaking a
-   hard rule, given the rest of their roster, yet the roster leaves them off (a roster the
-   solver's mobile-crew stage proved optimal never does this; a time-limited one may).
+   hard rule, given the rest of their roster, yet the roster leaves them off (a roster whose
+   cover stage the solver proved optimal never does this; a time-limited one may).
 2. ``not_declared``: fewer clinicians of the profession declared the site-day than its crew
    (a unit's site-day is open to clinicians of the site's county only); none at all is the
    common case.
 3. ``blocked``: enough clinicians declared it, but each one left off it is kept off by a hard
    rule given the rest of their roster: they crew another site that day, or working it would
-   break daily rest, weekly hours, consecutive days and so on. After an optimal mobile-crew
-   stage no swap of their shifts could crew this site-day without uncrewing another.
+   break daily rest, weekly hours, consecutive days and so on. After an optimal cover stage
+   (crews priced above all cover) no swap of their shifts could crew this site-day without
+   uncrewing another.
 
 ``blocked_by`` counts, for every clinician who declared the site-day and is left off it, what
 keeps them off (:data:`CREWS_ELSEWHERE` or the first hard rule in catalogue order), so a

@@ -46,12 +46,15 @@ hours and Return visit unserved always soft (reasons in
 
 Objectives, minimised lexicographically by :func:`staffing.solve.solve`:
 
-0. mobile crew (only when a placed unit asks for a crew): ``sum crew_short[d, b, p]`` with
-   ``crew_short >= crew - sum x`` over the clinicians of the profession at the site-day
-   (:func:`staffing.rules.crew_needs`: one doctor for an 8-h day). It comes before cover: a
-   unit that stands somewhere gets its crew before any digital hour counts, even where the
-   doctor would cover more digital hours (two 5-h blocks beat one 8-h site-day by minutes);
-1. cover: ``sum short[d, b, p]`` with ``short >= demand minutes - staffed minutes``;
+1. cover: ``W x sum crew_short[d, b, p] + sum short[d, b, p]`` with ``short >= demand
+   minutes - staffed minutes`` and, for each placed unit's site-day (only when there is one),
+   ``crew_short >= crew - sum x`` over the clinicians of the profession who may work it
+   (:func:`staffing.rules.crew_needs`: one doctor for an 8-h day). ``W`` (:attr:`crew_weight`)
+   is the total demand in minutes plus one, more than any cover can change, so the stage is
+   lexicographic inside: every crew member before any digital minute, even where the doctor
+   would cover more digital time (two 5-h blocks beat one 8-h site-day). Crews are weighted
+   here rather than given a stage of their own: a crew stage hands the cover stage whatever
+   roster first reaches the crew bound, which may be far from the warm start's cover;
 1b. rule slack (only when a rule is made soft and can be broken): ``sum weight x slack``, in
    minutes (60 x the checker's amounts). It comes right after cover: a softened working-time
    rule is bent only as far as mobile crews and demand cover need, never for continuity,
@@ -61,7 +64,7 @@ Objectives, minimised lexicographically by :func:`staffing.solve.solve`:
 4. preferences and fairness: blocks outside preferences + 3 x blocks above the fair share of
    nights and weekends (only for those of the two rules that are soft).
 
-``lower_bounds`` holds counting bounds of stages 0, 1, 2 and 4 (crew members and cells that no
+``lower_bounds`` holds counting bounds of stages 1, 2 and 4 (crew members and cells that no
 candidate can supply; visits whose index clinician has no usable day; zero), which the solve
 puts in the objective's domain so CP-SAT can prove a stage optimal as soon as it reaches them.
 
@@ -101,8 +104,8 @@ SlackTerm = tuple[cp_model.IntVar, list[tuple[cp_model.IntVar, int]], int, int]
 
 
 class RosterModel:
-    """CP-SAT variables, constraints and the stage objectives (four; one more with a mobile-crew
-    stage, one more with a rule-slack stage) for one problem.
+    """CP-SAT variables, constraints and the stage objectives (four, five with a rule-slack
+    stage) for one problem.
 
     The constructor declares the shift variables ``x``, then calls the functions of
     :mod:`staffing.constraints` (one per named rule), which add their variables to the
@@ -129,6 +132,8 @@ class RosterModel:
         self.slack: list[SlackTerm] = []
         self.rest_miss: dict[tuple[str, int], cp_model.IntVar] = {}
         self.crew_bound = 0
+        #: Price of one crew member missing in the cover stage: more than all demand minutes.
+        self.crew_weight = 1 + sum(max(0, round(h * 60)) for h in problem.demand.values())
         self.cover_bound = 0
         #: Rules whose pair and chain conflicts are priced instead of forbidden.
         self.soft_conflicts = {
@@ -162,19 +167,18 @@ class RosterModel:
     def _stages(self) -> tuple[list[int | None], list[tuple[str, cp_model.LinearExpr]]]:
         """The counting lower bounds and the objectives of the stages, in order.
 
-        Bounds: the crew members no candidate can supply (mobile crew); the cells no candidate
-        can fill (cover); minus the visits with a modelled day (continuity: a visit is taken by
-        its index clinician at most once); none (contract); zero (rule slack, preferences and
-        fairness).
+        Bounds: the crew members and cells no candidate can supply (cover); minus the visits
+        with a modelled day (continuity: a visit is taken by its index clinician at most once);
+        none (contract); zero (rule slack, preferences and fairness).
         """
         zero = cp_model.LinearExpr.constant(0)
         with_options = len({vid for vid, _ in self.y})
-        stages: list[tuple[str, cp_model.LinearExpr, int | None]] = []
+        cover = _sum(self.short.values()) if self.short else zero
         if self.has_crews:
-            stages.append(("mobile crew", _sum(self.crew_short.values()), self.crew_bound))
-        stages.append(
-            ("cover", _sum(self.short.values()) if self.short else zero, self.cover_bound)
-        )
+            cover = self.crew_weight * _sum(self.crew_short.values()) + cover
+        stages: list[tuple[str, cp_model.LinearExpr, int | None]] = [
+            ("cover", cover, self.crew_weight * self.crew_bound + self.cover_bound)
+        ]
         if self.has_slack:
             stages.append(("rule slack", self._slack_objective(), 0))
         stages += [
@@ -192,7 +196,7 @@ class RosterModel:
 
     @property
     def has_crews(self) -> bool:
-        """Whether a placed unit asks for a crew (then the model has a mobile-crew stage)."""
+        """Whether a placed unit asks for a crew (then the cover stage prices crews first)."""
         return bool(self.crew_short)
 
     # -- softened rules ----------------------------------------------------------------------
@@ -334,8 +338,8 @@ class RosterModel:
         """The stage objectives of a complete assignment (as from :meth:`values_from`), in the
         order of :attr:`objectives`."""
         value = {
-            "mobile crew": sum(vals[v] for v in self.crew_short.values()),
-            "cover": sum(vals[v] for v in self.short.values()),
+            "cover": self.crew_weight * sum(vals[v] for v in self.crew_short.values())
+            + sum(vals[v] for v in self.short.values()),
             "rule slack": sum(w * vals[s] for s, _, _, w in self.slack)
             + self._rest_miss_weight() * sum(vals[v] for v in self.rest_miss.values()),
             "continuity": -sum(vals[v] for v in self.y.values()),

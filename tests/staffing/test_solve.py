@@ -91,46 +91,67 @@ def test_short_pool_names_the_short_cells(lone_doctor: Problem) -> None:
 
 
 def test_placed_unit_gets_its_doctor_before_digital_cover(desk_or_van: Problem) -> None:
-    """The desk would cover 10 h and the van 8 h, so cover alone leaves the unit empty; the
-    mobile-crew stage comes first and sends ANN to the van (10 h of digital demand go short)."""
+    """The desk would cover 10 h and the van 8 h, so cover alone (and the cover-first
+    baseline) leaves the unit empty; priced above every demand minute, the crew wins and ANN
+    goes to the van (10 h of digital demand go short)."""
     desk = Solution(
         "HAND",
         (ShiftAssignment(day(0), "07-12", "ANN"), ShiftAssignment(day(0), "12-17", "ANN")),
     )
     old = evaluate(desk_or_van, desk)
     assert (old.shortfall_hours, old.mobile_site_days_unstaffed) == (8.0, 1)
+    assert cover_first(desk_or_van).shifts == desk.shifts
     solution = solve(desk_or_van, FAST)
     assert solution.shifts == (ShiftAssignment(day(0), "mobile:S1", "ANN"),)
-    stages = {s.name: s for s in solution.stages}
-    assert [s.name for s in solution.stages][:2] == ["mobile crew", "cover"]
-    assert stages["mobile crew"].objective == 0 and stages["cover"].objective == 600
+    cover = solution.stages[0]
+    assert (cover.name, cover.status, cover.objective) == ("cover", "OPTIMAL", 600)
     kpis = evaluate(desk_or_van, solution)
     assert (kpis.shortfall_hours, kpis.mobile_site_days_unstaffed, kpis.hard_violations) == (
         10.0,
         0,
         0,
     )
-    assert cover_first(desk_or_van).shifts == solution.shifts  # the baseline crews first too
+
+
+def test_crew_weight_outweighs_all_cover(desk_or_van: Problem) -> None:
+    """One crew member is priced at the problem's demand minutes plus one (18 h: 1,081), so no
+    cover can pay for an empty site-day; the desk roster costs 1,081 + 480, the van 600."""
+    model = RosterModel(desk_or_van)
+    assert model.has_crews and model.crew_weight == 18 * 60 + 1
+    desk = model.values_from(
+        Solution(
+            "HAND",
+            (ShiftAssignment(day(0), "07-12", "ANN"), ShiftAssignment(day(0), "12-17", "ANN")),
+        )
+    )
+    van_day = model.values_from(Solution("HAND", (ShiftAssignment(day(0), "mobile:S1", "ANN"),)))
+    assert model.stage_values(desk)[0] == 1081 + 480 and model.stage_values(van_day)[0] == 600
 
 
 def test_site_day_nobody_can_crew_is_bounded_not_infeasible(desk_or_van: Problem) -> None:
-    """A second site-day on Tuesday that nobody declared: the crew stage's counting bound is
-    one, the stage is proved optimal there, and the roster still comes back."""
+    """A second site-day on Tuesday that nobody declared: the cover stage's counting bound
+    holds its missing crew member, the stage is proved optimal there, and the roster comes
+    back with that one site-day short."""
     problem = desk_or_van.replace(
         blocks=(*digital_blocks(), van(0, 1)),
         demand={**desk_or_van.demand, (day(1), "mobile:S1", "doctor"): 8.0},
     )
     model = RosterModel(problem)
-    assert model.has_crews and model.lower_bounds[0] == 1
+    weight = model.crew_weight
+    assert (model.crew_bound, model.lower_bounds[0]) == (1, weight + 480)
     solution = solve(problem, FAST)
-    crew = next(s for s in solution.stages if s.name == "mobile crew")
-    assert (crew.status, crew.objective) == ("OPTIMAL", 1)
-    assert evaluate(problem, solution).mobile_site_days_unstaffed == 1
+    cover = solution.stages[0]
+    assert (cover.status, cover.objective) == ("OPTIMAL", weight + 480 + 600)
+    kpis = evaluate(problem, solution)
+    assert (kpis.mobile_site_days, kpis.mobile_site_days_unstaffed) == (2, 1)
 
 
-def test_no_crew_stage_without_placed_units(small_clinic: Problem) -> None:
-    """Without mobile site-days the stages are the four of before."""
-    assert [name for name, _ in RosterModel(small_clinic).objectives] == [
+def test_without_placed_units_cover_is_the_shortfall(small_clinic: Problem) -> None:
+    """Without mobile site-days there is no crew term: the stages and their objectives are
+    those of before."""
+    model = RosterModel(small_clinic)
+    assert not model.has_crews and model.crew_bound == 0
+    assert [name for name, _ in model.objectives] == [
         "cover",
         "continuity",
         "contract",
