@@ -18,6 +18,7 @@ Modules, in the order a roster passes through them:
   (lexicographic stages);
 * the result: :mod:`~staffing.solution`, :mod:`~staffing.kpi` (``evaluate``),
   :mod:`~staffing.misses` (why each return visit misses its index clinician),
+  :mod:`~staffing.crews` (why a placed unit's site-day is short of its crew),
   :mod:`~staffing.requests` (the fewest availability requests that lift the bound),
   :mod:`~staffing.export` (CSV, XLSX, iCalendar).
 """
@@ -25,6 +26,7 @@ Modules, in the order a roster passes through them:
 from staffing.baseline import cover_first
 from staffing.booking import book_follow_ups
 from staffing.candidates import candidate_slots
+from staffing.crews import CREW_REASONS, CREWS_ELSEWHERE, CrewGap, explain_crews
 from staffing.kpi import CONTINUITY_MEASURES, Kpis, evaluate
 from staffing.misses import MISS_REASONS, Miss, explain_misses, miss_summary
 from staffing.problem import (
@@ -49,6 +51,8 @@ from staffing.workrules import WorkRules
 
 __all__ = [
     "CONTINUITY_MEASURES",
+    "CREWS_ELSEWHERE",
+    "CREW_REASONS",
     "FIXED_RULE_REASONS",
     "MISS_REASONS",
     "RULES",
@@ -58,6 +62,7 @@ __all__ = [
     "TIMEZONE",
     "Block",
     "Clinician",
+    "CrewGap",
     "FollowUp",
     "Kpis",
     "Miss",
@@ -80,6 +85,7 @@ __all__ = [
     "cover_first",
     "digital_blocks",
     "evaluate",
+    "explain_crews",
     "explain_misses",
     "miss_summary",
     "solve",

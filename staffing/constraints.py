@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ortools.sat.python import cp_model
 
 from staffing.problem import Clinician, Problem
-from staffing.rules import contract_per_period, fair_allowance, mertid_cap
+from staffing.rules import contract_per_period, crew_needs, fair_allowance, mertid_cap
 from staffing.timegrid import Slot
 
 if TYPE_CHECKING:
@@ -208,6 +208,28 @@ def mertid_limit(rm: RosterModel, cid: str, extras: Terms) -> None:
         rm.model.add(sum(e for e, _ in extras) <= cap)
     else:
         rm.add_slack(f"mertid({cid})", [(e, 1) for e, _ in extras], cap, most - cap, 1)
+
+
+def mobile_crew(rm: RosterModel) -> None:
+    """Mobile crew (soft, the cover stage, priced above every demand minute):
+    ``crew_short[d, b, p] >= crew - sum x`` over the clinicians of the profession who may work
+    the site-day; also its counting bound (:attr:`RosterModel.crew_bound`): a site-day with
+    fewer candidates than its crew keeps the rest short. A crew above the need earns nothing
+    here (the short is 0)."""
+    problem, m = rm.problem, rm.model
+    index = {b.name: i for i, b in enumerate(problem.blocks)}
+    mobile = {i for i, b in enumerate(problem.blocks) if b.kind == "mobile"}
+    crews: dict[tuple[Slot, str], list[cp_model.IntVar]] = defaultdict(list)
+    for (cid, slot), var in rm.x.items():
+        if slot[1] in mobile:
+            crews[(slot, rm.by_id[cid].profession)].append(var)
+    for (day, block, profession), crew in crew_needs(problem).items():
+        slot = (problem.day_index(day), index[block])
+        xs = crews.get((slot, profession), [])
+        short = m.new_int_var(0, crew, f"crew_short(d{slot[0]},{block},{profession})")
+        m.add(short >= crew - sum(xs))
+        rm.crew_short[(slot, profession)] = short
+        rm.crew_bound += max(0, crew - len(xs))
 
 
 def demand_cover(rm: RosterModel) -> None:

@@ -7,6 +7,9 @@ clinician i:
   (the provider's 96 % figure); per profession too;
 * availability bound: share of return visits whose index clinician declared availability on
   some day of the window for a block that takes follow-ups; no roster can beat it;
+* mobile site-days: the (day, mobile block) pairs that ask for a crew, those short of it
+  (``mobile_site_days_unstaffed``: at least one crew member missing), and the crew members
+  missing and above the need over all of them;
 * UPC = max_i n_i / N; COC (Bice-Boxerman) = (sum_i n_i^2 - N) / (N (N - 1));
   SECON = share of consecutive visit pairs with the same clinician. Each is computed per patient
   over the history plus the return visit (when served) and averaged over patients with N >= 2.
@@ -22,7 +25,7 @@ from typing import Any
 from staffing.misses import served_by_index
 from staffing.problem import Problem
 from staffing.rules import RULES, Violation, check, clinician_slots
-from staffing.rules.cover import staffed_minutes
+from staffing.rules.cover import crew_needs, crew_rostered, staffed_minutes
 from staffing.solution import Solution
 from staffing.timegrid import Grid
 
@@ -56,6 +59,10 @@ class Kpis:
     shortfall_hours: float
     hours_by_clinician: dict[str, tuple[float, float]]  # id -> (rostered hours, contract hours)
     violations: tuple[Violation, ...] = field(default=())
+    mobile_site_days: int = 0
+    mobile_site_days_unstaffed: int = 0
+    mobile_crew_missing: int = 0
+    mobile_crew_extra: int = 0
 
     @property
     def hard_violations(self) -> int:
@@ -85,6 +92,10 @@ class Kpis:
             "secon": self.secon,
             "cover": self.cover,
             "shortfall_hours": self.shortfall_hours,
+            "mobile_site_days": self.mobile_site_days,
+            "mobile_site_days_unstaffed": self.mobile_site_days_unstaffed,
+            "mobile_crew_missing": self.mobile_crew_missing,
+            "mobile_crew_extra": self.mobile_crew_extra,
             "hard_violations": self.hard_violations,
             "soft_violations": len(self.violations) - self.hard_violations,
             "rostered_hours": sum(h for h, _ in hours),
@@ -156,6 +167,9 @@ def evaluate(problem: Problem, solution: Solution) -> Kpis:
         for c in problem.clinicians
     }
     n_total = sum(total.values())
+    crews = crew_needs(problem)
+    crewed = crew_rostered(problem, solution)
+    gaps = {k: n - crewed[k] for k, n in crews.items()}
     return Kpis(
         continuity_rate=_share(sum(same.values()), n_total),
         continuity_by_profession={p: _share(same[p], total[p]) for p in sorted(total)},
@@ -169,4 +183,8 @@ def evaluate(problem: Problem, solution: Solution) -> Kpis:
         shortfall_hours=demand - covered,
         hours_by_clinician=hours,
         violations=tuple(check(problem, solution)),
+        mobile_site_days=len({(d, b) for d, b, _ in crews}),
+        mobile_site_days_unstaffed=len({(d, b) for (d, b, _), gap in gaps.items() if gap > 0}),
+        mobile_crew_missing=sum(max(0, gap) for gap in gaps.values()),
+        mobile_crew_extra=sum(max(0, -gap) for gap in gaps.values()),
     )

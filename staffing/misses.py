@@ -137,7 +137,7 @@ def _amounts(roster: RosterView, c: Clinician, slots: list[Slot], rules: Iterabl
     return out
 
 
-def _objections(
+def objections(
     roster: RosterView, c: Clinician, before: list[Slot], slot: Slot, hard: bool
 ) -> list:
     """Rules (in catalogue order) whose violations grow when ``slot`` joins ``before``."""
@@ -162,9 +162,9 @@ def why_not_placed(roster: RosterView, c: Clinician, slot: Slot) -> tuple[int, s
     block = problem.blocks[slot[1]]
     cell = (day_of(problem, slot[0]), block.name, c.profession)
     own = roster.slots.get(c.clinician_id, [])
-    hard = _objections(roster, c, own, slot, hard=True)
+    hard = objections(roster, c, own, slot, hard=True)
     if not hard:
-        soft = _objections(roster, c, own, slot, hard=False)
+        soft = objections(roster, c, own, slot, hard=False)
         if soft:
             return 1, soft[0]
         no_demand = bool(problem.demand) and problem.demand.get(cell, 0.0) <= 0
@@ -173,7 +173,7 @@ def why_not_placed(roster: RosterView, c: Clinician, slot: Slot) -> tuple[int, s
         t
         for t in own
         if abs(t[0] - slot[0]) <= 7
-        and not _objections(roster, c, [s for s in own if s != t], slot, hard=True)
+        and not objections(roster, c, [s for s in own if s != t], slot, hard=True)
     ]
     if swaps and all(roster.short_without(c, t) for t in swaps):
         return 3, COVER

@@ -40,24 +40,33 @@ gets slack instead, ``slack >= lhs - limit``, priced in a "rule slack" stage (be
 
 A rule made hard becomes a constraint: Fair share of nights/weekends ``sum x <= allowed``;
 Preferred blocks ``x = 0`` outside the clinician's preferred blocks. Availability, No
-overlapping shifts and the follow-up rules are always hard; Demand cover, Contract hours and
-Return visit unserved always soft (reasons in :data:`staffing.rulemodes.FIXED_RULE_REASONS`).
+overlapping shifts and the follow-up rules are always hard; Mobile crew, Demand cover, Contract
+hours and Return visit unserved always soft (reasons in
+:data:`staffing.rulemodes.FIXED_RULE_REASONS`).
 
 Objectives, minimised lexicographically by :func:`staffing.solve.solve`:
 
-1. cover: ``sum short[d, b, p]`` with ``short >= demand minutes - staffed minutes``;
+1. cover: ``W x sum crew_short[d, b, p] + sum short[d, b, p]`` with ``short >= demand
+   minutes - staffed minutes`` and, for each placed unit's site-day (only when there is one),
+   ``crew_short >= crew - sum x`` over the clinicians of the profession who may work it
+   (:func:`staffing.rules.crew_needs`: one doctor for an 8-h day). ``W`` (:attr:`crew_weight`)
+   is the total demand in minutes plus one, more than any cover can change, so the stage is
+   lexicographic inside: every crew member before any digital minute, even where the doctor
+   would cover more digital time (two 5-h blocks beat one 8-h site-day). Crews are weighted
+   here rather than given a stage of their own: a crew stage hands the cover stage whatever
+   roster first reaches the crew bound, which may be far from the warm start's cover;
 1b. rule slack (only when a rule is made soft and can be broken): ``sum weight x slack``, in
    minutes (60 x the checker's amounts). It comes right after cover: a softened working-time
-   rule is bent only as far as demand cover needs, never for continuity, contract hours,
-   preferences or fairness;
+   rule is bent only as far as mobile crews and demand cover need, never for continuity,
+   contract hours, preferences or fairness;
 2. continuity: ``-sum y``;
 3. contract: ``sum |minutes[c, p] - contract minutes[c, p]|``;
 4. preferences and fairness: blocks outside preferences + 3 x blocks above the fair share of
    nights and weekends (only for those of the two rules that are soft).
 
-``lower_bounds`` holds counting bounds of stages 1, 2 and 4 (cells that no candidate can fill;
-visits whose index clinician has no usable day; zero), which the solve puts in the objective's
-domain so CP-SAT can prove a stage optimal as soon as it reaches them.
+``lower_bounds`` holds counting bounds of stages 1, 2 and 4 (crew members and cells that no
+candidate can supply; visits whose index clinician has no usable day; zero), which the solve
+puts in the objective's domain so CP-SAT can prove a stage optimal as soon as it reaches them.
 
 Size on the benchmark instance (300 clinicians, 28 days, 4 blocks, 4,000 return visits, seed
 1): about 12,300 shift and 9,700 visit booleans, 26,800 variables and 27,000 constraints in all.
@@ -74,7 +83,13 @@ from ortools.sat.python import cp_model
 from staffing import constraints
 from staffing.candidates import candidate_slots
 from staffing.problem import Problem
-from staffing.rules import contract_per_period, fair_allowance, is_night, is_weekend_slot
+from staffing.rules import (
+    contract_per_period,
+    crew_needs,
+    fair_allowance,
+    is_night,
+    is_weekend_slot,
+)
 from staffing.solution import Solution
 from staffing.timegrid import Grid, Slot
 
@@ -108,6 +123,7 @@ class RosterModel:
         self.y: dict[tuple[str, int], cp_model.IntVar] = {}
         self.works: dict[tuple[str, int], cp_model.IntVar] = {}
         self.rest: dict[tuple[str, int], list[tuple[cp_model.IntVar, list[Slot]]]] = {}
+        self.crew_short: dict[tuple[Slot, str], cp_model.IntVar] = {}
         self.short: dict[tuple[Slot, str], cp_model.IntVar] = {}
         self.excess: dict[tuple[str, int], cp_model.IntVar] = {}
         self.dev: dict[tuple[str, int], cp_model.IntVar] = {}
@@ -115,6 +131,9 @@ class RosterModel:
         self.prefs: list[cp_model.IntVar] = []
         self.slack: list[SlackTerm] = []
         self.rest_miss: dict[tuple[str, int], cp_model.IntVar] = {}
+        self.crew_bound = 0
+        #: Price of one crew member missing in the cover stage: more than all demand minutes.
+        self.crew_weight = 1 + sum(max(0, round(h * 60)) for h in problem.demand.values())
         self.cover_bound = 0
         #: Rules whose pair and chain conflicts are priced instead of forbidden.
         self.soft_conflicts = {
@@ -137,6 +156,7 @@ class RosterModel:
             constraints.max_consecutive_days(self, c)
             constraints.weekly_rest(self, c)
             constraints.working_hours(self, c)
+        constraints.mobile_crew(self)
         constraints.demand_cover(self)
         constraints.followup_capacity(self)
         constraints.fair_share(self, "Fair share of nights", "nights", is_night)
@@ -147,28 +167,37 @@ class RosterModel:
     def _stages(self) -> tuple[list[int | None], list[tuple[str, cp_model.LinearExpr]]]:
         """The counting lower bounds and the objectives of the stages, in order.
 
-        Bounds: the cells no candidate can fill (cover); minus the visits with a modelled day
-        (continuity: a visit is taken by its index clinician at most once); none (contract);
-        zero (rule slack, preferences and fairness).
+        Bounds: the crew members and cells no candidate can supply (cover); minus the visits
+        with a modelled day (continuity: a visit is taken by its index clinician at most once);
+        none (contract); zero (rule slack, preferences and fairness).
         """
         zero = cp_model.LinearExpr.constant(0)
         with_options = len({vid for vid, _ in self.y})
-        bounds: list[int | None] = [self.cover_bound, -with_options, None, 0]
-        objectives: list[tuple[str, cp_model.LinearExpr]] = [
-            ("cover", _sum(self.short.values()) if self.short else zero),
-            *([("rule slack", self._slack_objective())] if self.has_slack else []),
-            ("continuity", -_sum(self.y.values()) if self.y else zero),
-            ("contract", _sum(self.dev.values()) if self.dev else zero),
+        cover = _sum(self.short.values()) if self.short else zero
+        if self.has_crews:
+            cover = self.crew_weight * _sum(self.crew_short.values()) + cover
+        stages: list[tuple[str, cp_model.LinearExpr, int | None]] = [
+            ("cover", cover, self.crew_weight * self.crew_bound + self.cover_bound)
+        ]
+        if self.has_slack:
+            stages.append(("rule slack", self._slack_objective(), 0))
+        stages += [
+            ("continuity", -_sum(self.y.values()) if self.y else zero, -with_options),
+            ("contract", _sum(self.dev.values()) if self.dev else zero, None),
             (
                 "preferences and fairness",
                 _sum(self.prefs) + FAIRNESS_WEIGHT * _sum(self.unfair.values())
                 if (self.prefs or self.unfair)
                 else zero,
+                0,
             ),
         ]
-        if self.has_slack:
-            bounds.insert(1, 0)
-        return bounds, objectives
+        return [b for _, _, b in stages], [(name, obj) for name, obj, _ in stages]
+
+    @property
+    def has_crews(self) -> bool:
+        """Whether a placed unit asks for a crew (then the cover stage prices crews first)."""
+        return bool(self.crew_short)
 
     # -- softened rules ----------------------------------------------------------------------
     def add_slack(
@@ -240,6 +269,7 @@ class RosterModel:
             if week in self.rest_miss:
                 vals[self.rest_miss[week]] = int(not chosen)
         self._hour_values(vals)
+        self._crew_values(vals)
         self._cover_values(vals)
         self._fairness_values(vals)
         for s, terms, limit, _ in self.slack:  # after works and excess, which they may sum
@@ -262,6 +292,19 @@ class RosterModel:
                 dev = self.dev.get((c.clinician_id, per))
                 if dev is not None:
                     vals[dev] = abs(got - target)
+
+    def _crew_values(self, vals: Values) -> None:
+        """Set the crew members missing at the mobile site-days of the shifts in ``vals``."""
+        p = self.problem
+        crews = crew_needs(p)
+        rostered: dict[tuple[Slot, str], int] = defaultdict(int)
+        for (cid, slot), var in self.x.items():
+            if vals[var] and (slot, self.by_id[cid].profession) in self.crew_short:
+                rostered[(slot, self.by_id[cid].profession)] += 1
+        for cell, s in self.crew_short.items():
+            (d, b), profession = cell
+            day = p.start + dt.timedelta(days=d)
+            vals[s] = max(0, crews[(day, p.blocks[b].name, profession)] - rostered[cell])
 
     def _cover_values(self, vals: Values) -> None:
         """Set the shortfalls of the shifts in ``vals``."""
@@ -294,26 +337,24 @@ class RosterModel:
     def stage_values(self, vals: Values) -> list[int]:
         """The stage objectives of a complete assignment (as from :meth:`values_from`), in the
         order of :attr:`objectives`."""
-        out = [
-            sum(vals[v] for v in self.short.values()),
-            -sum(vals[v] for v in self.y.values()),
-            sum(vals[v] for v in self.dev.values()),
-            sum(vals[v] for v in self.prefs)
+        value = {
+            "cover": self.crew_weight * sum(vals[v] for v in self.crew_short.values())
+            + sum(vals[v] for v in self.short.values()),
+            "rule slack": sum(w * vals[s] for s, _, _, w in self.slack)
+            + self._rest_miss_weight() * sum(vals[v] for v in self.rest_miss.values()),
+            "continuity": -sum(vals[v] for v in self.y.values()),
+            "contract": sum(vals[v] for v in self.dev.values()),
+            "preferences and fairness": sum(vals[v] for v in self.prefs)
             + FAIRNESS_WEIGHT * sum(vals[v] for v in self.unfair.values()),
-        ]
-        if self.has_slack:
-            out.insert(
-                1,
-                sum(w * vals[s] for s, _, _, w in self.slack)
-                + self._rest_miss_weight() * sum(vals[v] for v in self.rest_miss.values()),
-            )
-        return out
+        }
+        return [value[name] for name, _ in self.objectives]
 
     def all_vars(self) -> list[cp_model.IntVar]:
         """Every decision and auxiliary variable (for complete hints between stages)."""
         out: list[cp_model.IntVar] = [*self.x.values(), *self.y.values(), *self.works.values()]
         out += [r for entries in self.rest.values() for r, _ in entries]
-        out += [*self.short.values(), *self.excess.values(), *self.unfair.values()]
+        out += [*self.crew_short.values(), *self.short.values()]
+        out += [*self.excess.values(), *self.unfair.values()]
         out += list(self.dev.values())
         out += [s for s, *_ in self.slack] + list(self.rest_miss.values())
         return out

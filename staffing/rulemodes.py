@@ -24,6 +24,7 @@ RULE_DEFAULTS: Mapping[str, bool] = MappingProxyType(
         "Mertid limit": True,
         "Follow-up capacity per block": True,
         "Follow-up placement": True,
+        "Mobile crew": False,
         "Demand cover": False,
         "Return visit unserved": False,
         "Contract hours": False,
@@ -58,6 +59,9 @@ FIXED_RULE_REASONS: Mapping[str, str] = MappingProxyType(
         "booked after the solve and never overbooked",
         "Follow-up placement": "a booked return visit must be in a block its clinician works, inside "
         "its window; it is not a preference",
+        "Mobile crew": "it is priced above all demand cover in the first objective; a hard crew "
+        "would turn a site-day that no clinician can staff into no roster at all instead of a "
+        "roster that names the site-day and why",
         "Demand cover": "it is already the first lexicographic objective; hard cover would turn a "
         "short pool into no roster at all instead of a roster that names the short cells",
         "Return visit unserved": "return visits are booked after the solve, not modelled one by one",

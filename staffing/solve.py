@@ -2,8 +2,10 @@
 
 Lexicographic optimisation in four CP-SAT stages on one model: demand cover, then
 same-clinician return visits, then closeness to contract hours, then preferences and fairness.
-When the problem makes a hard rule soft, a "rule slack" stage runs right after cover (see
-:mod:`staffing.model`): softened rules are bent only as far as cover needs.
+When placed mobile units ask for crews, the cover stage prices a missing crew member above any
+demand minute: every site-day gets its crew before any digital hour counts. When the problem
+makes a hard rule soft, a "rule slack" stage runs right after cover (see
+:mod:`staffing.model`): softened rules are bent only as far as crews and cover need.
 Once a stage is done its objective is fixed at the value found (``objective <= value``) before
 the next stage runs; a stage stopped by its time share keeps the best value it found.
 

@@ -8,6 +8,11 @@ Where the data comes from:
 - travel: the matrix source of :mod:`planner.travel` (cached on disk);
 - fixed clinics: named places whose reach (the same radius) covers demand without a unit.
 
+After the solve, :func:`crew_check` asks the staffing pool (the same seeded clinicians the
+staffing run rosters) whether each placed site-day in the staffing horizon has a doctor of its
+county who declared the day, and names those that do not (a warning: the model does not see
+the pool).
+
 The placement library raises its own errors (:class:`~planner.placement.PlacementError`);
 :func:`placement_errors` reports them as the app's :class:`PlannerError` with the same message,
 so the CLI prints them without a traceback and a failed run stores them as they are.
@@ -26,6 +31,12 @@ from planner import geo, travel
 from planner.demand import weekly_demand
 from planner.errors import PlannerError, ScenarioError
 from planner.orchestration.context import ProgressCallback, RunContext
+from planner.orchestration.staffing import (
+    county_names,
+    mobile_days_from_placements,
+    pool_crew_gaps,
+    pool_gap_message,
+)
 from planner.placement import (
     DemandPoint,
     PlacementError,
@@ -274,11 +285,33 @@ def run_placement(
     values: dict[str, float | int | None] = dict(kpis.to_dict())
     values["gap"] = solution.gap
     values["solver_seconds"] = round(solution.seconds, 3)
+    crews, crew_note = crew_check(scenario, rows)
+    values.update(crews)
+    rules = "; ".join(f"{v.rule} at {v.where}: {v.amount:g}" for v in kpis.violations)
     return RunOutcome(
         solver_status=solution.status,
         kpis=values,
         rows=rows,
         objective=solution.objective,
         bound=solution.bound,
-        message="; ".join(f"{v.rule} at {v.where}: {v.amount:g}" for v in kpis.violations) or None,
+        message=". ".join(m for m in (rules, crew_note) if m) or None,
     )
+
+
+def crew_check(scenario: Scenario, rows: list[Placement]) -> tuple[dict[str, float], str | None]:
+    """Whether the staffing pool can crew the plan's site-days in the staffing horizon: KPIs
+    ``mobile_site_days`` (placed site-days there) and ``mobile_crews_without_clinician`` (crew
+    members no clinician of the county declared for; a unit standing where the pool has no
+    doctor that day), and a message naming them.
+
+    A warning only: the placement model does not know the pool (it stays a pure library), so
+    it may still place a unit in a county-week without a doctor; the staffing run then names
+    the site-day and why (:func:`planner.orchestration.staffing.crew_message`).
+    """
+    days = mobile_days_from_placements(scenario, RunContext(placements=tuple(rows)))
+    gaps = pool_crew_gaps(scenario, days)
+    kpis = {
+        "mobile_site_days": float(len({(m.site_id, m.day) for m in days})),
+        "mobile_crews_without_clinician": float(sum(g.missing for g in gaps)),
+    }
+    return kpis, pool_gap_message(gaps, county_names() if gaps else {})

@@ -15,21 +15,26 @@ figure is from ``../shared/docs/domain.md`` or marked as our assumption:
 * Rule modes: ``[staffing] soft_rules`` / ``hard_rules`` (rule names) override which rules
   are hard (see :data:`staffing.rulemodes.SWITCHABLE_RULES`).
 * Mobile-clinic days: ``mobile_days`` adds a ``mobile`` block per site on the days a unit
-  stands there, available to clinicians whose home county is the site's county. Nothing feeds
-  it yet; the placement plan will.
+  stands there, available to clinicians whose home county is the site's county
+  (:func:`mobile_days_from_placements` reads them from the stored placement plan). Each
+  site-day asks for its crew (one doctor per unit, rule "Mobile crew"), which the solve puts
+  before digital cover; the run names every site-day left short and why, with the site's name
+  (:func:`crew_message`), and :func:`pool_crew_gaps` tells the placement run, from the same
+  pool, which placed site-days no clinician of the county declared.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from planner import demo_data
+from planner import demo_data, geo
 from planner.demand import DemandParams
 from planner.demand.staffing_hours import NIGHT_BLOCK, demand_hours
 from planner.demo_data import clinician_pool, return_visits
@@ -39,9 +44,11 @@ from planner.storage.models import FollowUpAssignment, Shift
 from planner.storage.store import RunOutcome
 from planner.weeks import is_business_day, week_monday
 from staffing import (
+    CREW_REASONS,
     TIMEZONE,
     Block,
     Clinician,
+    CrewGap,
     Miss,
     Problem,
     ReturnVisit,
@@ -51,6 +58,7 @@ from staffing import (
     cover_first,
     digital_blocks,
     evaluate,
+    explain_crews,
     explain_misses,
     miss_summary,
     solve,
@@ -69,6 +77,7 @@ class MobileDay:
     day: dt.date
     profession: str
     hours: float  # clinician-hours needed (e.g. 8 for one clinician's day)
+    site_name: str = ""  # for people reading messages ("" when unknown: the id is shown)
 
 
 def _is_holiday(day: dt.date) -> bool:
@@ -191,13 +200,24 @@ def build_problem(scenario: Scenario, mobile_days: Sequence[MobileDay] = ()) -> 
     )
 
 
-def shortage_message(problem: Problem, solution: Solution, limit: int = 12) -> str | None:
-    """Which days, blocks and professions are short of demand, or None when cover is met."""
+def shortage_message(
+    problem: Problem,
+    solution: Solution,
+    limit: int = 12,
+    labels: Mapping[str, str] | None = None,
+) -> str | None:
+    """Which days, blocks and professions are short of demand, or None when cover is met.
+
+    ``labels`` names blocks for people (a mobile block by its site: ``mobile Köping``)."""
     short = evaluate_shortages(problem, solution)
     if not short:
         return None
+    labels = labels or {}
     total = sum(h for *_, h in short)
-    parts = [f"{day} {block} {prof} {h:.1f} h" for day, block, prof, h in short[:limit]]
+    parts = [
+        f"{day} {labels.get(block, block)} {prof} {h:.1f} h"
+        for day, block, prof, h in short[:limit]
+    ]
     more = f"; and {len(short) - limit} more" if len(short) > limit else ""
     cover = next((s for s in solution.stages if s.name == "cover"), None)
     why = (
@@ -282,8 +302,10 @@ def run_problem(
     on_progress: ProgressCallback | None = None,
     *,
     baseline: Solution | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[Solution, dict[str, float | None], str | None]:
-    """Solve and evaluate: the solution, the flat KPIs (with the baseline's) and a shortage note.
+    """Solve and evaluate: the solution, the flat KPIs (with the baseline's) and a shortage note
+    (blocks named by ``labels``, see :func:`shortage_message`).
 
     The cover-first baseline is both the reference rate and the solver's starting hint.
     """
@@ -297,10 +319,11 @@ def run_problem(
     flat["baseline_rate"] = base_kpis.continuity_rate
     flat["baseline_cover"] = base_kpis.cover
     flat["baseline_hard_violations"] = float(base_kpis.hard_violations)
+    flat["baseline_mobile_site_days_unstaffed"] = float(base_kpis.mobile_site_days_unstaffed)
     flat["solve_seconds"] = solution.seconds
     if kpis.continuity_rate is not None and base_kpis.continuity_rate is not None:
         flat["continuity_gain_points"] = 100 * (kpis.continuity_rate - base_kpis.continuity_rate)
-    return solution, flat, shortage_message(problem, solution)
+    return solution, flat, shortage_message(problem, solution, labels=labels)
 
 
 def _slug(text: str) -> str:
@@ -323,6 +346,8 @@ def miss_kpis(summary: dict[str, Any]) -> dict[str, float | None]:
 
 #: Our assumption: a mobile clinic needs one doctor for a full day (8 h) on each business day.
 MOBILE_DAY_PROFESSION, MOBILE_DAY_HOURS = "doctor", 8.0
+#: Worked hours of a mobile block (08-17 less the lunch hour, :func:`_mobile_blocks`).
+MOBILE_BLOCK_HOURS = 8.0
 
 
 def mobile_days_from_placements(scenario: Scenario, context: RunContext | None) -> list[MobileDay]:
@@ -340,10 +365,180 @@ def mobile_days_from_placements(scenario: Scenario, context: RunContext | None) 
             if start <= day <= end and is_business_day(day):
                 days.append(
                     MobileDay(
-                        row.site_id, row.county_code, day, MOBILE_DAY_PROFESSION, MOBILE_DAY_HOURS
+                        row.site_id,
+                        row.county_code,
+                        day,
+                        MOBILE_DAY_PROFESSION,
+                        MOBILE_DAY_HOURS,
+                        row.site_name,
                     )
                 )
     return days
+
+
+def county_names() -> dict[str, str]:
+    """County names by code from the built geography (empty when it is not built: messages
+    then say "county 04")."""
+    try:
+        frame = geo.load_counties()
+    except geo.GeoDataMissingError:
+        return {}
+    return {str(k): str(v) for k, v in zip(frame["county_code"], frame["county_name"], strict=True)}
+
+
+def site_labels(mobile_days: Sequence[MobileDay]) -> dict[str, str]:
+    """Each mobile block's name for people: ``mobile:<site_id>`` -> ``mobile <site name>``."""
+    return {f"mobile:{m.site_id}": f"mobile {m.site_name or m.site_id}" for m in mobile_days}
+
+
+def _plural(profession: str, n: int) -> str:
+    if n == 1:
+        return profession
+    return profession[:-2] + "ves" if profession.endswith("fe") else profession + "s"
+
+
+def crew_gap_text(gap: CrewGap, counties: Mapping[str, str]) -> str:
+    """Why a site-day is short of its crew, in words ("no doctor of Västmanlands län declared
+    that day"; "the 2 doctors of Hallands län who declared that day are kept off it: Daily rest
+    (1), crews another site that day (1)")."""
+    county = gap.county_code or ""
+    where = counties.get(county) or (f"county {county}" if county else "the site's county")
+    kept = ", ".join(f"{rule[0].lower()}{rule[1:]} ({n})" for rule, n in gap.blocked_by)
+    if gap.reason == "not_declared":
+        if gap.declared == 0:
+            text = f"no {gap.profession} of {where} declared that day"
+        else:
+            text = (
+                f"only {gap.declared} {_plural(gap.profession, gap.declared)} of {where} "
+                f"declared that day for a crew of {gap.crew}"
+            )
+        return f"{text}; kept off it: {kept}" if kept else text
+    if gap.reason == "blocked":
+        who = (
+            f"the {gap.profession} of {where} who declared that day is"
+            if gap.declared == 1
+            else f"the {gap.declared} {_plural(gap.profession, gap.declared)} of {where} who "
+            "declared that day are"
+        )
+        return f"{who} kept off it: {kept}"
+    return (
+        f"a {gap.profession} of {where} declared that day and no hard rule keeps them off, "
+        "but the roster leaves them off (a solve stopped by its time limit)"
+    )
+
+
+def crew_message(
+    gaps: Sequence[CrewGap],
+    site_days: int,
+    site_names: Mapping[str, str],
+    counties: Mapping[str, str],
+    limit: int = 12,
+) -> str | None:
+    """The site-days short of their crew with the site's name and why, or None when every
+    placed unit has its crew."""
+    if not gaps:
+        return None
+    days = sorted({(g.day, g.block) for g in gaps})
+    parts = [
+        f"{site_names.get(g.site_id or '', g.site_id)} {g.day} "
+        f"({g.missing} of {g.crew} {_plural(g.profession, g.crew)} missing: "
+        f"{crew_gap_text(g, counties)})"
+        if g.crew > 1
+        else f"{site_names.get(g.site_id or '', g.site_id)} {g.day} ({crew_gap_text(g, counties)})"
+        for g in gaps[:limit]
+    ]
+    more = f"; and {len(gaps) - limit} more" if len(gaps) > limit else ""
+    return (
+        f"mobile units without their crew on {len(days)} of {site_days} site-days: "
+        + "; ".join(parts)
+        + more
+    )
+
+
+def crew_kpis(gaps: Sequence[CrewGap]) -> dict[str, float | None]:
+    """``mobile_crew_gaps_<reason>``: crew members missing by reason (every reason, zeros too)."""
+    missing: Counter[str] = Counter()
+    for g in gaps:
+        missing[g.reason] += g.missing
+    return {f"mobile_crew_gaps_{r}": float(missing[r]) for r in CREW_REASONS}
+
+
+@dataclass(frozen=True)
+class PoolGap:
+    """A county-day on which placed units ask for more clinicians of a profession than the
+    county's clinicians who declared the day (from the pool alone, before any roster)."""
+
+    county_code: str
+    day: dt.date
+    profession: str
+    crews: int
+    declared: int
+    sites: tuple[str, ...]  # site names (ids when unknown) standing in the county that day
+
+    @property
+    def missing(self) -> int:
+        """Crew members no declared clinician can supply."""
+        return self.crews - self.declared
+
+
+def declared_by_county_day(scenario: Scenario) -> Counter[tuple[str, str, dt.date]]:
+    """Clinicians of the staffing pool per (profession, home county, day) who declared the day:
+    the clinicians a mobile site-day of that county may get (the same seeded pool as
+    :func:`build_problem`, over the staffing horizon)."""
+    s = scenario.staffing
+    pool = clinician_pool(
+        s.clinicians,
+        week_monday(scenario.scenario.start_week),
+        s.horizon_days,
+        scenario.scenario.seed,
+    )
+    return Counter((c.profession, c.home_county, d) for c in pool for d in c.available_days)
+
+
+def pool_crew_gaps(scenario: Scenario, mobile_days: Sequence[MobileDay]) -> list[PoolGap]:
+    """The county-days whose placed site-days ask for more clinicians than the county's pool
+    declared that day (necessary for a crew; the rules may still keep some off), in order."""
+    declared = declared_by_county_day(scenario)
+    crews: Counter[tuple[str, str, dt.date]] = Counter()
+    sites: defaultdict[tuple[str, str, dt.date], set[str]] = defaultdict(set)
+    hours: defaultdict[tuple[str, str, dt.date, str], float] = defaultdict(float)
+    for m in mobile_days:
+        hours[(m.profession, m.county_code, m.day, m.site_id)] += m.hours
+        sites[(m.profession, m.county_code, m.day)].add(m.site_name or m.site_id)
+    for (profession, county, day, _site), h in hours.items():
+        crews[(profession, county, day)] += math.ceil(h / MOBILE_BLOCK_HOURS - 1e-9)
+    out = []
+    for (profession, county, day), n in sorted(crews.items(), key=lambda kv: kv[0][::-1]):
+        key = (profession, county, day)
+        if declared[key] < n:
+            out.append(
+                PoolGap(county, day, profession, n, declared[key], tuple(sorted(sites[key])))
+            )
+    return out
+
+
+def pool_gap_message(
+    gaps: Sequence[PoolGap], counties: Mapping[str, str], limit: int = 12
+) -> str | None:
+    """The placed site-days the staffing pool cannot crew, for the placement run's message."""
+    if not gaps:
+        return None
+    parts = []
+    for g in gaps[:limit]:
+        county = counties.get(g.county_code, f"county {g.county_code}")
+        who = (
+            f"no {g.profession}"
+            if g.declared == 0
+            else f"only {g.declared} {_plural(g.profession, g.declared)}"
+        )
+        units = f"{g.crews} units" if g.crews > 1 else "the unit"
+        parts.append(f"{', '.join(g.sites)} {g.day} ({who} of {county} declared it for {units})")
+    missing = sum(g.missing for g in gaps)
+    more = f"; and {len(gaps) - limit} more" if len(gaps) > limit else ""
+    return (
+        f"staffing pool: {missing} placed unit-{'day' if missing == 1 else 'days'} in the "
+        "staffing horizon cannot get a crew: " + "; ".join(parts) + more
+    )
 
 
 def run_staffing(
@@ -354,33 +549,55 @@ def run_staffing(
     """The registered staffing planner: problem from the scenario, solve, evaluate, rows."""
     if on_progress:
         on_progress(0.0, "building the staffing problem")
-    problem = build_problem(scenario, mobile_days_from_placements(scenario, context))
+    mobile_days = mobile_days_from_placements(scenario, context)
+    problem = build_problem(scenario, mobile_days)
     params = SolveParams(
         time_limit_s=scenario.staffing.time_limit_s, num_workers=2, seed=scenario.scenario.seed
     )
-    solution, kpis, note = run_problem(problem, params, on_progress)
+    solution, kpis, note = run_problem(
+        problem, params, on_progress, labels=site_labels(mobile_days)
+    )
     misses = explain_misses(problem, solution)
     summary = miss_summary(misses)
+    gaps = explain_crews(problem, solution)
+    names = {m.site_id: m.site_name or m.site_id for m in mobile_days}
+    crews = crew_message(
+        gaps, int(kpis["mobile_site_days"] or 0), names, county_names() if gaps else {}
+    )
     stage = next((s for s in solution.stages if s.name == "continuity"), None)
     return RunOutcome(
         solver_status=solution.status,
-        kpis={**kpis, **miss_kpis(summary)},
+        kpis={**kpis, **miss_kpis(summary), **crew_kpis(gaps)},
         rows=outcome_rows(problem, solution, misses),
         objective=None if stage is None or stage.objective is None else -stage.objective,
         bound=None if stage is None or stage.bound is None else -stage.bound,
-        message=note,
+        message=". ".join(m for m in (crews, note) if m) or None,
         extra={"summary": solution.summary()},
-        report={"misses": summary},
+        report={
+            "misses": summary,
+            "mobile_crews": [
+                {**g.to_dict(), "site_name": names.get(g.site_id or "", g.site_id)} for g in gaps
+            ],
+        },
     )
 
 
 __all__ = [
     "MobileDay",
+    "PoolGap",
     "build_instance",
     "build_problem",
+    "county_names",
+    "crew_gap_text",
+    "crew_kpis",
+    "crew_message",
+    "declared_by_county_day",
     "miss_kpis",
     "outcome_rows",
+    "pool_crew_gaps",
+    "pool_gap_message",
     "run_problem",
     "run_staffing",
     "shortage_message",
+    "site_labels",
 ]

@@ -8,8 +8,8 @@ functions check any roster independently of the solver (hand-made, baseline or s
 
 Hard by default: Availability, No overlapping shifts, Daily rest, Break within 5 h, Weekly
 rest, Max consecutive days, Weekly maximum hours, Mertid limit, Follow-up capacity per block,
-Follow-up placement. Soft by default: Demand cover, Return visit unserved, Contract hours,
-Fair share of nights, Fair share of weekends, Preferred blocks.
+Follow-up placement. Soft by default: Mobile crew, Demand cover, Return visit unserved,
+Contract hours, Fair share of nights, Fair share of weekends, Preferred blocks.
 
 A problem may switch the mode of some rules (``Problem.soft_rules`` / ``Problem.hard_rules``,
 see :data:`staffing.rulemodes.SWITCHABLE_RULES`); :meth:`Rule.check` and :func:`check` report
@@ -33,9 +33,12 @@ from staffing.rules.balance import (
 from staffing.rules.catalog import RULES, RULES_BY_NAME, check, clinician_hard_rules
 from staffing.rules.core import ClinicianCheck, Rule, Violation, clinician_slots
 from staffing.rules.cover import (
+    crew_needs,
+    crew_rostered,
     demand_cover,
     followup_capacity,
     followup_placement,
+    mobile_crew,
     unserved_visits,
 )
 from staffing.rules.working_time import (
@@ -64,6 +67,8 @@ __all__ = [
     "clinician_slots",
     "contract_hours",
     "contract_per_period",
+    "crew_needs",
+    "crew_rostered",
     "daily_rest",
     "demand_cover",
     "fair_allowance",
@@ -75,6 +80,7 @@ __all__ = [
     "max_consecutive_days",
     "mertid_cap",
     "mertid_limit",
+    "mobile_crew",
     "no_overlap",
     "preferred_blocks",
     "unserved_visits",

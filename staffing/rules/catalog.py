@@ -19,6 +19,7 @@ from staffing.rules.cover import (
     demand_cover,
     followup_capacity,
     followup_placement,
+    mobile_crew,
     unserved_visits,
 )
 from staffing.rules.working_time import (
@@ -45,6 +46,7 @@ RULES: tuple[Rule, ...] = (
     per_clinician("Mertid limit", True, mertid_limit),
     Rule("Follow-up capacity per block", True, followup_capacity),
     Rule("Follow-up placement", True, followup_placement),
+    Rule("Mobile crew", False, mobile_crew),
     Rule("Demand cover", False, demand_cover),
     Rule("Return visit unserved", False, unserved_visits),
     per_clinician("Contract hours", False, contract_hours),

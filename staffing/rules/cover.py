@@ -1,8 +1,9 @@
-"""The rules over the whole roster: demand cover and the booked return visits."""
+"""The rules over the whole roster: mobile crews, demand cover and the booked return visits."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 
 from staffing.problem import Problem
@@ -21,6 +22,47 @@ def staffed_minutes(problem: Problem, solution: Solution) -> Counter[tuple[dt.da
         if s.clinician_id in prof and s.block in index:
             minutes = grid.minutes((problem.day_index(s.day), index[s.block]))
             out[(s.day, s.block, prof[s.clinician_id])] += minutes
+    return out
+
+
+CrewKey = tuple[dt.date, str, str]  # (day, mobile block name, profession)
+
+
+def crew_needs(problem: Problem) -> dict[CrewKey, int]:
+    """The crew each mobile site-day asks for: per (day, mobile block, profession) with demand
+    on a day the block is offered, the demand's hours over the block's hours, rounded up (one
+    doctor for an 8-h day; two for two units at one site), in time order."""
+    blocks = {b.name: b for b in problem.blocks}
+    out = {}
+    for (day, name, profession), hours in sorted(problem.demand.items()):
+        block = blocks[name]
+        if block.kind == "mobile" and hours > 0 and block.offered_on(day):
+            out[(day, name, profession)] = math.ceil(hours / block.hours - 1e-9)
+    return out
+
+
+def crew_rostered(problem: Problem, solution: Solution) -> Counter[CrewKey]:
+    """Clinicians rostered per (day, mobile block, profession)."""
+    prof = {c.clinician_id: c.profession for c in problem.clinicians}
+    mobile = {b.name for b in problem.blocks if b.kind == "mobile"}
+    return Counter(
+        (s.day, s.block, prof[s.clinician_id])
+        for s in set(solution.shifts)
+        if s.block in mobile and s.clinician_id in prof
+    )
+
+
+def mobile_crew(problem: Problem, solution: Solution) -> list[Violation]:
+    """Mobile crew: a placed unit's site-day has the crew it asks for (:func:`crew_needs`)
+    before any digital cover counts (amount: clinicians missing)."""
+    rostered = crew_rostered(problem, solution)
+    out = []
+    for (day, block, profession), crew in crew_needs(problem).items():
+        missing = crew - rostered[(day, block, profession)]
+        if missing > 0:
+            out.append(
+                Violation("Mobile crew", False, missing, "clinicians", None, day, block, profession)
+            )
     return out
 
 

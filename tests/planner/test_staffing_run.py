@@ -11,10 +11,18 @@ from sqlalchemy.engine import Engine
 
 from planner import runs
 from planner.demand import demand_hours
-from planner.orchestration.staffing import STOCKHOLM, build_problem, run_staffing
+from planner.orchestration.context import RunContext
+from planner.orchestration.staffing import (
+    STOCKHOLM,
+    build_problem,
+    mobile_days_from_placements,
+    pool_crew_gaps,
+    pool_gap_message,
+    run_staffing,
+)
 from planner.scenario import Scenario, builtin_scenario_path, load_scenario
 from planner.storage import run_rows, save_scenario
-from planner.storage.models import FollowUpAssignment, Shift
+from planner.storage.models import FollowUpAssignment, Placement, Shift
 
 
 @pytest.fixture
@@ -146,6 +154,105 @@ def test_mobile_clinic_days_become_blocks_for_local_clinicians() -> None:
     }
     assert open_to <= local
     assert evaluate(problem, cover_first(problem)).hard_violations == 0
+
+
+def placed(week: str, site_id: str, name: str, county: str, unit: int = 1) -> Placement:
+    """A placement row as the placement run stores it (no run id, no coordinates)."""
+    return Placement(  # type: ignore[call-arg]  # run_id: set when stored
+        week=week,
+        unit=unit,
+        site_id=site_id,
+        site_name=name,
+        kommun_code="",
+        county_code=county,
+        lon=0.0,
+        lat=0.0,
+    )
+
+
+def test_site_day_without_a_doctor_is_named_with_its_reason(tiny: Scenario) -> None:
+    """Two units in week 45: Södertälje (Stockholms län, a doctor declared every business day)
+    gets a doctor each day; Köping (Västmanlands län, no doctor in the tiny pool) cannot, and
+    the message says so by the site's and the county's names; the pool alone agrees."""
+    rows = (
+        placed("2026-W45", "S01", "Södertälje", "01"),
+        placed("2026-W45", "S19", "Köping", "19", 2),
+    )
+    context = RunContext(placements=rows)
+    outcome = run_staffing(tiny.replace(staffing={"time_limit_s": 2.0}), None, context)
+    k = outcome.kpis
+    assert (k["mobile_site_days"], k["mobile_site_days_unstaffed"]) == (10, 5)
+    assert (k["mobile_crew_gaps_not_declared"], k["mobile_crew_gaps_blocked"]) == (5, 0)
+    assert k["hard_violations"] == 0
+    assert outcome.message and outcome.message.startswith(
+        "mobile units without their crew on 5 of 10 site-days: Köping 2026-11-02 (no doctor of "
+        "Västmanlands län declared that day); Köping 2026-11-03"
+    )
+    assert "mobile:" not in outcome.message and "mobile Köping doctor 8.0 h" in outcome.message
+    gaps = outcome.report["mobile_crews"]
+    assert {(g["site_name"], g["reason"], g["declared"]) for g in gaps} == {
+        ("Köping", "not_declared", 0)
+    }
+    crews = [r for r in outcome.rows if isinstance(r, Shift) and r.kind == "mobile"]
+    assert sorted(r.day.day for r in crews if r.site_id == "S01") == [2, 3, 4, 5, 6]
+    pool = pool_crew_gaps(tiny, mobile_days_from_placements(tiny, context))
+    assert [(g.sites, g.county_code, g.declared) for g in pool] == [(("Köping",), "19", 0)] * 5
+    assert [g.day for g in pool] == [dt.date(2026, 11, d) for d in (2, 3, 4, 5, 6)]
+
+
+def test_crew_gaps_in_words() -> None:
+    """Each reason reads as a sentence with the county's name and what keeps people off."""
+    from planner.orchestration.staffing import crew_gap_text
+    from staffing import CREWS_ELSEWHERE, CrewGap
+
+    def gap(reason: str, crew: int, declared: int, *why: tuple[str, int]) -> CrewGap:
+        return CrewGap(
+            dt.date(2026, 11, 13), "mobile:K", "K", "19", "doctor", crew, 0, declared, reason, why
+        )
+
+    counties = {"19": "Västmanlands län"}
+    assert crew_gap_text(gap("not_declared", 1, 0), counties) == (
+        "no doctor of Västmanlands län declared that day"
+    )
+    assert crew_gap_text(gap("not_declared", 2, 1, ("Daily rest", 1)), counties) == (
+        "only 1 doctor of Västmanlands län declared that day for a crew of 2; "
+        "kept off it: daily rest (1)"
+    )
+    assert crew_gap_text(gap("blocked", 1, 1, (CREWS_ELSEWHERE, 1)), {}) == (
+        "the doctor of county 19 who declared that day is kept off it: "
+        "crews another site that day (1)"
+    )
+    assert crew_gap_text(
+        gap("blocked", 1, 2, ("Weekly maximum hours", 1), (CREWS_ELSEWHERE, 1)), counties
+    ) == (
+        "the 2 doctors of Västmanlands län who declared that day are kept off it: "
+        "weekly maximum hours (1), crews another site that day (1)"
+    )
+
+
+def test_issue_15_site_days_have_no_doctor_in_the_demo_pool() -> None:
+    """The site-days of issue 15 (Köping 13 Nov, Mariefred 19 and 20 Nov) are the only ones of
+    their unit-weeks that no doctor of the county declared in the demo's pool: no roster can
+    crew them, and the placement run can tell from the pool alone."""
+    demo = load_scenario(builtin_scenario_path("demo"))
+    rows = (
+        placed("2026-W46", "K", "Köping", "19"),
+        placed("2026-W47", "M", "Mariefred", "04"),
+    )
+    days = mobile_days_from_placements(demo, RunContext(placements=rows))
+    gaps = pool_crew_gaps(demo, days)
+    assert [(g.sites[0], g.day.day, g.declared, g.missing) for g in gaps] == [
+        ("Köping", 13, 0, 1),
+        ("Mariefred", 19, 0, 1),
+        ("Mariefred", 20, 0, 1),
+    ]
+    message = pool_gap_message(gaps, {"19": "Västmanlands län", "04": "Södermanlands län"})
+    assert message == (
+        "staffing pool: 3 placed unit-days in the staffing horizon cannot get a crew: "
+        "Köping 2026-11-13 (no doctor of Västmanlands län declared it for the unit); "
+        "Mariefred 2026-11-19 (no doctor of Södermanlands län declared it for the unit); "
+        "Mariefred 2026-11-20 (no doctor of Södermanlands län declared it for the unit)"
+    )
 
 
 def test_rule_modes_round_trip_through_the_scenario(tiny: Scenario, tmp_path: Path) -> None:

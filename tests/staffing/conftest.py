@@ -44,6 +44,42 @@ def one_week(
     )
 
 
+def van(*days: int, site: str = "S1", county: str = "04") -> Block:
+    """A mobile unit's block at ``site`` (08-17 with lunch 12-13: 8 h worked), offered on the
+    given day indices, open to the clinicians of ``county``."""
+    return Block(
+        f"mobile:{site}",
+        8,
+        17,
+        breaks=((12, 13),),
+        kind="mobile",
+        site_id=site,
+        county_code=county,
+        days=frozenset(day(i) for i in days),
+    )
+
+
+@pytest.fixture
+def desk_or_van() -> Problem:
+    """One doctor (20 h/week) free on Monday for the two digital day blocks or a mobile unit's
+    site-day (they overlap, so not both); 5 h of demand in each digital block and the unit's
+    8 h. The desk covers 10 h (the seam break is paid), the van 8 h: cover alone prefers the
+    desk and leaves the placed unit without its doctor."""
+    ann = Clinician(
+        "ANN",
+        "doctor",
+        20.0,
+        frozenset({(day(0), "07-12"), (day(0), "12-17"), (day(0), "mobile:S1")}),
+        home_county="04",
+    )
+    demand = {
+        (day(0), "07-12", "doctor"): 5.0,
+        (day(0), "12-17", "doctor"): 5.0,
+        (day(0), "mobile:S1", "doctor"): 8.0,
+    }
+    return one_week([ann], demand=demand, blocks=(*digital_blocks(), van(0)))
+
+
 @pytest.fixture
 def lone_doctor() -> Problem:
     """One doctor (10 h/week contract, prefers mornings) who can work any block all week; no demand."""

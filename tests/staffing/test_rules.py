@@ -13,6 +13,7 @@ from staffing import (
     ShiftAssignment,
     Solution,
     WorkRules,
+    evaluate,
 )
 from staffing.rules import RULES, RULES_BY_NAME, Violation
 from tests.staffing.conftest import MONDAY, day, everywhere, one_week
@@ -34,8 +35,8 @@ def amounts(rule: str, problem: Problem, solution: Solution) -> list[float]:
 
 
 def test_every_rule_is_named_and_classified() -> None:
-    """Sixteen rules, ten hard; names are unique."""
-    assert len(RULES) == len(RULES_BY_NAME) == 16
+    """Seventeen rules, ten hard; names are unique."""
+    assert len(RULES) == len(RULES_BY_NAME) == 17
     assert sum(r.hard for r in RULES) == 10
 
 
@@ -213,6 +214,27 @@ def test_demand_cover_names_the_short_cell(lone_doctor: Problem) -> None:
     assert [(v.day, v.block, v.profession, v.amount, v.hard) for v in found] == [
         (MONDAY, "07-12", "doctor", 5.0, False)
     ]
+
+
+def test_mobile_crew(desk_or_van: Problem) -> None:
+    """A site-day with nobody on it misses its one doctor; two units at one site (16 h) with
+    one doctor miss one; a second doctor where one is needed earns nothing (counted as extra)."""
+    found = violations("Mobile crew", desk_or_van, roster(("ANN", 0, "07-12")))
+    assert [(v.day, v.block, v.profession, v.amount, v.unit, v.hard) for v in found] == [
+        (MONDAY, "mobile:S1", "doctor", 1, "clinicians", False)
+    ]
+    assert amounts("Mobile crew", desk_or_van, roster(("ANN", 0, "mobile:S1"))) == []
+    two_units = desk_or_van.replace(
+        demand={**desk_or_van.demand, (day(0), "mobile:S1", "doctor"): 16.0}
+    )
+    assert amounts("Mobile crew", two_units, roster(("ANN", 0, "mobile:S1"))) == [1]
+    bea = Clinician("BEA", "doctor", 20.0, frozenset({(day(0), "mobile:S1")}), home_county="04")
+    pair = desk_or_van.replace(clinicians=(*desk_or_van.clinicians, bea))
+    both = roster(("ANN", 0, "mobile:S1"), ("BEA", 0, "mobile:S1"))
+    assert amounts("Mobile crew", pair, both) == []
+    kpis = evaluate(pair, both)
+    assert (kpis.mobile_site_days, kpis.mobile_site_days_unstaffed) == (1, 0)
+    assert (kpis.mobile_crew_missing, kpis.mobile_crew_extra) == (0, 1)
 
 
 def test_return_visit_unserved(lone_doctor: Problem) -> None:

@@ -11,6 +11,8 @@ from staffing import (
     Clinician,
     Problem,
     ReturnVisit,
+    ShiftAssignment,
+    Solution,
     SolveParams,
     WorkRules,
     cover_first,
@@ -20,7 +22,7 @@ from staffing import (
 )
 from staffing.model import RosterModel
 from staffing.timegrid import Grid
-from tests.staffing.conftest import MONDAY, day
+from tests.staffing.conftest import MONDAY, day, van
 
 FAST = SolveParams(time_limit_s=1, num_workers=2, deterministic=True)
 
@@ -86,6 +88,75 @@ def test_short_pool_names_the_short_cells(lone_doctor: Problem) -> None:
         (day(0), "22-07", "doctor", 8.5)
     ]
     assert kpis.hard_violations == 0
+
+
+def test_placed_unit_gets_its_doctor_before_digital_cover(desk_or_van: Problem) -> None:
+    """The desk would cover 10 h and the van 8 h, so cover alone (and the cover-first
+    baseline) leaves the unit empty; priced above every demand minute, the crew wins and ANN
+    goes to the van (10 h of digital demand go short)."""
+    desk = Solution(
+        "HAND",
+        (ShiftAssignment(day(0), "07-12", "ANN"), ShiftAssignment(day(0), "12-17", "ANN")),
+    )
+    old = evaluate(desk_or_van, desk)
+    assert (old.shortfall_hours, old.mobile_site_days_unstaffed) == (8.0, 1)
+    assert cover_first(desk_or_van).shifts == desk.shifts
+    solution = solve(desk_or_van, FAST)
+    assert solution.shifts == (ShiftAssignment(day(0), "mobile:S1", "ANN"),)
+    cover = solution.stages[0]
+    assert (cover.name, cover.status, cover.objective) == ("cover", "OPTIMAL", 600)
+    kpis = evaluate(desk_or_van, solution)
+    assert (kpis.shortfall_hours, kpis.mobile_site_days_unstaffed, kpis.hard_violations) == (
+        10.0,
+        0,
+        0,
+    )
+
+
+def test_crew_weight_outweighs_all_cover(desk_or_van: Problem) -> None:
+    """One crew member is priced at the problem's demand minutes plus one (18 h: 1,081), so no
+    cover can pay for an empty site-day; the desk roster costs 1,081 + 480, the van 600."""
+    model = RosterModel(desk_or_van)
+    assert model.has_crews and model.crew_weight == 18 * 60 + 1
+    desk = model.values_from(
+        Solution(
+            "HAND",
+            (ShiftAssignment(day(0), "07-12", "ANN"), ShiftAssignment(day(0), "12-17", "ANN")),
+        )
+    )
+    van_day = model.values_from(Solution("HAND", (ShiftAssignment(day(0), "mobile:S1", "ANN"),)))
+    assert model.stage_values(desk)[0] == 1081 + 480 and model.stage_values(van_day)[0] == 600
+
+
+def test_site_day_nobody_can_crew_is_bounded_not_infeasible(desk_or_van: Problem) -> None:
+    """A second site-day on Tuesday that nobody declared: the cover stage's counting bound
+    holds its missing crew member, the stage is proved optimal there, and the roster comes
+    back with that one site-day short."""
+    problem = desk_or_van.replace(
+        blocks=(*digital_blocks(), van(0, 1)),
+        demand={**desk_or_van.demand, (day(1), "mobile:S1", "doctor"): 8.0},
+    )
+    model = RosterModel(problem)
+    weight = model.crew_weight
+    assert (model.crew_bound, model.lower_bounds[0]) == (1, weight + 480)
+    solution = solve(problem, FAST)
+    cover = solution.stages[0]
+    assert (cover.status, cover.objective) == ("OPTIMAL", weight + 480 + 600)
+    kpis = evaluate(problem, solution)
+    assert (kpis.mobile_site_days, kpis.mobile_site_days_unstaffed) == (2, 1)
+
+
+def test_without_placed_units_cover_is_the_shortfall(small_clinic: Problem) -> None:
+    """Without mobile site-days there is no crew term: the stages and their objectives are
+    those of before."""
+    model = RosterModel(small_clinic)
+    assert not model.has_crews and model.crew_bound == 0
+    assert [name for name, _ in model.objectives] == [
+        "cover",
+        "continuity",
+        "contract",
+        "preferences and fairness",
+    ]
 
 
 def test_model_size_is_pruned(small_clinic: Problem) -> None:

@@ -39,7 +39,8 @@ def test_problem_from_scenario(tiny: Scenario) -> None:
 
 
 def test_solve_stores_rows_matching_kpis(engine: Engine, tiny: Scenario) -> None:
-    """One row per unit and week; their patients add up to the served KPI (both backends)."""
+    """One row per unit and week; their patients add up to the served KPI (both backends); the
+    site-days the staffing pool cannot crew are counted and named."""
     save_scenario(engine, tiny)
     result = execute(engine, "tiny", "placement")
     assert result.run.solver_status == "OPTIMAL"
@@ -51,6 +52,11 @@ def test_solve_stores_rows_matching_kpis(engine: Engine, tiny: Scenario) -> None
     )
     assert result.kpis["violations"] == 0
     assert 0 < result.kpis["served_share"] <= 1
+    # the tiny staffing pool has no doctor in Södermanland or Östergötland: the run says that
+    # none of the 2 units x 10 business days can get its crew
+    assert result.kpis["mobile_crews_without_clinician"] == 20
+    assert 0 < result.kpis["mobile_site_days"] <= 20
+    assert result.run.message and "staffing pool: 20 placed unit-days" in result.run.message
     with engine.connect() as conn:
         counties = conn.execute(text("SELECT DISTINCT county_code FROM placement")).scalars().all()
     assert set(counties) <= {"04", "05"}
