@@ -2,10 +2,10 @@
 
 ``solve(problem, params, on_progress=None) -> Solution`` is pure (no I/O, no globals) and
 never raises for an infeasible instance. It answers an empty problem itself and hands the
-rest to the engine ``params.engine`` names in :data:`ENGINES`: ``"pyvrp"``
-(:mod:`routing.pyvrp_engine`, the default), ``"ortools"`` (:mod:`routing.ortools_engine`,
-several workers side by side when ``params.workers > 1``) or ``"portfolio"``
-(:mod:`routing.portfolio`, PyVRP searches side by side). A new engine is a module with the
+rest to the engine ``params.engine`` names in :data:`ENGINES`: ``"portfolio"``
+(:mod:`routing.portfolio`, PyVRP searches side by side where that pays, the default),
+``"pyvrp"`` (:mod:`routing.pyvrp_engine`, one search) or ``"ortools"``
+(:mod:`routing.ortools_engine`, several workers side by side when ``params.workers > 1``). A new engine is a module with the
 same ``solve(problem, params, on_progress)`` and an entry here; :func:`routing.kpi.evaluate`
 judges every engine's plan.
 """
