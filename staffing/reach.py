@@ -7,8 +7,11 @@ requests (:func:`staffing.requests.plan_requests`); the least cost of that lift 
 bound on any request set that reaches the target (the same-clinician rate never exceeds the
 availability bound). When the re-solved roster still falls short (a block fills up, a rule
 keeps the clinician off a slot), the next round asks for slots that keep the visits this
-roster misses, within each clinician's days left, and re-solves from the last roster. The
-requests reported are those the final roster works; each with the visits it keeps.
+roster misses, within each clinician's days left, and re-solves from the last roster. After
+each solve the greedy continuity repair takes what the time-limited solve left in reach
+(:func:`_repaired`); once the target is met, requests it does not need are dropped
+(:func:`_pruned`). The requests reported are those the final roster works, each with the
+visits it keeps.
 
 :func:`compare_levers` sets the other levers a planner can pull beside requests: wider
 follow-up windows and digital follow-ups the index clinician answers on a day off.
