@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import TaskID
 from sqlalchemy.engine import Engine
+
+if TYPE_CHECKING:  # only for the annotation: the CLI starts without the orchestration
+    from planner.orchestration.context import ProgressCallback
 
 err_console = Console(stderr=True)
 
@@ -97,6 +100,18 @@ class _LineProgress(_NoProgress):
             pct = "" if fraction is None else f" {100 * fraction:3.0f}%"
             sys.stderr.write(f"{self._title}{pct}: {message}\n")
             self._last, self._shown_at = message, now
+
+
+def dim_progress(json_mode: bool) -> ProgressCallback:
+    """A benchmark's progress as dim lines on stderr (nothing in JSON mode, whose stdout ends in
+    one JSON object)."""
+
+    def report(fraction: float | None, message: str) -> None:
+        if not json_mode:
+            share = "" if fraction is None else f"{100 * fraction:3.0f}% "
+            err_console.print(f"[dim]{share}{message}[/]")
+
+    return report
 
 
 def progress(title: str, json_mode: bool) -> _NoProgress | _RichProgress:

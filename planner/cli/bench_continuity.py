@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from planner.cli._common import emit_json, err_console
+from planner.cli._common import dim_progress, emit_json
 from planner.cli.bench import bench_app
 from planner.cli.bench_staffing import BENCH_START
 from planner.runs import ProgressCallback
@@ -91,12 +91,7 @@ def continuity(
 ) -> None:
     """Requests that lift continuity to the target: count, lower bound, greedy, rate after."""
 
-    def progress(fraction: float | None, message: str) -> None:
-        if not json_out:
-            err_console.print(
-                f"[dim]{'' if fraction is None else f'{100 * fraction:3.0f}% '}{message}[/]"
-            )
-
+    progress = dim_progress(json_out)
     result = run_continuity_benchmark(
         clinicians, days, seed, target, time_limit, visits, on_progress=progress
     )

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from planner.cli._common import emit_json, err_console
+from planner.cli._common import dim_progress, emit_json
 from planner.cli.bench import bench_app
 from planner.runs import ProgressCallback
 from staffing import Solution, SolveParams, cover_first
@@ -112,12 +112,7 @@ def staffing(
 ) -> None:
     """Continuity vs its availability bound and the cover-first baseline, on 2 workers."""
 
-    def progress(fraction: float | None, message: str) -> None:
-        if not json_out:
-            err_console.print(
-                f"[dim]{'' if fraction is None else f'{100 * fraction:3.0f}% '}{message}[/]"
-            )
-
+    progress = dim_progress(json_out)
     result = run_benchmark(clinicians, days, seed, time_limit, visits, on_progress=progress)
     if json_out:
         emit_json(result)
