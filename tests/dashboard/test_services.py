@@ -120,3 +120,16 @@ def test_request_lines_are_stockholm_times_with_county_names() -> None:
     assert list(lines["county"]) == ["Östergötlands län", "Södermanlands län"]
     assert list(lines["visit_ids"]) == ["V3", "V1 V2"]
     assert list(lines["hours"]) == [9.0, 5.0]
+
+
+def test_shipped_streamlit_config_listens_on_this_machine_only() -> None:
+    """Plain `streamlit run dashboard/app.py` from the repository root binds to localhost and
+    hides the developer menu (issue 16: it listened on all interfaces without a config)."""
+    import tomllib
+
+    from planner.paths import REPO_ROOT
+
+    config = tomllib.loads((REPO_ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["address"] == "localhost"
+    assert config["client"]["toolbarMode"] == "viewer"
+    assert config["browser"]["gatherUsageStats"] is False
