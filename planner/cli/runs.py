@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 
 from planner.cli._common import emit_json, open_db
 from planner.errors import PlannerError
-from planner.storage import id_of, latest_run, list_runs, run_kpis, run_rows
+from planner.storage import get_run, id_of, latest_run, list_runs, run_kpis, run_rows
 from planner.storage.models import RESULT_TABLES
 
 app = typer.Typer(no_args_is_help=True)
@@ -51,11 +51,28 @@ def list_(
 
 @app.command("show")
 def show(run_id: int, json_out: JsonOpt = False) -> None:
-    """KPIs of one run."""
-    kpis = run_kpis(open_db(), run_id)
+    """One run: its planner, status, message and KPIs."""
+    engine = open_db()
+    run = get_run(engine, run_id)
+    if run is None:
+        raise PlannerError(f"no run {run_id}; `planner runs list` shows the stored runs")
+    kpis = run_kpis(engine, run_id)
     if json_out:
-        emit_json({"run_id": run_id, "kpis": kpis})
+        emit_json(
+            {
+                "run_id": run_id,
+                "planner": run.planner,
+                "status": run.status,
+                "solver_status": run.solver_status,
+                "seconds": run.seconds,
+                "message": run.message,
+                "kpis": kpis,
+            }
+        )
         return
+    typer.echo(f"{run.planner}: run {run_id} {run.status} {run.solver_status or ''}")
+    if run.message:
+        typer.echo(f"  {run.message}")
     for name, value in kpis.items():
         typer.echo(f"{name:32s} {value}")
 

@@ -250,6 +250,12 @@ def list_runs(engine: Engine, scenario: str | None = None, limit: int = 50) -> l
     ]
 
 
+def get_run(engine: Engine, run_id: int) -> Run | None:
+    """One stored run by id (None when there is no such run)."""
+    with session(engine) as db:
+        return db.get(Run, run_id)
+
+
 def run_kpis(engine: Engine, run_id: int) -> dict[str, float | None]:
     """KPIs of a run by name."""
     with session(engine) as db:

@@ -94,6 +94,28 @@ def test_runs_list_json(sqlite_db: str) -> None:
     assert last_json(result.output) == {"runs": []}
 
 
+def test_runs_show_gives_the_message_and_names_an_unknown_run(sqlite_db: str) -> None:
+    """`planner runs show N --json` has the run's planner, status and message beside its KPIs;
+    an id that is not stored is a one-line error, exit 2."""
+    from planner.scenario import builtin_scenario_path, load_scenario
+    from planner.storage import finish_run, open_database, save_scenario, start_run
+    from planner.storage.store import RunOutcome
+
+    engine = open_database(sqlite_db)
+    record = save_scenario(engine, load_scenario(builtin_scenario_path("tiny")))
+    run = start_run(engine, record, "staffing")
+    assert run.id is not None
+    finish_run(engine, run.id, RunOutcome("FEASIBLE", {"cover": 0.5}, message="short by 2 h"))
+    shown = last_json(invoke(sqlite_db, "runs", "show", str(run.id), "--json").output)
+    assert (shown["planner"], shown["message"], shown["kpis"]) == (
+        "staffing",
+        "short by 2 h",
+        {"cover": 0.5},
+    )
+    missing = invoke(sqlite_db, "runs", "show", "999")
+    assert missing.exit_code == 2 and "no run 999" in missing.output
+
+
 def test_database_url_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """PLANNER_DATABASE_URL chooses the database when --db is not given."""
     url = f"sqlite:///{tmp_path / 'env.db'}"
