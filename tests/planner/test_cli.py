@@ -103,7 +103,7 @@ def test_runs_show_gives_the_message_and_names_an_unknown_run(sqlite_db: str) ->
 
     engine = open_database(sqlite_db)
     record = save_scenario(engine, load_scenario(builtin_scenario_path("tiny")))
-    run = start_run(engine, record, "staffing")
+    run = start_run(engine, record, "staffing", seed=1, time_limit_s=1.0)
     assert run.id is not None
     finish_run(engine, run.id, RunOutcome("FEASIBLE", {"cover": 0.5}, message="short by 2 h"))
     shown = last_json(invoke(sqlite_db, "runs", "show", str(run.id), "--json").output)
