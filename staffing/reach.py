@@ -328,13 +328,16 @@ def compare_levers(
     digital_cap: int = 4,
     max_extra_days: int = 4,
     cost: CostFn | None = None,
+    alone: RequestPlan | None = None,
 ) -> list[LeverResult]:
     """Requests alone, wider windows, digital follow-ups: what each reaches on the availability
-    bound, and the requests still needed with it (exact, as :func:`plan_requests`)."""
+    bound, and the requests still needed with it (exact, as :func:`plan_requests`). ``alone``:
+    the plan of requests alone for the same target, limits and costs, if already made."""
     target = problem.continuity_target if target is None else target
     n = len(problem.visits)
     out = []
-    alone = plan_requests(problem, target, max_extra_days=max_extra_days, cost=cost)
+    if alone is None:
+        alone = plan_requests(problem, target, max_extra_days=max_extra_days, cost=cost)
     out.append(
         LeverResult(
             "requests",

@@ -180,6 +180,7 @@ def run_continuity(
         digital_cap=s.lever_digital_cap_per_day,
         max_extra_days=s.request_max_extra_days,
         cost=cost,
+        alone=reach.plan,
     )
     misses = explain_misses(reach.problem, reach.solution)
     summary = miss_summary(misses)
