@@ -212,7 +212,9 @@ def reach_target(
     caps = {b.name: b.followup_capacity for b in problem.blocks}
     limit = extra_day_limit(problem, max_extra_days)
     current, solution, done = problem, before, 0
-    while True:
+    # Already there with nothing to ask: the roster before is the answer (no second solve).
+    met = before is not None and not asked and kept_visits(problem, before) >= goal
+    while not met:
         done += 1
         if on_progress:
             on_progress(None, f"round {done}: re-solving with {len(asked)} requests")
@@ -249,6 +251,7 @@ def reach_target(
         if not more:
             break
         asked += more
+    assert solution is not None  # solved at least once, or the roster before met the target
     worked = _worked(current, solution, asked)
     if kept_visits(current, solution) > goal:
         worked, solution = _pruned(with_requests(problem, worked), solution, worked, goal)

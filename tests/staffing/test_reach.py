@@ -169,3 +169,20 @@ def test_prune_drops_requests_the_target_does_not_need() -> None:
         problem = with_requests(one_week([ann], visits=visits, demand=demand), asked)
         left, pruned = _pruned(problem, roster, asked, goal=1)
         assert [r.day for r in left] == [stays] and kept_visits(problem, pruned) == 1
+
+
+def test_a_roster_on_target_is_not_solved_again() -> None:
+    """ANN works Wednesday and keeps her one visit: at a 100 % target nothing is asked and the
+    roster before is the answer, with no re-solve (zero rounds)."""
+    from staffing import FollowUp, ShiftAssignment, Solution
+
+    ann = Clinician("ANN", "doctor", 20.0, frozenset({(day(2), "07-12")}))
+    problem = one_week([ann], visits=[owed("V1", "ANN", 2, 2)])
+    before = Solution(
+        "HAND",
+        (ShiftAssignment(day(2), "07-12", "ANN"),),
+        (FollowUp("V1", "ANN", day(2), "07-12"),),
+    )
+    reach = reach_target(problem, SolveParams(time_limit_s=1, num_workers=1), 1.0, before=before)
+    assert reach.reached and reach.rounds == 0 and reach.requests == ()
+    assert reach.solution is before
