@@ -12,6 +12,10 @@ failed export never leaves half a file.
 * iCalendar: one ``.ics`` per clinician, with a VTIMEZONE for Europe/Stockholm; each event's
   UID is built from clinician, day and block, so a re-export updates the same events in a
   calendar client (``SEQUENCE`` should grow with each export, e.g. the run id).
+
+Mobile-clinic shifts are named by their site (``sites``: site id -> place name, from the
+placement plan): "Mobile clinic Fittja" in the XLSX cells and calendar titles, the name in the
+CSV's ``site`` column and the event's LOCATION. Without a name the site id stands in.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -41,6 +45,7 @@ CSV_COLUMNS = (
     "hours",
     "kind",
     "site_id",
+    "site",
 )
 UID_DOMAIN = "roster.clinic-ops-planner"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -101,13 +106,34 @@ def normalise(shifts: Iterable[ShiftLike | Any]) -> list[ExportShift]:
     )
 
 
+#: Site id -> place name of the mobile clinics' sites (from the placement plan).
+Sites = Mapping[str, str]
+
+
+def site_name(s: ExportShift, sites: Sites | None) -> str:
+    """The place a shift is worked at: the site's name (its id without one); "" if digital."""
+    if not s.site_id:
+        return ""
+    return (sites or {}).get(s.site_id, s.site_id)
+
+
+def shift_label(s: ExportShift, sites: Sites | None) -> str:
+    """A shift as a scheduler reads it: the block (07-12) for digital work, "Mobile clinic
+    <place>" for a day at a mobile clinic (never the internal block name)."""
+    if s.kind == "mobile":
+        return f"Mobile clinic {site_name(s, sites)}"
+    return s.block
+
+
 def _atomic(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     return path.with_name(path.name + ".part")
 
 
-def write_csv(shifts: Iterable[ShiftLike | Any], path: str | Path) -> Path:
-    """One row per shift."""
+def write_csv(
+    shifts: Iterable[ShiftLike | Any], path: str | Path, sites: Sites | None = None
+) -> Path:
+    """One row per shift; ``site`` names a mobile clinic's place."""
     path = Path(path)
     tmp = _atomic(path)
     with tmp.open("w", newline="", encoding="utf-8") as handle:
@@ -125,6 +151,7 @@ def write_csv(shifts: Iterable[ShiftLike | Any], path: str | Path) -> Path:
                     f"{s.hours:g}",
                     s.kind,
                     s.site_id or "",
+                    site_name(s, sites),
                 ]
             )
     tmp.replace(path)
@@ -141,6 +168,7 @@ def write_xlsx(
     shifts: Iterable[ShiftLike | Any],
     path: str | Path,
     clinicians: Sequence[tuple[str, str]] | None = None,
+    sites: Sites | None = None,
 ) -> Path:
     """One sheet per ISO week: a row per clinician, a column per day, blocks in the cells.
 
@@ -188,7 +216,7 @@ def write_xlsx(
             for d in days:
                 worked = sorted(cells.get((cid, d), []), key=lambda s: s.start)
                 total += sum(s.hours for s in worked)
-                row.append("\n".join(s.block for s in worked) or None)
+                row.append("\n".join(shift_label(s, sites) for s in worked) or None)
             row.append(round(total, 2))
             ws.append(row)
         for col in range(1, len(header) + 1):
@@ -220,6 +248,7 @@ def calendar_for(
     sequence: int = 0,
     stamp: dt.datetime | None = None,
     name: str | None = None,
+    sites: Sites | None = None,
 ) -> Calendar:
     """An ``icalendar.Calendar`` of one clinician's shifts, with a Europe/Stockholm VTIMEZONE."""
     from icalendar import Calendar, Event
@@ -238,8 +267,11 @@ def calendar_for(
         event.add("sequence", sequence)
         event.add("dtstart", s.start)
         event.add("dtend", s.end)
-        where = f" at {s.site_id}" if s.site_id else ""
-        event.add("summary", f"{s.kind.capitalize()} {s.block}{where} ({s.profession})")
+        if s.kind == "mobile":
+            event.add("summary", f"{shift_label(s, sites)} ({s.profession})")
+            event.add("location", site_name(s, sites))
+        else:
+            event.add("summary", f"{s.kind.capitalize()} {s.block} ({s.profession})")
         event.add("categories", [s.kind])
         event.add("x-planner-block", s.block)
         event.add("x-planner-day", s.day.isoformat())
@@ -255,6 +287,7 @@ def write_ics(
     sequence: int = 0,
     stamp: dt.datetime | None = None,
     clinician_ids: Iterable[str] | None = None,
+    sites: Sites | None = None,
 ) -> list[Path]:
     """One ``CLINICIAN.ics`` per clinician in ``directory``; returns the files written."""
     items = normalise(shifts)
@@ -268,7 +301,8 @@ def write_ics(
     for cid in ids:
         path = directory / f"{cid}.ics"
         tmp = _atomic(path)
-        tmp.write_bytes(calendar_for(cid, items, sequence=sequence, stamp=stamp).to_ical())
+        calendar = calendar_for(cid, items, sequence=sequence, stamp=stamp, sites=sites)
+        tmp.write_bytes(calendar.to_ical())
         tmp.replace(path)
         written.append(path)
     return written

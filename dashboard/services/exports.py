@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,19 +25,26 @@ from staffing.export_requests import (
 Row = TypeVar("Row", bound=SQLModel)
 
 
-def roster_csv(shifts: pd.DataFrame) -> bytes:
+def roster_csv(shifts: pd.DataFrame, sites: Mapping[str, str] | None = None) -> bytes:
     """The roster as CSV (one row per shift)."""
-    return _via_file(lambda path: write_csv(shift_records(shifts), path), "roster.csv")
+    return _via_file(lambda path: write_csv(shift_records(shifts), path, sites), "roster.csv")
 
 
-def roster_xlsx(shifts: pd.DataFrame) -> bytes:
+def roster_xlsx(shifts: pd.DataFrame, sites: Mapping[str, str] | None = None) -> bytes:
     """The roster as XLSX (a sheet per week)."""
-    return _via_file(lambda path: write_xlsx(shift_records(shifts), path), "roster.xlsx")
+    return _via_file(
+        lambda path: write_xlsx(shift_records(shifts), path, sites=sites), "roster.xlsx"
+    )
 
 
-def roster_ics(shifts: pd.DataFrame, clinician_id: str, run_id: int) -> bytes:
+def roster_ics(
+    shifts: pd.DataFrame,
+    clinician_id: str,
+    run_id: int,
+    sites: Mapping[str, str] | None = None,
+) -> bytes:
     """One clinician's shifts as iCalendar (SEQUENCE = run id)."""
-    calendar = calendar_for(clinician_id, shift_records(shifts), sequence=run_id)
+    calendar = calendar_for(clinician_id, shift_records(shifts), sequence=run_id, sites=sites)
     ics: bytes = calendar.to_ical()
     return ics
 

@@ -188,9 +188,15 @@ if people:
     st.subheader("Downloads")
     d1, d2, d3 = st.columns(3)
     export_rows = view.drop(columns=["home_county", "hours"])
+    placed = stored_plans.get("placement")
+    sites = (
+        {}
+        if placed is None
+        else dict(services.rows(placed.run_id, "placement")[["site_id", "site_name"]].values)
+    )
     d1.download_button(
         "Roster CSV",
-        data=lambda: services.roster_csv(export_rows),
+        data=lambda: services.roster_csv(export_rows, sites),
         file_name=f"roster-{name}.csv",
         mime="text/csv",
         on_click="ignore",
@@ -198,7 +204,7 @@ if people:
     )
     d2.download_button(
         "Roster XLSX (a sheet per week)",
-        data=lambda: services.roster_xlsx(export_rows),
+        data=lambda: services.roster_xlsx(export_rows, sites),
         file_name=f"roster-{name}.xlsx",
         on_click="ignore",
         key="dl_xlsx",
@@ -207,7 +213,7 @@ if people:
     who = d3.selectbox("Clinician calendar", people, key="ics_clinician")
     d3.download_button(
         f"iCalendar for {who}",
-        data=lambda: services.roster_ics(export_rows, who, run_id),
+        data=lambda: services.roster_ics(export_rows, who, run_id, sites),
         file_name=f"roster-{name}-{who}.ics",
         mime="text/calendar",
         on_click="ignore",

@@ -13,7 +13,7 @@ from planner.cli._common import open_db
 from planner.cli.runs import export_app
 from planner.errors import PlannerError
 from planner.storage import latest_run, run_rows
-from planner.storage.models import Shift
+from planner.storage.models import Placement, Shift
 
 
 class RosterFormat(str, Enum):
@@ -38,6 +38,15 @@ def load_roster(
     return run.id, run_rows(engine, run.id, Shift)
 
 
+def site_names(engine: Engine, scenario: str, version: int | None = None) -> dict[str, str]:
+    """Site id -> place name of the mobile clinics' sites, from the latest finished placement
+    run of the scenario (empty without one: the exports then show the site ids)."""
+    run = latest_run(engine, scenario, "placement", version=version)
+    if run is None or run.id is None:
+        return {}
+    return {p.site_id: p.site_name for p in run_rows(engine, run.id, Placement)}
+
+
 def export_roster(
     engine: Engine,
     scenario: str,
@@ -49,17 +58,18 @@ def export_roster(
     from staffing.export import write_csv, write_ics, write_xlsx
 
     run_id, shifts = load_roster(engine, scenario, version)
+    sites = site_names(engine, scenario, version)
     fmt = RosterFormat(fmt)
     if fmt is RosterFormat.csv:
-        return [write_csv(shifts, out)]
+        return [write_csv(shifts, out, sites)]
     if fmt is RosterFormat.xlsx:
-        return [write_xlsx(shifts, out)]
+        return [write_xlsx(shifts, out, sites=sites)]
     if out.exists() and not out.is_dir():
         raise PlannerError(
             f"{out} is a file; iCalendar export writes one .ics per clinician into a folder"
         )
     # SEQUENCE = run id: a later run's export supersedes the earlier events with the same UID.
-    return write_ics(shifts, out, sequence=run_id)
+    return write_ics(shifts, out, sequence=run_id, sites=sites)
 
 
 @export_app.command("roster")

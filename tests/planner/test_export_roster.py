@@ -137,6 +137,52 @@ def test_every_format_round_trips_the_stored_roster(
     assert parse_ics(tmp_path / "ics2")[1] == uids
 
 
+def test_mobile_sites_are_named_from_the_placement_plan(
+    engine: Engine, tiny: Scenario, tmp_path: Path
+) -> None:
+    """A stored placement names site 2714795 Fittja: the exported calendar says "Mobile clinic
+    Fittja" with LOCATION Fittja, and the CSV's site column names it (no place id as a title)."""
+    from planner.cli.export_roster import site_names
+    from planner.storage.models import Placement
+
+    record = save_scenario(engine, tiny)
+    placed = start_run(engine, record, "placement", seed=0, time_limit_s=None)
+    assert placed.id is not None
+    spot = Placement(  # type: ignore[call-arg]
+        week="2026-W45",
+        unit=1,
+        site_id="2714795",
+        site_name="Fittja",
+        kommun_code="0127",
+        county_code="01",
+        lon=17.9,
+        lat=59.25,
+    )
+    finish_run(engine, placed.id, RunOutcome("OPTIMAL", {"n": 1}, [spot]))
+    van = Shift(
+        clinician_id="C0003",
+        profession="doctor",
+        day=MONDAY,
+        block="mobile:2714795",
+        start=wall_clock(MONDAY, 8),
+        end=wall_clock(MONDAY, 17),
+        kind="mobile",
+        site_id="2714795",
+    )
+    run = start_run(engine, record, "staffing", seed=0, time_limit_s=None)
+    assert run.id is not None
+    finish_run(engine, run.id, RunOutcome("OPTIMAL", {"n": 1}, [van]))
+    assert site_names(engine, "tiny") == {"2714795": "Fittja"}
+    (ics,) = export_roster(engine, "tiny", "ics", tmp_path / "ics")
+    (event,) = icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
+    assert (str(event["summary"]), str(event["location"])) == (
+        "Mobile clinic Fittja (doctor)",
+        "Fittja",
+    )
+    with export_roster(engine, "tiny", "csv", tmp_path / "r.csv")[0].open(encoding="utf-8") as f:
+        assert [r["site"] for r in csv.DictReader(f)] == ["Fittja"]
+
+
 def test_no_staffing_run_is_a_readable_error(
     engine: Engine, tiny: Scenario, tmp_path: Path
 ) -> None:

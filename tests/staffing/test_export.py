@@ -140,3 +140,44 @@ def test_aware_times_are_converted_to_stockholm(tmp_path: Path) -> None:
     path = write_csv([utc], tmp_path / "r.csv")
     row = next(csv.DictReader(path.open(encoding="utf-8")))
     assert dt.datetime.fromisoformat(row["start"]) == dt.datetime(2026, 11, 2, 7, tzinfo=TZ)
+
+
+def test_mobile_shifts_are_named_by_their_site(tmp_path: Path) -> None:
+    """A day at the Fittja unit (site 2714795) reads "Mobile clinic Fittja" in the XLSX cell and
+    the calendar title, with LOCATION Fittja, and the CSV names the site beside its id; a site
+    without a known name keeps its id, and a digital block keeps its block name."""
+    base = dt.datetime.combine(day(1), dt.time())
+    van = ExportShift(
+        day(1),
+        base + dt.timedelta(hours=8),
+        "ANN",
+        "mobile:2714795",
+        base + dt.timedelta(hours=17),
+        "doctor",
+        "mobile",
+        "2714795",
+    )
+    other = ExportShift(
+        day(2),
+        van.start + dt.timedelta(days=1),
+        "ANN",
+        "mobile:9",
+        van.end + dt.timedelta(days=1),
+        "doctor",
+        "mobile",
+        "9",
+    )
+    desk = shift("ANN", 0, "07-12", 7, 12)
+    sites = {"2714795": "Fittja"}
+    with write_csv([van, other, desk], tmp_path / "r.csv", sites).open(encoding="utf-8") as f:
+        rows = {r["day"]: r for r in csv.DictReader(f)}
+    assert [rows[d.isoformat()]["site"] for d in (day(1), day(2), day(0))] == ["Fittja", "9", ""]
+    ws = openpyxl.load_workbook(write_xlsx([van, desk], tmp_path / "r.xlsx", sites=sites)).active
+    assert ws is not None
+    cells = [c.value for c in ws[2]]
+    assert "Mobile clinic Fittja" in cells and "07-12" in cells
+    assert not any("mobile:" in str(c) for c in cells)
+    (ics,) = write_ics([van], tmp_path / "ics", sites=sites)
+    (event,) = icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
+    assert str(event["summary"]) == "Mobile clinic Fittja (doctor)"
+    assert str(event["location"]) == "Fittja"
