@@ -125,37 +125,68 @@ def shift_label(s: ExportShift, sites: Sites | None) -> str:
     return s.block
 
 
-def _atomic(path: Path) -> Path:
+def part_path(path: Path) -> Path:
+    """The ``.part`` file to write before renaming it to ``path`` (its folder made)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     return path.with_name(path.name + ".part")
 
 
-def write_csv(
-    shifts: Iterable[ShiftLike | Any], path: str | Path, sites: Sites | None = None
+def cell_text(value: Any, excel: bool = False) -> str:
+    """A CSV cell: ISO dates and times for tools; with ``excel`` times as ``2026-11-02 07:00``
+    (Stockholm) and decimal commas, as Swedish Excel reads them. None is empty."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M") if excel else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        text = f"{value:g}"
+        return text.replace(".", ",") if excel else text
+    return str(value)
+
+
+def write_table_csv(
+    path: str | Path, header: Sequence[str], rows: Iterable[Sequence[Any]], excel: bool = False
 ) -> Path:
-    """One row per shift; ``site`` names a mobile clinic's place."""
+    """A CSV written whole or not at all: comma-separated UTF-8 for tools, or with ``excel``
+    semicolons, decimal commas and a UTF-8 byte-order mark, so Swedish Excel opens it in
+    columns."""
     path = Path(path)
-    tmp = _atomic(path)
-    with tmp.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(CSV_COLUMNS)
-        for s in normalise(shifts):
-            writer.writerow(
-                [
-                    s.clinician_id,
-                    s.profession,
-                    s.day.isoformat(),
-                    s.block,
-                    s.start.isoformat(),
-                    s.end.isoformat(),
-                    f"{s.hours:g}",
-                    s.kind,
-                    s.site_id or "",
-                    site_name(s, sites),
-                ]
-            )
+    tmp = part_path(path)
+    with tmp.open("w", newline="", encoding="utf-8-sig" if excel else "utf-8") as handle:
+        writer = csv.writer(handle, delimiter=";" if excel else ",")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([cell_text(v, excel) for v in row])
     tmp.replace(path)
     return path
+
+
+def write_csv(
+    shifts: Iterable[ShiftLike | Any],
+    path: str | Path,
+    sites: Sites | None = None,
+    excel: bool = False,
+) -> Path:
+    """One row per shift; ``site`` names a mobile clinic's place; ``excel``: the dialect
+    Swedish Excel opens in columns (see :func:`write_table_csv`)."""
+    rows = (
+        [
+            s.clinician_id,
+            s.profession,
+            s.day,
+            s.block,
+            s.start,
+            s.end,
+            s.hours,
+            s.kind,
+            s.site_id,
+            site_name(s, sites),
+        ]
+        for s in normalise(shifts)
+    )
+    return write_table_csv(path, CSV_COLUMNS, rows, excel)
 
 
 def week_key(day: dt.date) -> str:
@@ -229,7 +260,7 @@ def write_xlsx(
         ws.freeze_panes = "C2"
     if not wb.sheetnames:
         wb.create_sheet("empty").append(["No shifts in this roster."])
-    tmp = _atomic(Path(path))
+    tmp = part_path(Path(path))
     wb.save(tmp)
     tmp.replace(path)
     return Path(path)
@@ -300,7 +331,7 @@ def write_ics(
     written = []
     for cid in ids:
         path = directory / f"{cid}.ics"
-        tmp = _atomic(path)
+        tmp = part_path(path)
         calendar = calendar_for(cid, items, sequence=sequence, stamp=stamp, sites=sites)
         tmp.write_bytes(calendar.to_ical())
         tmp.replace(path)

@@ -9,7 +9,6 @@ a frozen header row. Files are written whole or not at all (a ``.part`` file ren
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from staffing.export import part_path, write_table_csv
 from staffing.problem import TIMEZONE
 
 STOCKHOLM = ZoneInfo(TIMEZONE)
@@ -124,34 +124,10 @@ def lines(
     return sorted(out, key=lambda x: (x.day, x.start, x.clinician_id))
 
 
-def _part(path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path.with_name(path.name + ".part")
-
-
-def _text(value: Any, excel: bool) -> str:
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M") if excel else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        text = f"{value:g}"
-        return text.replace(".", ",") if excel else text
-    return str(value)
-
-
 def write_requests_csv(rows: Iterable[RequestLine], path: str | Path, excel: bool = False) -> Path:
     """One row per request. ``excel``: semicolons, decimal commas and a UTF-8 byte-order mark,
     so Swedish Excel opens it in columns; otherwise comma-separated UTF-8 for tools."""
-    path = Path(path)
-    tmp = _part(path)
-    with tmp.open("w", newline="", encoding="utf-8-sig" if excel else "utf-8") as handle:
-        writer = csv.writer(handle, delimiter=";" if excel else ",")
-        writer.writerow(COLUMNS)
-        for row in rows:
-            writer.writerow([_text(v, excel) for v in row.values()])
-    tmp.replace(path)
-    return path
+    return write_table_csv(path, COLUMNS, (row.values() for row in rows), excel)
 
 
 def write_requests_xlsx(rows: Iterable[RequestLine], path: str | Path) -> Path:
@@ -181,7 +157,7 @@ def write_requests_xlsx(rows: Iterable[RequestLine], path: str | Path) -> Path:
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(items) + 1}"
     ws.freeze_panes = "A2"
-    tmp = _part(Path(path))
+    tmp = part_path(Path(path))
     wb.save(tmp)
     tmp.replace(path)
     return Path(path)

@@ -25,9 +25,13 @@ from staffing.export_requests import (
 Row = TypeVar("Row", bound=SQLModel)
 
 
-def roster_csv(shifts: pd.DataFrame, sites: Mapping[str, str] | None = None) -> bytes:
+def roster_csv(
+    shifts: pd.DataFrame, sites: Mapping[str, str] | None = None, excel: bool = False
+) -> bytes:
     """The roster as CSV (one row per shift)."""
-    return _via_file(lambda path: write_csv(shift_records(shifts), path, sites), "roster.csv")
+    return _via_file(
+        lambda path: write_csv(shift_records(shifts), path, sites, excel=excel), "roster.csv"
+    )
 
 
 def roster_xlsx(shifts: pd.DataFrame, sites: Mapping[str, str] | None = None) -> bytes:

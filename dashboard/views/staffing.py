@@ -195,12 +195,20 @@ if people:
         else dict(services.rows(placed.run_id, "placement")[["site_id", "site_name"]].values)
     )
     d1.download_button(
-        "Roster CSV",
+        "Roster CSV (comma, for tools)",
         data=lambda: services.roster_csv(export_rows, sites),
         file_name=f"roster-{name}.csv",
         mime="text/csv",
         on_click="ignore",
         key="dl_csv",
+    )
+    d1.download_button(
+        "Roster CSV for Excel (semicolon)",
+        data=lambda: services.roster_csv(export_rows, sites, excel=True),
+        file_name=f"roster-{name}-excel.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="dl_csv_excel",
     )
     d2.download_button(
         "Roster XLSX (a sheet per week)",

@@ -1,4 +1,4 @@
-"""`planner export roster --scenario NAME --format csv|xlsx|ics --out PATH`."""
+"""`planner export roster --scenario NAME --format csv|excel-csv|xlsx|ics --out PATH`."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ class RosterFormat(str, Enum):
     """Export formats of a roster."""
 
     csv = "csv"
+    excel_csv = "excel-csv"
     xlsx = "xlsx"
     ics = "ics"
 
@@ -60,8 +61,8 @@ def export_roster(
     run_id, shifts = load_roster(engine, scenario, version)
     sites = site_names(engine, scenario, version)
     fmt = RosterFormat(fmt)
-    if fmt is RosterFormat.csv:
-        return [write_csv(shifts, out, sites)]
+    if fmt in (RosterFormat.csv, RosterFormat.excel_csv):
+        return [write_csv(shifts, out, sites, excel=fmt is RosterFormat.excel_csv)]
     if fmt is RosterFormat.xlsx:
         return [write_xlsx(shifts, out, sites=sites)]
     if out.exists() and not out.is_dir():
@@ -75,7 +76,14 @@ def export_roster(
 @export_app.command("roster")
 def roster(
     scenario: Annotated[str, typer.Option("--scenario", "-s", help="Stored scenario name.")],
-    fmt: Annotated[RosterFormat, typer.Option("--format", help="csv, xlsx, or ics (a folder).")],
+    fmt: Annotated[
+        RosterFormat,
+        typer.Option(
+            "--format",
+            help="csv (comma, UTF-8, for tools), excel-csv (semicolon, BOM: opens in columns in "
+            "Swedish Excel), xlsx, or ics (a folder, one calendar per clinician).",
+        ),
+    ],
     out: Annotated[
         Path, typer.Option(help="File to write (ics: a folder, one file per clinician).")
     ],

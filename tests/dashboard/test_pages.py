@@ -95,9 +95,10 @@ def test_staffing_roster_filters_and_downloads(app_test, app_db: str, stored_run
     assert metrics == {label(name): fmt(name, kpis[name]) for name in names}
     assert len(tables(at, "clinician_id", "block", "start")[0]) == len(shifts)
     first = min(s.clinician_id for s in shifts)
-    roster_keys = ("dl_csv", "dl_xlsx", "dl_ics")  # the requests' buttons are tested apart
+    roster_keys = ("dl_csv", "dl_csv_excel", "dl_xlsx", "dl_ics")  # requests: tested apart
     assert [b.label for b in at.download_button if b.key in roster_keys] == [
-        "Roster CSV",
+        "Roster CSV (comma, for tools)",
+        "Roster CSV for Excel (semicolon)",
         "Roster XLSX (a sheet per week)",
         f"iCalendar for {first}",
     ]

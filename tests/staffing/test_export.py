@@ -14,6 +14,7 @@ from staffing.export import (
     CSV_COLUMNS,
     TZ,
     ExportShift,
+    cell_text,
     event_uid,
     write_csv,
     write_ics,
@@ -181,3 +182,24 @@ def test_mobile_shifts_are_named_by_their_site(tmp_path: Path) -> None:
     (event,) = icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
     assert str(event["summary"]) == "Mobile clinic Fittja (doctor)"
     assert str(event["location"]) == "Fittja"
+
+
+def test_excel_csv_opens_in_columns_in_swedish_excel(
+    three_shifts: list[ExportShift], tmp_path: Path
+) -> None:
+    """The Excel variant: a byte-order mark, semicolons, decimal commas and plain local times;
+    it holds the same shifts as the comma CSV."""
+    plain = write_csv(three_shifts, tmp_path / "r.csv")
+    excel = write_csv(three_shifts, tmp_path / "r-excel.csv", excel=True)
+    raw = excel.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and not plain.read_bytes().startswith(b"\xef\xbb\xbf")
+    with excel.open(encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f, delimiter=";"))
+    with plain.open(encoding="utf-8") as f:
+        tools = list(csv.DictReader(f))
+    assert [(r["clinician_id"], r["day"], r["block"]) for r in rows] == [
+        (r["clinician_id"], r["day"], r["block"]) for r in tools
+    ]
+    assert rows[0]["start"] == "2026-11-02 07:00" and tools[0]["start"].startswith("2026-11-02T07")
+    assert [r["hours"] for r in rows] == ["5", "5", "9"]  # Monday, Wednesday, Sunday night
+    assert (cell_text(7.5, excel=True), cell_text(7.5), cell_text(None)) == ("7,5", "7.5", "")
