@@ -75,41 +75,28 @@ def request_records(requests: pd.DataFrame) -> list[AvailabilityRequest]:
     return _records(requests, AvailabilityRequest)
 
 
+#: The request table's columns (attributes of ``staffing.export_requests.RequestLine``).
+REQUEST_TABLE = (
+    "clinician_id",
+    "profession",
+    "county",
+    "day",
+    "block",
+    "start",
+    "end",
+    "hours",
+    "cost",
+    "visits_kept",
+    "visit_ids",
+)
+
+
 def request_lines(requests: pd.DataFrame) -> pd.DataFrame:
     """The requests as the downloads write them, one row per request in their order (day,
     start, clinician): the county by name, ``start``/``end`` as Europe/Stockholm wall-clock
     times (the store keeps UTC), ``visit_ids`` space-separated."""
-    return pd.DataFrame(
-        [
-            {
-                "clinician_id": line.clinician_id,
-                "profession": line.profession,
-                "county": line.county,
-                "day": line.day,
-                "block": line.block,
-                "start": line.start,
-                "end": line.end,
-                "hours": line.hours,
-                "cost": line.cost,
-                "visits_kept": line.visits_kept,
-                "visit_ids": line.visit_ids,
-            }
-            for line in _request_lines(requests)
-        ],
-        columns=[
-            "clinician_id",
-            "profession",
-            "county",
-            "day",
-            "block",
-            "start",
-            "end",
-            "hours",
-            "cost",
-            "visits_kept",
-            "visit_ids",
-        ],
-    )
+    rows = [[getattr(line, c) for c in REQUEST_TABLE] for line in _request_lines(requests)]
+    return pd.DataFrame(rows, columns=list(REQUEST_TABLE))
 
 
 def requests_csv(requests: pd.DataFrame, excel: bool = False) -> bytes:
