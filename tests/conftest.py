@@ -9,19 +9,15 @@ instead. Outside CI a machine without PostgreSQL skips those tests with the reas
 
 from __future__ import annotations
 
-import glob
 import itertools
 import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
+
+from tests.pgserver import create_database, drop_database, pg_bindir, temporary_postgres
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
@@ -58,76 +54,20 @@ def artifacts_dir() -> Path:
     return ARTIFACTS
 
 
-def _pg_bindir() -> Path | None:
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
-    for candidate in candidates:
-        if Path(candidate, "pg_ctl").exists():
-            return Path(candidate)
-    found = shutil.which("pg_ctl")
-    return Path(found).resolve().parent if found else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """URL (without database name) of a PostgreSQL server on loopback, started for this run."""
     if os.environ.get("PLANNER_TEST_POSTGRES_URL"):
         yield os.environ["PLANNER_TEST_POSTGRES_URL"].rsplit("/", 1)[0]
         return
-    bindir = _pg_bindir()
+    bindir = pg_bindir()
     if bindir is None:
         message = "PostgreSQL is not installed (make test installs Debian's postgresql)"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    # initdb refuses to run as root: run the server as the 'postgres' user the package creates.
-    as_user: list[str] = []
-    workdir = Path(tempfile.mkdtemp(prefix="planner-pg-"))
-    if os.geteuid() == 0:
-        user = pwd.getpwnam("postgres")
-        os.chown(workdir, user.pw_uid, user.pw_gid)
-        as_user = ["runuser", "-u", "postgres", "--"]
-    datadir, port = workdir / "data", _free_port()
-
-    def run(*args: str) -> None:
-        subprocess.run([*as_user, *args], check=True, capture_output=True, text=True)
-
-    run(
-        str(bindir / "initdb"),
-        "-D",
-        str(datadir),
-        "-U",
-        "planner",
-        "--auth=trust",
-        "-E",
-        "UTF8",
-        "--no-locale",
-    )
-    run(
-        str(bindir / "pg_ctl"),
-        "-D",
-        str(datadir),
-        "-l",
-        str(workdir / "server.log"),
-        "-w",
-        "-o",
-        f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off",
-        "start",
-    )
-    try:
-        yield f"postgresql+psycopg://planner@127.0.0.1:{port}"
-    finally:
-        subprocess.run(
-            [*as_user, str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "stop"],
-            capture_output=True,
-        )
-        shutil.rmtree(workdir, ignore_errors=True)
+    with temporary_postgres(bindir) as url:
+        yield url
 
 
 _db_counter = itertools.count()
@@ -136,15 +76,9 @@ _db_counter = itertools.count()
 @pytest.fixture
 def postgres_url(postgres_server: str) -> Iterator[str]:
     """A fresh, empty database on the test server, dropped afterwards."""
-    import psycopg
-
     name = f"t{os.getpid()}_{next(_db_counter)}"
-    admin = postgres_server.replace("postgresql+psycopg", "postgresql") + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"{postgres_server}/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield create_database(postgres_server, name)
+    drop_database(postgres_server, name)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
