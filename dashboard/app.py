@@ -79,6 +79,17 @@ with st.sidebar:
         if st.session_state.get("scenario") not in names:
             st.session_state["scenario"] = default
         st.selectbox("Scenario", names, key="scenario")
+        others = [n for n in names if n != st.session_state.get("scenario")]
+        if st.session_state.get("reference") not in others:
+            st.session_state["reference"] = None
+        if others:
+            st.selectbox(
+                "Compare with",
+                [None, *others],
+                format_func=lambda n: "no reference" if n is None else n,
+                key="reference",
+                help="Cards show each KPI's change against this scenario's plans.",
+            )
     else:
         st.session_state["scenario"] = None
         st.caption("No scenario stored yet.")
@@ -91,6 +102,7 @@ with st.sidebar:
             )
             st.caption(f"Counties: {shown}")
         st.button("Log out", on_click=st.logout, key="logout")
-    st.caption(f"Database: `{services.db_url().split('@')[-1]}`")
+    if st.get_option("client.toolbarMode") == "developer":  # managers need no database path
+        st.caption(f"Database: `{services.db_url().split('@')[-1]}`")
 
 navigation.run()

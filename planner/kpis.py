@@ -516,10 +516,83 @@ def describe(name: str) -> KpiInfo:
     return KpiInfo(_words(name).capitalize(), "count", "")
 
 
+#: Words in a KPI's name that say lower is better (costs, breaches, gaps, waits, moves).
+_LOWER_IS_BETTER = (
+    "cost",
+    "violations",
+    "misses",
+    "shortfall",
+    "unserved",
+    "dropped",
+    "relocation",
+    "travel_minutes",
+    "days_to_device",
+    "devices_needed",
+    "gap",
+    "requests",
+    "unstaffed",
+    "crew_missing",
+    "crew_gaps",
+    "deviation",
+    "without_clinician",
+)
+#: Words that say higher is better (what is served, reached, kept).
+_HIGHER_IS_BETTER = (
+    "share",
+    "served",
+    "value",
+    "saving",
+    "reach",
+    "continuity",
+    "cover",
+    "upc",
+    "coc",
+    "secon",
+    "bound",
+    "utilisation",
+    "met",
+    "reached",
+    "kept",
+)
+
+
+def better(name: str) -> str | None:
+    """``"higher"`` or ``"lower"`` when a change of this KPI is good one way, else None (sizes
+    such as referrals or routes, settings such as the target)."""
+    if name in ("continuity_target", "on_time_target") or name.startswith(
+        ("baseline_", "courier_first_", "parcel_only_", "lever_")
+    ):
+        return None
+    if any(word in name for word in _LOWER_IS_BETTER):
+        return "lower"
+    if any(word in name for word in _HIGHER_IS_BETTER):
+        return "higher"
+    return None
+
+
+def format_change(name: str, change: float) -> str:
+    """A difference of two values of a KPI, signed, in the KPI's unit (shares in points)."""
+    info = describe(name)
+    sign = "+" if change > 0 else "-" if change < 0 else "±"
+    size = abs(change)
+    if info.unit == "share":
+        return f"{sign}{swedish_number(100 * size, 1)} points"
+    if info.unit == "flag":
+        return f"{sign}{size:g}"
+    return sign + format_value(name, size).lstrip("-")
+
+
 def swedish_number(value: float, decimals: int = 0) -> str:
     """``1234567.891`` -> ``1 234 567,89`` (a space between thousands, a decimal comma)."""
     text = f"{value:,.{decimals}f}"
     return text.replace(",", " ").replace(".", ",")
+
+
+def format_share(value: float | None) -> str:
+    """A fraction as per cent with a decimal comma: ``0.9503`` -> ``95,0 %``."""
+    if value is None or math.isnan(value):
+        return "n/a"
+    return f"{swedish_number(100 * value, 1)} %"
 
 
 def format_value(name: str, value: float | None) -> str:
@@ -531,7 +604,7 @@ def format_value(name: str, value: float | None) -> str:
     if info.unit == "flag":
         return "yes" if value else "no"
     if info.unit == "share":
-        return f"{swedish_number(100 * value, 1)} %"
+        return format_share(value)
     if info.unit == "index":
         return swedish_number(value, 2)
     if info.unit == "points":

@@ -43,7 +43,12 @@ def status_words(status: str | None) -> str:
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
-    """|bound - objective| / max(1, |objective|); None without both (finite) numbers."""
+    """|bound - objective| / max(1, |objective|); None without both (finite) numbers.
+
+    The definition of :func:`planner.placement.mip.relative_gap`, which the pure placement
+    library keeps for itself (it may not import the rest of ``planner``, and this module must
+    not pull OR-Tools into the dashboard); a test keeps the two equal.
+    """
     if (
         objective is None
         or bound is None

@@ -16,7 +16,19 @@ Pages (``dashboard/views``) and the maps import this package and nothing under `
 """
 
 from dashboard.services.access import Access, access_for, auth_enabled, current_access
-from dashboard.services.explain import continuity_measures, miss_reasons
+from dashboard.services.explain import (
+    PlanQuality,
+    continuity_measures,
+    format_kpi,
+    format_share,
+    kpi_better,
+    kpi_change,
+    kpi_help,
+    kpi_info,
+    miss_reasons,
+    plan_quality,
+    status_words,
+)
 from dashboard.services.exports import (
     excel_bytes,
     request_lines,
@@ -55,6 +67,7 @@ __all__ = [
     "PLANNER_TITLES",
     "Access",
     "Plan",
+    "PlanQuality",
     "Scenario",
     "SolveJob",
     "access_for",
@@ -68,11 +81,18 @@ __all__ = [
     "db_url",
     "default_scenario",
     "excel_bytes",
+    "format_kpi",
+    "format_share",
     "job",
     "kommun_names",
+    "kpi_better",
+    "kpi_change",
+    "kpi_help",
+    "kpi_info",
     "localities",
     "miss_reasons",
     "no_plan_message",
+    "plan_quality",
     "planner_names",
     "plans",
     "request_lines",
@@ -86,6 +106,7 @@ __all__ = [
     "scenario",
     "scenarios",
     "start_solve",
+    "status_words",
     "tiles_geojson",
     "wait",
 ]

@@ -1,8 +1,19 @@
-"""Plain words from the library for the pages: what each miss reason and continuity measure
-means (one source: :mod:`staffing.misses` and :mod:`staffing.kpi`)."""
+"""Plain words from the library for the pages: what each KPI means and how to read its value
+(:mod:`planner.kpis`), how good a plan is (:mod:`planner.quality`), what each miss reason and
+continuity measure means (:mod:`staffing.misses`, :mod:`staffing.kpi`)."""
 
 from __future__ import annotations
 
+from planner.kpis import (
+    KpiInfo,
+    better,
+    describe,
+    format_change,
+    format_share,
+    format_value,
+    help_text,
+)
+from planner.quality import PlanQuality, plan_quality, status_words
 from staffing import CONTINUITY_MEASURES, MISS_REASONS
 
 
@@ -14,3 +25,44 @@ def miss_reasons() -> dict[str, str]:
 def continuity_measures() -> dict[str, str]:
     """KPI name (``continuity_rate``, ``upc``, ``coc``, ``secon``) -> what it measures."""
     return dict(CONTINUITY_MEASURES)
+
+
+def kpi_info(name: str) -> KpiInfo:
+    """Label, unit and definition of a stored KPI."""
+    return describe(name)
+
+
+def format_kpi(name: str, value: float | None) -> str:
+    """A KPI value the Swedish way, with its unit (``95,0 %``, ``60 960 SEK``)."""
+    return format_value(name, value)
+
+
+def kpi_help(name: str) -> str:
+    """The definition and unit of a KPI, for a card's "?"."""
+    return help_text(name)
+
+
+def kpi_change(name: str, change: float) -> str:
+    """A KPI's change against a reference, signed, in its unit."""
+    return format_change(name, change)
+
+
+def kpi_better(name: str) -> str | None:
+    """ "higher" or "lower" when that direction of change is good."""
+    return better(name)
+
+
+__all__ = [
+    "KpiInfo",
+    "PlanQuality",
+    "continuity_measures",
+    "format_kpi",
+    "format_share",
+    "kpi_better",
+    "kpi_change",
+    "kpi_help",
+    "kpi_info",
+    "miss_reasons",
+    "plan_quality",
+    "status_words",
+]

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 from planner.demo_data import clinician_pool
+from planner.quality import PlanQuality, plan_quality
 from planner.registry import PLANNER_NAMES, available_planners
 from planner.scenario import Scenario, scenario_from_dict
 from planner.storage import (
@@ -117,6 +118,16 @@ class Plan:
     finished_at: dt.datetime | None
     message: str | None
     kpis: dict[str, float | None]
+    objective: float | None = None
+    bound: float | None = None
+    time_limit_s: float | None = None
+
+    @property
+    def quality(self) -> PlanQuality:
+        """How good the plan is, in words (proven optimal, within X %, far from proven...)."""
+        return plan_quality(
+            self.solver_status, self.objective, self.bound, time_limit_s=self.time_limit_s
+        )
 
 
 def plans(name: str, version: int | None = None) -> dict[str, Plan]:
@@ -135,6 +146,9 @@ def plans(name: str, version: int | None = None) -> dict[str, Plan]:
             run.finished_at,
             run.message,
             kpis(run.id),
+            run.objective,
+            run.bound,
+            run.time_limit_s,
         )
     return out
 

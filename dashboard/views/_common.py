@@ -14,46 +14,29 @@ import streamlit as st
 
 from dashboard import services
 
-_SHARE_WORDS = ("share", "rate", "cover", "bound", "utilisation", "utilization", "target")
-#: KPIs whose names hold a share word but that are not shares: a cost of requests.
-_NOT_SHARES = frozenset({"requests_lower_bound"})
-#: KPIs that store yes (1) or no (0).
-_FLAGS = frozenset({"target_reached"})
 _COUNTY_KPI = re.compile(r"^county_share_(\d{2})$")
 #: Per-kommun shares (290 of them) are drawn on the map, not listed in KPI tables.
 _KOMMUN_KPI = re.compile(r"^kommun_share_(\d{4})$")
 
 
-def is_share(name: str, value: float | None) -> bool:
-    """KPIs shown as percentages: share-like names with a value in [0, 1]."""
-    if value is None or name in _NOT_SHARES or name in _FLAGS:
-        return False
-    return any(w in name for w in _SHARE_WORDS) and 0.0 <= value <= 1.0
-
-
 def fmt(name: str, value: float | None) -> str:
-    """A KPI value as text: percentages for shares, yes/no for flags, thousands separators,
-    3 significant digits."""
-    if value is None:
-        return "n/a"
-    if name in _FLAGS:
-        return "yes" if value else "no"
-    if is_share(name, value):
-        return f"{100 * value:.1f} %"
-    if float(value).is_integer():
-        return f"{int(value):,}".replace(",", " ")
-    if abs(value) >= 100:
-        return f"{value:,.0f}".replace(",", " ")
-    return f"{value:.3g}"
+    """A KPI value as people read it: Swedish numbers with the KPI's unit, shares as per
+    cent, yes/no for flags (``95,0 %``, ``60 960 SEK``, ``2 679 310 residents``)."""
+    return services.format_kpi(name, value)
+
+
+def percent(value: float | None) -> str:
+    """A share as per cent, the Swedish way (``95,0 %``)."""
+    return services.format_share(value)
 
 
 def label(name: str) -> str:
-    """A KPI name for people: ``served_share`` -> ``Served share``."""
-    match = _COUNTY_KPI.match(name)
-    if match:
-        county = services.county_names().get(match.group(1), match.group(1))
-        return f"Served share {county}"
-    return name.replace("_", " ").capitalize()
+    """A KPI for people: ``served_share`` -> ``Served share``; counties and kommuner by name."""
+    if match := _COUNTY_KPI.match(name):
+        return f"Served share {services.county_names().get(match.group(1), match.group(1))}"
+    if match := _KOMMUN_KPI.match(name):
+        return f"Served share {services.kommun_names().get(match.group(1), match.group(1))}"
+    return services.kpi_info(name).label
 
 
 def visible_kpis(kpis: dict[str, float | None], access: services.Access) -> dict[str, float | None]:
@@ -92,35 +75,91 @@ def kommun_shares(
     }
 
 
+#: The columns of :func:`kpi_table` people see (the stored name and number stay for lookups).
+KPI_COLUMNS = ("KPI", "value", "what it means")
+
+
 def kpi_table(kpis: dict[str, float | None]) -> pd.DataFrame:
-    """KPIs as a table: name, value (as stored), shown (formatted)."""
+    """KPIs as a table people read (show it with ``column_order=KPI_COLUMNS``): the stored
+    name, its label, the value with its unit, what it means, and the stored number."""
     return pd.DataFrame(
         {
             "kpi": list(kpis),
-            "value": list(kpis.values()),
-            "shown": [fmt(k, v) for k, v in kpis.items()],
+            "KPI": [label(k) for k in kpis],
+            "value": [fmt(k, v) for k, v in kpis.items()],
+            "what it means": [services.kpi_info(k).definition for k in kpis],
+            "stored": list(kpis.values()),
         }
     )
 
 
-def cards(kpis: dict[str, float | None], names: Sequence[str], columns: int = 4) -> None:
-    """One ``st.metric`` per name (the stored value, formatted), in rows of ``columns``."""
+def cards(
+    kpis: dict[str, float | None],
+    names: Sequence[str],
+    reference: dict[str, float | None] | None = None,
+    columns: int = 4,
+) -> None:
+    """One ``st.metric`` per name that is stored, with its definition as help and, given the
+    reference scenario's KPIs, the change against it (green when the change is good)."""
     names = [n for n in names if n in kpis]
     for start in range(0, len(names), columns):
         cols = st.columns(columns)
         for col, name in zip(cols, names[start : start + columns], strict=False):
-            col.metric(label(name), fmt(name, kpis[name]), help=f"{name} = {kpis[name]!r}")
+            value, delta, colour = kpis[name], None, "off"
+            before = None if reference is None else reference.get(name)
+            if value is not None and before is not None:
+                delta = services.kpi_change(name, value - before) + " vs reference"
+                way = services.kpi_better(name)
+                colour = "normal" if way == "higher" else "inverse" if way == "lower" else "off"
+            col.metric(
+                label(name),
+                fmt(name, value),
+                delta=delta,
+                delta_color=colour,  # type: ignore[arg-type]
+                help=services.kpi_help(name),
+            )
 
 
-def headline(kpis: dict[str, float | None], preferred: Iterable[str], n: int = 4) -> list[str]:
-    """The preferred KPI names that are stored, topped up with other stored ones to ``n``."""
-    chosen = [p for p in preferred if p in kpis]
-    for name in kpis:
-        if len(chosen) >= n:
-            break
-        if name not in chosen and not _COUNTY_KPI.match(name) and not _KOMMUN_KPI.match(name):
-            chosen.append(name)
-    return chosen[:n]
+def headline(kpis: dict[str, float | None], chosen: Iterable[str]) -> list[str]:
+    """The page's chosen KPI names that the plan stores, in the page's order (never topped up
+    with whatever is stored next: a page shows what it chose on purpose)."""
+    return [name for name in chosen if name in kpis]
+
+
+def reference_kpis(planner: str) -> dict[str, float | None] | None:
+    """KPIs of the reference scenario's plan of ``planner`` (sidebar "Compare with"), if any."""
+    reference = st.session_state.get("reference")
+    if not reference or reference == selected_scenario():
+        return None
+    plan = services.plans(reference).get(planner)
+    return None if plan is None else plan.kpis
+
+
+def plan_status(plan: services.Plan) -> None:
+    """How good the plan is, in words, with its run, time and time limit; a warning when the
+    plan is far from proven or not usable."""
+    quality = plan.quality
+    finished = plan.finished_at.strftime("%Y-%m-%d %H:%M") if plan.finished_at else "?"
+    limit = f" of {plan.time_limit_s:g} s allowed" if plan.time_limit_s else ""
+    text = (
+        f"**Plan quality:** {quality.words} "
+        f"(run {plan.run_id}, solver: {services.status_words(plan.solver_status)}, "
+        f"{(plan.seconds or 0):.1f} s{limit}, finished {finished} UTC)"
+    )
+    if quality.grade in ("far", "none"):
+        st.warning(text, icon=":material/warning:")
+    else:
+        st.caption(text)
+
+
+def planner_note(plan: services.Plan) -> None:
+    """The planner's note in full, one item per line (notes join items with '; ')."""
+    if not plan.message:
+        return
+    items = [item.strip() for part in plan.message.split(". ") for item in part.split("; ")]
+    items = [item for item in items if item]
+    with st.expander(f"Notes from the planner ({len(items)})"):
+        st.markdown("\n".join(f"- {item}" for item in items))
 
 
 def selected_scenario() -> str | None:

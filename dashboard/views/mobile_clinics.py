@@ -10,8 +10,11 @@ from dashboard.views._common import (
     access,
     cards,
     county_shares,
-    fmt,
     kommun_shares,
+    percent,
+    plan_status,
+    planner_note,
+    reference_kpis,
     require_scenario,
 )
 
@@ -27,7 +30,13 @@ placements = services.rows(plan.run_id, "placement")
 placements = placements[placements["county_code"].map(acc.allows)]
 county_share = county_shares(plan.kpis, acc)
 kommun_share = kommun_shares(plan.kpis, acc)
-cards(plan.kpis, ["served_share", "min_county_share", "unit_utilisation", "relocation_km"])
+plan_status(plan)
+cards(
+    plan.kpis,
+    ["served_share", "served_patients", "population_in_reach", "relocation_km"],
+    reference_kpis("placement"),
+)
+planner_note(plan)
 
 weeks = (
     sorted(placements["week"].unique()) if not placements.empty else list(scenario.scenario.weeks)
@@ -85,7 +94,7 @@ if county_share:
         {
             "county": [services.county_names().get(c, c) for c in county_share],
             "code": list(county_share),
-            "served share": [fmt("share", v) for v in county_share.values()],
+            "served share": [percent(v) for v in county_share.values()],
             "value": list(county_share.values()),
         }
     )

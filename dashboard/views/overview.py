@@ -7,12 +7,16 @@ import streamlit as st
 
 from dashboard import services
 from dashboard.views._common import (
+    KPI_COLUMNS,
     access,
     cards,
     county_shares,
     fmt,
     headline,
     kpi_table,
+    plan_status,
+    planner_note,
+    reference_kpis,
     require_scenario,
     visible_kpis,
 )
@@ -21,7 +25,7 @@ PREFERRED = {
     "placement": ["served_share", "min_county_share", "unit_utilisation", "relocation_km"],
     "staffing": ["continuity_rate", "availability_bound", "baseline_rate", "cover"],
     "continuity": ["continuity_rate", "requests", "requests_lower_bound", "greedy_requests"],
-    "routing": ["on_time_share", "devices_needed"],
+    "routing": ["total_cost_sek", "on_time_share", "devices_needed", "cost_per_referral_sek"],
 }
 
 acc = access()
@@ -85,16 +89,17 @@ for planner, plan in plans.items():
     shown = visible_kpis(plan.kpis, acc)
     title = services.PLANNER_TITLES.get(planner, planner.title())
     st.subheader(f"{title} plan")
-    finished = plan.finished_at.strftime("%Y-%m-%d %H:%M") if plan.finished_at else "?"
-    st.caption(
-        f"Run {plan.run_id} · solver status {plan.solver_status} · "
-        f"{(plan.seconds or 0):.1f} s · finished {finished} UTC"
-    )
-    cards(shown, headline(shown, PREFERRED.get(planner, [])))
+    plan_status(plan)
+    cards(shown, headline(shown, PREFERRED.get(planner, [])), reference_kpis(planner))
     with st.expander(f"All {planner} KPIs ({len(shown)})"):
-        st.dataframe(kpi_table(shown), hide_index=True, width="stretch", key=f"kpis_{planner}")
-    if plan.message:
-        st.caption(f"Note from the planner: {plan.message[:500]}")
+        st.dataframe(
+            kpi_table(shown),
+            hide_index=True,
+            width="stretch",
+            column_order=KPI_COLUMNS,
+            key=f"kpis_{planner}",
+        )
+    planner_note(plan)
 
 if not plans:
     st.write("Nothing is solved for this scenario yet.")

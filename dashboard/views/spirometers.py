@@ -10,11 +10,16 @@ import streamlit as st
 
 from dashboard import maps, services
 from dashboard.views._common import (
+    KPI_COLUMNS,
     access,
     cards,
     fmt,
     headline,
     kpi_table,
+    percent,
+    plan_status,
+    planner_note,
+    reference_kpis,
     require_scenario,
     visible_kpis,
 )
@@ -27,10 +32,12 @@ if plan is None:
     st.info(services.no_plan_message("routing", name), icon=":material/info:")
     st.stop()
 
+plan_status(plan)
 kpis = visible_kpis(plan.kpis, acc)
 cards(
     kpis,
-    headline(kpis, ["on_time_share", "devices_needed", "total_cost_sek", "cost_per_referral_sek"]),
+    headline(kpis, ["total_cost_sek", "on_time_share", "devices_needed", "cost_per_referral_sek"]),
+    reference_kpis("routing"),
 )
 on_time = kpis.get("on_time_share")
 if on_time is not None:
@@ -85,7 +92,7 @@ def compare_baselines() -> pd.DataFrame:
                 if total is not None and referrals
                 else "n/a",
                 "courier part": sek(kpis.get(f"{prefix}courier_cost_sek")),
-                "on time": fmt("share", kpis.get(f"{prefix}on_time_share")),
+                "on time": percent(kpis.get(f"{prefix}on_time_share")),
                 "devices": fmt(
                     "devices",
                     kpis.get(f"{prefix}devices_needed" if not prefix else f"{prefix}devices"),
@@ -156,7 +163,7 @@ if not shipments.empty and "cost_sek" in shipments and shipments["cost_sek"].not
     )
     by_mode["cost"] = by_mode["cost"].map(sek)
     by_mode["per_referral"] = by_mode["per_referral"].map(sek)
-    by_mode["on_time"] = by_mode["on_time"].map(lambda v: fmt("share", v))
+    by_mode["on_time"] = by_mode["on_time"].map(lambda v: percent(v))
     st.dataframe(
         by_mode.rename(
             columns={
@@ -280,8 +287,15 @@ else:
     modes = shipments.groupby("mode").agg(
         shipments=("referral_id", "count"), on_time=("on_time", "mean")
     )
-    modes["on_time"] = modes["on_time"].map(lambda v: fmt("share", v))
+    modes["on_time"] = modes["on_time"].map(lambda v: percent(v))
     st.dataframe(modes, width="stretch", key="modes_table")
 
 with st.expander(f"All routing KPIs ({len(kpis)})"):
-    st.dataframe(kpi_table(kpis), hide_index=True, width="stretch", key="kpis_routing")
+    st.dataframe(
+        kpi_table(kpis),
+        hide_index=True,
+        width="stretch",
+        column_order=KPI_COLUMNS,
+        key="kpis_routing",
+    )
+planner_note(plan)

@@ -13,7 +13,18 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import services
-from dashboard.views._common import access, cards, fmt, kpi_table, require_scenario, visible_kpis
+from dashboard.views._common import (
+    KPI_COLUMNS,
+    access,
+    cards,
+    kpi_table,
+    percent,
+    plan_status,
+    planner_note,
+    reference_kpis,
+    require_scenario,
+    visible_kpis,
+)
 from dashboard.views._misses import continuity_measures, why_misses
 from dashboard.views._requests import reaching_the_target
 
@@ -30,7 +41,13 @@ if plan is None:
 
 kpis = plan.kpis
 run_id = plan.run_id
-cards(kpis, ["continuity_rate", "availability_bound", "baseline_rate", "cover"])
+plan_status(plan)
+cards(
+    kpis,
+    ["continuity_rate", "availability_bound", "cover", "shortfall_hours"],
+    reference_kpis("staffing"),
+)
+planner_note(plan)
 
 # Same-clinician rate against the line, the bound and the baseline ---------------------------
 groups = [
@@ -239,7 +256,7 @@ if not follow.empty:
         same_clinician=("same_clinician", "mean"),
         unassigned=("assigned_clinician_id", lambda s: int(s.isna().sum())),
     )
-    summary["same_clinician"] = summary["same_clinician"].map(lambda v: fmt("rate", v))
+    summary["same_clinician"] = summary["same_clinician"].map(lambda v: percent(v))
     st.dataframe(summary, width="stretch", key="follow_table")
     seen = acc.visible(
         follow.assign(home_county=follow["index_clinician_id"].map(homes)), "home_county"
@@ -254,5 +271,9 @@ reaching_the_target(name, scenario, plan, stored_plans.get("continuity"), acc, h
 
 with st.expander(f"All staffing KPIs ({len(kpis)})"):
     st.dataframe(
-        kpi_table(visible_kpis(kpis, acc)), hide_index=True, width="stretch", key="kpis_staffing"
+        kpi_table(visible_kpis(kpis, acc)),
+        hide_index=True,
+        width="stretch",
+        column_order=KPI_COLUMNS,
+        key="kpis_staffing",
     )

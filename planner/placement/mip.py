@@ -22,7 +22,6 @@ from ortools.math_opt.python import mathopt
 from ortools.math_opt.solvers import highs_pb2
 
 from planner.placement.progress import ProgressCallback
-from planner.quality import relative_gap
 
 #: termination reason -> status reported to users (and stored with a run).
 _STATUS = {
@@ -50,6 +49,13 @@ class MipOutcome:
     def has_solution(self) -> bool:
         """True when an incumbent exists (OPTIMAL or FEASIBLE)."""
         return self.status in ("OPTIMAL", "FEASIBLE")
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """|bound - objective| / max(1, |objective|); None without both numbers."""
+    if objective is None or bound is None or not math.isfinite(bound):
+        return None
+    return abs(bound - objective) / max(1.0, abs(objective))
 
 
 def _highs_options(options: Mapping[str, bool | int | float | str]) -> highs_pb2.HighsOptionsProto:

@@ -32,7 +32,7 @@ def tables(at: AppTest, *columns: str) -> list[pd.DataFrame]:
 def kpi_tables(at: AppTest) -> list[dict[str, float | None]]:
     """KPI tables by planner, in page order (the overview shows placement, staffing, routing)."""
     return [
-        dict(zip(t["kpi"], t["value"], strict=True)) for t in tables(at, "kpi", "value", "shown")
+        dict(zip(t["kpi"], t["stored"], strict=True)) for t in tables(at, "kpi", "stored", "value")
     ]
 
 

@@ -91,7 +91,7 @@ def test_staffing_roster_filters_and_downloads(app_test, app_db: str, stored_run
     at = open_page(app_test, "views/staffing.py")
     metrics = {m.label: m.value for m in at.metric}
     kpis = stored_runs["staffing"][1]
-    names = ("continuity_rate", "availability_bound", "baseline_rate", "cover")
+    names = ("continuity_rate", "availability_bound", "cover", "shortfall_hours")
     assert metrics == {label(name): fmt(name, kpis[name]) for name in names}
     assert len(tables(at, "clinician_id", "block", "start")[0]) == len(shifts)
     first = min(s.clinician_id for s in shifts)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from planner.kpis import KPIS, UNITS, describe, format_value, help_text, swedish_number
+from planner.kpis import (
+    KPIS,
+    UNITS,
+    better,
+    describe,
+    format_change,
+    format_value,
+    help_text,
+    swedish_number,
+)
 
 
 @pytest.mark.parametrize(
@@ -77,3 +86,29 @@ def test_the_help_is_a_definition_not_a_raw_value() -> None:
     assert "demand left to them" in text and text.endswith("Unit: per cent.")
     assert "=" not in text
     assert describe("no_such_kpi").definition == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "way"),
+    [
+        ("total_cost_sek", "lower"),
+        ("served_share", "higher"),
+        ("continuity_rate", "higher"),
+        ("violations_weekly_rest", "lower"),
+        ("requests", "lower"),
+        ("relocation_km", "lower"),
+        ("referrals", None),
+        ("continuity_target", None),
+        ("courier_first_cost_sek", None),
+    ],
+)
+def test_which_way_is_better(name: str, way: str | None) -> None:
+    """Deltas are coloured by what is good: a cost going down, a share going up."""
+    assert better(name) == way
+
+
+def test_changes_are_signed_in_the_kpis_unit() -> None:
+    """Shares change in percentage points; money in SEK; nothing is a bare float."""
+    assert format_change("served_share", -0.0125) == "-1,2 points"
+    assert format_change("total_cost_sek", 60960.0) == "+60 960 SEK"
+    assert format_change("routes", 0) == "±0"

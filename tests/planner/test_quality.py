@@ -46,3 +46,13 @@ def test_gap_needs_two_finite_numbers() -> None:
     assert relative_gap(10.0, None) is None
     assert relative_gap(10.0, float("inf")) is None
     assert relative_gap(0.0, 0.5) == 0.5  # divided by at least 1
+
+
+@pytest.mark.parametrize(
+    ("objective", "bound"), [(100.0, 101.0), (0.2, 0.7), (-50.0, -40.0), (1e6, 1e6), (3.0, None)]
+)
+def test_gap_is_the_placement_solvers_gap(objective: float, bound: float | None) -> None:
+    """One definition of the gap: the stored plans' equals the placement solver's."""
+    from planner.placement.mip import relative_gap as solver_gap
+
+    assert relative_gap(objective, bound) == solver_gap(objective, bound)
