@@ -8,14 +8,23 @@ Pages (``dashboard/views``) and the maps import this package and nothing under `
   KPIs and rows cached for the life of the server), planner names, scenario copies;
 * :mod:`~dashboard.services.geography`: county and kommun names, localities, county boxes and
   map tiles simplified for a zoom (cached);
-* :mod:`~dashboard.services.access`: sign-in and the ``[roles]`` that limit users to counties;
+* :mod:`~dashboard.services.access`: sign-in, the ``[roles]`` that limit users to counties and
+  the ``[permissions]`` to store and solve scenarios (every read below goes through them);
 * :mod:`~dashboard.services.exports`: roster CSV/XLSX/iCalendar, availability requests as
   CSV/Excel CSV/XLSX, and table XLSX downloads;
 * :mod:`~dashboard.services.jobs`: background solves with progress for ``st.progress``;
 * :mod:`~dashboard.services.explain`: miss reasons and continuity measures in plain words.
 """
 
-from dashboard.services.access import Access, access_for, auth_enabled, current_access
+from dashboard.services.access import (
+    Access,
+    AccessError,
+    access_for,
+    auth_enabled,
+    authorize,
+    current_access,
+    within_counties,
+)
 from dashboard.services.explain import continuity_measures, miss_reasons
 from dashboard.services.exports import (
     excel_bytes,
@@ -54,11 +63,13 @@ from planner.scenario import Scenario
 __all__ = [
     "PLANNER_TITLES",
     "Access",
+    "AccessError",
     "Plan",
     "Scenario",
     "SolveJob",
     "access_for",
     "auth_enabled",
+    "authorize",
     "clinician_home_counties",
     "continuity_measures",
     "copy_scenario",
@@ -88,4 +99,5 @@ __all__ = [
     "start_solve",
     "tiles_geojson",
     "wait",
+    "within_counties",
 ]
