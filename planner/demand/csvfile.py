@@ -72,7 +72,8 @@ class CsvProblem:
 
 
 class DemandCsvError(PlannerError, ValueError):
-    """A demand CSV that cannot be used; the message lists every problem found (up to 20).
+    """A demand CSV that cannot be used; the message lists every problem found (up to 20),
+    each with the file and line; a single problem is one line.
 
     A `PlannerError` (so the CLI prints it without a traceback) and a ValueError.
     """
@@ -83,6 +84,9 @@ class DemandCsvError(PlannerError, ValueError):
     def __init__(self, path: Path, problems: Sequence[CsvProblem], truncated: bool = False):
         self.path = Path(path)
         self.problems = list(problems)
+        if len(self.problems) == 1 and not truncated:  # one line, as the CLI prints errors
+            super().__init__(f"{self.path}: {self.problems[0]} ({self.kind})")
+            return
         lines = [f"{self.path}: {p}" for p in problems]
         head = f"{self.path}: {len(self.problems)} problem(s) in the {self.kind}"
         if truncated:

@@ -191,39 +191,40 @@ def _check_demand_rows(
 
 
 def _spread(loc: pd.DataFrame, *, by_locality: bool) -> _Spread:
-    """For each row key (locality id, or kommun code), the localities it goes to and their
-    shares: a kommun's rows are spread by population share (equally if all its localities
-    have 0)."""
-    ids = loc["locality_id"].to_numpy(dtype=np.int64)
+    """For each row key (locality id, or kommun code), the localities it goes to (as rows of
+    ``loc``) and their shares: a kommun's rows are spread by population share (equally if all
+    its localities have 0)."""
     if by_locality:
-        n = len(ids)
+        n = len(loc)
+        ids = loc["locality_id"].to_numpy(dtype=np.int64)
         return _Spread(
             {int(i): k for k, i in enumerate(ids)},
             np.arange(n),
             np.ones(n, dtype=np.int64),
-            ids,
+            np.arange(n),
             np.ones(n),
         )
     keys: dict[int | str, int] = {}
     counts: list[int] = []
-    localities: list[np.ndarray] = []
+    positions: list[np.ndarray] = []
     shares: list[np.ndarray] = []
     for kommun, group in loc.groupby("kommun_code", sort=False):
         pops = group["population"].to_numpy(dtype=float)
         keys[str(kommun)] = len(keys)
         counts.append(len(group))
-        localities.append(group["locality_id"].to_numpy(dtype=np.int64))
+        positions.append(group.index.to_numpy(dtype=np.int64))  # loc has a 0..n-1 index
         total = pops.sum()
         shares.append(pops / total if total > 0 else np.full(len(pops), 1.0 / len(pops)))
     count = np.array(counts, dtype=np.int64)
     start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
-    return _Spread(keys, start, count, np.concatenate(localities), np.concatenate(shares))
+    return _Spread(keys, start, count, np.concatenate(positions), np.concatenate(shares))
 
 
 def _long_frame(rows: _DemandRows, loc: pd.DataFrame, spread: _Spread) -> pd.DataFrame:
     """The checked rows as a long demand frame (`DEMAND_COLUMNS`), sorted like `weekly_demand`.
 
-    Built column-wise with numpy: a long-frame row costs its seven values, not a Python dict.
+    Built column-wise with numpy (codes taken from the locality table's own arrays): a row
+    of the long frame costs its values, not a Python dict and string objects.
     """
     if not len(rows.key):
         return empty_demand()
@@ -232,37 +233,36 @@ def _long_frame(rows: _DemandRows, loc: pd.DataFrame, spread: _Spread) -> pd.Dat
     row_of = np.repeat(np.arange(len(key)), count)  # the CSV row of each locality-week
     offset = np.arange(len(row_of)) - np.repeat(np.cumsum(count) - count, count)
     entry = spread.start[key][row_of] + offset
-    loc_ids = spread.locality[entry]
+    position = spread.locality[entry]  # row of `loc`
+    loc_ids = loc["locality_id"].to_numpy(dtype=np.int64)[position]
+    year = np.asarray(rows.year, dtype=np.int64)[row_of]
+    week = np.asarray(rows.week, dtype=np.int64)[row_of]
+    per_service = len(row_of)
+    service = np.repeat(np.arange(len(SERVICES)), per_service)
+    order = np.lexsort((np.tile(loc_ids, 4), service, np.tile(week, 4), np.tile(year, 4)))
+    row_of_out = order % per_service  # the locality-week of each sorted row
     share = spread.share[entry]
-    years = np.asarray(rows.year, dtype=np.int64)[row_of]
-    weeks = np.asarray(rows.week, dtype=np.int64)[row_of]
-    n = len(row_of)
     demand = np.concatenate(
         [
             np.asarray(rows.values[s], dtype=float)[row_of] * share
             if s in rows.values
-            else np.zeros(n)
+            else np.zeros(per_service)
             for s in SERVICES
         ]
     )
-    service_index = np.repeat(np.arange(len(SERVICES)), n)
-    loc_all, year_all, week_all = np.tile(loc_ids, 4), np.tile(years, 4), np.tile(weeks, 4)
-    order = np.lexsort((loc_all, service_index, week_all, year_all))
-    loc_sorted = loc_all[order]
-    places = loc.set_index("locality_id")
-    out = pd.DataFrame(
+    sorted_position = position[row_of_out]
+    return pd.DataFrame(
         {
-            "locality_id": loc_sorted,
-            "kommun_code": places.loc[loc_sorted, "kommun_code"].to_numpy(),
-            "county_code": places.loc[loc_sorted, "county_code"].to_numpy(),
-            "iso_year": year_all[order],
-            "iso_week": week_all[order],
-            "service": np.asarray(SERVICES, dtype=object)[service_index[order]],
+            "locality_id": loc_ids[row_of_out],
+            "kommun_code": loc["kommun_code"].array.take(sorted_position),
+            "county_code": loc["county_code"].array.take(sorted_position),
+            "iso_year": year[row_of_out],
+            "iso_week": week[row_of_out],
+            "service": pd.array(SERVICES, dtype=loc["kommun_code"].dtype).take(service[order]),
             "demand": demand[order],
         },
         columns=list(DEMAND_COLUMNS),
     )
-    return out
 
 
 def write_demand_csv(demand: pd.DataFrame, path: Path, *, level: str = "locality") -> Path:

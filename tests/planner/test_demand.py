@@ -745,7 +745,7 @@ def test_referral_csv_errors_name_file_line_and_column(
     err = info.value
     assert isinstance(err, DemandCsvError) and isinstance(err, ValueError)
     message = str(err)
-    assert message.startswith(f"{path}: ") and "problem(s) in the referral CSV" in message
+    assert message.startswith(f"{path}: ") and "referral CSV" in message
     assert f"{path}: line {line}, column {column!r}: " in message
     assert fragment in message
     assert any(p.line == line and p.column == column for p in err.problems)
