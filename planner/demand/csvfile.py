@@ -317,7 +317,6 @@ class CsvFile:
         return cells
 
 
-
 def check_header(header: Sequence[str], line: int, allowed: frozenset[str]) -> list[CsvProblem]:
     """Columns that appear twice or are not ``allowed`` (a misspelt column is never ignored).
 

@@ -22,10 +22,11 @@ from hypothesis import strategies as st
 from planner.demand import (
     DemandCsvError,
     ReferralCsvError,
+    demand_csv,
     load_demand_csv,
     load_referrals_csv,
+    referral_csv,
 )
-from planner.demand import demand_csv, referral_csv
 from planner.demand.csvfile import (
     MAX_CELL_CHARS,
     MAX_CSV_BYTES,
@@ -619,7 +620,9 @@ def csv_files(draw: st.DrawFn) -> bytes:
     return ending.join(lines).encode("utf-8", "surrogatepass")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(content=csv_files(), which=st.sampled_from(["demand", "referrals"]))
 def test_fuzz_the_csv_loaders(
     content: bytes, which: str, tiny: pd.DataFrame, tmp_path: Path

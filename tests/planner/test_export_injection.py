@@ -238,9 +238,9 @@ def test_export_requests_neutralise_every_text_cell(
         rows = list(sheet.iter_rows(min_row=2))
         assert all(neutral(str(r[header.index("clinician_id")].value)) for r in rows)
         assert {r[header.index("visit_ids")].value for r in rows} == {"'-V1+1"}
-        assert {(r[header.index("cost")].data_type, r[header.index("cost")].value) for r in rows} == {
-            ("n", -2.5)
-        }
+        assert {
+            (r[header.index("cost")].data_type, r[header.index("cost")].value) for r in rows
+        } == {("n", -2.5)}
         assert not any(c.data_type == "f" for c in text_cells(path))
         return
     rows = read_csv(path, excel=fmt == "excel-csv")
