@@ -9,7 +9,8 @@ return None for an unusable cell.
 Limits, checked while streaming (the first line past one ends the read, so memory follows
 the accepted rows, never the file): `MAX_CSV_BYTES` per file, `MAX_LINE_CHARS` per line (a
 record is one line: a quoted field cannot span lines), `MAX_CELL_CHARS` per cell; each format
-adds its own row and volume limits.
+adds its own row and volume limits. The problem after the first `MAX_REPORTED_PROBLEMS` ends
+the read too (the message says there are more).
 
 Messages never quote the file's content (issue 16: a path to any readable file must not leak
 it): a problem names the file, the line, the column (by name, or by position for a header
@@ -425,7 +426,7 @@ def parse_week_cells(
             return None
         return _iso_week(int(match[1]), int(match[2]), "week", raw, problems)
     raw_y, raw_w = row["iso_year"], row["iso_week"]
-    if not _YEAR_RE.fullmatch(raw_y):
+    if not _YEAR_RE.fullmatch(raw_y) or raw_y == "0000":  # Python's calendar starts at year 1
         problems.append(("iso_year", f"not a year{shown(raw_y)}: 4 digits, e.g. 2026"))
     elif not _WEEK_NUMBER_RE.fullmatch(raw_w):
         problems.append(("iso_week", f"not an ISO week number{shown(raw_w)}: 1 to 53"))

@@ -510,7 +510,7 @@ def test_a_year_beyond_the_calendar_is_a_problem_not_a_traceback(
     )
     with pytest.raises(DemandCsvError) as info:
         load_demand_csv(path, tiny)
-    assert [(p.line, p.column) for p in info.value.problems] == [(2, "iso_week"), (3, "iso_year")]
+    assert [(p.line, p.column) for p in info.value.problems] == [(2, "iso_year"), (3, "iso_year")]
 
 
 def test_problems_past_twenty_end_the_read(tiny: pd.DataFrame, tmp_path: Path) -> None:
