@@ -16,12 +16,16 @@ failed export never leaves half a file.
 Mobile-clinic shifts are named by their site (``sites``: site id -> place name, from the
 placement plan): "Mobile clinic Fittja" in the XLSX cells and calendar titles, the name in the
 CSV's ``site`` column and the event's LOCATION. Without a name the site id stands in.
+
+Every spreadsheet cell (CSV and XLSX, here and in every other export) goes through
+:func:`spreadsheet_safe`: text that a spreadsheet would run as a formula is neutralised.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import numbers
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -131,9 +135,26 @@ def part_path(path: Path) -> Path:
     return path.with_name(path.name + ".part")
 
 
+#: First characters that make a spreadsheet read a text cell as a formula (OWASP, "CSV
+#: Injection"): ``=HYPERLINK(...)``, ``+1+cmd|...``, ``@SUM(...)``, ``-2+3``.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """``value`` as a spreadsheet cell that cannot run: text starting with one of
+    `FORMULA_STARTS` gets a leading apostrophe (OWASP's advice; Excel and LibreOffice then show
+    it as text). Numbers, dates and None pass unchanged: ``-1.5`` from a number column is data
+    and stays a number (numeric in XLSX), while the text ``"-1.5"`` (an id, a name) is text
+    and is prefixed like any other. The one function every CSV and XLSX export uses."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def cell_text(value: Any, excel: bool = False) -> str:
     """A CSV cell: ISO dates and times for tools; with ``excel`` times as ``2026-11-02 07:00``
-    (Stockholm) and decimal commas, as Swedish Excel reads them. None is empty."""
+    (Stockholm) and decimal commas, as Swedish Excel reads them. None is empty; numbers are
+    written as numbers; text goes through :func:`spreadsheet_safe`."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -143,7 +164,9 @@ def cell_text(value: Any, excel: bool = False) -> str:
     if isinstance(value, float):
         text = f"{value:g}"
         return text.replace(".", ",") if excel else text
-    return str(value)
+    if isinstance(value, numbers.Real):  # int, bool, numpy numbers: data, never a formula
+        return str(value)
+    return str(spreadsheet_safe(str(value)))
 
 
 def write_table_csv(
@@ -156,11 +179,39 @@ def write_table_csv(
     tmp = part_path(path)
     with tmp.open("w", newline="", encoding="utf-8-sig" if excel else "utf-8") as handle:
         writer = csv.writer(handle, delimiter=";" if excel else ",")
-        writer.writerow(header)
+        writer.writerow([cell_text(h, excel) for h in header])
         for row in rows:
             writer.writerow([cell_text(v, excel) for v in row])
     tmp.replace(path)
     return path
+
+
+def write_table_xlsx(
+    path: str | Path, header: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Rows"
+) -> Path:
+    """One sheet: the header and a row per item, numbers and dates as typed cells, text
+    through :func:`spreadsheet_safe` (written whole or not at all)."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)  # streams rows: memory does not grow with the table
+    ws = wb.create_sheet(title)
+    ws.append([spreadsheet_safe(h) for h in header])
+    for row in rows:
+        ws.append([_xlsx_value(v) for v in row])
+    tmp = part_path(Path(path))
+    wb.save(tmp)
+    tmp.replace(path)
+    return Path(path)
+
+
+def _xlsx_value(value: Any) -> Any:
+    """A cell value openpyxl writes as a typed cell: aware times in Stockholm wall-clock time
+    (Excel has no time zones), other types as they are, text made safe."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(TZ).replace(tzinfo=None)
+    if isinstance(value, str | dt.date | numbers.Real) or value is None:
+        return spreadsheet_safe(value)
+    return spreadsheet_safe(str(value))
 
 
 def write_csv(
@@ -249,7 +300,7 @@ def write_xlsx(
                 total += sum(s.hours for s in worked)
                 row.append("\n".join(shift_label(s, sites) for s in worked) or None)
             row.append(round(total, 2))
-            ws.append(row)
+            ws.append([spreadsheet_safe(v) for v in row])
         for col in range(1, len(header) + 1):
             ws.column_dimensions[get_column_letter(col)].width = 14 if 2 < col < 10 else 13
         for row_cells in ws.iter_rows(min_row=2):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from staffing.export import part_path, write_table_csv
+from staffing.export import part_path, spreadsheet_safe, write_table_csv
 from staffing.problem import TIMEZONE
 
 STOCKHOLM = ZoneInfo(TIMEZONE)
@@ -148,7 +148,7 @@ def write_requests_xlsx(rows: Iterable[RequestLine], path: str | Path) -> Path:
         values = row.values()
         values[7] = values[7].replace(tzinfo=None)  # Excel has no time zones: Stockholm time
         values[8] = values[8].replace(tzinfo=None)
-        ws.append(values)
+        ws.append([spreadsheet_safe(v) for v in values])
     for r in range(2, len(items) + 2):
         ws.cell(r, 5).number_format = "yyyy-mm-dd"
         ws.cell(r, 8).number_format = ws.cell(r, 9).number_format = "yyyy-mm-dd hh:mm"

@@ -8,14 +8,23 @@ Pages (``dashboard/views``) and the maps import this package and nothing under `
   KPIs and rows cached for the life of the server), planner names, scenario copies;
 * :mod:`~dashboard.services.geography`: county and kommun names, localities, county boxes and
   map tiles simplified for a zoom (cached);
-* :mod:`~dashboard.services.access`: sign-in and the ``[roles]`` that limit users to counties;
+* :mod:`~dashboard.services.access`: sign-in, the ``[roles]`` that limit users to counties and
+  the ``[permissions]`` to store and solve scenarios (every read below goes through them);
 * :mod:`~dashboard.services.exports`: roster CSV/XLSX/iCalendar, availability requests as
   CSV/Excel CSV/XLSX, and table XLSX downloads;
 * :mod:`~dashboard.services.jobs`: background solves with progress for ``st.progress``;
 * :mod:`~dashboard.services.explain`: miss reasons and continuity measures in plain words.
 """
 
-from dashboard.services.access import Access, access_for, auth_enabled, current_access
+from dashboard.services.access import (
+    Access,
+    AccessError,
+    access_for,
+    auth_enabled,
+    authorize,
+    current_access,
+    within_counties,
+)
 from dashboard.services.explain import (
     PlanQuality,
     continuity_measures,
@@ -66,12 +75,14 @@ from planner.scenario import Scenario
 __all__ = [
     "PLANNER_TITLES",
     "Access",
+    "AccessError",
     "Plan",
     "PlanQuality",
     "Scenario",
     "SolveJob",
     "access_for",
     "auth_enabled",
+    "authorize",
     "clinician_home_counties",
     "continuity_measures",
     "copy_scenario",
@@ -109,4 +120,5 @@ __all__ = [
     "status_words",
     "tiles_geojson",
     "wait",
+    "within_counties",
 ]

@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 
 from dashboard.services.geography import county_names
 from planner.storage.models import AvailabilityRequest, Shift
-from staffing.export import calendar_for, write_csv, write_xlsx
+from staffing.export import calendar_for, spreadsheet_safe, write_csv, write_xlsx
 from staffing.export_requests import (
     RequestLine,
     lines,
@@ -54,9 +54,13 @@ def roster_ics(
 
 
 def excel_bytes(frame: pd.DataFrame) -> bytes:
-    """A table as a one-sheet XLSX (for comparison downloads)."""
+    """A table as a one-sheet XLSX (for comparison downloads); text cells and labels (scenario
+    names are the user's) through :func:`staffing.export.spreadsheet_safe`."""
+    safe = frame.map(spreadsheet_safe)
+    safe.columns = [spreadsheet_safe(c) for c in frame.columns]
+    safe.index = pd.Index([spreadsheet_safe(i) for i in frame.index], name=frame.index.name)
     buffer = io.BytesIO()
-    frame.to_excel(buffer, index=True)
+    safe.to_excel(buffer, index=True)
     return buffer.getvalue()
 
 

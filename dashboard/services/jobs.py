@@ -21,7 +21,8 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard.services.store import db_url, runnable_planners
+from dashboard.services.access import authorize, current_access
+from dashboard.services.store import db_url, runnable_planners, scenario
 from planner.errors import PlannerError
 
 
@@ -64,7 +65,9 @@ class SolveJob:
             self.done, self.message = True, str(payload)
 
 
-def _solve_worker(url: str, scenario_name: str, planners: list[str], out: Any) -> None:
+def _solve_worker(
+    url: str, scenario_name: str, version: int, planners: list[str], out: Any
+) -> None:
     """Child process: run each planner through ``execute`` and report over ``out``.
 
     Messages are ``(kind, planner, fraction, payload)`` with kind ``progress`` (payload: the
@@ -81,7 +84,7 @@ def _solve_worker(url: str, scenario_name: str, planners: list[str], out: Any) -
             out.put(("progress", _p, fraction, message))
 
         try:
-            result = execute(eng, scenario_name, planner, on_progress=report)
+            result = execute(eng, scenario_name, planner, version=version, on_progress=report)
         except Exception as exc:
             out.put(("error", planner, None, str(exc)))
             return
@@ -103,16 +106,21 @@ def _board() -> _JobBoard:
 
 
 def start_solve(scenario_name: str, planners: Iterable[str]) -> SolveJob:
-    """Start solving ``scenario_name`` with ``planners`` in a child process; returns the job."""
+    """Start solving ``scenario_name`` (its latest version) with ``planners`` in a child
+    process; returns the job. Only a user with the ``solve`` right may, and a county-limited
+    user only a scenario of their counties (:func:`~dashboard.services.access.authorize`: an
+    ``AccessError`` says why not). The version checked is the version solved."""
     wanted = [p for p in planners if p in runnable_planners()]
     if not wanted:
         raise PlannerError("no runnable planner selected")
+    version, parsed = scenario(scenario_name)
+    authorize(current_access(), "solve", parsed)
     job = SolveJob(uuid.uuid4().hex[:12], scenario_name, wanted)
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
     process = ctx.Process(
         target=_solve_worker,
-        args=(db_url(), scenario_name, wanted, out),
+        args=(db_url(), scenario_name, version, wanted, out),
         name=f"solve-{scenario_name}",
         daemon=True,
     )

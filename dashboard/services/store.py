@@ -4,6 +4,11 @@ A finished run never changes, so everything keyed by a run id (KPIs, result rows
 with ``st.cache_data`` for the life of the server. Which run is the latest of a scenario is a
 small query that is NOT cached, so a plan stored by the CLI or another user shows up on the
 next page load.
+
+Every read a page makes goes through the signed-in user's counties here, in one place:
+:func:`rows` filters each result table by the county its rows belong to (:data:`ROW_COUNTY`),
+:func:`plans` drops the KPIs and notes of other counties, :func:`clinician_home_counties` lists
+only clinicians of those counties. The unfiltered reads are private (``_rows``, ``_kpis``).
 """
 
 from __future__ import annotations
@@ -18,12 +23,15 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
+from dashboard.services.access import authorize, current_access
+from dashboard.services.geography import localities
 from planner.demo_data import clinician_pool
 from planner.quality import PlanQuality, plan_quality
 from planner.registry import PLANNER_NAMES, available_planners
 from planner.scenario import Scenario, scenario_from_dict
 from planner.storage import (
     database_url,
+    get_run,
     get_scenario,
     latest_run,
     list_scenarios,
@@ -32,12 +40,14 @@ from planner.storage import (
     run_rows,
     save_scenario,
 )
+from planner.storage.database import session
 from planner.storage.models import (
     AvailabilityRequest,
     CourierRoute,
     FollowUpAssignment,
     Placement,
     RouteStop,
+    ScenarioRecord,
     Shift,
     Shipment,
 )
@@ -52,6 +62,20 @@ RESULT_TABLES: dict[str, type[SQLModel]] = {
     "shipment": Shipment,
     "courier_route": CourierRoute,
     "availability_request": AvailabilityRequest,
+}
+
+#: What a result row's county is: ("place", column) = the county of the place (locality id, place
+#: name or kommun code) in that column; ("clinician", column) = the home county of the clinician
+#: in that column; ("county", column) = the county code stored in the row. A route stop is also
+#: hidden when its route's hub lies outside the user's counties (see :func:`rows`).
+ROW_COUNTY: dict[str, tuple[str, str]] = {
+    "placement": ("county", "county_code"),
+    "shift": ("clinician", "clinician_id"),
+    "follow_up": ("clinician", "index_clinician_id"),
+    "availability_request": ("clinician", "clinician_id"),
+    "route_stop": ("place", "place_id"),
+    "shipment": ("place", "locality_id"),
+    "courier_route": ("place", "hub_id"),
 }
 
 #: How pages title each planner's plan.
@@ -131,7 +155,11 @@ class Plan:
 
 
 def plans(name: str, version: int | None = None) -> dict[str, Plan]:
-    """planner -> its latest finished run on ``name`` (latest version); missing planners left out."""
+    """planner -> its latest finished run on ``name`` (latest version); missing planners left out.
+
+    KPIs as the signed-in user may see them (:meth:`Access.kpis`); the planner's notes only for
+    a user who sees every county (they name places and referrals anywhere)."""
+    acc = current_access()
     out: dict[str, Plan] = {}
     for planner in planner_names():
         run = latest_run(engine(), name, planner, version=version)
@@ -144,18 +172,13 @@ def plans(name: str, version: int | None = None) -> dict[str, Plan]:
             run.solver_status,
             run.seconds,
             run.finished_at,
-            run.message,
-            kpis(run.id),
+            run.message if acc.everything else None,
+            acc.kpis(_kpis(db_url(), run.id)),
             run.objective,
             run.bound,
             run.time_limit_s,
         )
     return out
-
-
-def kpis(run_id: int) -> dict[str, float | None]:
-    """A finished run's KPIs by name (cached: finished runs never change)."""
-    return _kpis(db_url(), run_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -164,8 +187,53 @@ def _kpis(url: str, run_id: int) -> dict[str, float | None]:
 
 
 def rows(run_id: int, table: str) -> pd.DataFrame:
-    """A finished run's result rows of ``table`` (a key of :data:`RESULT_TABLES`)."""
-    return _rows(db_url(), run_id, table)
+    """A finished run's result rows of ``table`` (a key of :data:`RESULT_TABLES`) that the
+    signed-in user may see: rows of their counties only (:data:`ROW_COUNTY`); a row whose
+    county is unknown only for a user who sees every county. A route stop also needs its
+    route's hub in their counties, so a route from another county's hub shows nothing."""
+    frame = _rows(db_url(), run_id, table)
+    acc = current_access()
+    if acc.everything:
+        return frame
+    keep = _row_counties(run_id, table, frame).isin(acc.counties or ())
+    if table == "route_stop":
+        keep &= _place_counties(frame["hub_id"]).isin(acc.counties or ())
+    return frame[keep].reset_index(drop=True)
+
+
+def _row_counties(run_id: int, table: str, frame: pd.DataFrame) -> pd.Series:
+    """The county code of each row of ``frame`` ("" when unknown)."""
+    kind, column = ROW_COUNTY[table]
+    if kind == "county":
+        return frame[column].fillna("").astype(str)
+    if kind == "clinician":
+        return frame[column].map(_run_homes(db_url(), run_id)).fillna("")
+    return _place_counties(frame[column])
+
+
+def _place_counties(places: pd.Series) -> pd.Series:
+    """County codes of places stored by locality id, else by place name, else by kommun code
+    (its first two digits); "" when none matches."""
+    known = localities()
+    by_id = dict(zip(known["locality_id"], known["county_code"], strict=True))
+    by_name = dict(
+        zip(
+            known.drop_duplicates("name")["name"],
+            known.drop_duplicates("name")["county_code"],
+            strict=True,
+        )
+    )
+    kommuner = set(known["kommun_code"])
+
+    def county(place: object) -> str:
+        key = str(place)
+        if key in by_id:
+            return str(by_id[key])
+        if key in by_name:
+            return str(by_name[key])
+        return key[:2] if key in kommuner else ""
+
+    return places.map(county)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -192,13 +260,27 @@ def no_plan_message(planner: str, scenario_name: str) -> str:
 
 
 def clinician_home_counties(name: str, version: int) -> dict[str, str]:
-    """Clinician id -> home county, from the scenario's seeded clinician pool.
+    """Clinician id -> home county, from the scenario's seeded clinician pool, for the
+    clinicians of the signed-in user's counties.
 
     The store keeps shifts, not the pool; the staffing planner builds its pool with
     :func:`planner.demo_data.clinician_pool` from the scenario's seed, start week and horizon,
-    so the same call gives the same people. Used only to filter the roster by county.
+    so the same call gives the same people.
     """
-    return _home_counties(db_url(), name, version)
+    acc = current_access()
+    homes = _home_counties(db_url(), name, version)
+    return {cid: county for cid, county in homes.items() if acc.allows(county)}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _run_homes(url: str, run_id: int) -> dict[str, str]:
+    """Clinician id -> home county for the scenario version a run solved (all clinicians)."""
+    run = get_run(_engine(url), run_id)
+    with session(_engine(url)) as db:
+        record = db.get(ScenarioRecord, run.scenario_id) if run is not None else None
+    if record is None:
+        return {}
+    return _home_counties(url, record.name, record.version)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -217,12 +299,15 @@ def copy_scenario(
     """Store a copy of ``base`` under ``new_name`` with section keys changed; returns name/version.
 
     Validation is the scenario model's own (strict); a bad value raises ``ScenarioError`` with
-    the key named.
+    the key named. Only a user with the ``create`` right may store, and a county-limited user
+    only a scenario of their counties (:func:`~dashboard.services.access.authorize`: an
+    ``AccessError`` says why not).
     """
     data = base.to_dict()
     data["scenario"] = {**data["scenario"], "name": new_name, "description": description}
     for section, values in changes.items():
         data[section] = {**data[section], **values}
     parsed = scenario_from_dict(data, source="dashboard form")
+    authorize(current_access(), "create", parsed)
     record = save_scenario(engine(), parsed, source=f"dashboard copy of {base.name}")
     return {"name": record.name, "version": record.version}

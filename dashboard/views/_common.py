@@ -40,17 +40,9 @@ def label(name: str) -> str:
 
 
 def visible_kpis(kpis: dict[str, float | None], access: services.Access) -> dict[str, float | None]:
-    """KPIs the user may see: per-county KPIs only for allowed counties; per-kommun shares are
-    left to the map."""
-    out = {}
-    for name, value in kpis.items():
-        if _KOMMUN_KPI.match(name):
-            continue
-        match = _COUNTY_KPI.match(name)
-        if match and not access.allows(match.group(1)):
-            continue
-        out[name] = value
-    return out
+    """KPIs the user may see (:meth:`services.Access.kpis`) as tables list them: per-kommun
+    shares are left to the map."""
+    return {k: v for k, v in access.kpis(kpis).items() if not _KOMMUN_KPI.match(k)}
 
 
 def county_shares(
@@ -183,6 +175,9 @@ def require_scenario() -> tuple[str, int, services.Scenario]:
 def access() -> services.Access:
     """This session's county access (stops the page when the user may see no county)."""
     acc = services.current_access()
+    if acc.refused:
+        st.warning(acc.refused)
+        st.stop()
     if acc.counties is not None and not acc.counties:
         st.warning(
             f"Your account ({acc.email or 'unknown'}) has no counties assigned. Ask an "

@@ -238,20 +238,19 @@ def request_table(lines: pd.DataFrame) -> pd.DataFrame:
 
 def _requests(name: str, continuity: services.Plan, acc: services.Access) -> None:
     """The requests of clinicians the user may see, and their downloads."""
-    stored = services.rows(continuity.run_id, "availability_request")
-    mine = acc.visible(stored, "county_code")
+    mine = services.rows(continuity.run_id, "availability_request")
     st.markdown("**The requests to make**")
-    if stored.empty:
-        st.caption("The plan makes no requests.")
-        return
     if mine.empty:
-        st.caption(f"None of the {len(stored)} requests is for a clinician of your counties.")
+        st.caption(
+            "The plan makes no requests"
+            + ("." if acc.everything else " for clinicians of your counties.")
+        )
         return
     table = request_table(services.request_lines(mine))
     st.dataframe(table, hide_index=True, width="stretch", key="requests_table")
     st.caption(
         f"{len(mine)} requests"
-        + ("" if acc.everything else f" of clinicians of your counties ({len(stored)} in all)")
+        + ("" if acc.everything else " of clinicians of your counties")
         + ". Times are Stockholm local time; a 22:00-07:00 block ends the next morning. "
         "'Visits' are the return visits the request keeps with their clinician."
     )
@@ -285,11 +284,10 @@ def _requests(name: str, continuity: services.Plan, acc: services.Access) -> Non
     )
 
 
-def _shifts(run_id: int, acc: services.Access, homes: dict[str, str]) -> pd.DataFrame:
+def _shifts(run_id: int, homes: dict[str, str]) -> pd.DataFrame:
     """A run's shifts of clinicians the user may see, with their home county and hours."""
     shifts = services.rows(run_id, "shift")
     shifts["home_county"] = shifts["clinician_id"].map(homes)
-    shifts = acc.visible(shifts, "home_county").copy()
     shifts["hours"] = (
         pd.to_datetime(shifts["end"]) - pd.to_datetime(shifts["start"])
     ).dt.total_seconds() / 3600
@@ -303,8 +301,8 @@ def _roster_changes(
     homes: dict[str, str],
 ) -> None:
     """Per clinician the user may see: the shifts the re-solved roster adds and drops."""
-    before = _shifts(staffing.run_id, acc, homes)
-    after = _shifts(continuity.run_id, acc, homes)
+    before = _shifts(staffing.run_id, homes)
+    after = _shifts(continuity.run_id, homes)
     keys = ["clinician_id", "day", "block"]
     both = before[keys].merge(after[keys], how="outer", indicator=True)
     counties = services.county_names()

@@ -27,7 +27,6 @@ if plan is None:
     st.stop()
 
 placements = services.rows(plan.run_id, "placement")
-placements = placements[placements["county_code"].map(acc.allows)]
 county_share = county_shares(plan.kpis, acc)
 kommun_share = kommun_shares(plan.kpis, acc)
 plan_status(plan)

@@ -1,5 +1,7 @@
 """Scenarios: copy one and edit its parameters, solve it in the background with a progress bar,
-and compare two or more scenarios side by side."""
+and compare two or more scenarios side by side. Storing and solving need the ``create`` and
+``solve`` rights (:mod:`dashboard.services.access`); a county-limited user's form starts within
+their counties."""
 
 from __future__ import annotations
 
@@ -68,6 +70,20 @@ base_name = st.selectbox(
     key="copy_base",
 )
 _, base = services.scenario(base_name)
+may_create = acc.may("create")
+if not may_create:
+    st.info(
+        f"Your account ({acc.email or 'unknown'}) may read plans but not store scenarios: ask "
+        "an administrator to add 'create' for it to the [permissions] section of the "
+        "dashboard's secrets.",
+        icon=":material/lock:",
+    )
+starting = services.within_counties(base, acc)
+if starting:
+    st.caption(
+        "The form starts within your counties: counties, hubs and fixed clinics of the copied "
+        "scenario outside them are left out."
+    )
 with st.form("create_scenario"):
     new_name = st.text_input(
         "Name (lower-case letters, digits, - and _)", value=f"{base_name}-copy", key="form_name"
@@ -87,10 +103,11 @@ with st.form("create_scenario"):
                 if f not in ("name", "description") and (kind := _editable(i.annotation))
             ]
             for index, (field, info, kind) in enumerate(fields):
+                value = starting.get(section, {}).get(field, getattr(model, field))
                 with cols[index % 3]:
-                    values[field] = _input(section, field, info, getattr(model, field), kind)
+                    values[field] = _input(section, field, info, value, kind)
             changes[section] = values
-    submitted = st.form_submit_button("Store scenario", type="primary")
+    submitted = st.form_submit_button("Store scenario", type="primary", disabled=not may_create)
 if submitted:
     try:
         stored_as = services.copy_scenario(base, new_name.strip(), description, changes)
@@ -119,9 +136,21 @@ chosen = c2.multiselect(
 missing = [p for p in services.planner_names() if p not in runnable]
 if missing:
     st.caption(f"Not in this build yet: {', '.join(missing)}.")
-if st.button("Solve in the background", disabled=not chosen, key="solve"):
-    job = services.start_solve(run_name, chosen)
-    st.session_state["job_id"] = job.id
+may_solve = acc.may("solve")
+if not may_solve:
+    st.info(
+        f"Your account ({acc.email or 'unknown'}) may read plans but not start solves: ask an "
+        "administrator to add 'solve' for it to the [permissions] section of the dashboard's "
+        "secrets.",
+        icon=":material/lock:",
+    )
+if st.button("Solve in the background", disabled=not chosen or not may_solve, key="solve"):
+    try:
+        job = services.start_solve(run_name, chosen)
+    except services.AccessError as exc:
+        st.error(f"Not started: {exc}")
+    else:
+        st.session_state["job_id"] = job.id
 
 
 @st.fragment(run_every=1.0)

@@ -117,15 +117,6 @@ def where(place_id: str) -> tuple[float, float, str] | None:
 stops = services.rows(plan.run_id, "route_stop")
 shipments = services.rows(plan.run_id, "shipment")
 routes_bill = services.rows(plan.run_id, "courier_route")
-if not shipments.empty:
-    county_of = places["county_code"]
-    shipments = shipments[
-        shipments["locality_id"]
-        .astype(str)
-        .map(county_of)
-        .fillna("")
-        .map(lambda c: acc.allows(c) if c else acc.everything)
-    ]
 
 st.subheader("Cost against the baselines")
 if kpis.get("parcel_only_cost_sek") is None:

@@ -114,7 +114,6 @@ continuity_measures(kpis)
 shifts = services.rows(run_id, "shift")
 homes = services.clinician_home_counties(name, version)
 shifts["home_county"] = shifts["clinician_id"].map(homes).fillna("")
-shifts = acc.visible(shifts, "home_county")
 st.subheader("Roster")
 col1, col2 = st.columns(2)
 professions = sorted(shifts["profession"].unique())
@@ -258,11 +257,8 @@ if not follow.empty:
     )
     summary["same_clinician"] = summary["same_clinician"].map(lambda v: percent(v))
     st.dataframe(summary, width="stretch", key="follow_table")
-    seen = acc.visible(
-        follow.assign(home_county=follow["index_clinician_id"].map(homes)), "home_county"
-    )
     why_misses(
-        seen,
+        follow,
         {cid: county_label.get(c, c) for cid, c in homes.items()},
         acc.everything,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -77,16 +78,29 @@ def show(run_id: int, json_out: JsonOpt = False) -> None:
         typer.echo(f"{name:32s} {value}")
 
 
+class RowsFormat(str, Enum):
+    """Export formats of a result table."""
+
+    csv = "csv"
+    xlsx = "xlsx"
+
+
 @export_app.command("rows")
 def export_rows(
     scenario: Annotated[str, typer.Option("--scenario", "-s")],
     table: Annotated[str, typer.Option(help=f"One of: {', '.join(_TABLES)}.")],
-    out: Annotated[Path, typer.Option(help="CSV file to write.")],
+    out: Annotated[Path, typer.Option(help="File to write.")],
     planner: Annotated[
         str, typer.Option(help="Planner whose latest finished run is exported.")
     ] = "placement",
+    fmt: Annotated[
+        RowsFormat, typer.Option("--format", help="csv (comma, UTF-8) or xlsx (one sheet).")
+    ] = RowsFormat.csv,
 ) -> None:
-    """Write the rows of one result table of the latest finished run as CSV."""
+    """Write the rows of one result table of the latest finished run as CSV or XLSX (text
+    that a spreadsheet would run as a formula starts with an apostrophe)."""
+    from staffing.export import spreadsheet_safe, write_table_xlsx
+
     if table not in _TABLES:
         raise PlannerError(f"unknown table {table!r}; choose one of {', '.join(_TABLES)}")
     engine = open_db()
@@ -95,11 +109,15 @@ def export_rows(
         raise PlannerError(f"scenario {scenario!r} has no finished {planner} run to export")
     rows = run_rows(engine, id_of(run), _TABLES[table])
     columns = list(_TABLES[table].model_fields)
+    if fmt is RowsFormat.xlsx:
+        write_table_xlsx(out, columns, ([getattr(r, c) for c in columns] for r in rows), table)
+        typer.echo(f"wrote {len(rows)} rows to {out}")
+        return
     tmp = out.with_suffix(out.suffix + ".part")  # never leave a half-written file at `out`
     with tmp.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([getattr(row, c) for c in columns])
+            writer.writerow([spreadsheet_safe(getattr(row, c)) for c in columns])
     tmp.replace(out)
     typer.echo(f"wrote {len(rows)} rows to {out}")

@@ -7,7 +7,6 @@ id), and returns the same `Referral`s the seeded draws make, ordered the same wa
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,16 +14,14 @@ from pathlib import Path
 import pandas as pd
 
 from planner.demand.csvfile import (
+    CsvFile,
     CsvProblem,
-    CsvText,
     ReferralCsvError,
     check_locality_header,
-    end_of_header,
     parse_code,
     parse_value,
-    raise_problems,
-    read_csv,
     row_cells,
+    shown,
 )
 from planner.demand.localities import check_localities, kommun_seats, locality_places
 from planner.demand.referrals import Referral
@@ -35,6 +32,15 @@ REFERRAL_COLUMNS = frozenset({"date", "locality_id", "kommun_code", "count", "re
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: Longest referral id the shipment and route tables store.
 MAX_REFERRAL_ID_LENGTH = 32
+#: Most referrals a CSV may give (the sum of its counts). The provider lends spirometers to a
+#: few hundred patients a month, some 7,000 over the longest horizon (104 weeks); this is
+#: seven times that, and what one routing run can plan.
+MAX_REFERRALS = 50_000
+#: Most data rows: a row may give 0 referrals, and a count per municipality and day with the
+#: zeros written out is 290 x 728 = 211,120 rows over 104 weeks. Rows of 0 keep no memory.
+MAX_REFERRAL_ROWS = 250_000
+#: Largest ``count`` of one row (one place and day).
+MAX_REFERRAL_COUNT = 1_000
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 #: A checked row: business day counted from, locality id, line in the file, count, given id.
@@ -86,10 +92,13 @@ def load_referrals_csv(
       (4 digits, e.g. ``0114``); with both, the locality must lie in that municipality. A
       municipality alone means its most populous locality (as ``planner.geo.find_place``
       resolves a kommun code): referrals are whole patients, so they are not spread.
-    * optional ``count``: referrals in that row, a whole number >= 0 (default 1).
-    * optional ``referral_id``: your id for the row's one referral (unique, at most 32
-      characters); not together with ``count``. Without it ids are ``R-000001, ...``.
-    * no other columns.
+    * optional ``count``: referrals in that row, a whole number from 0 to
+      `MAX_REFERRAL_COUNT` (default 1).
+    * optional ``referral_id``: your id for the row's one referral (unique, printable, at
+      most 32 characters); not together with ``count``. Without it ids are ``R-000001, ...``.
+    * no other columns; at most `MAX_REFERRAL_ROWS` rows and `MAX_REFERRALS` referrals in
+      all, and the limits of :class:`~planner.demand.csvfile.CsvFile` (file size, line and
+      cell length). The file is streamed; a limit ends the read at its line.
 
     The referrals are ordered like `daily_referrals` makes them: by (business) date, then
     locality_id, then line in the file. Everything is checked before anything is used; all
@@ -98,20 +107,22 @@ def load_referrals_csv(
     """
     path = Path(path)
     loc = check_localities(localities)
-    table = read_csv(path, ReferralCsvError)
-    columns = _check_referral_header(path, table)
     end = start + dt.timedelta(days=days)
-    rows, moved = _check_referral_rows(path, table, columns, loc, start, end)
+    with CsvFile(path, ReferralCsvError, MAX_REFERRAL_ROWS) as table:
+        columns = _check_referral_header(table)
+        rows, moved = _check_referral_rows(table, columns, loc, start, end)
+        sha256 = table.sha256
+        data_rows = table.data_rows
     return ReferralCsv(
         path=path,
-        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
-        rows=len(table.rows),
+        sha256=sha256,
+        rows=data_rows,
         referrals=_referrals(rows, loc),
         moved=tuple(moved),
     )
 
 
-def _check_referral_header(path: Path, table: CsvText) -> _ReferralHeader:
+def _check_referral_header(table: CsvFile) -> _ReferralHeader:
     """The header's column layout; raises `ReferralCsvError` for every problem in it."""
     hl = table.header_line
     problems = check_locality_header(table.header, hl, REFERRAL_COLUMNS)
@@ -125,35 +136,36 @@ def _check_referral_header(path: Path, table: CsvText) -> _ReferralHeader:
                 hl, "count", "give either referral_id (one referral per row) or count, not both"
             )
         )
-    end_of_header(ReferralCsvError, path, problems, table.rows, hl)
+    if problems:
+        table.report(problems)
+        table.finish()
     return _ReferralHeader("locality_id" in seen, "kommun_code" in seen, has_count, has_id)
 
 
 def _check_referral_rows(
-    path: Path,
-    table: CsvText,
+    table: CsvFile,
     columns: _ReferralHeader,
     loc: pd.DataFrame,
     start: dt.date,
     end: dt.date,
 ) -> tuple[list[ReferralRow], list[MovedReferral]]:
     """Every data row parsed, and the rows moved off a weekend or holiday; raises
-    `ReferralCsvError` listing the problems of all rows."""
+    `ReferralCsvError` listing the problems of all rows, or at the first row past
+    `MAX_REFERRALS`."""
     kommun_of, _county_of = locality_places(loc)
     seats = kommun_seats(loc)
-    known_kommun = set(seats)
     first_line: dict[str, int] = {}
-    problems: list[CsvProblem] = []
     parsed: list[ReferralRow] = []
     moved: list[MovedReferral] = []
-    for line, cells in table.rows:
+    total = 0
+    for line, cells in table.rows():
+        problems: list[CsvProblem] = []
         row = row_cells(table.header, line, cells, problems)
         if row is None:
+            table.report(problems)
             continue
         row_problems: list[tuple[str, str]] = []
-        code = parse_code(
-            row, columns.has_loc, columns.has_kommun, known_kommun, kommun_of, row_problems
-        )
+        code = parse_code(row, columns.has_loc, columns.has_kommun, seats, kommun_of, row_problems)
         dates = _parse_referral_date(row["date"], start, end, row_problems)
         count = (
             _parse_count(row["count"], table.decimal_comma, row_problems)
@@ -163,25 +175,40 @@ def _check_referral_rows(
         rid = row["referral_id"] if columns.has_id else None
         if rid is not None:
             _check_referral_id(rid, line, first_line, row_problems)
-        problems.extend(CsvProblem(line, c, m) for c, m in row_problems)
+        table.report([CsvProblem(line, c, m) for c, m in row_problems])
         if row_problems or code is None or dates is None or count is None:
             continue
+        total += count
+        if total > MAX_REFERRALS:
+            table.fail(
+                line,
+                f"more than {MAX_REFERRALS:,} referrals in all, the most a referral CSV may "
+                "give; split the horizon",
+                "count" if columns.has_count else "-",
+            )
+        if count == 0:
+            continue  # nothing to plan (nor to move off a weekend)
         locality = code if isinstance(code, int) else seats[code]
         parsed.append((dates[1], locality, line, count, rid))
         if dates[0] != dates[1]:
             moved.append(MovedReferral(line, *dates))
-    if problems:
-        raise_problems(ReferralCsvError, path, problems)
+    table.finish()
     return parsed, moved
 
 
 def _parse_count(raw: str, decimal_comma: bool, problems: list[tuple[str, str]]) -> int | None:
-    """The row's ``count``: a whole number >= 0; None and a problem otherwise."""
+    """The row's ``count``: a whole number from 0 to `MAX_REFERRAL_COUNT`; None and a problem
+    otherwise."""
     value = parse_value(
-        raw, "count", decimal_comma, problems, empty_hint="write 0 for no referrals"
+        raw,
+        "count",
+        decimal_comma,
+        problems,
+        empty_hint="write 0 for no referrals",
+        maximum=MAX_REFERRAL_COUNT,
     )
     if value is not None and not value.is_integer():
-        problems.append(("count", f"not a whole number of referrals: {raw!r}"))
+        problems.append(("count", f"not a whole number of referrals{shown(raw)}"))
         return None
     return None if value is None else int(value)
 
@@ -189,19 +216,22 @@ def _parse_count(raw: str, decimal_comma: bool, problems: list[tuple[str, str]])
 def _check_referral_id(
     rid: str, line: int, first_line: dict[str, int], problems: list[tuple[str, str]]
 ) -> None:
-    """A problem if ``rid`` is empty, too long or seen before; else remember its line."""
+    """A problem if ``rid`` is empty, too long, not printable or seen before; else remember
+    its line. The id is never repeated in the message (it is the file's free text)."""
     if not rid:
         problems.append(("referral_id", "empty referral id"))
     elif len(rid) > MAX_REFERRAL_ID_LENGTH:
         problems.append(
             (
                 "referral_id",
-                f"referral id {rid!r} is longer than {MAX_REFERRAL_ID_LENGTH} characters",
+                f"the referral id has {len(rid)} characters; at most {MAX_REFERRAL_ID_LENGTH}",
             )
         )
+    elif not rid.isprintable():
+        problems.append(("referral_id", "the referral id has characters that are not printable"))
     elif rid in first_line:
         problems.append(
-            ("referral_id", f"duplicate of line {first_line[rid]} (referral id {rid!r})")
+            ("referral_id", f"duplicate of line {first_line[rid]} (the same referral id)")
         )
     else:
         first_line[rid] = line
@@ -238,7 +268,7 @@ def _parse_referral_date(
             raise ValueError
         day = dt.date.fromisoformat(raw)
     except ValueError:
-        problems.append(("date", f"bad date {raw!r}: write YYYY-MM-DD, e.g. 2026-11-09"))
+        problems.append(("date", f"bad date{shown(raw)}: write YYYY-MM-DD, e.g. 2026-11-09"))
         return None
     last = end - dt.timedelta(days=1)
     if not start <= day < end:

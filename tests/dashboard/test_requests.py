@@ -185,7 +185,7 @@ def test_county_limited_user_sees_only_their_requests(
     downloads = Downloads(monkeypatch)
     app_test.secrets["auth"] = AUTH
     app_test.secrets["roles"] = {"scheduler@example.se": [county]}
-    app_test.user = {"is_logged_in": True, "email": "scheduler@example.se"}
+    app_test.user = {"is_logged_in": True, "email": "scheduler@example.se", "email_verified": True}
     at = open_page(app_test, "views/staffing.py")
     assert shown_rows(at) == expected_rows(theirs)
     mine = {(r.clinician_id, r.day.isoformat(), r.block) for r in theirs}

@@ -17,7 +17,7 @@ from planner.errors import RunFailedError, ScenarioError
 from planner.orchestration.context import RunContext
 from planner.orchestration.routing import nearest_hubs, no_vehicle_notes, run_routing
 from planner.scenario import RoutingParams, Scenario, builtin_scenario_path, load_scenario
-from planner.storage import run_rows, save_scenario
+from planner.storage import get_run, run_rows, save_scenario
 from planner.storage.models import Placement, RouteStop, Shipment
 from planner.weeks import is_business_day
 from routing import StaticMatrixSource, TravelMatrix
@@ -297,6 +297,29 @@ def test_missing_referrals_csv_fails_the_run_naming_the_key(
     save_scenario(engine, tiny.replace(routing={"referrals_csv": str(gone)}))
     with pytest.raises(RunFailedError, match=rf"routing\.referrals_csv: no such file '{gone}'"):
         runs.execute(engine, "tiny", "routing")
+
+
+def test_a_password_file_as_referrals_csv_is_never_echoed(
+    engine: Engine, five_referrals: Path
+) -> None:
+    """routing.referrals_csv naming a password file (issue 16 item 8): the run fails naming
+    the file, line and column, and neither the error nor the stored run message holds a
+    byte of the file's text (before, its first line was both)."""
+    secret = five_referrals.parent / "passwd"
+    secret.write_text("root:x:0:0:Hemlig Admin:/root:/bin/bash\n", encoding="utf-8")
+    text = five_referrals.read_text(encoding="utf-8").replace('"referrals.csv"', '"passwd"')
+    scenario_file = five_referrals.with_name("tiny-passwd.toml")
+    scenario_file.write_text(text, encoding="utf-8")
+    save_scenario(engine, load_scenario(scenario_file))
+    with pytest.raises(RunFailedError) as info:
+        runs.execute(engine, "tiny", "routing")
+    run_id = int(str(info.value).split(" run ")[1].split()[0])
+    stored = get_run(engine, run_id)
+    assert stored is not None and stored.status == "failed"
+    for message in (str(info.value), stored.message or ""):
+        assert f"{secret}: line 1, column 'field 1': unknown column name" in message
+        for piece in ("root", "Hemlig", "bash"):
+            assert piece not in message.replace(str(secret), "")
 
 
 def test_model_referrals_say_so_in_the_kpis(tiny: Scenario) -> None:
