@@ -71,7 +71,7 @@ KPIS: dict[str, KpiInfo] = {
     "demand_fixed_clinics": _k(
         "Demand met by fixed clinics",
         "patients",
-        "Expected patients living within reach of a fixed clinic (e.g. Nyköping); they count "
+        "Expected patients living within reach of one of the fixed clinics; they count "
         "as covered and are not left to the units.",
     ),
     "served_share": _k(
