@@ -10,8 +10,8 @@ what they left behind:
   or a traceback counts as a crash;
 * the database is sound (SQLite ``PRAGMA integrity_check``), every run is ``finished``,
   ``failed`` or ``interrupted`` (none left ``running``), no result row belongs to a run that is
-  not finished, each scenario's versions are 1..n without gaps and no two versions of a name
-  hold the same content;
+  not finished, each scenario's versions are 1..n without gaps and no two consecutive versions
+  of a name hold the same content;
 * every export written is re-readable (csv module; openpyxl for XLSX).
 
     .venv/bin/python benchmarks/soak.py --commands 50 --processes 4 --json
@@ -32,6 +32,7 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -179,8 +180,10 @@ def integrity(url: str) -> dict[str, object]:
         report["version_gaps"] = sum(
             [n for n, _ in v] != list(range(1, len(v) + 1)) for v in versions.values()
         )
+        # A create stores a new version unless the latest one is identical: two consecutive
+        # versions with one content mean a concurrent create was not seen.
         report["duplicate_contents"] = sum(
-            len(v) - len({d for _, d in v}) for v in versions.values()
+            a == b for v in versions.values() for (_, a), (_, b) in pairwise(v)
         )
     engine.dispose()
     return report
