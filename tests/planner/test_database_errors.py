@@ -79,7 +79,7 @@ def stored_tiny(tmp_path: Path) -> str:
             county_code="04",
             lon=17.0,
             lat=58.7,
-        )  # fmt: skip
+        )
         for u in range(2)
     ]
     assert run.id is not None
@@ -159,7 +159,7 @@ def test_ics_export_into_a_file_or_below_a_missing_folder_is_named(
         line = one_line_error(
             invoke(
                 stored_tiny, "export", "roster", "-s", "tiny", "--format", "ics", "--out", str(out)
-            )  # fmt: skip
+            )
         )
         assert "--out" in line
     assert not (tmp_path / "missing").exists()
