@@ -80,57 +80,64 @@ def execute(
         )
     store.reap_stale_runs(engine)
     params = getattr(scenario, PLANNER_SECTION.get(planner, planner), None)
-    run = store.start_run(
-        engine,
-        record,
-        planner,
-        seed=scenario.scenario.seed,
-        time_limit_s=getattr(params, "time_limit_s", None),
-    )
+    with _sigterm_raises():
+        run = store.start_run(
+            engine,
+            record,
+            planner,
+            seed=scenario.scenario.seed,
+            time_limit_s=getattr(params, "time_limit_s", None),
+        )
+        started = time.perf_counter()
+        run_id = store.id_of(run)
+        try:  # from here on, the run ends as finished, failed or interrupted, whatever happens
+            context = _context(engine, scenario_name, planner, record.version)
+            outcome = _in_worker(
+                lambda: PLANNERS[planner](scenario, on_progress, context), engine, run_id
+            )
+            stored = store.finish_run(engine, run_id, outcome)
+        except KeyboardInterrupt:
+            store.fail_run(
+                engine,
+                run_id,
+                f"interrupted by Ctrl-C after {time.perf_counter() - started:.1f} s; "
+                "no plan stored",
+                status="interrupted",
+            )
+            raise
+        except Terminated:
+            store.fail_run(engine, run_id, "stopped by SIGTERM")
+            raise
+        except BaseException as exc:
+            message = str(exc) if isinstance(exc, PlannerError) else f"{type(exc).__name__}: {exc}"
+            store.fail_run(engine, run_id, message)
+            if isinstance(exc, Exception):
+                raise RunFailedError(
+                    f"{planner} run {run.id} on {scenario_name} failed after "
+                    f"{time.perf_counter() - started:.1f} s: {message}"
+                ) from exc
+            raise
+    return RunResult(stored, store.run_kpis(engine, store.id_of(stored)), dict(outcome.report))
+
+
+def _context(engine: Engine, scenario_name: str, planner: str, version: int) -> RunContext:
+    """The earlier plans of the same scenario version that ``planner`` builds on."""
     context = RunContext()
     if planner != "placement":
-        placed = store.latest_run(engine, scenario_name, "placement", version=record.version)
+        placed = store.latest_run(engine, scenario_name, "placement", version=version)
         if placed is not None:
             context = RunContext(
                 placements=tuple(store.run_rows(engine, store.id_of(placed), Placement))
             )
     if planner == "continuity":
-        rostered = store.latest_run(engine, scenario_name, "staffing", version=record.version)
+        rostered = store.latest_run(engine, scenario_name, "staffing", version=version)
         if rostered is not None:
             context = RunContext(
                 placements=context.placements,
                 shifts=tuple(store.run_rows(engine, store.id_of(rostered), Shift)),
                 follow_ups=tuple(store.run_rows(engine, store.id_of(rostered), FollowUpAssignment)),
             )
-    started = time.perf_counter()
-    run_id = store.id_of(run)
-    try:
-        with _sigterm_raises():
-            outcome = _in_worker(
-                lambda: PLANNERS[planner](scenario, on_progress, context), engine, run_id
-            )
-            stored = store.finish_run(engine, run_id, outcome)
-    except KeyboardInterrupt:
-        store.fail_run(
-            engine,
-            run_id,
-            f"interrupted by Ctrl-C after {time.perf_counter() - started:.1f} s; no plan stored",
-            status="interrupted",
-        )
-        raise
-    except Terminated:
-        store.fail_run(engine, run_id, "stopped by SIGTERM")
-        raise
-    except BaseException as exc:
-        message = str(exc) if isinstance(exc, PlannerError) else f"{type(exc).__name__}: {exc}"
-        store.fail_run(engine, run_id, message)
-        if isinstance(exc, Exception):
-            raise RunFailedError(
-                f"{planner} run {run.id} on {scenario_name} failed after "
-                f"{time.perf_counter() - started:.1f} s: {message}"
-            ) from exc
-        raise
-    return RunResult(stored, store.run_kpis(engine, store.id_of(stored)), dict(outcome.report))
+    return context
 
 
 @contextlib.contextmanager
