@@ -21,3 +21,31 @@ class PlannerUnavailableError(PlannerError):
 
 class RunFailedError(PlannerError):
     """A planner run failed; the run is stored with status 'failed' and this message."""
+
+
+class RunNotFoundError(PlannerError, LookupError):
+    """No stored run has the requested id."""
+
+
+class DatabaseError(PlannerError):
+    """The database cannot be opened or written (unreachable server, read-only file, bad URL);
+    the message names the database without its password."""
+
+
+class ScenarioConflictError(PlannerError):
+    """Another process stored the same scenario name at the same moment, again and again."""
+
+
+class OutputPathError(PlannerError):
+    """An ``--out`` path cannot be written: a folder where a file is expected, or no such
+    folder."""
+
+
+class Terminated(SystemExit):
+    """SIGTERM ended a run (exit code 143); the run is stored as failed, "stopped by SIGTERM".
+
+    A ``SystemExit``, so that a process that does not catch it ends quietly with that code.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(143)

@@ -4,16 +4,30 @@ The planner functions (listed in :mod:`planner.registry`) build their library's 
 from scenario data, call the pure ``solve()``, compute KPIs with ``evaluate()`` and turn the
 solution into result rows; this module only handles the run's life cycle (start, atomic
 finish, failure) around them.
+
+A run ends honestly whatever happens to its process: the planner works in a thread of its own
+while this thread renews the run's heartbeat and stays free to take signals, so Ctrl-C
+(``KeyboardInterrupt``) stores the run as ``interrupted`` at once, even while a solver is deep
+in C code, and SIGTERM stores it as ``failed``, "stopped by SIGTERM" (raising
+:class:`~planner.errors.Terminated`). Nothing of an interrupted plan is written. A SIGKILL
+leaves the run ``running`` until :func:`planner.storage.reap_stale_runs` notices the process is
+gone.
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
-from planner.errors import PlannerError, PlannerUnavailableError, RunFailedError
+from planner.errors import PlannerError, PlannerUnavailableError, RunFailedError, Terminated
 from planner.orchestration.context import ProgressCallback, RunContext
 from planner.registry import PLANNER_SECTION, PLANNERS, available_planners
 from planner.storage import store
@@ -66,39 +80,110 @@ def execute(
         )
     store.reap_stale_runs(engine)
     params = getattr(scenario, PLANNER_SECTION.get(planner, planner), None)
-    run = store.start_run(
-        engine,
-        record,
-        planner,
-        seed=scenario.scenario.seed,
-        time_limit_s=getattr(params, "time_limit_s", None),
-    )
+    with _sigterm_raises():
+        run = store.start_run(
+            engine,
+            record,
+            planner,
+            seed=scenario.scenario.seed,
+            time_limit_s=getattr(params, "time_limit_s", None),
+        )
+        started = time.perf_counter()
+        run_id = store.id_of(run)
+        try:  # from here on, the run ends as finished, failed or interrupted, whatever happens
+            context = _context(engine, scenario_name, planner, record.version)
+            outcome = _in_worker(
+                lambda: PLANNERS[planner](scenario, on_progress, context), engine, run_id
+            )
+            stored = store.finish_run(engine, run_id, outcome)
+        except KeyboardInterrupt:
+            store.fail_run(
+                engine,
+                run_id,
+                f"interrupted by Ctrl-C after {time.perf_counter() - started:.1f} s; "
+                "no plan stored",
+                status="interrupted",
+            )
+            raise
+        except Terminated:
+            store.fail_run(engine, run_id, "stopped by SIGTERM")
+            raise
+        except BaseException as exc:
+            message = str(exc) if isinstance(exc, PlannerError) else f"{type(exc).__name__}: {exc}"
+            store.fail_run(engine, run_id, message)
+            if isinstance(exc, Exception):
+                raise RunFailedError(
+                    f"{planner} run {run.id} on {scenario_name} failed after "
+                    f"{time.perf_counter() - started:.1f} s: {message}"
+                ) from exc
+            raise
+    return RunResult(stored, store.run_kpis(engine, store.id_of(stored)), dict(outcome.report))
+
+
+def _context(engine: Engine, scenario_name: str, planner: str, version: int) -> RunContext:
+    """The earlier plans of the same scenario version that ``planner`` builds on."""
     context = RunContext()
     if planner != "placement":
-        placed = store.latest_run(engine, scenario_name, "placement", version=record.version)
+        placed = store.latest_run(engine, scenario_name, "placement", version=version)
         if placed is not None:
             context = RunContext(
                 placements=tuple(store.run_rows(engine, store.id_of(placed), Placement))
             )
     if planner == "continuity":
-        rostered = store.latest_run(engine, scenario_name, "staffing", version=record.version)
+        rostered = store.latest_run(engine, scenario_name, "staffing", version=version)
         if rostered is not None:
             context = RunContext(
                 placements=context.placements,
                 shifts=tuple(store.run_rows(engine, store.id_of(rostered), Shift)),
                 follow_ups=tuple(store.run_rows(engine, store.id_of(rostered), FollowUpAssignment)),
             )
-    started = time.perf_counter()
+    return context
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """SIGTERM raises :class:`Terminated` in this (main) thread while the block runs, so the run
+    is marked before the process ends; elsewhere (not the main thread) nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(_signum: int, _frame: Any) -> None:
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
-        outcome = PLANNERS[planner](scenario, on_progress, context)
-        stored = store.finish_run(engine, store.id_of(run), outcome)
-    except BaseException as exc:
-        message = str(exc) if isinstance(exc, PlannerError) else f"{type(exc).__name__}: {exc}"
-        store.fail_run(engine, store.id_of(run), message)
-        if isinstance(exc, Exception):
-            raise RunFailedError(
-                f"{planner} run {run.id} on {scenario_name} failed after "
-                f"{time.perf_counter() - started:.1f} s: {message}"
-            ) from exc
-        raise
-    return RunResult(stored, store.run_kpis(engine, store.id_of(stored)), dict(outcome.report))
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _in_worker(
+    work: Callable[[], store.RunOutcome], engine: Engine, run_id: int
+) -> store.RunOutcome:
+    """``work()`` in a worker thread; this thread renews the run's heartbeat meanwhile and takes
+    Ctrl-C and SIGTERM at once (a solver in C code would hold them until it returns). The
+    worker's exception is raised here. Interrupted, the worker is left to end with the process
+    (a daemon thread: Python cannot stop a thread inside a solver)."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["outcome"] = work()
+        except BaseException as exc:  # handed to the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name=f"run-{run_id}", daemon=True)
+    worker.start()
+    every = store.HEARTBEAT.total_seconds()
+    next_beat = time.monotonic() + every
+    while worker.is_alive():
+        worker.join(timeout=0.25)
+        if time.monotonic() >= next_beat:
+            next_beat = time.monotonic() + every
+            with contextlib.suppress(OperationalError):  # a busy database: the next beat counts
+                store.beat(engine, run_id)
+    if "error" in box:
+        raise box["error"]
+    outcome: store.RunOutcome = box["outcome"]
+    return outcome

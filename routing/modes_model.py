@@ -196,6 +196,9 @@ def solve_model(
     solver.parameters.max_time_in_seconds = params.model_seconds
     solver.parameters.num_workers = params.workers
     solver.parameters.random_seed = params.seed
+    # Ctrl-C is the caller's: CP-SAT's own handler swallows it in the main thread and aborts
+    # the process in any other (the planner runs solvers in a worker thread).
+    solver.parameters.catch_sigint_signal = False
     status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise ModeError(

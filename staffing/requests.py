@@ -228,6 +228,7 @@ def _clinician_curve(
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = seconds
         solver.parameters.num_workers = 1
+        solver.parameters.catch_sigint_signal = False  # Ctrl-C is the caller's (see solve.py)
         m.clear_assumptions()
         m.add_assumptions([at_least[k]])
         status = solver.solve(m)

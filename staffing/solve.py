@@ -148,6 +148,9 @@ def _solve_stage(
     solver.parameters.num_workers = params.num_workers
     solver.parameters.random_seed = params.seed
     solver.parameters.log_search_progress = params.log
+    # Ctrl-C is the caller's (planner.runs): CP-SAT's own handler swallows it in the main
+    # thread and aborts the process in any other.
+    solver.parameters.catch_sigint_signal = False
     if params.deterministic:
         solver.parameters.interleave_search = True
         solver.parameters.max_deterministic_time = budget

@@ -5,7 +5,9 @@ CP-SAT or HiGHS solve holds neither the server's GIL nor its event loop: other u
 keep loading. Progress comes back through the planners' ``on_progress(fraction, message)``
 protocol over a queue into a :class:`SolveJob` that pages poll (``st.fragment(run_every=…)``).
 The run itself is stored by :func:`planner.runs.execute` like a CLI run (atomic; failed runs
-are marked). No optimisation happens here.
+are marked; SIGTERM, which ``multiprocessing`` sends a daemon child when the server stops,
+marks it failed). A child that dies without a word (SIGKILL, out of memory) has its run marked
+failed as soon as the job notices. No optimisation happens here.
 """
 
 from __future__ import annotations
@@ -129,13 +131,14 @@ def start_solve(scenario_name: str, planners: Iterable[str]) -> SolveJob:
     with board.lock:
         board.jobs[job.id] = job
     threading.Thread(
-        target=_follow, args=(job, process, out), daemon=True, name=f"follow-{job.id}"
+        target=_follow, args=(job, process, out, db_url()), daemon=True, name=f"follow-{job.id}"
     ).start()
     return job
 
 
-def _follow(job: SolveJob, process: Any, out: Any) -> None:
-    """Thread: move the child's messages into ``job`` until it is done or the child is gone."""
+def _follow(job: SolveJob, process: Any, out: Any, url: str) -> None:
+    """Thread: move the child's messages into ``job`` until it is done or the child is gone
+    (then its run, if it was still 'running', is marked failed at once)."""
     while True:
         try:
             kind, planner, fraction, payload = out.get(timeout=0.5)
@@ -143,6 +146,7 @@ def _follow(job: SolveJob, process: Any, out: Any) -> None:
             if not process.is_alive():
                 if not job.done:
                     job.error = job.error or f"solver process ended (exit code {process.exitcode})"
+                    _reap(url)
                     job.done = True
                 return
             continue
@@ -150,6 +154,16 @@ def _follow(job: SolveJob, process: Any, out: Any) -> None:
         if job.done:
             process.join(timeout=5)
             return
+
+
+def _reap(url: str) -> None:
+    from planner.storage import open_database, reap_stale_runs
+
+    engine = open_database(url)
+    try:
+        reap_stale_runs(engine)
+    finally:
+        engine.dispose()
 
 
 def job(job_id: str) -> SolveJob | None:

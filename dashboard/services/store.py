@@ -13,6 +13,7 @@ only clinicians of those counties. The unfiltered reads are private (``_rows``, 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel
 
 from dashboard.services.access import authorize, current_access
@@ -36,6 +38,7 @@ from planner.storage import (
     latest_run,
     list_scenarios,
     open_database,
+    reap_stale_runs,
     run_kpis,
     run_rows,
     save_scenario,
@@ -103,7 +106,10 @@ def engine() -> Engine:
 
 
 def scenarios() -> list[dict[str, Any]]:
-    """Stored scenarios (latest version of each name); not cached, so new ones show at once."""
+    """Stored scenarios (latest version of each name); not cached, so new ones show at once.
+    Every page starts here, so runs whose process is gone are marked failed here too."""
+    with contextlib.suppress(OperationalError):  # a read-only database can still be read
+        reap_stale_runs(engine())
     return list_scenarios(engine())
 
 

@@ -1,19 +1,34 @@
 """The ``planner`` command line: one Typer app with a sub-app per area.
 
-Errors the user can fix (:class:`planner.errors.PlannerError`) are printed as one readable
-message with exit code 2, never as a traceback.
+Errors the user can fix (:class:`planner.errors.PlannerError`, and a database that cannot be
+reached or written) are printed as one readable message with exit code 2, never as a
+traceback. Ctrl-C ends a command with exit code 130, SIGTERM during a solve with 143.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import os
+import sys
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.markup import escape
 from typer.core import TyperGroup
 
 from planner.cli._common import err_console, state
-from planner.errors import PlannerError
+from planner.errors import PlannerError, Terminated
+
+
+def _say(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def _exit_now(code: int) -> NoReturn:
+    # A solver thread may still be inside C code that Python cannot stop (planner.runs runs
+    # planners in a worker thread); the run is already marked, so end the process here.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 class _Group(TyperGroup):
@@ -21,9 +36,21 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except PlannerError as exc:
-            err_console.print(
-                f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
-            )
+            _say(str(exc))
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            _say("interrupted (Ctrl-C); a run in progress is stored as 'interrupted'")
+            _exit_now(130)
+        except Terminated:
+            _say("stopped by SIGTERM; a run in progress is stored as 'failed'")
+            _exit_now(143)
+        except Exception as exc:
+            from planner.storage.database import database_error
+
+            named = database_error(exc, state.db_url)  # e.g. a read-only file met mid-command
+            if named is None:
+                raise
+            _say(str(named))
             raise typer.Exit(2) from None
 
 

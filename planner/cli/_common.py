@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
@@ -134,7 +137,41 @@ state = _State()
 
 
 def open_db() -> Engine:
-    """Engine for the database chosen by --db / PLANNER_DATABASE_URL, schema migrated."""
-    from planner.storage import open_database
+    """Engine for the database chosen by --db / PLANNER_DATABASE_URL, schema migrated, runs
+    whose process is gone marked failed (so no command lists a dead run as 'running')."""
+    from sqlalchemy.exc import OperationalError
 
-    return open_database(state.db_url)
+    from planner.storage import open_database, reap_stale_runs
+
+    engine = open_database(state.db_url)
+    with contextlib.suppress(OperationalError):  # a read-only database can still be read
+        reap_stale_runs(engine)
+    return engine
+
+
+def output_file(out: Path) -> Path:
+    """``out`` checked before anything is written: a file (not a folder) in a folder that
+    exists, so a mistyped ``--out`` is a one-line error and leaves no ``.part`` file behind."""
+    from planner.errors import OutputPathError
+
+    if out.is_dir():
+        raise OutputPathError(f"--out {out} is a folder; give a file name, e.g. {out / 'out.csv'}")
+    folder = out.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise OutputPathError(f"--out {out}: the folder {folder} {what}")
+    if not os.access(folder, os.W_OK):
+        raise OutputPathError(f"--out {out}: the folder {folder} is not writable")
+    return out
+
+
+def output_folder(out: Path) -> Path:
+    """``out`` checked as a folder to write files into (made if missing, like ``mkdir``, but
+    only inside a folder that exists)."""
+    from planner.errors import OutputPathError
+
+    if out.exists() and not out.is_dir():
+        raise OutputPathError(f"--out {out} is a file; this export writes a folder of files")
+    if not out.exists() and not out.parent.is_dir():
+        raise OutputPathError(f"--out {out}: the folder {out.parent} does not exist")
+    return out

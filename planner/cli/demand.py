@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from planner.cli._common import emit_json, fail
+from planner.cli._common import emit_json, fail, output_file
 from planner.demand import (
     SERVICES,
     DemandCsvError,
@@ -162,6 +162,7 @@ def export(
         week_list = iso_week_range(weeks)
     except ValueError as exc:
         fail(str(exc))
+    output_file(out)
     demand = weekly_demand(_localities(), week_list, DemandParams())
     try:
         write_demand_csv(demand, out, level=level.value)

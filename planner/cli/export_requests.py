@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.engine import Engine
 
-from planner.cli._common import open_db
+from planner.cli._common import open_db, output_file
 from planner.cli.runs import export_app
 from planner.errors import PlannerError
 from planner.storage import latest_run, run_rows
@@ -66,5 +66,5 @@ def requests(
 ) -> None:
     """Export the availability requests of the latest continuity run (who to ask, for which
     day and block, and the return visits each request keeps)."""
-    path, count = export_requests(open_db(), scenario, fmt, out, version)
+    path, count = export_requests(open_db(), scenario, fmt, output_file(out), version)
     typer.echo(f"wrote {count} requests of {scenario} as {fmt.value} to {path}")

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.engine import Engine
 
-from planner.cli._common import open_db
+from planner.cli._common import open_db, output_file, output_folder
 from planner.cli.runs import export_app
 from planner.errors import PlannerError
 from planner.storage import latest_run, run_rows
@@ -90,6 +90,7 @@ def roster(
     version: Annotated[int | None, typer.Option(help="Scenario version (default: latest).")] = None,
 ) -> None:
     """Export the roster of the latest finished staffing run (CSV, XLSX or iCalendar)."""
+    output_folder(out) if fmt is RosterFormat.ics else output_file(out)
     paths = export_roster(open_db(), scenario, fmt, out, version)
     where = out if fmt is not RosterFormat.ics else f"{len(paths)} calendars in {out}"
     typer.echo(f"wrote the {scenario} roster as {fmt.value} to {where}")

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from planner import geo
-from planner.cli._common import emit_json, err_console, fail
+from planner.cli._common import emit_json, err_console, fail, output_file
 
 geo_app = typer.Typer(no_args_is_help=True)
 data_app = typer.Typer(no_args_is_help=True)
@@ -67,6 +67,7 @@ def geo_map(
     """Write a PNG map of kommun population density with the locality points."""
     if out.suffix.lower() != ".png":
         fail(f"--out must be a .png file, got {out}")
+    output_file(out)
     try:
         geo.ensure_geo_data()
         path = geo.render_population_map(out)

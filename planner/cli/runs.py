@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlmodel import SQLModel
 
-from planner.cli._common import emit_json, open_db
+from planner.cli._common import emit_json, open_db, output_file
 from planner.errors import PlannerError
 from planner.storage import get_run, id_of, latest_run, list_runs, run_kpis, run_rows
 from planner.storage.models import RESULT_TABLES
@@ -54,9 +54,7 @@ def list_(
 def show(run_id: int, json_out: JsonOpt = False) -> None:
     """One run: its planner, status, message and KPIs."""
     engine = open_db()
-    run = get_run(engine, run_id)
-    if run is None:
-        raise PlannerError(f"no run {run_id}; `planner runs list` shows the stored runs")
+    run = get_run(engine, run_id)  # RunNotFoundError (exit 2) for an id that is not stored
     kpis = run_kpis(engine, run_id)
     if json_out:
         emit_json(
@@ -103,6 +101,7 @@ def export_rows(
 
     if table not in _TABLES:
         raise PlannerError(f"unknown table {table!r}; choose one of {', '.join(_TABLES)}")
+    output_file(out)
     engine = open_db()
     run = latest_run(engine, scenario, planner)
     if run is None:
@@ -114,10 +113,13 @@ def export_rows(
         typer.echo(f"wrote {len(rows)} rows to {out}")
         return
     tmp = out.with_suffix(out.suffix + ".part")  # never leave a half-written file at `out`
-    with tmp.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([spreadsheet_safe(getattr(row, c)) for c in columns])
-    tmp.replace(out)
+    try:
+        with tmp.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns)
+            for row in rows:
+                writer.writerow([spreadsheet_safe(getattr(row, c)) for c in columns])
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
     typer.echo(f"wrote {len(rows)} rows to {out}")

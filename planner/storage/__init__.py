@@ -3,6 +3,7 @@
 from planner.storage.database import database_url, make_engine, migrate, open_database
 from planner.storage.store import (
     RunOutcome,
+    beat,
     fail_run,
     finish_run,
     get_run,
@@ -20,6 +21,7 @@ from planner.storage.store import (
 
 __all__ = [
     "RunOutcome",
+    "beat",
     "database_url",
     "fail_run",
     "finish_run",

@@ -44,7 +44,8 @@ class Run(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     scenario_id: int = Field(foreign_key="scenario.id", index=True)
     planner: str = Field(max_length=32, index=True)
-    # running -> finished | failed. 'finished' says nothing about quality: see solver_status.
+    # running -> finished | failed | interrupted (Ctrl-C). 'finished' says nothing about
+    # quality: see solver_status.
     status: str = Field(default="running", max_length=16, index=True)
     solver_status: str | None = Field(default=None, max_length=32)
     message: str | None = None
@@ -55,9 +56,11 @@ class Run(SQLModel, table=True):
     seconds: float | None = None
     objective: float | None = None
     bound: float | None = None
-    # Who runs it: lets a later process mark a killed run as failed.
+    # Who runs it: lets a later process mark a killed run as failed (same host: the pid is
+    # gone; any host: the heartbeat, renewed while the run works, has stopped).
     host: str = Field(default="", max_length=255)
     pid: int = 0
+    heartbeat_at: dt.datetime | None = None
 
 
 class RunKpi(SQLModel, table=True):

@@ -2,12 +2,14 @@
 
 The write path of a run is what keeps the store trustworthy:
 
-1. :func:`start_run` commits a ``run`` row with status ``running`` and the writer's host and pid.
-2. :func:`finish_run` writes every result row, the KPIs and the final status in ONE transaction.
-   If anything fails (or the process is killed) nothing of it is visible, and earlier runs'
-   results are untouched.
-3. :func:`fail_run` marks a run failed with its message; :func:`reap_stale_runs` does the same
-   for runs whose process on this host is gone (killed, power cut), so no run stays 'running'.
+1. :func:`start_run` commits a ``run`` row with status ``running`` and the writer's host and pid;
+   :func:`beat` renews its heartbeat while it works.
+2. :func:`finish_run` writes every result row, the KPIs and the final status in ONE transaction,
+   and only while the run is still 'running'. If anything fails (or the process is killed)
+   nothing of it is visible, and earlier runs' results are untouched.
+3. :func:`fail_run` marks a run failed (or 'interrupted') with its message;
+   :func:`reap_stale_runs` marks failed the runs whose process is gone (killed, power cut): on
+   this host the pid is gone, on any host the heartbeat stopped. So no run stays 'running'.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, select
 
-from planner.errors import ScenarioNotFoundError
+from planner.errors import RunNotFoundError, ScenarioConflictError, ScenarioNotFoundError
 from planner.scenario import Scenario, scenario_from_dict
 from planner.storage.database import session
 from planner.storage.models import RESULT_TABLES, Run, RunKpi, ScenarioRecord, utcnow
@@ -55,29 +58,47 @@ def id_of(row: SQLModel) -> int:
     return int(value)
 
 
+#: How often :func:`save_scenario` tries again after another process took the same version.
+SAVE_ATTEMPTS = 20
+
+
 def save_scenario(engine: Engine, scenario: Scenario, source: str | None = None) -> ScenarioRecord:
-    """Store ``scenario`` as a new version of its name, unless the latest version is identical."""
+    """Store ``scenario`` as a new version of its name, unless the latest version is identical.
+
+    Safe when several processes store the same name at once: the unique (name, version) key
+    turns away all but one writer of a version; the others read again and store the next
+    version, or return the one just stored when its content is the same.
+    """
     digest = scenario.content_hash()
-    with session(engine) as db:
-        latest = db.exec(
-            select(ScenarioRecord)
-            .where(ScenarioRecord.name == scenario.name)
-            .order_by(col(ScenarioRecord.version).desc())
-        ).first()
-        if latest is not None and latest.content_hash == digest:
-            return latest
-        record = ScenarioRecord(
-            name=scenario.name,
-            version=(latest.version + 1) if latest else 1,
-            description=scenario.scenario.description,
-            params=scenario.to_dict(),
-            content_hash=digest,
-            source=source,
-        )
-        db.add(record)
-        db.commit()
-        db.refresh(record)
-        return record
+    for _ in range(SAVE_ATTEMPTS):
+        with session(engine) as db:
+            latest = db.exec(
+                select(ScenarioRecord)
+                .where(ScenarioRecord.name == scenario.name)
+                .order_by(col(ScenarioRecord.version).desc())
+            ).first()
+            if latest is not None and latest.content_hash == digest:
+                return latest
+            record = ScenarioRecord(
+                name=scenario.name,
+                version=(latest.version + 1) if latest else 1,
+                description=scenario.scenario.description,
+                params=scenario.to_dict(),
+                content_hash=digest,
+                source=source,
+            )
+            db.add(record)
+            try:
+                db.commit()
+            except IntegrityError:  # another process stored this version first: read again
+                db.rollback()
+                continue
+            db.refresh(record)
+            return record
+    raise ScenarioConflictError(
+        f"scenario {scenario.name!r}: other processes kept storing new versions at the same "
+        f"time ({SAVE_ATTEMPTS} tries); try again"
+    )
 
 
 def get_scenario(
@@ -138,6 +159,7 @@ def start_run(
         time_limit_s=time_limit_s,
         host=socket.gethostname(),
         pid=os.getpid(),
+        heartbeat_at=utcnow(),
     )
     with session(engine) as db:
         db.add(run)
@@ -147,8 +169,22 @@ def start_run(
 
 
 def finish_run(engine: Engine, run_id: int, outcome: RunOutcome) -> Run:
-    """Write a run's rows, KPIs and final status atomically; on any error nothing is written."""
+    """Write a run's rows, KPIs and final status atomically; on any error nothing is written.
+
+    Raises :class:`LookupError` when the run is gone or no longer 'running' (interrupted, or
+    reaped as stale): its end is already stored and stays as it is.
+    """
     with session(engine) as db:
+        # Claim the run first: the row stays locked until the commit (SQLite: the database),
+        # so a concurrent fail_run either comes before (and nothing is written) or after.
+        claimed = db.exec(
+            update(Run)
+            .where(col(Run.id) == run_id, col(Run.status) == "running")
+            .values(status="finished")
+        )
+        if claimed.rowcount != 1:
+            db.rollback()
+            raise LookupError(f"run {run_id} is not running any more")
         run = db.get(Run, run_id)
         if run is None:
             raise LookupError(f"no run {run_id}")
@@ -171,17 +207,41 @@ def finish_run(engine: Engine, run_id: int, outcome: RunOutcome) -> Run:
         return run
 
 
-def fail_run(engine: Engine, run_id: int, message: str) -> None:
-    """Mark a run failed (its partial rows were never committed)."""
+#: The statuses a run ends in; 'interrupted' is a run stopped by Ctrl-C (nothing stored).
+END_STATUSES = ("finished", "failed", "interrupted")
+
+
+def fail_run(engine: Engine, run_id: int, message: str, status: str = "failed") -> None:
+    """Mark a 'running' run failed, or ``status`` 'interrupted' (its partial rows were never
+    committed); a run that already ended keeps its status."""
+    if status not in END_STATUSES[1:]:
+        raise ValueError(f"a run cannot end as {status!r}")
+    finished = utcnow()
     with session(engine) as db:
         run = db.get(Run, run_id)
         if run is None or run.status != "running":
             return
-        run.status = "failed"
-        run.message = message[:2000]
-        run.finished_at = utcnow()
-        run.seconds = (run.finished_at - _aware(run.started_at)).total_seconds()
-        db.add(run)
+        db.exec(
+            update(Run)
+            .where(col(Run.id) == run_id, col(Run.status) == "running")
+            .values(
+                status=status,
+                message=message[:2000],
+                finished_at=finished,
+                seconds=(finished - _aware(run.started_at)).total_seconds(),
+            )
+        )
+        db.commit()
+
+
+def beat(engine: Engine, run_id: int) -> None:
+    """Renew a running run's heartbeat (see :data:`STALE_AFTER`)."""
+    with session(engine) as db:
+        db.exec(
+            update(Run)
+            .where(col(Run.id) == run_id, col(Run.status) == "running")
+            .values(heartbeat_at=utcnow())
+        )
         db.commit()
 
 
@@ -195,19 +255,35 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+#: How often a working run renews its heartbeat (:func:`planner.runs.execute` does it).
+HEARTBEAT = dt.timedelta(seconds=30)
+#: A run whose heartbeat is older than this is stale on any host: several beats were missed.
+STALE_AFTER = dt.timedelta(minutes=5)
+
+
+def _stale(run: Run, host: str, now: dt.datetime) -> bool:
+    if run.host == host:
+        if run.pid == os.getpid():
+            return False  # this very process: it knows whether it still works on the run
+        if not _process_alive(run.pid):
+            return True
+    # Another host (or a pid now used by another process): only the heartbeat can tell.
+    return now - _aware(run.heartbeat_at or run.started_at) > STALE_AFTER
+
+
 def reap_stale_runs(engine: Engine) -> list[int]:
-    """Mark 'running' runs of this host whose process is gone as failed; return their ids."""
-    host = socket.gethostname()
+    """Mark failed the 'running' runs whose process is gone (on this host: its pid has ended;
+    on any host: its heartbeat is older than :data:`STALE_AFTER`); return their ids."""
+    host, now = socket.gethostname(), utcnow()
     with session(engine) as db:
         stale = [
             run
-            for run in db.exec(select(Run).where(Run.status == "running", Run.host == host)).all()
-            if run.pid != os.getpid() and not _process_alive(run.pid)
+            for run in db.exec(select(Run).where(Run.status == "running")).all()
+            if _stale(run, host, now)
         ]
     for run in stale:
-        fail_run(
-            engine, id_of(run), f"interrupted: process {run.pid} ended before the run finished"
-        )
+        where = f"process {run.pid} on {run.host}" if run.host != host else f"process {run.pid}"
+        fail_run(engine, id_of(run), f"interrupted: {where} ended before the run finished")
     return [id_of(run) for run in stale]
 
 
@@ -250,10 +326,13 @@ def list_runs(engine: Engine, scenario: str | None = None, limit: int = 50) -> l
     ]
 
 
-def get_run(engine: Engine, run_id: int) -> Run | None:
-    """One stored run by id (None when there is no such run)."""
+def get_run(engine: Engine, run_id: int) -> Run:
+    """One stored run by id; :class:`RunNotFoundError` when there is no such run."""
     with session(engine) as db:
-        return db.get(Run, run_id)
+        run = db.get(Run, run_id)
+    if run is None:
+        raise RunNotFoundError(f"no run {run_id}; `planner runs list` shows the stored runs")
+    return run
 
 
 def run_kpis(engine: Engine, run_id: int) -> dict[str, float | None]:
