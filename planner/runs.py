@@ -8,6 +8,7 @@ finish, failure) around them.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
@@ -15,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from planner.errors import PlannerError, PlannerUnavailableError, RunFailedError
 from planner.orchestration.context import ProgressCallback, RunContext
+from planner.quality import plan_quality
 from planner.registry import PLANNER_SECTION, PLANNERS, available_planners
 from planner.storage import store
 from planner.storage.models import FollowUpAssignment, Placement, Run, Shift
@@ -40,6 +42,15 @@ class RunResult:
             "objective": self.run.objective,
             "bound": self.run.bound,
             "message": self.run.message,
+            "time_limit_s": self.run.time_limit_s,
+            "quality": dataclasses.asdict(
+                plan_quality(
+                    self.run.solver_status,
+                    self.run.objective,
+                    self.run.bound,
+                    time_limit_s=self.run.time_limit_s,
+                )
+            ),
             "kpis": self.kpis,
             **self.report,
         }
