@@ -375,6 +375,33 @@ KPIS: dict[str, KpiInfo] = {
     "mode_seconds": _k("Mode search time", "s", "Seconds the mode search ran."),
 }
 
+#: The few KPIs that say most about each planner's plan, in the order people read them: the
+#: CLI's summary after a solve and the dashboard overview's cards.
+HEADLINES: dict[str, tuple[str, ...]] = {
+    "placement": (
+        "served_share",
+        "served_patients",
+        "unit_utilisation",
+        "relocation_km",
+        "min_county_share",
+    ),
+    "staffing": (
+        "continuity_rate",
+        "availability_bound",
+        "cover",
+        "shortfall_hours",
+        "hard_violations",
+    ),
+    "continuity": ("continuity_rate", "requests", "requests_lower_bound", "greedy_requests"),
+    "routing": (
+        "total_cost_sek",
+        "on_time_share",
+        "devices_needed",
+        "cost_per_referral_sek",
+        "saving_vs_parcel_only_sek",
+    ),
+}
+
 _MODES = {"courier": "courier", "mobile": "mobile hand-over", "parcel": "parcel"}
 _BASELINES = {"courier_first": "courier first", "parcel_only": "parcel only"}
 

@@ -22,7 +22,7 @@ FAIR_GAP = 0.10
 #: Solver statuses in words (upper-case keys, see :func:`status_key`).
 STATUS_WORDS: dict[str, str] = {
     "OPTIMAL": "proven optimal",
-    "FEASIBLE": "a plan within the time limit",
+    "FEASIBLE": "stopped at the time limit with a plan",
     "BASELINE": "the solver's starting plan: the solver found nothing better than the simple "
     "rule it starts from within the time limit",
     "TARGET_MISSED": "a plan that misses its service target",
@@ -91,8 +91,12 @@ def plan_quality(
     if key in ("INFEASIBLE", "UNKNOWN"):
         return PlanQuality("none", None, f"No usable plan: {status_words(key)}{limit}.")
     gap = relative_gap(objective, bound)
-    if key == "OPTIMAL" or (gap is not None and gap <= 1e-6):
+    if key == "OPTIMAL":
         return PlanQuality("optimal", 0.0 if gap is None else gap, "Proven optimal.")
+    if gap is not None and gap <= 1e-6:
+        return PlanQuality(
+            "optimal", gap, "Meets its proven bound: no better plan exists for its objective."
+        )
     prefix = (
         "Baseline plan: the solver found nothing better than its starting plan. "
         if key == "BASELINE"

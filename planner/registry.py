@@ -24,6 +24,26 @@ PLANNERS: dict[str, PlannerFn] = {
 #: The scenario section whose ``time_limit_s`` a planner runs under, when not its own name.
 PLANNER_SECTION: dict[str, str] = {"continuity": "staffing"}
 
+#: How people call each planner's plan (CLI summaries, dashboard pages).
+PLANNER_TITLES: dict[str, str] = {
+    "placement": "Mobile clinics",
+    "staffing": "Staffing",
+    "continuity": "Continuity (requests)",
+    "routing": "Spirometers",
+}
+
+#: Result table -> the planners whose runs write it, the usual one first (every run writes
+#: ``run_kpi``). ``planner export rows`` picks the planner from the table with it.
+TABLE_PLANNERS: dict[str, tuple[str, ...]] = {
+    "placement": ("placement",),
+    "shift": ("staffing", "continuity"),
+    "follow_up": ("staffing", "continuity"),
+    "availability_request": ("continuity",),
+    "route_stop": ("routing",),
+    "shipment": ("routing",),
+    "courier_route": ("routing",),
+}
+
 #: Every planner the project offers, in the order ``solve all`` runs them.
 PLANNER_NAMES = tuple(PLANNERS)
 

@@ -17,6 +17,7 @@ gone.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import signal
 import threading
 import time
@@ -29,6 +30,7 @@ from sqlalchemy.exc import OperationalError
 
 from planner.errors import PlannerError, PlannerUnavailableError, RunFailedError, Terminated
 from planner.orchestration.context import ProgressCallback, RunContext
+from planner.quality import plan_quality
 from planner.registry import PLANNER_SECTION, PLANNERS, available_planners
 from planner.storage import store
 from planner.storage.models import FollowUpAssignment, Placement, Run, Shift
@@ -54,6 +56,15 @@ class RunResult:
             "objective": self.run.objective,
             "bound": self.run.bound,
             "message": self.run.message,
+            "time_limit_s": self.run.time_limit_s,
+            "quality": dataclasses.asdict(
+                plan_quality(
+                    self.run.solver_status,
+                    self.run.objective,
+                    self.run.bound,
+                    time_limit_s=self.run.time_limit_s,
+                )
+            ),
             "kpis": self.kpis,
             **self.report,
         }

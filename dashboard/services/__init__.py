@@ -26,6 +26,7 @@ from dashboard.services.access import (
     within_counties,
 )
 from dashboard.services.explain import (
+    HEADLINES,
     PlanQuality,
     continuity_measures,
     format_kpi,
@@ -56,7 +57,6 @@ from dashboard.services.geography import (
 )
 from dashboard.services.jobs import SolveJob, job, start_solve, wait
 from dashboard.services.store import (
-    PLANNER_TITLES,
     Plan,
     clinician_home_counties,
     copy_scenario,
@@ -70,9 +70,11 @@ from dashboard.services.store import (
     scenario,
     scenarios,
 )
+from planner.registry import PLANNER_TITLES
 from planner.scenario import Scenario
 
 __all__ = [
+    "HEADLINES",
     "PLANNER_TITLES",
     "Access",
     "AccessError",

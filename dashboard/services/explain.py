@@ -5,6 +5,7 @@ continuity measure means (:mod:`staffing.misses`, :mod:`staffing.kpi`)."""
 from __future__ import annotations
 
 from planner.kpis import (
+    HEADLINES,
     KpiInfo,
     better,
     describe,
@@ -53,6 +54,7 @@ def kpi_better(name: str) -> str | None:
 
 
 __all__ = [
+    "HEADLINES",
     "KpiInfo",
     "PlanQuality",
     "continuity_measures",

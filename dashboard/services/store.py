@@ -81,14 +81,6 @@ ROW_COUNTY: dict[str, tuple[str, str]] = {
     "courier_route": ("place", "hub_id"),
 }
 
-#: How pages title each planner's plan.
-PLANNER_TITLES = {
-    "placement": "Mobile clinics",
-    "staffing": "Staffing",
-    "continuity": "Continuity (requests)",
-    "routing": "Spirometers",
-}
-
 
 def db_url() -> str:
     """The database the dashboard reads (``PLANNER_DATABASE_URL`` or ``var/planner.db``)."""

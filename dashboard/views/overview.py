@@ -21,13 +21,6 @@ from dashboard.views._common import (
     visible_kpis,
 )
 
-PREFERRED = {
-    "placement": ["served_share", "min_county_share", "unit_utilisation", "relocation_km"],
-    "staffing": ["continuity_rate", "availability_bound", "baseline_rate", "cover"],
-    "continuity": ["continuity_rate", "requests", "requests_lower_bound", "greedy_requests"],
-    "routing": ["total_cost_sek", "on_time_share", "devices_needed", "cost_per_referral_sek"],
-}
-
 acc = access()
 name, version, scenario = require_scenario()
 st.title("Overview")
@@ -90,7 +83,7 @@ for planner, plan in plans.items():
     title = services.PLANNER_TITLES.get(planner, planner.title())
     st.subheader(f"{title} plan")
     plan_status(plan)
-    cards(shown, headline(shown, PREFERRED.get(planner, [])), reference_kpis(planner))
+    cards(shown, headline(shown, services.HEADLINES.get(planner, ())), reference_kpis(planner))
     with st.expander(f"All {planner} KPIs ({len(shown)})"):
         st.dataframe(
             kpi_table(shown),

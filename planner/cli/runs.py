@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 
 from planner.cli._common import emit_json, open_db, output_file
 from planner.errors import PlannerError
+from planner.registry import TABLE_PLANNERS
 from planner.storage import get_run, id_of, latest_run, list_runs, run_kpis, run_rows
 from planner.storage.models import RESULT_TABLES
 
@@ -89,8 +90,12 @@ def export_rows(
     table: Annotated[str, typer.Option(help=f"One of: {', '.join(_TABLES)}.")],
     out: Annotated[Path, typer.Option(help="File to write.")],
     planner: Annotated[
-        str, typer.Option(help="Planner whose latest finished run is exported.")
-    ] = "placement",
+        str | None,
+        typer.Option(
+            help="Planner whose latest finished run is exported (default: the planner that "
+            "writes the table; for run_kpi: placement)."
+        ),
+    ] = None,
     fmt: Annotated[
         RowsFormat, typer.Option("--format", help="csv (comma, UTF-8) or xlsx (one sheet).")
     ] = RowsFormat.csv,
@@ -102,6 +107,14 @@ def export_rows(
     if table not in _TABLES:
         raise PlannerError(f"unknown table {table!r}; choose one of {', '.join(_TABLES)}")
     output_file(out)
+    writers = TABLE_PLANNERS.get(table)
+    if planner is None:
+        planner = writers[0] if writers else "placement"
+    elif writers is not None and planner not in writers:
+        raise PlannerError(
+            f"the {planner} planner writes no {table} rows; {table} comes from "
+            f"{' or '.join(writers)} (leave out --planner to use {writers[0]})"
+        )
     engine = open_db()
     run = latest_run(engine, scenario, planner)
     if run is None:

@@ -9,7 +9,9 @@ import typer
 
 from planner.cli._common import emit_json, open_db, progress
 from planner.errors import PlannerUnavailableError
-from planner.registry import PLANNER_NAMES, available_planners
+from planner.kpis import HEADLINES, describe, format_value
+from planner.quality import status_words
+from planner.registry import PLANNER_NAMES, PLANNER_TITLES, available_planners
 from planner.runs import execute
 
 app = typer.Typer(no_args_is_help=True)
@@ -26,15 +28,32 @@ def _solve_one(planner: str, scenario: str, version: int | None, json_out: bool)
     return result.to_dict()
 
 
+#: Items of the planner's note printed after a solve; the rest is behind `planner runs show`.
+NOTE_ITEMS = 3
+
+
 def _print(result: dict) -> None:
+    """One screen a person can read: the plan's quality in words, the headline KPIs with
+    their units, the first items of the planner's note; the detail is behind ``--json`` and
+    ``planner runs show``."""
+    quality = result["quality"]["words"]
+    limit = f" of {result['time_limit_s']:g} s allowed" if result.get("time_limit_s") else ""
     typer.echo(
-        f"{result['planner']}: run {result['run_id']} {result['solver_status']} "
-        f"in {result['seconds']:.1f} s"
+        f"{PLANNER_TITLES.get(result['planner'], result['planner'])} plan, run "
+        f"{result['run_id']}: {quality} ({status_words(result['solver_status'])}; "
+        f"{result['seconds']:.1f} s{limit})"
     )
-    if result.get("message"):
-        typer.echo(f"  {result['message']}")
-    for name, value in result["kpis"].items():
-        typer.echo(f"  {name:32s} {value}")
+    kpis = result["kpis"]
+    for name in HEADLINES.get(result["planner"], ()):
+        if name in kpis:
+            typer.echo(f"  {describe(name).label:34s} {format_value(name, kpis[name])}")
+    items = [i.strip() for i in (result.get("message") or "").replace(". ", "; ").split("; ")]
+    items = [i for i in items if i]
+    for item in items[:NOTE_ITEMS]:
+        typer.echo(f"  - {item}")
+    hidden = len(items) - NOTE_ITEMS
+    more = f"{hidden} more note{'s' * (hidden > 1)} and " if hidden > 0 else ""
+    typer.echo(f"  ({more}all {len(kpis)} KPIs: planner runs show {result['run_id']})")
 
 
 def _make_command(planner: str) -> Callable[..., None]:

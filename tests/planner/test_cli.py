@@ -132,3 +132,85 @@ def test_cli_against_postgres(postgres_url: str) -> None:
     assert created.exit_code == 0, created.output
     listed = last_json(invoke(postgres_url, "scenario", "list", "--json").output)
     assert listed["scenarios"][0]["name"] == "demo"
+
+
+def test_export_rows_picks_the_planner_from_the_table(sqlite_db: str, tmp_path: Path) -> None:
+    """`--table route_stop` without `--planner` exports the routing run's stops (it silently
+    wrote 0 placement rows before); a planner that writes no such rows is a named error."""
+    import datetime as dt
+
+    from planner.scenario import load_scenario
+    from planner.storage import finish_run, get_scenario, open_database, save_scenario, start_run
+    from planner.storage.models import RouteStop
+    from planner.storage.store import RunOutcome
+
+    engine = open_database(sqlite_db)
+    save_scenario(engine, load_scenario(builtin_scenario_path("tiny")))
+    record, _ = get_scenario(engine, "tiny")
+    run = start_run(engine, record, "routing", seed=0, time_limit_s=None)
+    assert run.id is not None
+    stop = RouteStop(  # type: ignore[call-arg]  # run_id is set by finish_run
+        route_id="r1",
+        hub_id="100480107",
+        day=dt.date(2026, 11, 2),
+        seq=1,
+        kind="delivery",
+        place_id="100480107",
+        arrival_minute=60.0,
+    )
+    finish_run(engine, run.id, RunOutcome("FEASIBLE", {}, [stop]))
+    out = tmp_path / "stops.csv"
+    result = invoke(
+        sqlite_db, "export", "rows", "-s", "tiny", "--table", "route_stop", "--out", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    assert "wrote 1 rows" in result.output
+    wrong = invoke(
+        sqlite_db,
+        "export",
+        "rows",
+        "-s",
+        "tiny",
+        "--table",
+        "route_stop",
+        "--planner",
+        "placement",
+        "--out",
+        str(out),
+    )
+    assert wrong.exit_code == 2
+    assert "the placement planner writes no route_stop rows" in wrong.output
+
+
+def test_solve_prints_a_summary_a_person_reads_in_one_screen(capsys: pytest.CaptureFixture) -> None:
+    """Quality in words, the headline KPIs with units in Swedish numbers, three note items and
+    where the rest is: not the 290 per-kommun lines the issue saw."""
+    from planner.cli.solve import _print
+
+    kpis = {f"kommun_share_{i:04d}": 0.5 for i in range(290)}
+    kpis |= {"served_share": 0.449048, "served_patients": 159.744, "relocation_km": 2679.3}
+    _print(
+        {
+            "planner": "placement",
+            "run_id": 7,
+            "solver_status": "FEASIBLE",
+            "seconds": 20.4,
+            "time_limit_s": 20.0,
+            "quality": {"words": "Far from proven: solve longer."},
+            "message": "first item; second item; third item; fourth item",
+            "kpis": kpis,
+        }
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == (
+        "Mobile clinics plan, run 7: Far from proven: solve longer. "
+        "(stopped at the time limit with a plan; 20.4 s of 20 s allowed)"
+    )
+    assert "44,9 %" in lines[1] and "160 patients" in lines[2] and "2 679 km" in lines[3]
+    assert lines[-4:] == [
+        "  - first item",
+        "  - second item",
+        "  - third item",
+        "  (1 more note and all 293 KPIs: planner runs show 7)",
+    ]
+    assert len(lines) <= 12

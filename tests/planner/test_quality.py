@@ -11,7 +11,7 @@ from planner.quality import plan_quality, relative_gap, status_key, status_words
     ("status", "objective", "bound", "grade", "words"),
     [
         ("OPTIMAL", 100.0, 100.0, "optimal", "Proven optimal."),
-        ("FEASIBLE", 48.0, 48.0, "optimal", "Proven optimal."),
+        ("FEASIBLE", 48.0, 48.0, "optimal", "Meets its proven bound"),
         ("FEASIBLE", 1000.0, 1018.0, "fair", "Within 1,8 % of the best possible"),
         ("FEASIBLE", 1000.0, 1004.0, "near", "Within 0,4 % of the best possible"),
         ("FEASIBLE", 1000.0, 70900.0, "far", "may be up to 6 990 % better; solve longer"),
