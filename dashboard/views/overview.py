@@ -14,6 +14,7 @@ from dashboard.views._common import (
     fmt,
     headline,
     kpi_table,
+    percent,
     plan_status,
     planner_note,
     reference_kpis,
@@ -45,14 +46,27 @@ if staff and continuity is not None and continuity < continuity_target:
     )
     alerts.append(
         f"Same-clinician rate {fmt('continuity_rate', continuity)} is "
-        f"under the {continuity_target:.0%} target{why}."
+        f"under the {percent(continuity_target)} target{why}."
+    )
+gap_hours = staff.kpis.get("shortfall_hours") if staff else None
+if gap_hours:
+    alerts.append(
+        f"Cover gap: {fmt('shortfall_hours', gap_hours)} of demanded clinician time have "
+        f"nobody rostered (demand cover {fmt('cover', staff.kpis.get('cover'))}); the "
+        "Staffing page lists the days and blocks."
+    )
+unstaffed = staff.kpis.get("mobile_site_days_unstaffed") if staff else None
+if unstaffed:
+    alerts.append(
+        f"Mobile clinics without a full crew on {fmt('mobile_site_days_unstaffed', unstaffed)} "
+        f"of {fmt('mobile_site_days', staff.kpis.get('mobile_site_days'))} site-days."
     )
 route = plans.get("routing")
 on_time = route.kpis.get("on_time_share") if route else None
 if on_time is not None and on_time < scenario.routing.on_time_target:
     alerts.append(
         f"Spirometers late: on-time share {fmt('on_time_share', on_time)} "
-        f"is under the target {scenario.routing.on_time_target:.0%}."
+        f"is under the target {percent(scenario.routing.on_time_target)}."
     )
 place = plans.get("placement")
 floor = scenario.placement.county_floor_share
@@ -61,14 +75,23 @@ if place and floor > 0:
     lowest = place.kpis.get("min_county_share")
     if under:
         names = ", ".join(
-            f"{services.county_names().get(c, c)} {v:.1%}" for c, v in sorted(under.items())
+            f"{services.county_names().get(c, c)} {percent(v)}" for c, v in sorted(under.items())
         )
-        alerts.append(f"Counties under the served-share floor of {floor:.0%}: {names}.")
+        alerts.append(f"Counties under the served-share floor of {percent(floor)}: {names}.")
     elif lowest is not None and lowest < floor and acc.everything:
         alerts.append(
             f"The lowest county served share {fmt('min_county_share', lowest)} "
-            f"is under the floor of {floor:.0%}."
+            f"is under the floor of {percent(floor)}."
         )
+for planner, plan in plans.items():
+    broken = plan.kpis.get("hard_violations") or plan.kpis.get("violations")
+    title = services.PLANNER_TITLES.get(planner, planner)
+    if broken:
+        alerts.append(
+            f"{title} plan breaks {fmt('violations', broken)} rules; do not use it as is."
+        )
+    if plan.quality.grade in ("far", "none"):
+        alerts.append(f"{title} plan: {plan.quality.words}")
 for text in alerts:
     st.error(text, icon=":material/warning:")
 missing = [p for p in services.planner_names() if p not in plans]
