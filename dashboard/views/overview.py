@@ -48,18 +48,19 @@ if staff and continuity is not None and continuity < continuity_target:
         f"Same-clinician rate {fmt('continuity_rate', continuity)} is "
         f"under the {percent(continuity_target)} target{why}."
     )
-gap_hours = staff.kpis.get("shortfall_hours") if staff else None
+staff_kpis = staff.kpis if staff else {}
+gap_hours = staff_kpis.get("shortfall_hours")
 if gap_hours:
     alerts.append(
         f"Cover gap: {fmt('shortfall_hours', gap_hours)} of demanded clinician time have "
-        f"nobody rostered (demand cover {fmt('cover', staff.kpis.get('cover'))}); the "
+        f"nobody rostered (demand cover {fmt('cover', staff_kpis.get('cover'))}); the "
         "Staffing page lists the days and blocks."
     )
-unstaffed = staff.kpis.get("mobile_site_days_unstaffed") if staff else None
+unstaffed = staff_kpis.get("mobile_site_days_unstaffed")
 if unstaffed:
     alerts.append(
         f"Mobile clinics without a full crew on {fmt('mobile_site_days_unstaffed', unstaffed)} "
-        f"of {fmt('mobile_site_days', staff.kpis.get('mobile_site_days'))} site-days."
+        f"of {fmt('mobile_site_days', staff_kpis.get('mobile_site_days'))} site-days."
     )
 route = plans.get("routing")
 on_time = route.kpis.get("on_time_share") if route else None

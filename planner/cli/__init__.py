@@ -90,6 +90,7 @@ def _register() -> None:
         bench_spirometry,  # noqa: F401
         bench_staffing,  # noqa: F401
         bench_vrptw,  # noqa: F401
+        compare,
         demand,
         demo,
         export_requests,  # noqa: F401
@@ -109,6 +110,7 @@ def _register() -> None:
     app.add_typer(geo.data_app, name="data", help="Build the data files in data/geo/.")
     app.add_typer(bench.bench_app, name="bench", help="Benchmarks (quality and speed, not tests).")
     app.add_typer(demand.demand_app, name="demand", help="Weekly demand per service line.")
+    app.command("compare")(compare.compare_command)
     app.command("demo")(demo.demo)
     app.command("dashboard")(demo.dashboard)
 
