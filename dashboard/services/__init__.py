@@ -59,6 +59,7 @@ from dashboard.services.jobs import SolveJob, job, start_solve, wait
 from dashboard.services.store import (
     Plan,
     clinician_home_counties,
+    comparison,
     copy_scenario,
     db_url,
     default_scenario,
@@ -86,6 +87,7 @@ __all__ = [
     "auth_enabled",
     "authorize",
     "clinician_home_counties",
+    "comparison",
     "continuity_measures",
     "copy_scenario",
     "county_bounds",

@@ -12,12 +12,15 @@ failed as soon as the job notices. No optimisation happens here.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import queue
+import sys
 import threading
 import time
+import types
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,6 +97,22 @@ def _solve_worker(
     out.put(("done", None, 1.0, "all planners finished"))
 
 
+@contextlib.contextmanager
+def _no_script_main() -> Iterator[None]:
+    """A spawned child re-runs the parent's ``__main__`` from its file. When that is a script
+    (a page run by Streamlit's script runner, e.g. under AppTest) it must not run again in the
+    solver child: hide it behind a bare module while the child starts."""
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None:
+        yield
+        return
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
 class _JobBoard:
     """Jobs of this server process (shared by every session)."""
 
@@ -126,7 +145,8 @@ def start_solve(scenario_name: str, planners: Iterable[str]) -> SolveJob:
         name=f"solve-{scenario_name}",
         daemon=True,
     )
-    process.start()
+    with _no_script_main():
+        process.start()
     board = _board()
     with board.lock:
         board.jobs[job.id] = job

@@ -26,7 +26,8 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel
 
 from dashboard.services.access import authorize, current_access
-from dashboard.services.geography import localities
+from dashboard.services.geography import county_names, localities
+from planner.compare import Comparison, compare
 from planner.demo_data import clinician_pool
 from planner.quality import PlanQuality, plan_quality
 from planner.registry import PLANNER_NAMES, available_planners
@@ -177,6 +178,13 @@ def plans(name: str, version: int | None = None) -> dict[str, Plan]:
             run.time_limit_s,
         )
     return out
+
+
+def comparison(names: Sequence[str]) -> Comparison:
+    """Scenarios side by side (the first is the reference): the parameters that differ, the
+    headline KPIs with their change, warnings; from the plans this user may see."""
+    params = {name: scenario(name)[1].to_dict() for name in names}
+    return compare(params, {name: plans(name) for name in names}, county_names())
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

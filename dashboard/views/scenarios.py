@@ -199,33 +199,81 @@ else:
         for planner, plan in services.plans(scen).items():
             for kpi, value in visible_kpis(plan.kpis, acc).items():
                 table.setdefault(f"{planner} · {kpi}", {})[scen] = value
-    if not table:
+    comparison = services.comparison(picked)
+    reference = comparison.reference
+    st.subheader("What differs")
+    if comparison.parameters:
+        st.dataframe(
+            pd.DataFrame([{"parameter": p.key, **p.values} for p in comparison.parameters]),
+            hide_index=True,
+            width="stretch",
+            key="compare_parameters",
+        )
+    else:
+        st.caption("The scenarios plan with the same parameters.")
+    st.subheader("Headline KPIs")
+    headline = pd.DataFrame(
+        [
+            {
+                "plan": services.PLANNER_TITLES.get(k.planner, k.planner),
+                "KPI": k.label,
+                f"{reference} (reference)": k.shown(reference),
+                **{
+                    column: value
+                    for scen in comparison.scenarios[1:]
+                    for column, value in (
+                        (scen, k.shown(scen)),
+                        (f"change {scen}", k.shown_change(scen)),
+                    )
+                },
+            }
+            for k in comparison.kpis
+        ]
+    )
+    if headline.empty:
         st.info("None of these scenarios has a stored plan yet.")
     else:
+        st.dataframe(
+            headline,
+            hide_index=True,
+            width="stretch",
+            key="compare_headline",
+            column_config={
+                "KPI": st.column_config.TextColumn(
+                    help="Hover a card on the plan's page for the definition."
+                )
+            },
+        )
+        st.download_button(
+            "Comparison XLSX",
+            data=lambda: services.excel_bytes(headline),
+            file_name="scenario-comparison.xlsx",
+            on_click="ignore",
+            key="dl_compare",
+        )
+    for warning in comparison.warnings:
+        st.warning(warning, icon=":material/warning:")
+    if table:
         frame = pd.DataFrame.from_dict(table, orient="index").reindex(columns=picked)
         unsolved = [scen for scen in picked if frame[scen].isna().all()]
         if unsolved:
             st.info(
                 f"No stored plan yet for {', '.join(unsolved)}: solve it above to fill its column."
             )
-        reference = picked[0]
         for scen in picked[1:]:
             frame[f"Δ {scen} − {reference}"] = frame[scen] - frame[reference]
         frame.index.name = "planner · kpi"
-        st.dataframe(
-            frame,
-            width="stretch",
-            key="compare_table",
-            column_config={c: st.column_config.NumberColumn(format="%.4g") for c in frame.columns},
-        )
-        st.download_button(
-            "Comparison XLSX",
-            data=lambda: services.excel_bytes(frame),
-            file_name="scenario-comparison.xlsx",
-            on_click="ignore",
-            key="dl_compare",
-        )
-        st.caption(
-            "Rows are the KPIs each planner stored; a blank cell means that scenario has no "
-            f"such KPI (or no plan of that planner). {label('served_share')} etc. are shares in [0, 1]."
-        )
+        with st.expander(f"Every stored KPI ({len(frame)}), as stored"):
+            st.dataframe(
+                frame,
+                width="stretch",
+                key="compare_table",
+                column_config={
+                    c: st.column_config.NumberColumn(format="%.4g") for c in frame.columns
+                },
+            )
+            st.caption(
+                "Rows are the KPIs each planner stored; a blank cell means that scenario has "
+                f"no such KPI (or no plan of that planner). {label('served_share')} etc. are "
+                "shares in [0, 1]."
+            )

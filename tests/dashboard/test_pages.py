@@ -275,8 +275,9 @@ def test_spirometers_page_shows_the_stored_plan(app_test, app_db: str, stored_ru
 
 
 def test_scenarios_copy_store_and_compare(app_test, app_db: str, stored_runs: Runs) -> None:
-    """A copy made in the form is stored with the edited value; the comparison lists every
-    stored KPI of tiny against the unsolved copy (a blank column) and their differences."""
+    """A copy made in the form is stored with the edited value; the comparison shows what
+    differs, the headline KPIs (formatted, with their change) and a warning for the missing
+    plans, and in an expander every stored KPI of tiny against the unsolved copy."""
     from planner.storage import get_scenario, open_database
 
     at = open_page(app_test, "views/scenarios.py")
@@ -303,6 +304,19 @@ def test_scenarios_copy_store_and_compare(app_test, app_db: str, stored_runs: Ru
     assert compare["tiny"].to_dict() == pytest.approx(expected, nan_ok=True)
     assert compare["tiny-three-units"].isna().all()
     assert compare["Δ tiny-three-units − tiny"].isna().all()
+    # What differs, and the headline KPIs with names and units instead of 106 raw rows.
+    (differs,) = tables(at, "parameter", "tiny", "tiny-three-units")
+    assert differs.to_dict("records") == [
+        {"parameter": "placement.units", "tiny": "2", "tiny-three-units": "3"}
+    ]
+    (headline,) = tables(at, "KPI", "tiny (reference)", "change tiny-three-units")
+    served = headline[headline["KPI"] == label("served_share")].iloc[0]
+    assert served["tiny (reference)"] == fmt(
+        "served_share", stored_runs["placement"][1]["served_share"]
+    )
+    assert served["tiny-three-units"] == "n/a" and served["change tiny-three-units"] == ""
+    assert len(headline) <= 10
+    assert [w.value for w in at.warning][:1] == ["placement: no stored plan for tiny-three-units."]
 
 
 def test_solve_runs_in_background_and_stores_the_plan(
