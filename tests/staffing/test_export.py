@@ -174,11 +174,8 @@ def test_csv_carries_each_clinicians_contract_hours(
     )
     with path.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    got = [
-        (r["clinician_id"], r["home_county"], r["worked_hours"], r["rostered_hours"])
-        + (r["contract_hours"],)
-        for r in rows
-    ]
+    columns = ("clinician_id", "home_county", "worked_hours", "rostered_hours", "contract_hours")
+    got = [tuple(r[c] for c in columns) for r in rows]
     assert got == [
         ("ANN", "Uppsala län", "5", "13.5", "40"),
         ("BEA", "Stockholms län", "5", "5", "16"),
@@ -394,9 +391,9 @@ def test_calendar_file_names_cannot_leave_the_folder(tmp_path: Path) -> None:
     assert names["C0001"] == "C0001.ics"
     assert len(set(names.values())) == len(ids)
     assert all(
-        n.endswith(".ics") and n[0].isalnum() and set(n[:-4]) <= set(
-            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
-        )
+        n.endswith(".ics")
+        and n[0].isalnum()
+        and set(n[:-4]) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
         for n in names.values()
     )
     assert len({n.casefold() for n in names.values()}) == len(ids)
