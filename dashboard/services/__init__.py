@@ -40,10 +40,12 @@ from dashboard.services.explain import (
     status_words,
 )
 from dashboard.services.exports import (
+    earlier_rosters,
     excel_bytes,
     request_lines,
     requests_csv,
     requests_xlsx,
+    roster_context,
     roster_csv,
     roster_ics,
     roster_xlsx,
@@ -95,6 +97,7 @@ __all__ = [
     "current_access",
     "db_url",
     "default_scenario",
+    "earlier_rosters",
     "excel_bytes",
     "format_kpi",
     "format_share",
@@ -113,6 +116,7 @@ __all__ = [
     "request_lines",
     "requests_csv",
     "requests_xlsx",
+    "roster_context",
     "roster_csv",
     "roster_ics",
     "roster_xlsx",

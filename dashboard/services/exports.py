@@ -1,20 +1,37 @@
 """Downloads: the roster as CSV, XLSX and iCalendar (staffing's exporters), the availability
-requests as CSV, Excel CSV and XLSX (:mod:`staffing.export_requests`), tables as XLSX."""
+requests as CSV, Excel CSV and XLSX (:mod:`staffing.export_requests`), tables as XLSX.
+
+The roster downloads hold what ``planner export roster`` writes: clinicians' home counties by
+name and worked against contract hours (:func:`roster_context`), and a calendar that updates
+moved shifts and cancels removed ones after a re-plan (:func:`earlier_rosters`)."""
 
 from __future__ import annotations
 
 import io
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
+import streamlit as st
 from sqlmodel import SQLModel
 
 from dashboard.services.geography import county_names
+from dashboard.services.store import engine
+from planner import rosters
+from planner.rosters import RosterContext
+from planner.storage import get_run, get_scenario
 from planner.storage.models import AvailabilityRequest, Shift
-from staffing.export import calendar_for, spreadsheet_safe, write_csv, write_xlsx
+from staffing.export import (
+    Roster,
+    RosterPerson,
+    calendar_for,
+    normalise,
+    spreadsheet_safe,
+    write_csv,
+    write_xlsx,
+)
 from staffing.export_requests import (
     RequestLine,
     lines,
@@ -26,18 +43,37 @@ Row = TypeVar("Row", bound=SQLModel)
 
 
 def roster_csv(
-    shifts: pd.DataFrame, sites: Mapping[str, str] | None = None, excel: bool = False
+    shifts: pd.DataFrame,
+    sites: Mapping[str, str] | None = None,
+    excel: bool = False,
+    context: RosterContext | None = None,
+    people: Sequence[RosterPerson] | None = None,
 ) -> bytes:
-    """The roster as CSV (one row per shift)."""
+    """The roster as CSV (one row per shift; with ``context``, each row's clinician's county,
+    worked and contract hours over the horizon; ``people``: the clinicians shown)."""
+    days, breaks = (None, None) if context is None else (context.days, context.breaks)
     return _via_file(
-        lambda path: write_csv(shift_records(shifts), path, sites, excel=excel), "roster.csv"
+        lambda path: write_csv(
+            shift_records(shifts), path, sites, excel, people=people, days=days, breaks=breaks
+        ),
+        "roster.csv",
     )
 
 
-def roster_xlsx(shifts: pd.DataFrame, sites: Mapping[str, str] | None = None) -> bytes:
-    """The roster as XLSX (a sheet per week)."""
+def roster_xlsx(
+    shifts: pd.DataFrame,
+    sites: Mapping[str, str] | None = None,
+    context: RosterContext | None = None,
+    people: Sequence[RosterPerson] | None = None,
+) -> bytes:
+    """The roster as XLSX (a sheet per week, date headers, filters, and with ``context`` the
+    contract hours beside the worked ones; ``people``: everyone listed, shifts or not)."""
+    days, breaks = (None, None) if context is None else (context.days, context.breaks)
     return _via_file(
-        lambda path: write_xlsx(shift_records(shifts), path, sites=sites), "roster.xlsx"
+        lambda path: write_xlsx(
+            shift_records(shifts), path, people, sites, days=days, breaks=breaks
+        ),
+        "roster.xlsx",
     )
 
 
@@ -46,11 +82,44 @@ def roster_ics(
     clinician_id: str,
     run_id: int,
     sites: Mapping[str, str] | None = None,
+    earlier: Sequence[Roster] = (),
 ) -> bytes:
-    """One clinician's shifts as iCalendar (SEQUENCE = run id)."""
-    calendar = calendar_for(clinician_id, shift_records(shifts), sequence=run_id, sites=sites)
+    """One clinician's shifts as iCalendar: SEQUENCE = the run in which each event last
+    changed among the ``earlier`` rosters and this run, removed shifts cancelled, DTSTAMP the
+    run's finish time (without ``earlier``: every event has the run id)."""
+    run = get_run(engine(), run_id)
+    stamp = None if run is None else rosters.as_roster(run, []).stamp
+    calendar = calendar_for(
+        clinician_id,
+        shift_records(shifts),
+        sequence=run_id,
+        stamp=stamp,
+        sites=sites,
+        earlier=earlier,
+    )
     ics: bytes = calendar.to_ical()
     return ics
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def roster_context(name: str, version: int, block_names: tuple[str, ...]) -> RosterContext:
+    """The scenario version's clinician pool (county names, weekly contracts), horizon and the
+    breaks of ``block_names`` (see :func:`planner.rosters.roster_context`)."""
+    _, parsed = get_scenario(engine(), name, version)
+    return rosters.roster_context(parsed, block_names, county_names())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def earlier_rosters(run_id: int, clinician_id: str) -> list[Roster]:
+    """One clinician's shifts in the scenario's staffing runs before ``run_id`` (oldest first),
+    for a calendar that cancels what a re-plan removed."""
+    db = engine()
+    run = get_run(db, run_id)
+    if run is None:
+        return []
+    past = rosters.earlier_rosters(db, run, clinician_id)
+    # Plain frozen dataclasses: the cache pickles what it keeps.
+    return [Roster(r.sequence, r.stamp, normalise(r.shifts)) for r in past]
 
 
 def excel_bytes(frame: pd.DataFrame) -> bytes:

@@ -210,38 +210,59 @@ if people:
         if placed is None
         else dict(services.rows(placed.run_id, "placement")[["site_id", "site_name"]].values)
     )
+    # Everyone the filters select, shifts or not, with county name and contract hours.
+    context = services.roster_context(name, version, tuple(sorted(shifts["block"].unique())))
+    listed = [
+        p
+        for p in context.people
+        if p.profession in chosen_prof
+        and context.county_codes.get(p.clinician_id) in chosen_counties
+    ]
     d1.download_button(
         "Roster CSV (comma, for tools)",
-        data=lambda: services.roster_csv(export_rows, sites),
+        data=lambda: services.roster_csv(export_rows, sites, context=context, people=listed),
         file_name=f"roster-{name}.csv",
         mime="text/csv",
         on_click="ignore",
         key="dl_csv",
+        help="Comma-separated UTF-8 with ISO times, for scripts and tools; one row per shift "
+        "with the clinician's worked and contract hours over the horizon.",
     )
     d1.download_button(
         "Roster CSV for Excel (semicolon)",
-        data=lambda: services.roster_csv(export_rows, sites, excel=True),
+        data=lambda: services.roster_csv(
+            export_rows, sites, excel=True, context=context, people=listed
+        ),
         file_name=f"roster-{name}-excel.csv",
         mime="text/csv",
         on_click="ignore",
         key="dl_csv_excel",
+        help="Semicolons, decimal commas and a byte-order mark: opens in columns in Swedish "
+        "Excel. The same rows as the comma CSV.",
     )
     d2.download_button(
         "Roster XLSX (a sheet per week)",
-        data=lambda: services.roster_xlsx(export_rows, sites),
+        data=lambda: services.roster_xlsx(export_rows, sites, context=context, people=listed),
         file_name=f"roster-{name}.xlsx",
         on_click="ignore",
         key="dl_xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        help="A sheet per week (date columns, filters, worked against contract hours) and a "
+        "last sheet with each clinician's hours over the whole horizon.",
     )
     who = d3.selectbox("Clinician calendar", people, key="ics_clinician")
     d3.download_button(
         f"iCalendar for {who}",
-        data=lambda: services.roster_ics(export_rows, who, run_id, sites),
+        data=lambda: services.roster_ics(
+            export_rows, who, run_id, sites, services.earlier_rosters(run_id, who)
+        ),
         file_name=f"roster-{name}-{who}.ics",
         mime="text/calendar",
         on_click="ignore",
         key="dl_ics",
+        help="Import into a calendar application. After a re-plan, importing the new file "
+        "moves changed shifts and cancels removed ones. For calendars to subscribe to, "
+        "publish the folder of `planner export roster --format ics`.",
     )
 else:
     st.info("No shifts match the filters.")

@@ -29,7 +29,7 @@ import datetime as dt
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -105,6 +105,21 @@ def _mobile_blocks(mobile_days: Sequence[MobileDay]) -> list[Block]:
             )
         )
     return blocks
+
+
+def break_hours(block_names: Iterable[str]) -> dict[str, float]:
+    """Unpaid break hours of each named block of a stored roster (the night's 30 minutes, a
+    mobile day's lunch): the exports compare worked hours, not elapsed ones, with contracts."""
+    blocks = {b.name: b for b in digital_blocks()}
+    out = {}
+    for name in set(block_names):
+        block = blocks.get(name)
+        if block is None and name.startswith("mobile:"):
+            site = name.removeprefix("mobile:")
+            (block,) = _mobile_blocks([MobileDay(site, "", dt.date.min, "", 0.0)])
+        if block is not None:
+            out[name] = (block.end - block.start) - block.hours
+    return out
 
 
 def _clinician(c: demo_data.Clinician, blocks: Sequence[Block]) -> Clinician:
@@ -585,6 +600,7 @@ def run_staffing(
 __all__ = [
     "MobileDay",
     "PoolGap",
+    "break_hours",
     "build_instance",
     "build_problem",
     "county_names",

@@ -158,26 +158,44 @@ def test_staffing_misses_count_and_drill_down(app_test, app_db: str, stored_runs
 
 
 def test_staffing_exports_are_real_files(app_db: str, stored_runs: Runs) -> None:
-    """The roster exports: a CSV line per shift, an XLSX sheet per ISO week, one clinician's
-    shifts as iCalendar events with the run id as SEQUENCE."""
+    """The roster exports: a CSV line per shift, an XLSX sheet per ISO week plus the contract
+    sheet (which adds up to the run's rostered and contract-hours KPIs, counties by name), one
+    clinician's shifts as iCalendar events with the run id as SEQUENCE and the run's finish
+    time as DTSTAMP (no earlier run: nothing to cancel)."""
     from openpyxl import load_workbook
 
     from dashboard import services
-    from planner.storage import open_database, run_rows
+    from planner.storage import get_run, get_scenario, open_database, run_rows
     from planner.storage.models import Shift
-    from staffing.export import week_key
+    from staffing.export import SUMMARY_SHEET, week_key
 
-    run_id = stored_runs["staffing"][0]
-    shifts = run_rows(open_database(app_db), run_id, Shift)
+    run_id, kpis = stored_runs["staffing"]
+    engine = open_database(app_db)
+    shifts = run_rows(engine, run_id, Shift)
     frame = pd.DataFrame([s.model_dump() for s in shifts]).drop(columns="run_id")
-    csv = services.roster_csv(frame).decode()
+    version = get_scenario(engine, "tiny")[0].version
+    context = services.roster_context("tiny", version, tuple(sorted({s.block for s in shifts})))
+    csv = services.roster_csv(frame, context=context, people=context.people).decode()
     assert len(csv.strip().splitlines()) == len(shifts) + 1
-    book = load_workbook(io.BytesIO(services.roster_xlsx(frame)))
-    assert sorted(book.sheetnames) == sorted({week_key(s.day) for s in shifts})
+    book = load_workbook(
+        io.BytesIO(services.roster_xlsx(frame, context=context, people=context.people))
+    )
+    assert sorted(book.sheetnames) == sorted({week_key(s.day) for s in shifts} | {SUMMARY_SHEET})
+    rows = list(book[SUMMARY_SHEET].iter_rows(min_row=2, values_only=True))
+    assert len(rows) == len(context.people)
+    assert sum(r[4] for r in rows) == pytest.approx(kpis["rostered_hours"], abs=0.05)
+    assert sum(r[5] for r in rows) == pytest.approx(kpis["contract_hours"], abs=0.05)
+    assert set(services.county_names().values()) >= {r[2] for r in rows}
     who = shifts[0].clinician_id
-    ics = services.roster_ics(frame, who, run_id).decode()
-    assert ics.count("BEGIN:VEVENT") == sum(1 for s in shifts if s.clinician_id == who)
-    assert ics.count(f"SEQUENCE:{run_id}") == ics.count("BEGIN:VEVENT")
+    assert services.earlier_rosters(run_id, who) == []
+    ics = services.roster_ics(frame, who, run_id, earlier=services.earlier_rosters(run_id, who))
+    text = ics.decode()
+    assert text.count("BEGIN:VEVENT") == sum(1 for s in shifts if s.clinician_id == who)
+    assert text.count(f"SEQUENCE:{run_id}") == text.count("BEGIN:VEVENT")
+    run = get_run(engine, run_id)
+    assert run is not None and run.finished_at is not None
+    assert f"DTSTAMP:{run.finished_at:%Y%m%dT%H%M%S}Z" in text
+    engine.dispose()
 
 
 def _hub_routes(day_stops: list) -> set[tuple[str, int]]:
