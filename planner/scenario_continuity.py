@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from planner.scenario_bounds import bounded
+
 #: The professions a request cost may name (the clinician pool's, planner.demo_data).
 PROFESSIONS = ("doctor", "physiotherapist", "psychologist", "midwife")
 
@@ -26,30 +28,30 @@ class ContinuityLevers(BaseModel):
     # Each key at its default is left out of the stored scenario (``exclude_if``), so a
     # scenario stored before these keys keeps its hash and version.
 
-    request_max_extra_days: int = Field(
-        default=4,
+    request_max_extra_days: int = bounded(
+        4,
         exclude_if=lambda v: v == 4,
         ge=0,
         le=28,
         description="Extra days one clinician may be asked to work per four weeks (pro rata). "
         "Our assumption: about one a week; people are asked, not ordered.",
     )
-    request_cost: float = Field(
-        default=1.0,
+    request_cost: float = bounded(
+        1.0,
         exclude_if=lambda v: v == 1.0,
         ge=0,
         le=1000,
         description="Cost of one request on a weekday day block.",
     )
-    request_cost_weekend: float = Field(
-        default=1.0,
+    request_cost_weekend: float = bounded(
+        1.0,
         exclude_if=lambda v: v == 1.0,
         ge=0,
         le=1000,
         description="Factor on a request for a Saturday or Sunday.",
     )
-    request_cost_night: float = Field(
-        default=1.0,
+    request_cost_night: float = bounded(
+        1.0,
         exclude_if=lambda v: v == 1.0,
         ge=0,
         le=1000,
@@ -57,27 +59,29 @@ class ContinuityLevers(BaseModel):
     )
     request_cost_by_profession: dict[str, float] = Field(
         default_factory=dict,
+        max_length=len(PROFESSIONS),
         exclude_if=lambda v: not v,
-        description="Factor on a request by profession, e.g. {doctor = 2.0}; others 1.",
+        description="Factor on a request by profession, e.g. {doctor = 2.0}; others 1. One "
+        "entry per profession at most, each factor 0 to 1,000.",
     )
-    lever_window_extra_days: int = Field(
-        default=3,
+    lever_window_extra_days: int = bounded(
+        3,
         exclude_if=lambda v: v == 3,
         ge=0,
         le=28,
         description="The wider-window lever compared with requests: days added to every "
         "follow-up window.",
     )
-    lever_digital_share: float = Field(
-        default=0.05,
+    lever_digital_share: float = bounded(
+        0.05,
         exclude_if=lambda v: v == 0.05,
         ge=0,
         le=1,
         description="The digital lever compared with requests: share of all return visits "
         "the index clinician may answer digitally on a day off.",
     )
-    lever_digital_cap_per_day: int = Field(
-        default=4,
+    lever_digital_cap_per_day: int = bounded(
+        4,
         exclude_if=lambda v: v == 4,
         ge=0,
         le=100,

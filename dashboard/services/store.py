@@ -20,7 +20,7 @@ from sqlmodel import SQLModel
 
 from planner.demo_data import clinician_pool
 from planner.registry import PLANNER_NAMES, available_planners
-from planner.scenario import Scenario, scenario_from_dict
+from planner.scenario import Scenario, check_places, scenario_from_dict
 from planner.storage import (
     database_url,
     get_scenario,
@@ -202,13 +202,14 @@ def copy_scenario(
 ) -> dict[str, Any]:
     """Store a copy of ``base`` under ``new_name`` with section keys changed; returns name/version.
 
-    Validation is the scenario model's own (strict); a bad value raises ``ScenarioError`` with
-    the key named.
+    Validation is the scenario model's own (strict) and the place names' (as `planner scenario
+    create`); a bad value raises ``ScenarioError`` with the key named.
     """
     data = base.to_dict()
     data["scenario"] = {**data["scenario"], "name": new_name, "description": description}
     for section, values in changes.items():
         data[section] = {**data[section], **values}
     parsed = scenario_from_dict(data, source="dashboard form")
+    check_places(parsed, source="dashboard form")
     record = save_scenario(engine(), parsed, source=f"dashboard copy of {base.name}")
     return {"name": record.name, "version": record.version}
