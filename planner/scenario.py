@@ -37,6 +37,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StringConstraints,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -99,7 +100,8 @@ class ScenarioMeta(BaseModel):
     model_config = _STRICT
 
     name: str = Field(
-        description="Lower-case identifier: letters, digits, '-' and '_'; at most 63 characters."
+        max_length=63,
+        description="Lower-case identifier: letters, digits, '-' and '_'; at most 63 characters.",
     )
     description: str = Field(
         default="",
@@ -115,7 +117,8 @@ class ScenarioMeta(BaseModel):
     start_week: str = Field(
         default="2026-W45",
         max_length=10,
-        description="First ISO week planned; flu campaign starts ~w45. Like 2026-W45.",
+        description="First ISO week planned; flu campaign starts ~w45. Like 2026-W45; at most 10 "
+        "characters.",
     )
     horizon_weeks: int = bounded(8, ge=1, le=MAX_HORIZON_WEEKS, description="Weeks planned.")
 
@@ -250,6 +253,9 @@ class PlacementParams(BaseModel):
     )
 
 
+#: A rule's name, as staffing.RULE_DEFAULTS spells it.
+RuleName = Annotated[str, StringConstraints(max_length=100)]
+
 #: The fields of :class:`staffing.WorkRules` by name.
 WORK_RULE_FIELDS = {f.name: f for f in dataclasses.fields(WorkRules)}
 
@@ -295,14 +301,14 @@ class StaffingParams(ContinuityLevers):
     time_limit_s: float = bounded(
         60.0, gt=0, le=MAX_TIME_LIMIT_S, description="Seconds the staffing solve may take."
     )
-    soft_rules: list[str] = listed(
+    soft_rules: list[RuleName] = listed(
         len(RULE_DEFAULTS),
         "Rule names made soft (priced right after cover), e.g. 'Max consecutive days'.",
         what="rules",
         default_factory=list,
         exclude_if=lambda v: not v,  # unset: left out, so stored scenarios keep their hash
     )
-    hard_rules: list[str] = listed(
+    hard_rules: list[RuleName] = listed(
         len(RULE_DEFAULTS),
         "Rule names made hard, e.g. 'Fair share of nights'.",
         what="rules",
@@ -537,20 +543,23 @@ def _read_text(path: Path) -> str:
     """A scenario file's text; a one-line ScenarioError naming the file if it is missing, not
     a regular file, unreadable, larger than MAX_FILE_BYTES or not UTF-8."""
     try:
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise ScenarioError(f"{path}: is a folder; give a scenario file (.toml)")
-        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
-            raise ScenarioError(f"{path}: not a regular file; give a scenario file (.toml)")
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)  # never more, whatever the file's size
+        mode = path.stat().st_mode
+        raw = b""
+        if stat.S_ISREG(mode):  # a FIFO or device would block or never end: not opened
+            with path.open("rb") as handle:
+                raw = handle.read(MAX_FILE_BYTES + 1)  # never more, whatever the file's size
     except FileNotFoundError:
         raise ScenarioError(f"{path}: no such scenario file") from None
     except PermissionError:
         raise ScenarioError(f"{path}: cannot be read (permission denied)") from None
-    except (OSError, ValueError) as exc:  # ValueError: a NUL character in the path
-        reason = getattr(exc, "strerror", None) or type(exc).__name__
-        raise ScenarioError(f"{path}: cannot be read ({reason})") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except ValueError:  # os.stat: a NUL character in the path
+        raise ScenarioError(f"{path}: cannot be read (not a valid path)") from None
+    if stat.S_ISDIR(mode):
+        raise ScenarioError(f"{path}: is a folder; give a scenario file (.toml)")
+    if not stat.S_ISREG(mode):
+        raise ScenarioError(f"{path}: not a regular file; give a scenario file (.toml)")
     if len(raw) > MAX_FILE_BYTES:
         raise ScenarioError(
             f"{path}: larger than {MAX_FILE_BYTES:,} bytes; a scenario file is a few kB"

@@ -36,7 +36,7 @@ MAX_KOMMUNER = 290
 PlaceName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PLACE_CHARS)]
 
 
-def _number(value: float) -> str:
+def number_text(value: float) -> str:
     """``3600`` as ``3,600``, ``0.5`` as ``0.5``: how a bound reads in a description."""
     if float(value).is_integer():
         return f"{int(value):,}"
@@ -60,8 +60,8 @@ def bounded(
     """
     if (ge is None) == (gt is None) or (le is None) == (lt is None):
         raise TypeError("a scenario number needs exactly one lower and one upper bound")
-    low = f"at least {_number(ge)}" if ge is not None else f"above {_number(gt)}"  # type: ignore[arg-type]
-    high = f"at most {_number(le)}" if le is not None else f"below {_number(lt)}"  # type: ignore[arg-type]
+    low = f"at least {number_text(ge)}" if ge is not None else f"above {number_text(gt)}"  # type: ignore[arg-type]
+    high = f"at most {number_text(le)}" if le is not None else f"below {number_text(lt)}"  # type: ignore[arg-type]
     text = f"{description.rstrip()} " if description else ""
     return Field(
         default,

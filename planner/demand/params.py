@@ -78,6 +78,11 @@ Multiplier = Annotated[float, Field(ge=0, le=MAX_MULTIPLIER, allow_inf_nan=False
 WeekNumber = Annotated[int, Field(ge=1, le=53)]
 
 
+def _short(keys: list[str]) -> list[str]:
+    """Keys as a message shows them: the first five, each cut to 10 characters."""
+    return [key[:10] for key in keys[:5]]
+
+
 class DemandParams(BaseModel):
     """Parameters of the weekly demand model; immutable, change them with `replace`.
 
@@ -226,7 +231,7 @@ class DemandParams(BaseModel):
     def _county_keys(cls, value: dict[str, float]) -> dict[str, float]:
         bad = [k for k in value if not COUNTY_CODE_RE.match(k)]
         if bad:
-            raise ValueError(f"county codes must be 2 digits like '01', got {bad}")
+            raise ValueError(f"county codes must be 2 digits like '01', got {_short(bad)}")
         unknown = sorted(k for k in value if k not in COUNTY_POPULATION)
         if unknown:
             raise ValueError(f"unknown county code(s) {unknown}; Sweden's are {COUNTY_CODES}")
@@ -237,7 +242,7 @@ class DemandParams(BaseModel):
     def _kommun_keys(cls, value: dict[str, float]) -> dict[str, float]:
         bad = [k for k in value if not KOMMUN_CODE_RE.match(k)]
         if bad:
-            raise ValueError(f"municipality codes must be 4 digits like '0114', got {bad}")
+            raise ValueError(f"municipality codes must be 4 digits like '0114', got {_short(bad)}")
         unknown = sorted(k for k in value if k not in KOMMUN_POPULATION)
         if unknown:
             raise ValueError(f"unknown municipality code(s) {unknown} (SCB's 290 kommuner)")
