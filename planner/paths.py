@@ -18,6 +18,13 @@ def geo_dir() -> Path:
     return Path(os.environ.get("PLANNER_GEO_DIR", REPO_ROOT / "data" / "geo"))
 
 
+def data_dir() -> Path | None:
+    """The configured data folder a scenario file may read input files from besides its own
+    folder (``PLANNER_DATA_DIR``; unset or empty: none)."""
+    value = os.environ.get("PLANNER_DATA_DIR", "").strip()
+    return Path(value).expanduser() if value else None
+
+
 def var_dir() -> Path:
     """Folder for run-time state: database file, caches (``PLANNER_VAR_DIR`` overrides)."""
     path = Path(os.environ.get("PLANNER_VAR_DIR", REPO_ROOT / "var"))

@@ -9,13 +9,18 @@ of the stored scenario, so scenarios stored before these keys keep their version
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from planner.scenario_bounds import bounded
+
 #: The professions a request cost may name (the clinician pool's, planner.demo_data).
 PROFESSIONS = ("doctor", "physiotherapist", "psychologist", "midwife")
+
+#: A factor on a request's cost.
+Factor = Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)]
 
 
 class ContinuityLevers(BaseModel):
@@ -26,58 +31,60 @@ class ContinuityLevers(BaseModel):
     # Each key at its default is left out of the stored scenario (``exclude_if``), so a
     # scenario stored before these keys keeps its hash and version.
 
-    request_max_extra_days: int = Field(
-        default=4,
+    request_max_extra_days: int = bounded(
+        4,
         exclude_if=lambda v: v == 4,
         ge=0,
         le=28,
         description="Extra days one clinician may be asked to work per four weeks (pro rata). "
         "Our assumption: about one a week; people are asked, not ordered.",
     )
-    request_cost: float = Field(
-        default=1.0,
+    request_cost: float = bounded(
+        1.0,
         exclude_if=lambda v: v == 1.0,
         ge=0,
         le=1000,
         description="Cost of one request on a weekday day block.",
     )
-    request_cost_weekend: float = Field(
-        default=1.0,
+    request_cost_weekend: float = bounded(
+        1.0,
         exclude_if=lambda v: v == 1.0,
         ge=0,
         le=1000,
         description="Factor on a request for a Saturday or Sunday.",
     )
-    request_cost_night: float = Field(
-        default=1.0,
+    request_cost_night: float = bounded(
+        1.0,
         exclude_if=lambda v: v == 1.0,
         ge=0,
         le=1000,
         description="Factor on a request for a night block.",
     )
-    request_cost_by_profession: dict[str, float] = Field(
+    request_cost_by_profession: dict[str, Factor] = Field(
         default_factory=dict,
+        max_length=len(PROFESSIONS),
         exclude_if=lambda v: not v,
-        description="Factor on a request by profession, e.g. {doctor = 2.0}; others 1.",
+        description="Factor on a request by profession, e.g. {doctor = 2.0}; others 1. At "
+        f"most {len(PROFESSIONS)} entries (the professions), each factor 0 to 1,000.",
     )
-    lever_window_extra_days: int = Field(
-        default=3,
+    lever_window_extra_days: int = bounded(
+        3,
         exclude_if=lambda v: v == 3,
         ge=0,
         le=28,
         description="The wider-window lever compared with requests: days added to every "
         "follow-up window.",
     )
-    lever_digital_share: float = Field(
-        default=0.05,
+    lever_digital_share: float = bounded(
+        0.05,
         exclude_if=lambda v: v == 0.05,
         ge=0,
         le=1,
         description="The digital lever compared with requests: share of all return visits "
         "the index clinician may answer digitally on a day off.",
     )
-    lever_digital_cap_per_day: int = Field(
-        default=4,
+    lever_digital_cap_per_day: int = bounded(
+        4,
         exclude_if=lambda v: v == 4,
         ge=0,
         le=100,
@@ -87,11 +94,11 @@ class ContinuityLevers(BaseModel):
     @field_validator("request_cost_by_profession")
     @classmethod
     def _known_professions(cls, value: dict[str, float]) -> dict[str, float]:
-        for name, factor in value.items():
+        for name in value:
             if name not in PROFESSIONS:
-                raise ValueError(f"unknown profession {name!r}; known: {', '.join(PROFESSIONS)}")
-            if not (math.isfinite(factor) and 0 <= factor <= 1000):
-                raise ValueError(f"the factor for {name} must be in [0, 1000], got {factor}")
+                raise ValueError(
+                    f"unknown profession {name[:40]!r}; known: {', '.join(PROFESSIONS)}"
+                )
         return value
 
     def request_cost_fn(self) -> Callable[[str, dt.date, bool], float]:

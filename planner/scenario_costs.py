@@ -7,7 +7,9 @@ source is named: carriers do not publish per-item prices (``../shared/docs/domai
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
+
+from planner.scenario_bounds import MAX_TIME_LIMIT_S, bounded
 
 
 class RoutingCosts(BaseModel):
@@ -15,30 +17,36 @@ class RoutingCosts(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
-    courier_cost_sek_per_hour: float = Field(
-        default=350.0,
+    courier_cost_sek_per_hour: float = bounded(
+        350.0,
         ge=0,
+        le=100_000,
         description="Our assumption: a driver's hour with employer's contributions, per route hour.",
     )
-    device_price_sek: float = Field(
-        default=5000.0, ge=0, description="Our assumption: purchase price of one spirometer."
+    device_price_sek: float = bounded(
+        5000.0, ge=0, le=1_000_000, description="Our assumption: purchase price of one spirometer."
     )
-    device_life_years: float = Field(
-        default=3.0,
+    device_life_years: float = bounded(
+        3.0,
         gt=0,
+        le=50,
         description="Our assumption: years a device is used; its price is spread over them "
         "(capital per device-day = price / (365 x years), paid for the pool over the horizon).",
     )
-    cleaning_cost_sek: float = Field(
-        default=50.0,
+    cleaning_cost_sek: float = bounded(
+        50.0,
         ge=0,
+        le=100_000,
         description="Our assumption: a disposable turbine and ~15 min of reprocessing, per loan.",
     )
-    mode_passes: int = Field(
-        default=4, ge=1, description="Passes of the mode model re-priced from the routes."
+    mode_passes: int = bounded(
+        4, ge=1, le=20, description="Passes of the mode model re-priced from the routes."
     )
-    mode_time_limit_s: float = Field(
-        default=10.0, gt=0, description="Seconds for each pass of the mode model (CP-SAT)."
+    mode_time_limit_s: float = bounded(
+        10.0,
+        gt=0,
+        le=MAX_TIME_LIMIT_S,
+        description="Seconds for each pass of the mode model (CP-SAT).",
     )
 
     @property

@@ -31,7 +31,7 @@ from planner.compare import Comparison, compare
 from planner.demo_data import clinician_pool
 from planner.quality import PlanQuality, plan_quality
 from planner.registry import PLANNER_NAMES, available_planners
-from planner.scenario import Scenario, scenario_from_dict
+from planner.scenario import Scenario, check_places, scenario_from_dict
 from planner.storage import (
     database_url,
     get_run,
@@ -304,10 +304,10 @@ def copy_scenario(
 ) -> dict[str, Any]:
     """Store a copy of ``base`` under ``new_name`` with section keys changed; returns name/version.
 
-    Validation is the scenario model's own (strict); a bad value raises ``ScenarioError`` with
-    the key named. Only a user with the ``create`` right may store, and a county-limited user
-    only a scenario of their counties (:func:`~dashboard.services.access.authorize`: an
-    ``AccessError`` says why not).
+    Validation is the scenario model's own (strict) and the place names' (as `planner scenario
+    create`); a bad value raises ``ScenarioError`` with the key named. Only a user with the
+    ``create`` right may store, and a county-limited user only a scenario of their counties
+    (:func:`~dashboard.services.access.authorize`: an ``AccessError`` says why not).
     """
     data = base.to_dict()
     data["scenario"] = {**data["scenario"], "name": new_name, "description": description}
@@ -315,5 +315,6 @@ def copy_scenario(
         data[section] = {**data[section], **values}
     parsed = scenario_from_dict(data, source="dashboard form")
     authorize(current_access(), "create", parsed)
+    check_places(parsed, source="dashboard form")
     record = save_scenario(engine(), parsed, source=f"dashboard copy of {base.name}")
     return {"name": record.name, "version": record.version}

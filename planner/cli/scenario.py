@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from planner.cli._common import emit_json, open_db
-from planner.scenario import builtin_scenario_path, load_scenario
+from planner.scenario import builtin_scenario_path, check_places, load_scenario
 from planner.storage import get_scenario, list_scenarios, save_scenario
 
 app = typer.Typer(no_args_is_help=True)
@@ -27,7 +27,11 @@ def create(
     ] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Validate a scenario file and store it as a new version (nothing is stored if invalid)."""
+    """Validate a scenario file and store it as a new version (nothing is stored if invalid).
+
+    Validation covers every key's bounds, county codes, the place names (hubs, fixed clinics,
+    candidate sites) against the geography and where routing.referrals_csv may be read from.
+    """
     if file is not None and builtin is None:
         path = file
     elif file is None and builtin is not None:
@@ -35,6 +39,7 @@ def create(
     else:
         raise typer.BadParameter("give either a FILE or --builtin NAME")
     scenario = load_scenario(path)
+    check_places(scenario, source=str(path))  # what solving looks up, before anything is stored
     record = save_scenario(open_db(), scenario, source=str(path))
     result = {"name": record.name, "version": record.version, "content_hash": record.content_hash}
     if json_out:

@@ -35,13 +35,14 @@ from planner.geo.load import (
 )
 from planner.geo.lookup import Place, find_place
 from planner.geo.render import render_population_map
-from planner.geo.scb import COUNTY_POPULATION, SWEDEN_POPULATION, scb_dir
+from planner.geo.scb import COUNTY_POPULATION, KOMMUN_POPULATION, SWEDEN_POPULATION, scb_dir
 
 __all__ = [
     "COUNTIES_FILE",
     "COUNTY_COLUMNS",
     "COUNTY_POPULATION",
     "GEO_FILES",
+    "KOMMUN_POPULATION",
     "LAKES_FILE",
     "LAKE_COLUMNS",
     "LOCALITIES_FILE",

@@ -23,13 +23,22 @@ def scb_dir() -> Path:
     return REPO_ROOT / "data" / "geo" / "scb"
 
 
+def _kommun_population() -> dict[str, int]:
+    """SCB's kommun table as kommun code -> population."""
+    with open(scb_dir() / SCB_KOMMUN_FILE, encoding="utf-8", newline="") as handle:
+        return {row["kommun_code"]: int(row["population"]) for row in csv.DictReader(handle)}
+
+
+KOMMUN_POPULATION: dict[str, int] = dict(sorted(_kommun_population().items()))
+"""SCB population per kommun on 31 Dec 2024, keyed by the four-digit kommun code (the 290
+kommuner; the first two digits are the county's code)."""
+
+
 def _county_population() -> dict[str, int]:
     """County totals: the sums of SCB's kommun table by the first two digits of the code."""
     totals: dict[str, int] = {}
-    with open(scb_dir() / SCB_KOMMUN_FILE, encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            county = row["kommun_code"][:2]
-            totals[county] = totals.get(county, 0) + int(row["population"])
+    for kommun, population in KOMMUN_POPULATION.items():
+        totals[kommun[:2]] = totals.get(kommun[:2], 0) + population
     return dict(sorted(totals.items()))
 
 

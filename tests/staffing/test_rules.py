@@ -279,6 +279,20 @@ def test_bad_problems_are_rejected(lone_doctor: Problem, bad: dict, message: str
             {"weekly_rest_hours": 169},
             r"WorkRules.weekly_rest_hours cannot exceed a week \(168 h\).",
         ),
+        ({"max_weekly_hours": 169}, r"WorkRules.max_weekly_hours cannot exceed a week \(168 h\)."),
+        ({"max_consecutive_days": 367}, "WorkRules.max_consecutive_days must be at most 366."),
+        (
+            {"mertid_hours_per_4_weeks": 1e12},
+            "WorkRules.mertid_hours_per_4_weeks must be at most 672.",
+        ),
+        (
+            {"max_hours_without_break": float("inf")},
+            "WorkRules.max_hours_without_break must be at most 24.",
+        ),
+        (
+            {"daily_rest_hours": float("nan")},
+            "WorkRules.daily_rest_hours must be a number, not NaN.",
+        ),
     ],
 )
 def test_bad_work_rules_are_rejected(bad: dict, message: str) -> None:
