@@ -25,6 +25,7 @@ from planner.storage.models import Shift
 from planner.storage.store import RunOutcome
 from planner.weeks import week_monday
 from staffing.export import INDEX_FILE, SUMMARY_SHEET
+from tests.staffing.test_export import xlsx_blocks
 
 MONDAY = dt.date(2026, 11, 2)
 
@@ -85,21 +86,6 @@ def parse_csv(path: Path) -> set[tuple]:
         }
 
 
-def parse_xlsx(path: Path) -> set[tuple]:
-    """(clinician, day, block) of an XLSX export (a sheet per week, blocks in day cells under
-    date headers; the last sheet sums contract hours)."""
-    out = set()
-    for ws in openpyxl.load_workbook(path).worksheets:
-        if ws.title == SUMMARY_SHEET:
-            continue
-        header = [c.value for c in ws[1]]
-        for row in ws.iter_rows(min_row=2, values_only=True):
-            for i, cell in enumerate(row[3:10]):
-                for block in (cell or "").splitlines():
-                    out.add((row[0], header[3 + i].date(), block))
-    return out
-
-
 def parse_ics(folder: Path) -> tuple[set[tuple], set[str]]:
     """Shifts and UIDs of every calendar in an iCalendar export folder."""
     shifts, uids = set(), set()
@@ -134,7 +120,7 @@ def test_every_format_round_trips_the_stored_roster(
 
     assert parse_csv(export_roster(engine, "tiny", "csv", tmp_path / "r.csv")[0]) == stored
     xlsx = export_roster(engine, "tiny", "xlsx", tmp_path / "r.xlsx")[0]
-    assert parse_xlsx(xlsx) == {k[:3] for k in stored}
+    assert xlsx_blocks(xlsx) == {k[:3] for k in stored}
     assert openpyxl.load_workbook(xlsx).sheetnames == ["2026-W45", "2026-W46", SUMMARY_SHEET]
     written = export_roster(engine, "tiny", "ics", tmp_path / "ics")
     # a calendar for everyone in the tiny scenario's pool of 12, shifts or not
@@ -247,7 +233,7 @@ def test_cli_solve_then_export_roster(tmp_path: Path, tiny: Scenario) -> None:
     assert run is not None and run.id is not None
     stored = stored_keys(engine, run.id)
     assert stored and parse_csv(tmp_path / "r.csv") == stored
-    assert parse_xlsx(tmp_path / "r.xlsx") == {k[:3] for k in stored}
+    assert xlsx_blocks(tmp_path / "r.xlsx") == {k[:3] for k in stored}
     assert parse_ics(tmp_path / "ics")[0] == stored
     # The contract sheet adds up to the run's own KPIs, and each contract is the pool's.
     summary = openpyxl.load_workbook(tmp_path / "r.xlsx")[SUMMARY_SHEET]
