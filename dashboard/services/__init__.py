@@ -25,6 +25,7 @@ from dashboard.services.access import (
     current_access,
     within_counties,
 )
+from dashboard.services.demand import unit_demand
 from dashboard.services.explain import (
     PlanQuality,
     continuity_measures,
@@ -34,7 +35,9 @@ from dashboard.services.explain import (
     kpi_change,
     kpi_help,
     kpi_info,
+    local_times,
     miss_reasons,
+    number,
     plan_quality,
     status_words,
 )
@@ -100,9 +103,11 @@ __all__ = [
     "kpi_change",
     "kpi_help",
     "kpi_info",
+    "local_times",
     "localities",
     "miss_reasons",
     "no_plan_message",
+    "number",
     "plan_quality",
     "planner_names",
     "plans",
@@ -119,6 +124,7 @@ __all__ = [
     "start_solve",
     "status_words",
     "tiles_geojson",
+    "unit_demand",
     "wait",
     "within_counties",
 ]
