@@ -93,7 +93,7 @@ def test_staffing_roster_filters_and_downloads(app_test, app_db: str, stored_run
     kpis = stored_runs["staffing"][1]
     names = ("continuity_rate", "availability_bound", "cover", "shortfall_hours")
     assert metrics == {label(name): fmt(name, kpis[name]) for name in names}
-    assert len(tables(at, "clinician_id", "block", "start")[0]) == len(shifts)
+    assert len(tables(at, "clinician", "block", "start")[0]) == len(shifts)
     first = min(s.clinician_id for s in shifts)
     roster_keys = ("dl_csv", "dl_csv_excel", "dl_xlsx", "dl_ics")  # requests: tested apart
     assert [b.label for b in at.download_button if b.key in roster_keys] == [
@@ -106,7 +106,49 @@ def test_staffing_roster_filters_and_downloads(app_test, app_db: str, stored_run
     doctor_shifts = sum(1 for s in shifts if s.profession == "doctor")
     assert 0 < doctor_shifts < len(shifts)
     at.multiselect(key="professions").set_value(["doctor"]).run()
-    assert len(tables(at, "clinician_id", "block", "start")[0]) == doctor_shifts
+    assert len(tables(at, "clinician", "block", "start")[0]) == doctor_shifts
+
+
+def test_staffing_table_shows_local_time_and_names(
+    app_test, app_db: str, stored_runs: Runs
+) -> None:
+    """The shift table shows Stockholm wall-clock times (a block stored as 06:00 UTC on a
+    November day starts at 07:00), the home county by name and mobile sites by name."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from dashboard import services
+    from planner.storage import open_database, run_rows
+    from planner.storage.models import Placement, Shift
+
+    engine = open_database(app_db)
+    shifts = run_rows(engine, stored_runs["staffing"][0], Shift)
+    sites = {
+        p.site_id: p.site_name for p in run_rows(engine, stored_runs["placement"][0], Placement)
+    }
+    at = open_page(app_test, "views/staffing.py")
+    table = tables(at, "clinician", "block", "start")[0]
+    stockholm = ZoneInfo("Europe/Stockholm")
+
+    def local(t: dt.datetime) -> str:
+        return t.replace(tzinfo=dt.UTC).astimezone(stockholm).strftime("%H:%M")
+
+    assert any(s.start.month == 11 and s.start.hour == 6 for s in shifts), "tiny is in November"
+    expected = sorted(
+        (s.clinician_id, s.day, local(s.start), sites.get(s.site_id, "") if s.site_id else "")
+        for s in shifts
+    )
+    shown = sorted(
+        zip(table["clinician"], table["day"], table["start"], table["site"], strict=True)
+    )
+    assert shown == expected
+    morning = [s for s in shifts if s.start.month == 11 and s.start.hour == 6]
+    assert all(local(s.start) == "07:00" for s in morning)
+    assert "07:00" in set(table["start"]) and not any("+00:00" in t for t in table["start"])
+    names = set(services.county_names().values())
+    assert set(table["home county"]) <= names and set(table["home county"])
+    if any(s.site_id for s in shifts):
+        assert set(table["site"]) - {""} <= set(sites.values())
 
 
 def test_staffing_misses_count_and_drill_down(app_test, app_db: str, stored_runs: Runs) -> None:
