@@ -152,7 +152,7 @@ def test_close_site_labels_do_not_overlap_on_the_national_map(three_sites: pd.Da
     frame = maps.PixelFrame(pdk.ViewState(latitude=62, longitude=17, zoom=4.0))
     placed = maps.spread_labels(site_labels(three_sites), frame, marks_px=8)
     boxes = label_boxes(placed, frame)
-    assert [(d["dx"], d["leader"]) for d in placed][0] == (0, False)
+    assert (placed[0]["dx"], placed[0]["leader"]) == (0, False)
     assert placed[0]["dy"] > 0  # above its dot
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
