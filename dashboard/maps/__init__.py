@@ -27,8 +27,15 @@ from dashboard.maps.layers import (
     polygons_layer,
     share_tiles_layer,
 )
-from dashboard.maps.marks import PixelFrame, dots_layer, reach_layer, routes_layer, text_layer
-from dashboard.maps.placement import placement_map, site_labels
+from dashboard.maps.marks import (
+    PixelFrame,
+    dots_layer,
+    reach_layer,
+    routes_layer,
+    spread_labels,
+    text_layer,
+)
+from dashboard.maps.placement import MAX_DEMAND_POINTS, placement_map, site_labels
 from dashboard.maps.routes import ROUTE_MAP_HEIGHT_PX, route_map
 from dashboard.maps.style import (
     RIM_COLOUR,
@@ -54,6 +61,7 @@ __all__ = [
     "KOMMUN_GAP_PX",
     "MAP_HEIGHT_PX",
     "MAP_WIDTH_PX",
+    "MAX_DEMAND_POINTS",
     "RIM_COLOUR",
     "ROUTE_MAP_HEIGHT_PX",
     "SOURCES",
@@ -78,6 +86,7 @@ __all__ = [
     "share_legend_html",
     "share_tiles_layer",
     "site_labels",
+    "spread_labels",
     "sweden_view",
     "text_layer",
     "view_box",

@@ -27,13 +27,21 @@ Colour arrays must be plain ``[r, g, b, a]`` lists of ints.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
-from dashboard.maps.style import BORDER, LAND, NO_DATA, OUTSIDE, share_colour
+from dashboard import services
+from dashboard.maps.style import (
+    BORDER,
+    LAND,
+    NO_DATA,
+    NOT_PLANNED,
+    NOT_PLANNED_TEXT,
+    share_colour,
+)
 from dashboard.maps.view import MAP_HEIGHT_PX, sweden_view
 
 #: Border widths, in pixels of the map's first view: the gap between shrunk tiles.
@@ -74,16 +82,19 @@ def share_tiles_layer(
     label: str = "served share",
     key: str = "county_code",
     county_names: Mapping[str, str] | None = None,
+    planned: Collection[str] | None = None,
 ) -> pdk.Layer:
-    """Polygons (counties, or kommuner) filled by their share (red low, green high).
+    """Polygons (counties, or kommuner) filled by their share (:func:`share_colour`).
 
     A feature whose ``key`` (``county_code``, or ``kommun_code`` for kommun shares) has a
-    share gets :func:`share_colour`; one whose county is in ``focus`` (the
-    scenario's counties) without a share is grey "no data"; the rest of Sweden is plain land.
+    share gets :func:`share_colour`, unless ``planned`` (the codes with demand left to the
+    units) is given and lacks it: then, like every feature outside ``focus`` (the scenario's
+    counties), it is the neutral :data:`NOT_PLANNED` grey, "not planned" in its tooltip, not a
+    0 % or 100 % that was never planned. One in ``focus`` without a share is "no data".
     Each feature keeps only its codes and carries its own ``fill`` and the tooltip fields
-    ``name`` (county or kommun) and ``detail`` (the share; for a kommun also its county, named
-    by ``county_names``). Draw it over :func:`borders_layer` with polygons shrunk by a gap
-    (:func:`dashboard.services.tiles_geojson`) and the gaps are borders.
+    ``name`` (county or kommun) and ``detail`` (the share in Swedish format; for a kommun also
+    its county, named by ``county_names``). Draw it over :func:`borders_layer` with polygons
+    shrunk by a gap (:func:`dashboard.services.tiles_geojson`) and the gaps are borders.
     """
     shares = shares or {}
     county_names = county_names or {}
@@ -100,17 +111,18 @@ def share_tiles_layer(
         else:
             props["name"] = source.get("county_name", county)
             where = ""
-        if code in shares:
+        if planned is not None and code not in planned and (code in shares or county in focus):
+            props["fill"] = list(NOT_PLANNED)
+            props["detail"] = NOT_PLANNED_TEXT + where
+        elif code in shares:
             props["fill"] = share_colour(value)
-            props["detail"] = (
-                f"{label}: " + ("no data" if value is None else f"{100 * value:.1f} %") + where
-            )
+            props["detail"] = f"{label}: " + services.format_share(value) + where
         elif county in focus:
             props["fill"] = list(NO_DATA)
             props["detail"] = f"{label}: no data{where}"
         else:
-            props["fill"] = list(OUTSIDE)
-            props["detail"] = "not in this plan"
+            props["fill"] = list(NOT_PLANNED)
+            props["detail"] = "not planned (outside the plan's counties)"
         features.append({"type": "Feature", "geometry": feature["geometry"], "properties": props})
     return polygons_layer(features, layer_id=layer_id, auto_highlight=True)
 

@@ -109,7 +109,8 @@ def dots_layer(
     radius_px: float = 6,
     rim_px: float = 2,
 ) -> pdk.Layer:
-    """A dot of ``radius_px`` at each row's ``lon``/``lat`` in its ``colour``, with a white rim.
+    """A dot of ``radius_px`` (or the row's own ``radius_px``) at each row's ``lon``/``lat`` in
+    its ``colour``, with a white rim (none when ``rim_px`` is 0).
 
     Rows also give the tooltip's ``name`` and ``detail``; their other keys (``lon`` and ``lat``
     too) go into both features' properties (rim and dot).
@@ -117,11 +118,11 @@ def dots_layer(
     features = []
     for row in rows:
         x, y = frame.to_px(row["lon"], row["lat"])
+        r = float(row.get("radius_px", radius_px))
         props = {"name": "", "detail": "", **{k: v for k, v in row.items() if k != "colour"}}
-        features.append(
-            frame.feature(_ring(x, y, radius_px + rim_px, radius_px), RIM_COLOUR, **props)
-        )
-        features.append(frame.feature(_circle(x, y, radius_px), row["colour"], **props))
+        if rim_px > 0:
+            features.append(frame.feature(_ring(x, y, r + rim_px, r), RIM_COLOUR, **props))
+        features.append(frame.feature(_circle(x, y, r), row["colour"], **props))
     return polygons_layer(features, layer_id=layer_id)
 
 
@@ -179,10 +180,13 @@ def text_layer(
     size_px: float = 12,
     offset_px: float = 9,
     halo_px: float = 2.0,
+    leader_px: float = 1.0,
 ) -> pdk.Layer:
     """Each row's ``label`` centred ``offset_px`` above its ``lon``/``lat``, with a white halo.
 
-    The text is its glyph outlines (:data:`LABEL_FONT` bold, matplotlib's ``TextPath``, filled
+    A row with ``dx``/``dy`` (pixels, y up; from :func:`spread_labels`) has its label's centre
+    there instead, and a thin leader line from its point when the label stands off it. The
+    text is its glyph outlines (:data:`LABEL_FONT` bold, matplotlib's ``TextPath``, filled
     even-odd so "o" keeps its hole), the halo the band around them: one feature each per
     label, carrying ``label``, its anchor ``lon``/``lat`` and the row's ``name``/``detail``
     (the label itself when the row has none) for the tooltip.
@@ -193,8 +197,12 @@ def text_layer(
         if text is None:
             continue
         x, y = frame.to_px(row["lon"], row["lat"])
-        x0, y0, x1, _ = text.bounds
-        text = shapely.affinity.translate(text, x - (x0 + x1) / 2, y + offset_px - y0)
+        x0, y0, x1, y1 = text.bounds
+        if "dx" in row:
+            cx, cy = x + row["dx"], y + row["dy"]
+            text = shapely.affinity.translate(text, cx - (x0 + x1) / 2, cy - (y0 + y1) / 2)
+        else:
+            text = shapely.affinity.translate(text, x - (x0 + x1) / 2, y + offset_px - y0)
         halo = text.buffer(halo_px, quad_segs=2).difference(text)
         props = {
             "name": row.get("name", str(row["label"])),
@@ -203,9 +211,87 @@ def text_layer(
             "lon": row["lon"],
             "lat": row["lat"],
         }
+        if row.get("leader"):
+            box = shapely.box(*text.bounds).buffer(halo_px)
+            line = shapely.LineString([(x, y), shapely.centroid(box).coords[0]]).difference(box)
+            if not line.is_empty:
+                leader = line.buffer(leader_px / 2, quad_segs=2)
+                features.append(frame.feature(leader, LABEL_COLOUR, part="leader", **props))
         features.append(frame.feature(halo, HALO_COLOUR, part="halo", **props))
         features.append(frame.feature(text, LABEL_COLOUR, part="text", **props))
     return polygons_layer(features, layer_id=layer_id)
+
+
+#: Where :func:`spread_labels` tries a label's centre, as (x, y) steps of (half its width plus
+#: the gap, half its height plus the gap): above, below, right, left, then the corners.
+_LABEL_SPOTS = ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1))
+
+
+def spread_labels(
+    rows: Sequence[Mapping[str, Any]],
+    frame: PixelFrame,
+    *,
+    size_px: float = 12,
+    gap_px: float = 9,
+    marks_px: float = 8,
+    rings: int = 4,
+    halo_px: float = 2.0,
+) -> list[dict[str, Any]]:
+    """The rows with ``dx``/``dy`` (label centre, in pixels from the point) so that no two
+    labels overlap each other or a point's mark (a ``marks_px`` disc) in the first view.
+
+    Greedy, in row order (put the most important first): each label takes the first free spot
+    around its point (:data:`_LABEL_SPOTS`), then the same spots ``rings`` times further out
+    with a leader line (``leader``) to the point; when every spot is taken, the least crowded.
+    Labels are polygons that scale with the map, so what is apart in the first view stays
+    apart at every zoom (close sites' labels do not merge into "2, 6, 8").
+    """
+    points = [frame.to_px(r["lon"], r["lat"]) for r in rows]
+    taken: list[BaseGeometry] = [
+        shapely.Point(x, y).buffer(marks_px, quad_segs=4) for x, y in points
+    ]
+    out = []
+    for row, (x, y) in zip(rows, points, strict=True):
+        text = _text_outline(str(row["label"]), size_px)
+        x0, y0, x1, y1 = text.bounds if text is not None else (0.0, 0.0, 0.0, 0.0)
+        half_w, half_h = (x1 - x0) / 2 + halo_px, (y1 - y0) / 2 + halo_px
+        best: tuple[float, float, float, bool] | None = None
+        for ring in range(rings):
+            for sx, sy in _LABEL_SPOTS:
+                dx = sx * (half_w + gap_px * (1 + 2 * ring)) if sx else 0.0
+                dy = sy * (half_h + gap_px * (1 + 2 * ring)) if sy else 0.0
+                box = shapely.box(
+                    x + dx - half_w, y + dy - half_h, x + dx + half_w, y + dy + half_h
+                )
+                crowd = sum(box.intersection(t).area for t in taken)
+                if best is None or crowd < best[0]:
+                    best = (crowd, dx, dy, ring > 0)
+                if crowd == 0:
+                    break
+            if best is not None and best[0] == 0:
+                break
+        assert best is not None
+        _, dx, dy, leader = best
+        taken.append(
+            shapely.box(x + dx - half_w, y + dy - half_h, x + dx + half_w, y + dy + half_h)
+        )
+        out.append({**row, "dx": round(dx, 2), "dy": round(dy, 2), "leader": leader})
+    return out
+
+
+def label_boxes(
+    rows: Sequence[Mapping[str, Any]], frame: PixelFrame, size_px: float = 12
+) -> list[BaseGeometry]:
+    """The pixel boxes of labels placed by :func:`spread_labels` (for checks and tests)."""
+    boxes = []
+    for row in rows:
+        text = _text_outline(str(row["label"]), size_px)
+        x0, y0, x1, y1 = text.bounds if text is not None else (0.0, 0.0, 0.0, 0.0)
+        x, y = frame.to_px(row["lon"], row["lat"])
+        cx, cy = x + row["dx"], y + row["dy"]
+        w, h = (x1 - x0) / 2, (y1 - y0) / 2
+        boxes.append(shapely.box(cx - w, cy - h, cx + w, cy + h))
+    return boxes
 
 
 @functools.lru_cache(maxsize=1024)

@@ -7,7 +7,7 @@ Built once per plan, week and county selection and cached as deck JSON
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -22,15 +22,18 @@ from dashboard.maps.layers import (
     deck,
     share_tiles_layer,
 )
-from dashboard.maps.marks import PixelFrame, dots_layer, reach_layer, text_layer
+from dashboard.maps.marks import PixelFrame, dots_layer, reach_layer, spread_labels, text_layer
 from dashboard.maps.style import TOOLTIP, colour
 from dashboard.maps.view import sweden_view, view_for
-from dashboard.mercator import mercator_y, px_per_radian
 
-#: From this zoom on, labels name the site ("Unit 1 · Linköping"); below, unit numbers only.
-NAMED_LABELS_ZOOM = 6.0
 #: Up to this many counties in focus, kommun borders are drawn too.
 REGIONAL_COUNTIES = 4
+#: The demand layer draws at most this many localities (the largest of the week): the
+#: national demo has ~2,800 demand points, and each is a polygon the page ships.
+MAX_DEMAND_POINTS = 400
+#: The largest demand disc's radius in pixels of the first view (area grows with patients).
+DEMAND_RADIUS_PX = 11.0
+DEMAND_COLOUR = [25, 25, 25, 110]
 
 
 def _units_text(units: Sequence[int]) -> str:
@@ -41,17 +44,13 @@ def _units_text(units: Sequence[int]) -> str:
     return ", ".join(map(str, units))
 
 
-def site_labels(
-    sites: pd.DataFrame, view: pdk.ViewState, *, merge_px: float = 16
-) -> list[dict[str, Any]]:
-    """Labels of the week's sites that do not overlap at the view's zoom.
+def site_labels(sites: pd.DataFrame) -> list[dict[str, Any]]:
+    """One label per site of the week, in unit order: its name and the units standing there
+    (``Eskilstuna: units 2, 6``; ``Linköping: unit 1``).
 
-    Regional maps: one label per site, ``Unit 1 · Linköping`` (``Units 4-7 · Kristinehamn`` where
-    units share a site). National maps: unit numbers only, and sites closer than ``merge_px``
-    screen pixels share one label at their mean position (Stockholm's ``1, 10``).
+    Every zoom shows the names; :func:`dashboard.maps.marks.spread_labels` then places the
+    labels so that close sites' labels do not overlap.
     """
-    scale = px_per_radian(view.zoom)
-    named = view.zoom >= NAMED_LABELS_ZOOM
     by_site: dict[str, dict[str, Any]] = {}
     for row in sites.sort_values("unit").itertuples():
         entry = by_site.setdefault(
@@ -59,32 +58,42 @@ def site_labels(
             {"name": str(row.site_name), "lon": float(row.lon), "lat": float(row.lat), "units": []},
         )
         entry["units"].append(int(row.unit))
-    groups: list[list[dict[str, Any]]] = []
-    for entry in by_site.values():
-        x, y = math.radians(entry["lon"]) * scale, mercator_y(entry["lat"]) * scale
-        entry["x"], entry["y"] = x, y
-        for group in groups if not named else []:
-            if any(math.hypot(m["x"] - x, m["y"] - y) < merge_px for m in group):
-                group.append(entry)
-                break
-        else:
-            groups.append([entry])
     labels = []
-    for group in groups:
-        units = [u for m in group for u in m["units"]]
-        if named:
-            word = "Unit" if len(units) == 1 else "Units"
-            text = f"{word} {_units_text(units)} · {group[0]['name']}"
-        else:
-            text = _units_text(units)
+    for entry in by_site.values():
+        word = "unit" if len(entry["units"]) == 1 else "units"
         labels.append(
             {
-                "lon": round(sum(m["lon"] for m in group) / len(group), 5),
-                "lat": round(sum(m["lat"] for m in group) / len(group), 5),
-                "label": text,
+                "lon": round(entry["lon"], 5),
+                "lat": round(entry["lat"], 5),
+                "label": f"{entry['name']}: {word} {_units_text(entry['units'])}",
             }
         )
     return labels
+
+
+def demand_rows(demand: pd.DataFrame, kommun_names: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The week's demand points as dots (largest first, at most :data:`MAX_DEMAND_POINTS`):
+    area proportional to expected patients, the place and its patients in the tooltip."""
+    week = demand.sort_values(["patients", "locality_id"], ascending=[False, True]).head(
+        MAX_DEMAND_POINTS
+    )
+    if week.empty:
+        return []
+    top = float(week["patients"].max())
+    return [
+        {
+            "lon": round(float(r.lon), 5),
+            "lat": round(float(r.lat), 5),
+            "colour": DEMAND_COLOUR,
+            "radius_px": round(max(1.5, DEMAND_RADIUS_PX * math.sqrt(float(r.patients) / top)), 2),
+            "locality_id": str(r.locality_id),
+            "patients": round(float(r.patients), 3),
+            "name": str(r.name),
+            "detail": f"{services.number(float(r.patients), 1)} expected patients in {r.week}, "
+            f"left to the units ({kommun_names.get(str(r.kommun_code), r.kommun_code)})",
+        }
+        for r in week.itertuples()
+    ]
 
 
 def placement_map(
@@ -93,6 +102,9 @@ def placement_map(
     focus: Sequence[str],
     radius_m: float,
     kommun_shares: Mapping[str, float | None] | None = None,
+    *,
+    demand: pd.DataFrame | None = None,
+    planned: Collection[str] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The mobile clinics map as deck JSON (cached) and its tooltip.
 
@@ -100,13 +112,21 @@ def placement_map(
     ``lon``, ``lat``, ``expected_patients``; ``shares``: served share by county code;
     ``kommun_shares``: served share by kommun code (when stored, the map colours kommuner);
     ``focus``: the counties to frame (the scenario's, within the user's access); all 21
-    frame Sweden.
+    frame Sweden. ``demand``: the week's demand per locality
+    (:func:`dashboard.services.unit_demand`), drawn as a layer when given; ``planned``: the
+    county and kommun codes with demand left to the units (the rest are grey "not planned").
     """
     columns = ["unit", "site_id", "site_name", "county_name", "lon", "lat", "expected_patients"]
     frame = sites[columns].reset_index(drop=True)
     return (
         _placement_map(
-            frame, dict(shares), tuple(sorted(focus)), float(radius_m), dict(kommun_shares or {})
+            frame,
+            dict(shares),
+            tuple(sorted(focus)),
+            float(radius_m),
+            dict(kommun_shares or {}),
+            None if demand is None else demand.reset_index(drop=True),
+            None if planned is None else tuple(sorted(planned)),
         ),
         TOOLTIP,
     )
@@ -119,13 +139,25 @@ def _placement_map(
     focus: tuple[str, ...],
     radius_m: float,
     kommun_shares: dict[str, float | None],
+    demand: pd.DataFrame | None,
+    planned: tuple[str, ...] | None,
 ) -> str:
-    """The map's deck JSON: tiles coloured by share, then reach rings, site dots and labels."""
+    """The map's deck JSON: tiles coloured by share, the week's demand, then reach rings, site
+    dots and labels."""
     regional = 0 < len(focus) < len(services.county_names())
     view = view_for(*services.county_bounds(list(focus))) if regional else sweden_view()
-    layers = _share_tiles(view, shares, focus, regional, kommun_shares)
+    layers = _share_tiles(view, shares, focus, regional, kommun_shares, planned)
     rows = _site_rows(sites)
     frame = PixelFrame(view)
+    if demand is not None:
+        layers.append(
+            dots_layer(
+                demand_rows(demand, services.kommun_names()),
+                frame,
+                layer_id="demand",
+                rim_px=1,
+            )
+        )
     layers += [
         reach_layer(rows, frame, radius_m),
         dots_layer(
@@ -134,7 +166,9 @@ def _placement_map(
             layer_id="sites",
             radius_px=6,
         ),
-        text_layer(site_labels(sites, view), frame, layer_id="unit_labels"),
+        text_layer(
+            spread_labels(site_labels(sites), frame, marks_px=8), frame, layer_id="unit_labels"
+        ),
     ]
     return deck(layers, view=view, tooltip=TOOLTIP).to_json()
 
@@ -145,6 +179,7 @@ def _share_tiles(
     focus: tuple[str, ...],
     regional: bool,
     kommun_shares: dict[str, float | None],
+    planned: tuple[str, ...] | None = None,
 ) -> list[pdk.Layer]:
     """Borders, county tiles by county share and, when drawn, kommun tiles over them.
 
@@ -166,6 +201,7 @@ def _share_tiles(
             layer_id="kommuner",
             key="kommun_code",
             county_names=names,
+            planned=planned,
         )
     elif kommuner:
         kommun_tiles = share_tiles_layer(
@@ -174,6 +210,7 @@ def _share_tiles(
             focus=focus,
             layer_id="kommuner",
             county_names=names,
+            planned=planned,
         )
     else:
         kommun_tiles = None
@@ -189,6 +226,7 @@ def _share_tiles(
             shares,
             focus=focus if regional else (),
             layer_id="counties",
+            planned=planned,
         ),
     ]
     if kommun_tiles is not None:
@@ -209,7 +247,8 @@ def _site_rows(sites: pd.DataFrame) -> list[dict[str, Any]]:
                 "colour": colour(unit - 1),
                 "reach_colour": colour(unit - 1, 170),
                 "name": f"Unit {unit} · {row.site_name}",
-                "detail": f"{row.county_name}; {float(row.expected_patients):.0f} expected patients this week",
+                "detail": f"{row.county_name}; "
+                f"{services.number(float(row.expected_patients))} expected patients this week",
             }
         )
     return rows

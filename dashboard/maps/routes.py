@@ -9,7 +9,7 @@ import pydeck as pdk
 
 from dashboard import services
 from dashboard.maps.layers import COUNTY_GAP_PX, borders_layer, deck, land_layer
-from dashboard.maps.marks import PixelFrame, dots_layer, routes_layer, text_layer
+from dashboard.maps.marks import PixelFrame, dots_layer, routes_layer, spread_labels, text_layer
 from dashboard.maps.style import TOOLTIP, colour
 from dashboard.maps.view import counties_in, view_box, view_for
 
@@ -21,9 +21,13 @@ def route_map(stops: pd.DataFrame) -> pdk.Deck:
     """The day's routes over the land of the counties near them, framed with 10 % padding.
 
     ``stops``: the day's located stops sorted by route and visiting order, with ``route_id``,
-    ``seq``, ``kind`` (``start``/``end`` at the hub), ``place`` (a name), ``lon`` and ``lat``.
-    Each route is a band in its own colour, each stop a dot, each place one label.
+    ``seq``, ``kind`` (``start``/``end`` at the hub), ``place`` (a name), ``lon`` and ``lat``,
+    and optionally ``route`` (its name for people; the id otherwise). Each route is a band in
+    its own colour, each stop a dot, each place one label, set apart from its neighbours'
+    (:func:`~dashboard.maps.marks.spread_labels`) so close stops' numbers do not overlap.
     """
+    if "route" not in stops:
+        stops = stops.assign(route=stops["route_id"].astype(str))
     route_ids = sorted(stops["route_id"].unique())
     colour_of = {r: colour(i) for i, r in enumerate(route_ids)}
     stops = stops.assign(colour=stops["route_id"].map(colour_of))
@@ -38,7 +42,7 @@ def route_map(stops: pd.DataFrame) -> pdk.Deck:
             {
                 "path": route[["lon", "lat"]].values.tolist(),
                 "colour": colour_of[r],
-                "name": f"Route {r}",
+                "name": str(route["route"].iloc[0]),
                 "detail": f"{len(route)} stops",
                 "route_id": str(r),
             }
@@ -50,7 +54,7 @@ def route_map(stops: pd.DataFrame) -> pdk.Deck:
             "colour": s.colour,
             "route_id": str(s.route_id),
             "seq": int(s.seq),
-            "name": f"{s.route_id} stop {int(s.seq)}: {s.place}",
+            "name": f"{s.route}, stop {int(s.seq)}: {s.place}",
             "detail": str(s.kind),
         }
         for s in stops.itertuples()
@@ -59,7 +63,9 @@ def route_map(stops: pd.DataFrame) -> pdk.Deck:
         *_land_near(view),
         routes_layer(paths, frame),
         dots_layer(stop_rows, frame, layer_id="stops", radius_px=5),
-        text_layer(_place_labels(stops), frame, layer_id="stop_order"),
+        text_layer(
+            spread_labels(_place_labels(stops), frame, marks_px=7), frame, layer_id="stop_order"
+        ),
     ]
     return deck(layers, view=view, height=ROUTE_MAP_HEIGHT_PX, tooltip=TOOLTIP)
 

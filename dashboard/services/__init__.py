@@ -25,6 +25,7 @@ from dashboard.services.access import (
     current_access,
     within_counties,
 )
+from dashboard.services.demand import unit_demand
 from dashboard.services.explain import (
     HEADLINES,
     PlanQuality,
@@ -35,7 +36,9 @@ from dashboard.services.explain import (
     kpi_change,
     kpi_help,
     kpi_info,
+    local_times,
     miss_reasons,
+    number,
     plan_quality,
     status_words,
 )
@@ -107,9 +110,11 @@ __all__ = [
     "kpi_change",
     "kpi_help",
     "kpi_info",
+    "local_times",
     "localities",
     "miss_reasons",
     "no_plan_message",
+    "number",
     "plan_quality",
     "planner_names",
     "plans",
@@ -127,6 +132,7 @@ __all__ = [
     "start_solve",
     "status_words",
     "tiles_geojson",
+    "unit_demand",
     "wait",
     "within_counties",
 ]

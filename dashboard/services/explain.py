@@ -4,6 +4,8 @@ continuity measure means (:mod:`staffing.misses`, :mod:`staffing.kpi`)."""
 
 from __future__ import annotations
 
+import pandas as pd
+
 from planner.kpis import (
     HEADLINES,
     KpiInfo,
@@ -13,9 +15,10 @@ from planner.kpis import (
     format_share,
     format_value,
     help_text,
+    swedish_number,
 )
 from planner.quality import PlanQuality, plan_quality, status_words
-from staffing import CONTINUITY_MEASURES, MISS_REASONS
+from staffing import CONTINUITY_MEASURES, MISS_REASONS, TIMEZONE
 
 
 def miss_reasons() -> dict[str, str]:
@@ -36,6 +39,18 @@ def kpi_info(name: str) -> KpiInfo:
 def format_kpi(name: str, value: float | None) -> str:
     """A KPI value the Swedish way, with its unit (``95,0 %``, ``60 960 SEK``)."""
     return format_value(name, value)
+
+
+def number(value: float, decimals: int = 0) -> str:
+    """A number the Swedish way: ``1234567.891`` -> ``1 234 567,89`` with ``decimals=2``."""
+    return swedish_number(value, decimals)
+
+
+def local_times(times: pd.Series) -> pd.Series:
+    """Stored times (UTC, naive or aware) as Europe/Stockholm wall-clock times, summer time
+    included: the store keeps UTC, people read the clock on their wall."""
+    stamps = pd.to_datetime(times, utc=True)
+    return stamps.dt.tz_convert(TIMEZONE)
 
 
 def kpi_help(name: str) -> str:
@@ -64,7 +79,9 @@ __all__ = [
     "kpi_change",
     "kpi_help",
     "kpi_info",
+    "local_times",
     "miss_reasons",
+    "number",
     "plan_quality",
     "status_words",
 ]

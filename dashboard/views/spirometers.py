@@ -69,13 +69,20 @@ def place_name(place_id: object) -> str:
     return str(places.loc[key, "name"]) if key in places.index else key
 
 
-def route_names(day_stops: pd.DataFrame) -> dict[str, str]:
-    """route id -> "Hub, route k" for one day's routes (numbered per hub in id order)."""
-    names: dict[str, str] = {}
-    for hub, group in day_stops.groupby("hub_id"):
-        for k, rid in enumerate(sorted(group["route_id"].unique()), start=1):
-            names[rid] = f"{place_name(hub)}, route {k}"
-    return names
+def route_label(route_id: str, hub_id: object, day: object) -> str:
+    """A route as people name it: "Nyköping hub, vehicle 1, 3 Nov" (the stored id is
+    ``<day>-<hub id>-v<n>``; the hub by its name, never its numeric place id)."""
+    when = pd.Timestamp(day)
+    vehicle = str(route_id).rsplit(f"-{hub_id}-", 1)[-1].lstrip("v")
+    return f"{place_name(hub_id)} hub, vehicle {vehicle}, {when.day} {when:%b}"
+
+
+def route_names(frame: pd.DataFrame) -> dict[str, str]:
+    """route id -> :func:`route_label` for the routes of ``frame`` (stops or bills)."""
+    return {
+        str(r.route_id): route_label(r.route_id, r.hub_id, r.day)
+        for r in frame.drop_duplicates("route_id").itertuples()
+    }
 
 
 def compare_baselines() -> pd.DataFrame:
@@ -172,9 +179,11 @@ if not shipments.empty and "cost_sek" in shipments and shipments["cost_sek"].not
         per = shipments.assign(place=shipments["locality_id"].map(place_name))
         per = per[
             ["referral_id", "place", "mode", "return_mode", "ship_date", "on_time", "cost_sek"]
-        ].rename(columns={"mode": "out by", "return_mode": "back by", "cost_sek": "cost (SEK)"})
+        ].sort_values("cost_sek", ascending=False)
+        per["cost_sek"] = per["cost_sek"].map(sek)
+        per = per.rename(columns={"mode": "out by", "return_mode": "back by", "cost_sek": "cost"})
         st.dataframe(
-            per.sort_values("cost (SEK)", ascending=False).round({"cost (SEK)": 0}),
+            per,
             hide_index=True,
             width="stretch",
             key="per_referral_table",
@@ -217,24 +226,29 @@ else:
     st.pydeck_chart(maps.route_map(today), key="route_map", height=maps.ROUTE_MAP_HEIGHT_PX)
     st.caption(
         f"{routes} route{'s' if routes != 1 else ''} on {day:%A %d %B}; "
-        "numbers give the visiting order from the hub."
+        "numbers give the visiting order from the hub (labels set apart where stops are close)."
         + (f" {unknown} stops have no known position and are not drawn." if unknown else "")
     )
     st.caption(maps.SOURCES)
     if not routes_bill.empty:
         bills = routes_bill[pd.to_datetime(routes_bill["day"]).dt.date == day].copy()
-        bills["route"] = bills["route_id"].map(names).fillna(bills["route_id"])
-        bills["hub"] = bills["hub_id"].map(place_name)
-        bills["cost"] = bills["cost_sek"].map(sek)
+        bills = bills.assign(
+            route=bills["route_id"].map(route_names(bills)),
+            hub=bills["hub_id"].map(place_name),
+            km=bills["km"].map(lambda v: f"{services.number(v, 1)} km"),
+            hours=bills["hours"].map(lambda v: f"{services.number(v, 1)} h"),
+            cost=bills["cost_sek"].map(sek),
+        )
         st.dataframe(
-            bills[["route", "hub", "stops", "km", "hours", "cost"]].round({"km": 1, "hours": 2}),
+            bills[["route", "hub", "stops", "km", "hours", "cost"]],
             hide_index=True,
             width="stretch",
             key="routes_table",
         )
         st.caption(
-            f"All days: {len(routes_bill)} routes, {routes_bill['km'].sum():,.0f} km, "
-            f"{routes_bill['hours'].sum():,.1f} driver hours, "
+            f"All days: {len(routes_bill)} routes, "
+            f"{services.number(float(routes_bill['km'].sum()))} km, "
+            f"{services.number(float(routes_bill['hours'].sum()), 1)} driver hours, "
             f"{sek(float(routes_bill['cost_sek'].sum()))}."
         )
     table = today[["route", "seq", "kind", "place", "referral_id", "arrival_minute", "load"]].copy()

@@ -179,21 +179,40 @@ if people:
 
     # The shift table pages with the heatmap: the demo's 4 000+ shifts at once made the page
     # ship ~0.5 MB and draw for seconds; the downloads below still hold every filtered shift.
-    table = view[view["clinician_id"].isin(shown)][
-        [
-            "clinician_id",
-            "profession",
-            "home_county",
-            "day",
-            "block",
-            "kind",
-            "site_id",
-            "start",
-            "end",
-            "hours",
-        ]
-    ].sort_values(["clinician_id", "start"])
-    table["day"] = table["day"].dt.date
+    shown_shifts = view[view["clinician_id"].isin(shown)].sort_values(["clinician_id", "start"])
+    site_names = (
+        {}
+        if stored_plans.get("placement") is None
+        else dict(
+            services.rows(stored_plans["placement"].run_id, "placement")[
+                ["site_id", "site_name"]
+            ].values
+        )
+    )
+    # The store keeps UTC; people read Stockholm wall-clock time (summer time included), the
+    # home county by name and the mobile clinic's site by name, not "06" or a place id.
+    starts = services.local_times(shown_shifts["start"])
+    ends = services.local_times(shown_shifts["end"])
+    table = pd.DataFrame(
+        {
+            "clinician": shown_shifts["clinician_id"],
+            "profession": shown_shifts["profession"],
+            "home county": shown_shifts["home_county"].map(lambda c: county_label.get(c, c)),
+            "day": shown_shifts["day"].dt.date,
+            "block": shown_shifts["block"],
+            "kind": shown_shifts["kind"],
+            "site": shown_shifts["site_id"].map(
+                lambda p: "" if p is None or pd.isna(p) else site_names.get(p, p)
+            ),
+            "start": starts.dt.strftime("%H:%M"),
+            "end": [
+                e.strftime("%H:%M")
+                + (f" (+{(e.date() - s.date()).days} d)" if e.date() > s.date() else "")
+                for s, e in zip(starts, ends, strict=True)
+            ],
+            "hours": shown_shifts["hours"].map(lambda h: services.number(h, 1)),
+        }
+    )
     if pages > 1:
         st.caption(
             f"Shifts of the {len(shown)} clinicians on page {page} ({len(table)} of {len(view)} "

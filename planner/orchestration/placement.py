@@ -170,6 +170,45 @@ def demand_table(
     return table.reindex(index=localities["locality_id"], columns=list(weeks), fill_value=0.0)
 
 
+def locality_demand(scenario: Scenario, directory: Path | None = None) -> pd.DataFrame:
+    """The weekly demand the mobile units are asked to serve, per locality: what the
+    placement planner sees before it merges small points (``merge_small_points`` only moves
+    demand to a nearby town), with zero where a fixed clinic covers the locality.
+
+    One row per locality and week with demand: ``locality_id``, ``name``, ``county_code``,
+    ``kommun_code``, ``lon``, ``lat``, ``week`` (``YYYY-Www``) and ``patients`` (expected).
+    For the map's "why is the unit here": the same numbers the plan was solved against.
+    """
+    params = scenario.placement
+    localities = geo.load_localities(directory).sort_values("locality_id", ignore_index=True)
+    if params.counties:
+        localities = localities[localities["county_code"].isin(params.counties)]
+    localities = localities.reset_index(drop=True)
+    weeks = tuple(scenario.scenario.weeks)
+    table = demand_table(scenario, localities, weeks)
+    fixed = _resolve(params.fixed_clinics, "placement.fixed_clinics", directory)
+    if fixed:
+        minutes = (
+            travel.matrix_source(directory)
+            .matrix([str(p.locality_id) for p in fixed], [str(i) for i in table.index])
+            .minutes
+        )
+        table.loc[(minutes <= params.radius_minutes).any(axis=0)] = 0.0
+    long = (
+        table.rename_axis(index="locality_id", columns="week")
+        .stack()
+        .rename("patients")
+        .reset_index()
+    )
+    long = long[long["patients"] > 0]
+    places = pd.DataFrame(localities[["locality_id", "name", "county_code", "kommun_code"]])
+    places["lon"], places["lat"] = localities["lon"], localities["lat"]
+    out = long.merge(places, on="locality_id", how="left")
+    out["locality_id"] = out["locality_id"].astype(str)
+    columns = ["locality_id", "name", "county_code", "kommun_code", "lon", "lat", "week"]
+    return out[[*columns, "patients"]].reset_index(drop=True)
+
+
 def build_problem(scenario: Scenario, directory: Path | None = None) -> PlacementProblem:
     """The placement problem of a scenario, from the built geography and demand model."""
     params = scenario.placement

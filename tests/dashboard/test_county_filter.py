@@ -244,14 +244,14 @@ def map_problems(at: AppTest, foreign: Foreign) -> list[str]:
                     "detail"
                 ) not in (
                     "",
-                    "not in this plan",
+                    "not planned (outside the plan's counties)",
                 ):
                     problems.append(f"layer {layer['id']}: {props['name']} {props['detail']}")
     return problems
 
 
 #: Table columns that hold a county (code or name).
-COUNTY_COLUMNS = {"county", "county_code", "home_county", "code"}
+COUNTY_COLUMNS = {"county", "county_code", "home_county", "home county", "code"}
 
 
 @pytest.mark.parametrize("county", [MINE, "01"])

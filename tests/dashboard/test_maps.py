@@ -9,6 +9,7 @@ import pydeck as pdk
 import pytest
 
 from dashboard import maps
+from dashboard.maps.marks import label_boxes
 from dashboard.maps.placement import _units_text, site_labels
 from dashboard.mercator import (
     EARTH_RADIUS_M,
@@ -38,15 +39,25 @@ def three_sites() -> pd.DataFrame:
     )
 
 
-def test_share_colour_runs_red_yellow_green_and_grey_when_unknown() -> None:
-    """ColorBrewer RdYlGn ends at 0, ½, 1 and linear between; None and NaN are the no-data grey."""
-    assert maps.share_colour(0.0) == [215, 48, 39, 255]
-    assert maps.share_colour(0.25) == [234, 136, 89, 255]
-    assert maps.share_colour(0.5) == [254, 224, 139, 255]
-    assert maps.share_colour(1.0) == [26, 152, 80, 255]
+def test_share_colour_is_viridis_and_grey_when_unknown() -> None:
+    """Viridis (colour-blind safe, lightness rising with the share) at 0, ¼, ½, ¾, 1 and
+    linear between; no red-green scale; None and NaN are the no-data grey."""
+    assert maps.share_colour(0.0) == [68, 1, 84, 255]
+    assert maps.share_colour(0.5) == [33, 145, 140, 255]
+    assert maps.share_colour(1.0) == [253, 231, 37, 255]
+    assert maps.share_colour(0.125) == [64, 42, 112, 255]  # halfway between the first two stops
     assert maps.share_colour(1.7) == maps.share_colour(1.0)  # clamped
-    assert maps.share_colour(None) == [205, 205, 205, 255]
-    assert maps.share_colour(math.nan, alpha=100) == [205, 205, 205, 100]
+    lightness = [sum(maps.share_colour(p / 10)[:3]) for p in range(11)]
+    assert lightness == sorted(lightness)
+    assert maps.share_colour(None) == [222, 222, 222, 255]
+    assert maps.share_colour(math.nan, alpha=100) == [222, 222, 222, 100]
+
+
+def test_share_legend_names_not_planned_grey() -> None:
+    """The legend shows the scale's ends and what the grey means."""
+    html = maps.share_legend_html()
+    assert "rgb(68,1,84) 0%" in html and "rgb(253,231,37) 100%" in html
+    assert "rgb(178,178,178)" in html and "not planned" in html
 
 
 def test_unit_colours_cycle_after_ten() -> None:
@@ -110,34 +121,54 @@ def test_view_box_and_counties_in() -> None:
     assert maps.counties_in((10.0, 55.0, 25.0, 70.0), bounds) == ["01", "25"]
 
 
-def test_national_labels_merge_close_sites(three_sites: pd.DataFrame) -> None:
-    """At zoom 4 the two Stockholm sites share one label (unit numbers only) at their mean."""
-    labels = site_labels(three_sites, pdk.ViewState(latitude=62, longitude=17, zoom=4.0))
-    assert labels == [
-        {"lon": 18.085, "lat": 59.33, "label": "1, 10"},
-        {"lon": 22.15, "lat": 65.58, "label": "2"},
-    ]
-
-
-def test_regional_labels_name_each_site(three_sites: pd.DataFrame) -> None:
-    """From zoom 6 on, each site has its own label with the site's name; units sharing a site
-    are a range (``Units 4-7``)."""
+def test_site_labels_one_per_site_with_names(three_sites: pd.DataFrame) -> None:
+    """Each site has one label naming it and its units (units sharing a site are listed in
+    one label, a run of three or more as a range), whatever the zoom."""
     shared = pd.DataFrame(
         {
-            "unit": [4, 5, 6, 7],
-            "site_id": ["K"] * 4,
-            "site_name": ["Kristinehamn"] * 4,
-            "lon": [14.1] * 4,
-            "lat": [59.31] * 4,
+            "unit": [4, 5, 6, 7, 2],
+            "site_id": ["K"] * 4 + ["E"],
+            "site_name": ["Kristinehamn"] * 4 + ["Eskilstuna"],
+            "lon": [14.1] * 4 + [16.5],
+            "lat": [59.31] * 4 + [59.37],
         }
     )
-    view = pdk.ViewState(latitude=59.3, longitude=18, zoom=7.0)
-    assert [d["label"] for d in site_labels(three_sites, view)] == [
-        "Unit 1 · Stockholm",
-        "Unit 2 · Luleå",
-        "Unit 10 · Solna",
+    assert site_labels(three_sites) == [
+        {"lon": 18.07, "lat": 59.33, "label": "Stockholm: unit 1"},
+        {"lon": 22.15, "lat": 65.58, "label": "Luleå: unit 2"},
+        {"lon": 18.1, "lat": 59.33, "label": "Solna: unit 10"},
     ]
-    assert [d["label"] for d in site_labels(shared, view)] == ["Units 4-7 · Kristinehamn"]
+    assert [d["label"] for d in site_labels(shared)] == [
+        "Eskilstuna: unit 2",
+        "Kristinehamn: units 4-7",
+    ]
+
+
+def test_close_site_labels_do_not_overlap_on_the_national_map(three_sites: pd.DataFrame) -> None:
+    """At zoom 4 Stockholm and Solna are ~0.7 px apart: their named labels are placed apart
+    (the first above its dot, the other moved off with a leader line), over no dot."""
+    import shapely
+
+    frame = maps.PixelFrame(pdk.ViewState(latitude=62, longitude=17, zoom=4.0))
+    placed = maps.spread_labels(site_labels(three_sites), frame, marks_px=8)
+    boxes = label_boxes(placed, frame)
+    assert (placed[0]["dx"], placed[0]["leader"]) == (0, False)
+    assert placed[0]["dy"] > 0  # above its dot
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.intersects(b)
+        for d in placed:
+            assert not a.intersects(shapely.Point(frame.to_px(d["lon"], d["lat"])).buffer(8))
+    # Zooming in scales labels and distances alike: still apart, names kept, at every zoom.
+    layer = maps.text_layer(placed, frame, layer_id="labels")
+    texts = [
+        f["properties"]["label"]
+        for f in layer.data["features"]
+        if f["properties"]["part"] == "text"
+    ]
+    assert texts == ["Stockholm: unit 1", "Luleå: unit 2", "Solna: unit 10"]
+    leaders = [f for f in layer.data["features"] if f["properties"]["part"] == "leader"]
+    assert len(leaders) == sum(d["leader"] for d in placed)
 
 
 def test_units_text_joins_runs_of_three_or_more() -> None:
@@ -172,35 +203,44 @@ def test_dot_is_a_ring_and_a_disc_of_the_asked_pixels() -> None:
     assert disc == pytest.approx(6.0, abs=0.05)
 
 
-def test_share_tiles_colour_by_share_focus_or_outside() -> None:
-    """Three counties: one with a share, one in focus without, one outside the plan."""
+def test_share_tiles_colour_by_share_focus_or_not_planned() -> None:
+    """Four counties: one with a share, one in focus without, one outside the plan, one with a
+    stored share but no demand left to the units (not planned: grey, not "100 %")."""
     square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}
     geojson = {
         "features": [
             {"geometry": square, "properties": {"county_code": c, "county_name": n}}
-            for c, n in (("01", "Stockholm"), ("03", "Uppsala"), ("25", "Norrbotten"))
+            for c, n in (("01", "Stockholm"), ("03", "Uppsala"), ("25", "Norrbotten"), ("04", "Sö"))
         ]
     }
-    layer = maps.share_tiles_layer(geojson, {"01": 0.5}, focus=["01", "03"])
+    layer = maps.share_tiles_layer(
+        geojson, {"01": 0.5, "04": 1.0}, focus=["01", "03", "04"], planned={"01", "03"}
+    )
     props = [f["properties"] for f in layer.data["features"]]
     assert props == [
         {
             "county_code": "01",
             "name": "Stockholm",
-            "fill": [254, 224, 139, 255],
-            "detail": "served share: 50.0 %",
+            "fill": [33, 145, 140, 255],
+            "detail": "served share: 50,0 %",
         },
         {
             "county_code": "03",
             "name": "Uppsala",
-            "fill": [205, 205, 205, 255],
+            "fill": [222, 222, 222, 255],
             "detail": "served share: no data",
         },
         {
             "county_code": "25",
             "name": "Norrbotten",
-            "fill": [226, 226, 220, 255],
-            "detail": "not in this plan",
+            "fill": [178, 178, 178, 255],
+            "detail": "not planned (outside the plan's counties)",
+        },
+        {
+            "county_code": "04",
+            "name": "Sö",
+            "fill": [178, 178, 178, 255],
+            "detail": "not planned (no demand left to the units)",
         },
     ]
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 import re
 
+import pytest
+
 from tests.dashboard.page_reading import Runs, layers_of, open_page, tables
 
 
@@ -32,7 +34,15 @@ def test_mobile_clinics_map_and_schedule_match_stored_rows(
     rows = run_rows(open_database(app_db), stored_runs["placement"][0], Placement)
     assert len(at.get("deck_gl_json_chart")) == 1
     spec, layers = layers_of(at)
-    assert list(layers) == ["borders", "counties", "kommuner", "reach", "sites", "unit_labels"]
+    assert list(layers) == [
+        "borders",
+        "counties",
+        "kommuner",
+        "demand",
+        "reach",
+        "sites",
+        "unit_labels",
+    ]
     assert len(layers["borders"]["data"]["features"]) == 21  # every county drawn, no tile server
     assert spec["mapStyle"] == "__MAP_STYLE__" and "mapProvider" not in spec
     schedule = at.dataframe[1].value
@@ -52,9 +62,11 @@ def test_mobile_clinics_map_and_schedule_match_stored_rows(
 
 def test_mobile_clinics_tiles_carry_the_stored_shares(app_test, stored_runs: Runs) -> None:
     """Regression test for the "orange box": kommun and county tiles carry the stored served
-    share as their own fill colour (red low, green high), read with the per-feature accessor."""
+    share as their own fill colour (viridis), read with the per-feature accessor; a kommun
+    with no demand left to the units (Nyköping's fixed clinic covers it) is "not planned"."""
     from dashboard import maps, services
-    from dashboard.maps.style import NO_DATA, OUTSIDE
+    from dashboard.maps.style import NO_DATA, NOT_PLANNED
+    from planner.orchestration.placement import locality_demand
     from planner.scenario import builtin_scenario_path, load_scenario
 
     at = open_page(app_test, "views/mobile_clinics.py")
@@ -72,8 +84,14 @@ def test_mobile_clinics_tiles_carry_the_stored_shares(app_test, stored_runs: Run
     }
     # Every kommun of the two counties is drawn: by its share, or grey where none is stored.
     assert sorted(kommun_tiles) == sorted(k for k in services.kommun_names() if k[:2] in focus)
+    planned = set(locality_demand(load_scenario(builtin_scenario_path("tiny")))["kommun_code"])
+    assert set(kommun_tiles) - planned, "tiny has kommuner the fixed clinic covers"
     assert kommun_tiles == {
-        k: maps.share_colour(kommun_shares[k]) if k in kommun_shares else NO_DATA
+        k: NOT_PLANNED
+        if k not in planned
+        else maps.share_colour(kommun_shares[k])
+        if k in kommun_shares
+        else NO_DATA
         for k in kommun_tiles
     }
     # Regional map: the scenario's counties lie under their kommuner, so the county layer holds
@@ -84,7 +102,9 @@ def test_mobile_clinics_tiles_carry_the_stored_shares(app_test, stored_runs: Run
     }
     rest = sorted(set(services.county_names()) - set(focus))
     assert len(rest) == 19
-    assert county_tiles == dict.fromkeys(rest, (OUTSIDE, "not in this plan"))
+    assert county_tiles == dict.fromkeys(
+        rest, (NOT_PLANNED, "not planned (outside the plan's counties)")
+    )
 
 
 def test_every_map_layer_is_one_polygon_layer(app_test) -> None:
@@ -149,9 +169,9 @@ def test_mobile_clinics_marks_are_true_to_size(app_test, app_db: str, stored_run
         for f in layers["unit_labels"]["data"]["features"]
         if f["properties"]["part"] == "text"
     ]
-    # The regional view is zoomed in past NAMED_LABELS_ZOOM; tiny's units stand at distinct sites.
+    # One label per site, naming it and its units; tiny's units stand at distinct sites.
     assert len({r.site_id for r in first_week}) == len(first_week)
-    assert sorted(labels) == sorted(f"Unit {r.unit} · {r.site_name}" for r in first_week)
+    assert sorted(labels) == sorted(f"{r.site_name}: unit {r.unit}" for r in first_week)
 
 
 def test_mobile_clinics_first_view_frames_the_scenario(app_test) -> None:
@@ -168,3 +188,38 @@ def test_mobile_clinics_first_view_frames_the_scenario(app_test) -> None:
     width_share, height_share = maps.fits(spec["initialViewState"], [x0, x1], [y0, y1])
     assert max(width_share, height_share) <= 1.0
     assert max(width_share, height_share) >= 0.8
+
+
+def test_demand_layer_is_the_demand_model_per_locality(app_test) -> None:
+    """The demand layer draws the week's demand left to the units per locality, the demand
+    model's own numbers (largest first), each named with its patients in the tooltip; the
+    toggle hides it."""
+    from dashboard import maps
+    from planner.orchestration.placement import locality_demand
+    from planner.scenario import builtin_scenario_path, load_scenario
+
+    at = open_page(app_test, "views/mobile_clinics.py")
+    _, layers = layers_of(at)
+    source = locality_demand(load_scenario(builtin_scenario_path("tiny")))
+    week = source[source["week"] == min(source["week"])]
+    assert 0 < len(week) <= maps.MAX_DEMAND_POINTS  # tiny: every place drawn
+    dots = {
+        f["properties"]["locality_id"]: f["properties"]
+        for f in layers["demand"]["data"]["features"]
+    }
+    assert dots.keys() == set(week["locality_id"])
+    for row in week.itertuples():
+        dot = dots[row.locality_id]
+        assert dot["patients"] == pytest.approx(row.patients, abs=1e-3)
+        assert dot["name"] == row.name
+        assert dot["detail"].startswith(f"{services_number(row.patients)} expected patients in")
+    biggest = week.loc[week["patients"].idxmax(), "locality_id"]
+    assert dots[biggest]["radius_px"] == max(d["radius_px"] for d in dots.values())
+    at.toggle(key="demand_layer").set_value(False).run()
+    _, layers = layers_of(at)
+    assert "demand" not in layers
+
+
+def services_number(value: float) -> str:
+    """A place's patients as the tooltip writes them (one decimal, Swedish)."""
+    return f"{value:,.1f}".replace(",", " ").replace(".", ",")

@@ -107,7 +107,7 @@ def test_staffing_roster_filters_and_downloads(app_test, app_db: str, stored_run
     kpis = stored_runs["staffing"][1]
     names = ("continuity_rate", "availability_bound", "cover", "shortfall_hours")
     assert metrics == {label(name): fmt(name, kpis[name]) for name in names}
-    assert len(tables(at, "clinician_id", "block", "start")[0]) == len(shifts)
+    assert len(tables(at, "clinician", "block", "start")[0]) == len(shifts)
     first = min(s.clinician_id for s in shifts)
     roster_keys = ("dl_csv", "dl_csv_excel", "dl_xlsx", "dl_ics")  # requests: tested apart
     assert [b.label for b in at.download_button if b.key in roster_keys] == [
@@ -120,7 +120,49 @@ def test_staffing_roster_filters_and_downloads(app_test, app_db: str, stored_run
     doctor_shifts = sum(1 for s in shifts if s.profession == "doctor")
     assert 0 < doctor_shifts < len(shifts)
     at.multiselect(key="professions").set_value(["doctor"]).run()
-    assert len(tables(at, "clinician_id", "block", "start")[0]) == doctor_shifts
+    assert len(tables(at, "clinician", "block", "start")[0]) == doctor_shifts
+
+
+def test_staffing_table_shows_local_time_and_names(
+    app_test, app_db: str, stored_runs: Runs
+) -> None:
+    """The shift table shows Stockholm wall-clock times (a block stored as 06:00 UTC on a
+    November day starts at 07:00), the home county by name and mobile sites by name."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from dashboard import services
+    from planner.storage import open_database, run_rows
+    from planner.storage.models import Placement, Shift
+
+    engine = open_database(app_db)
+    shifts = run_rows(engine, stored_runs["staffing"][0], Shift)
+    sites = {
+        p.site_id: p.site_name for p in run_rows(engine, stored_runs["placement"][0], Placement)
+    }
+    at = open_page(app_test, "views/staffing.py")
+    table = tables(at, "clinician", "block", "start")[0]
+    stockholm = ZoneInfo("Europe/Stockholm")
+
+    def local(t: dt.datetime) -> str:
+        return t.replace(tzinfo=dt.UTC).astimezone(stockholm).strftime("%H:%M")
+
+    assert any(s.start.month == 11 and s.start.hour == 6 for s in shifts), "tiny is in November"
+    expected = sorted(
+        (s.clinician_id, s.day, local(s.start), sites.get(s.site_id, "") if s.site_id else "")
+        for s in shifts
+    )
+    shown = sorted(
+        zip(table["clinician"], table["day"], table["start"], table["site"], strict=True)
+    )
+    assert shown == expected
+    morning = [s for s in shifts if s.start.month == 11 and s.start.hour == 6]
+    assert all(local(s.start) == "07:00" for s in morning)
+    assert "07:00" in set(table["start"]) and not any("+00:00" in t for t in table["start"])
+    names = set(services.county_names().values())
+    assert set(table["home county"]) <= names and set(table["home county"])
+    if any(s.site_id for s in shifts):
+        assert set(table["site"]) - {""} <= set(sites.values())
 
 
 def test_staffing_misses_count_and_drill_down(app_test, app_db: str, stored_runs: Runs) -> None:
@@ -198,16 +240,13 @@ def test_staffing_exports_are_real_files(app_db: str, stored_runs: Runs) -> None
     engine.dispose()
 
 
-def _hub_routes(day_stops: list) -> set[tuple[str, int]]:
-    """(hub name, k) of one day's routes, numbered per hub in route-id order."""
+def _route_label(route_id: str, hub_id: str, day) -> str:
+    """ "Nyköping hub, vehicle 1, 3 Nov" for a stored route (id ``<day>-<hub>-v<n>``)."""
     from planner.geo import load_localities
 
     names = {str(int(r.locality_id)): str(r.name) for r in load_localities().itertuples()}
-    out = set()
-    for hub in {s.hub_id for s in day_stops}:
-        ids = sorted({s.route_id for s in day_stops if s.hub_id == hub})
-        out |= {(names.get(hub, hub), k) for k in range(1, len(ids) + 1)}
-    return out
+    vehicle = route_id.split(f"-{hub_id}-v")[-1]
+    return f"{names[hub_id]} hub, vehicle {vehicle}, {day.day} {day:%b}"
 
 
 def test_spirometers_page_compares_costs(app_test, app_db: str, stored_runs: Runs) -> None:
@@ -242,7 +281,12 @@ def test_spirometers_page_compares_costs(app_test, app_db: str, stored_runs: Run
     first_day = min(b.day for b in bills)
     shown = tables(at, "route", "hub", "stops", "km", "hours", "cost")[0]
     mine = sorted((b for b in bills if b.day == first_day), key=lambda b: b.route_id)
-    assert sorted(shown["km"]) == sorted(round(b.km, 1) for b in mine)
+    km = [f"{b.km:,.1f} km".replace(",", " ").replace(".", ",") for b in mine]
+    assert sorted(shown["km"]) == sorted(km)
+    assert sorted(shown["cost"]) == sorted(sek(b.cost_sek) for b in mine)
+    hours = [f"{b.hours:,.1f} h".replace(",", " ").replace(".", ",") for b in mine]
+    assert sorted(shown["hours"]) == sorted(hours)
+    assert sorted(shown["route"]) == sorted(_route_label(b.route_id, b.hub_id, b.day) for b in mine)
     assert sum(b.cost_sek for b in bills) == pytest.approx(kpis["courier_cost_sek"])
     engine.dispose()
 
@@ -263,13 +307,18 @@ def test_spirometers_page_shows_the_stored_plan(app_test, app_db: str, stored_ru
     day_stops = [s for s in stops if s.day == first_day]
     shown = tables(at, "route", "seq", "kind", "place")[0]
     assert len(shown) == len(day_stops)
-    # Routes are named by their hub ("Nyköping, route 1"), never by a numeric place id.
-    assert all(not name.split(",")[0].isdigit() for name in shown["route"])
-    assert set(shown["route"]) == {f"{hub}, route {k}" for hub, k in _hub_routes(day_stops)}
+    # Routes are named by hub, vehicle and day ("Nyköping hub, vehicle 1, 3 Nov"), never by a
+    # numeric place id.
+    labels_by_id = {s.route_id: _route_label(s.route_id, s.hub_id, s.day) for s in day_stops}
+    assert not any(s.hub_id in name for s in day_stops for name in shown["route"])
+    assert set(shown["route"]) == set(labels_by_id.values())
     _, layers = layers_of(at)
     assert list(layers) == ["borders", "sweden", "routes", "stops", "stop_order"]
-    routes = {f["properties"]["route_id"] for f in layers["routes"]["data"]["features"]}
-    assert routes == {s.route_id for s in day_stops}
+    routes = {
+        f["properties"]["route_id"]: f["properties"]["name"]
+        for f in layers["routes"]["data"]["features"]
+    }
+    assert routes == labels_by_id  # the map's tooltips name routes as the table does
     dots = {
         (f["properties"]["route_id"], f["properties"]["seq"])
         for f in layers["stops"]["data"]["features"]
@@ -290,6 +339,16 @@ def test_spirometers_page_shows_the_stored_plan(app_test, app_db: str, stored_ru
     assert sorted(map(int, numbers)) == sorted(
         s.seq for s in day_stops if s.kind not in ("start", "end")
     )
+    # Close stops' numbers are set apart: no two labels' glyphs overlap.
+    from shapely.geometry import shape
+
+    glyphs = [
+        shape(f["geometry"])
+        for f in layers["stop_order"]["data"]["features"]
+        if f["properties"]["part"] == "text"
+    ]
+    for i, a in enumerate(glyphs):
+        assert not any(a.intersects(b) for b in glyphs[i + 1 :])
 
 
 def test_scenarios_copy_store_and_compare(app_test, app_db: str, stored_runs: Runs) -> None:
