@@ -252,7 +252,7 @@ KPIS: dict[str, KpiInfo] = {
         "Weighted count of the requests (weekend and night requests weigh more).",
     ),
     "requests_lower_bound": _k(
-        "Fewest requests possible",
+        "Fewest requests for the target",
         "count",
         "Proved: no set of fewer (cheaper) requests can make enough index clinicians available "
         "to reach the target.",
