@@ -87,6 +87,7 @@ with st.sidebar:
                 "Compare with",
                 [None, *others],
                 format_func=lambda n: "no reference" if n is None else n,
+                placeholder="no reference",
                 key="reference",
                 help="Cards show each KPI's change against this scenario's plans.",
             )

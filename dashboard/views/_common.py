@@ -133,10 +133,12 @@ def plan_status(plan: services.Plan) -> None:
     quality = plan.quality
     finished = plan.finished_at.strftime("%Y-%m-%d %H:%M") if plan.finished_at else "?"
     limit = f" of {plan.time_limit_s:g} s allowed" if plan.time_limit_s else ""
+    solver = services.status_words(plan.solver_status)
+    said = solver.lower() in quality.words.lower()  # "Proven optimal." needs no "proven optimal"
     text = (
         f"**Plan quality:** {quality.words} "
-        f"(run {plan.run_id}, solver: {services.status_words(plan.solver_status)}, "
-        f"{(plan.seconds or 0):.1f} s{limit}, finished {finished} UTC)"
+        f"(run {plan.run_id}{'' if said else f', solver: {solver}'}, "
+        f"{services.number(plan.seconds or 0, 1)} s{limit}, finished {finished} UTC)"
     )
     if quality.grade in ("far", "none"):
         st.warning(text, icon=":material/warning:")

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import services
-from dashboard.views._common import fmt
+from dashboard.views._common import fmt, percent
 
 #: The before/after comparison: row label -> KPI stored by both runs.
 COMPARED = {
@@ -53,7 +53,7 @@ def reaching_the_target(
     if continuity is None:
         st.caption(
             f"No continuity run stored for {name}: run `planner solve continuity --scenario "
-            f"{name}` to see which availability requests would reach the {target:.0%} target."
+            f"{name}` to see which availability requests would reach the {percent(target)} target."
         )
         return
     kpis = continuity.kpis
@@ -114,7 +114,7 @@ def _bounds(scenario: services.Scenario, kpis: dict[str, float | None]) -> None:
     lifted = (
         f"{fmt('bound_reachable', reachable)}, the most the allowed extra days give"
         if reachable is not None and reachable < target - 1e-9
-        else f"the {target:.0%} target"
+        else f"the {percent(target)} target"
     )
     rows = [
         (
@@ -175,7 +175,7 @@ def _lever_labels(scenario: services.Scenario) -> dict[str, str]:
         "requests": "No other lever (requests only)",
         "wider_windows": f"Follow-up windows {s.lever_window_extra_days} days wider",
         "digital_follow_ups": (
-            f"Digital follow-ups on days off (up to {s.lever_digital_share:.0%} of return "
+            f"Digital follow-ups on days off (up to {percent(s.lever_digital_share)} of return "
             f"visits, {s.lever_digital_cap_per_day} a day per clinician)"
         ),
     }

@@ -43,14 +43,13 @@ on_time = kpis.get("on_time_share")
 if on_time is not None:
     target = scenario.routing.on_time_target
     (st.error if on_time < target else st.success)(
-        f"On-time share {fmt('on_time_share', on_time)} against the target {target:.0%} "
+        f"On-time share {fmt('on_time_share', on_time)} against the target {percent(target)} "
         f"(device in hand within {scenario.routing.service_level_days} business days)."
     )
 
 places = services.localities().set_index("locality_id")
 by_name = services.localities().drop_duplicates("name").set_index("name")
 
-SEK = "{:,.0f} SEK"
 BASELINES = (
     ("This plan (modes chosen by cost)", ""),
     ("Courier whenever in reach (old rule)", "courier_first_"),
@@ -59,8 +58,8 @@ BASELINES = (
 
 
 def sek(value: float | None) -> str:
-    """An amount in whole kronor with thin thousands separators."""
-    return "n/a" if value is None else SEK.format(value).replace(",", " ")
+    """An amount in whole kronor, the Swedish way (``60 960 SEK``)."""
+    return fmt("total_cost_sek", value)
 
 
 def place_name(place_id: object) -> str:

@@ -104,7 +104,7 @@ if not rates.empty:
     ).properties(height=max(120, 24 * len(rates)))
     st.altair_chart(chart, width="stretch", key="continuity_chart")
     st.caption(
-        f"Red line: the {scenario.staffing.continuity_target:.0%} target. The availability bound is the "
+        f"Red line: the {percent(scenario.staffing.continuity_target)} target. The availability bound is the "
         "best rate the clinicians' declared availability allows; the baseline is a simple "
         "roster without continuity optimisation."
     )

@@ -190,8 +190,8 @@ def test_county_limited_user_sees_only_their_requests(
     assert shown_rows(at) == expected_rows(theirs)
     mine = {(r.clinician_id, r.day.isoformat(), r.block) for r in theirs}
     assert keys_in_downloads(downloads, at) == [mine] * 3
-    (roster,) = tables(at, "clinician_id", "home_county", "block", "start")
-    assert set(roster["home_county"]) == {county}
+    (roster,) = tables(at, "clinician", "home county", "block", "start")
+    assert set(roster["home county"]) == {county_name_of()[county]}
     # A requested slot was not declared, so the staffing roster cannot have it: every asked
     # clinician's roster changes.
     (changes,) = tables(at, "clinician", "county", "added", "dropped")
@@ -211,7 +211,7 @@ def test_without_a_continuity_run_the_page_says_how(
     at = open_page(app_test, "views/staffing.py")
     assert (
         "No continuity run stored for tiny: run `planner solve continuity --scenario tiny` to "
-        "see which availability requests would reach the 96% target."
+        "see which availability requests would reach the 96,0 % target."
     ) in [c.value for c in at.caption]
     assert not tables(at, *REQUEST_COLUMNS)
     assert not [b for b in at.download_button if b.key in DOWNLOADS]
