@@ -168,6 +168,10 @@ def parse_vary(spec: str) -> tuple[str, list[Any]]:
 
 def grid(specs: Sequence[str]) -> list[dict[str, Any]]:
     """Every combination of the ``--vary`` values, as dotted key -> value (first key slowest)."""
+    if not specs:
+        raise SweepError(
+            "the grid is empty: give --vary section.key=value1,value2,... or --variants FILE"
+        )
     axes = [parse_vary(spec) for spec in specs]
     keys = [key for key, _ in axes]
     twice = sorted({k for k in keys if keys.count(k) > 1})
@@ -255,7 +259,7 @@ def variant_name(base: str, parameters: Mapping[str, Any]) -> str:
 def make_variants(base: Scenario, choices: Sequence[Mapping[str, Any]]) -> list[Variant]:
     """Each choice of values applied to ``base`` and validated as a scenario; the first bad
     one raises :class:`SweepError` naming the variant and key, before anything is stored."""
-    if not choices:
+    if not choices or not all(choices):
         raise SweepError("the grid is empty: give --vary section.key=value1,value2,...")
     if len(choices) > MAX_VARIANTS:
         raise SweepError(f"{len(choices)} variants; a sweep makes at most {MAX_VARIANTS}")
