@@ -38,6 +38,7 @@ from planner.sweep import (
     parse_value,
     read_variants,
     run_sweep,
+    solve_variant,
     store_variants,
     variant_name,
 )
@@ -200,6 +201,12 @@ def test_sweep_on_a_local_cluster_equals_solving_one_by_one(tmp_path: Path) -> N
         again = run_sweep(engine, url, client, variants, versions, ["placement"])
     assert (report.variants, report.solved, report.skipped, report.failed) == (4, 4, 0, 0)
     assert (again.solved, again.skipped) == (0, 4)
+    # A task run again (its worker died after storing the plan) stores nothing new.
+    name = variants[0].name
+    rerun = solve_variant(url, name, versions[name], ["placement"])
+    assert (
+        rerun["plans"]["placement"]["run_id"] == report.results[0]["plans"]["placement"]["run_id"]
+    )
     assert list_sweeps(engine)[0]["keys"] == ["placement.radius_minutes", "placement.units"]
     assert {v.scenario: v.parameters for v in sweep_variants(engine, "tiny")} == {
         v.name: v.parameters for v in variants
