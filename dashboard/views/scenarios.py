@@ -348,7 +348,9 @@ if stored_sweeps:
         if charts:
             event: Any = st.altair_chart(alt.hconcat(*charts), on_select="rerun", key="sweep_chart")
             selections = event.get("selection", {}).values() if event else []
-            chosen_points = next((chosen for chosen in selections if chosen), [])
+            chosen_points: list[dict[str, Any]] = next(
+                (chosen for chosen in selections if chosen), []
+            )
             point = chosen_points[0].get("scenario") if chosen_points else None
         st.caption("Click a point to see its scenario; hover for its name and values.")
         table = points.rename(columns={k: services.kpi_info(k).label for k in kpi_columns})
