@@ -49,3 +49,12 @@ class Terminated(SystemExit):
 
     def __init__(self) -> None:
         super().__init__(143)
+
+
+class SweepError(PlannerError):
+    """A sweep cannot start: a bad ``--vary`` or variants file (unknown key, wrong type, empty
+    grid), or a database the chosen cluster cannot share."""
+
+
+class ClusterError(PlannerError):
+    """The Dask scheduler given with ``--scheduler`` does not answer."""

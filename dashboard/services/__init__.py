@@ -75,6 +75,8 @@ from dashboard.services.store import (
     runnable_planners,
     scenario,
     scenarios,
+    sweep_points,
+    sweeps,
 )
 from planner.registry import PLANNER_TITLES
 from planner.scenario import Scenario
@@ -131,6 +133,8 @@ __all__ = [
     "scenarios",
     "start_solve",
     "status_words",
+    "sweep_points",
+    "sweeps",
     "tiles_geojson",
     "unit_demand",
     "wait",

@@ -27,7 +27,7 @@ from sqlmodel import SQLModel
 
 from dashboard.services.access import authorize, current_access
 from dashboard.services.geography import county_names, localities
-from planner.compare import Comparison, compare
+from planner.compare import COMPARE_KPIS, Comparison, compare
 from planner.demo_data import clinician_pool
 from planner.quality import PlanQuality, plan_quality
 from planner.registry import PLANNER_NAMES, available_planners
@@ -38,11 +38,13 @@ from planner.storage import (
     get_scenario,
     latest_run,
     list_scenarios,
+    list_sweeps,
     open_database,
     reap_stale_runs,
     run_kpis,
     run_rows,
     save_scenario,
+    sweep_variants,
 )
 from planner.storage.database import session
 from planner.storage.models import (
@@ -185,6 +187,40 @@ def comparison(names: Sequence[str]) -> Comparison:
     headline KPIs with their change, warnings; from the plans this user may see."""
     params = {name: scenario(name)[1].to_dict() for name in names}
     return compare(params, {name: plans(name) for name in names}, county_names())
+
+
+def sweeps() -> list[dict[str, Any]]:
+    """Stored sweeps (``planner sweep``), newest first: name, base, variants, varied keys."""
+    return list_sweeps(engine())
+
+
+def sweep_points(name: str) -> pd.DataFrame:
+    """One row per variant of sweep ``name``: ``scenario``, ``version``, each varied key's value
+    (column named by the dotted key; lists joined by ';'), ``solved`` (every planner it has a
+    plan of) and the headline KPIs (:data:`planner.compare.COMPARE_KPIS`, column by KPI name) of
+    its plans on that version, as this user may see them; KPIs without any value left out."""
+    records = []
+    for variant in sweep_variants(engine(), name):
+        found = plans(variant.scenario, variant.version)
+        values = {
+            key: ";".join(map(str, v)) if isinstance(v, list) else v
+            for key, v in variant.parameters.items()
+        }
+        kpis = {
+            kpi: found[planner].kpis.get(kpi) if planner in found else None
+            for planner, kpi in COMPARE_KPIS
+        }
+        records.append(
+            {
+                "scenario": variant.scenario,
+                "version": variant.version,
+                **values,
+                "solved": ", ".join(found),
+                **kpis,
+            }
+        )
+    frame = pd.DataFrame(records)
+    return frame.dropna(axis=1, how="all") if not frame.empty else frame
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import typing
 from typing import Any, Literal
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -277,3 +278,107 @@ else:
                 f"no such KPI (or no plan of that planner). {label('served_share')} etc. are "
                 "shares in [0, 1]."
             )
+
+# Sweeps ----------------------------------------------------------------------------------------
+# A sweep (`planner sweep BASE --vary ...`) records its variants and the values each varies
+# (the sweep_variant table); the chart puts one varied key on the x axis, one line per value of
+# another, and a headline KPI on y. Clicking a point picks that scenario.
+stored_sweeps = services.sweeps()
+if stored_sweeps:
+    st.header("Sweeps")
+    by_name = {s["sweep"]: s for s in stored_sweeps}
+    sweep_name = st.selectbox(
+        "Sweep",
+        list(by_name),
+        key="sweep",
+        format_func=lambda n: (
+            f"{n} ({by_name[n]['variants']} variants of "
+            f"{by_name[n]['base']}: {', '.join(by_name[n]['keys'])})"
+        ),
+    )
+    points = services.sweep_points(sweep_name)
+    varied = [k for k in by_name[sweep_name]["keys"] if k in points.columns]
+    kpi_columns = [c for c in points.columns if c not in {"scenario", "version", "solved", *varied}]
+    if not kpi_columns:
+        st.caption(
+            f"No variant of {sweep_name} has a plan yet: run the same `planner sweep` again "
+            "to solve them."
+        )
+    else:
+        # The x axis: a numeric key with the most values; lines: the next key, if any.
+        numeric = [k for k in varied if pd.api.types.is_numeric_dtype(points[k])] or varied
+        x_default = max(numeric, key=lambda k: points[k].nunique())
+        c1, c2, c3 = st.columns(3)
+        x_key = c1.selectbox("x axis", varied, index=varied.index(x_default), key="sweep_x")
+        others = [k for k in varied if k != x_key]
+        line_key = c2.selectbox(
+            "One line per", ["(none)", *others], index=1 if others else 0, key="sweep_line"
+        )
+        shown = c3.multiselect(
+            "KPIs",
+            kpi_columns,
+            default=kpi_columns[:2],
+            key="sweep_kpis",
+            format_func=lambda k: services.kpi_info(k).label,
+        )
+        charts = []
+        for number, kpi in enumerate(shown):
+            info = services.kpi_info(kpi)
+            encoding: dict[str, Any] = {
+                "x": alt.X(f"{x_key}:Q" if x_key in numeric else f"{x_key}:N", title=x_key),
+                "y": alt.Y(
+                    f"{kpi}:Q",
+                    title=info.label,
+                    axis=alt.Axis(format=".0%") if info.unit == "share" else alt.Axis(),
+                ),
+                "tooltip": ["scenario", *varied, alt.Tooltip(f"{kpi}:Q", title=info.label)],
+            }
+            if line_key != "(none)":
+                encoding["color"] = alt.Color(f"{line_key}:N", title=line_key)
+            charts.append(
+                alt.Chart(points)
+                .mark_line(point=alt.OverlayMarkDef(size=80, filled=True))
+                .encode(**encoding)
+                .properties(width=280, height=240, title=info.label)
+                .add_params(
+                    alt.selection_point(fields=["scenario"], name=f"pick{number}", on="click")
+                )
+            )
+        point: str | None = None
+        if charts:
+            event: Any = st.altair_chart(alt.hconcat(*charts), on_select="rerun", key="sweep_chart")
+            selections = event.get("selection", {}).values() if event else []
+            chosen_points: list[dict[str, Any]] = next(
+                (chosen for chosen in selections if chosen), []
+            )
+            point = chosen_points[0].get("scenario") if chosen_points else None
+        st.caption("Click a point to see its scenario; hover for its name and values.")
+        table = points.rename(columns={k: services.kpi_info(k).label for k in kpi_columns})
+        st.dataframe(table, hide_index=True, width="stretch", key="sweep_table")
+        if point:
+            st.subheader(point)
+            row = points[points["scenario"] == point].iloc[0]
+            st.dataframe(
+                pd.DataFrame(
+                    [{"": k, "value": str(row[k])} for k in varied]
+                    + [
+                        {"": services.kpi_info(k).label, "value": services.format_kpi(k, row[k])}
+                        for k in kpi_columns
+                    ]
+                ),
+                hide_index=True,
+                key="sweep_picked",
+            )
+            base = by_name[sweep_name]["base"]
+            b1, b2 = st.columns(2)
+            b1.button(
+                f"Show {point} on every page",
+                key="sweep_open",
+                on_click=lambda: st.session_state.update(scenario=point),
+            )
+            if base in names and point in names:
+                b2.button(
+                    f"Compare {point} with {base}",
+                    key="sweep_compare",
+                    on_click=lambda: st.session_state.update(compare=[base, point]),
+                )

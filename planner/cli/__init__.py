@@ -99,6 +99,7 @@ def _register() -> None:
         runs,
         scenario,
         solve,
+        sweep,
         travel,  # noqa: F401
     )
 
@@ -111,6 +112,7 @@ def _register() -> None:
     app.add_typer(bench.bench_app, name="bench", help="Benchmarks (quality and speed, not tests).")
     app.add_typer(demand.demand_app, name="demand", help="Weekly demand per service line.")
     app.command("compare")(compare.compare_command)
+    app.command("sweep")(sweep.sweep_command)
     app.command("demo")(demo.demo)
     app.command("dashboard")(demo.dashboard)
 

@@ -12,11 +12,14 @@ from planner.storage.store import (
     latest_run,
     list_runs,
     list_scenarios,
+    list_sweeps,
     reap_stale_runs,
+    record_sweep,
     run_kpis,
     run_rows,
     save_scenario,
     start_run,
+    sweep_variants,
 )
 
 __all__ = [
@@ -31,12 +34,15 @@ __all__ = [
     "latest_run",
     "list_runs",
     "list_scenarios",
+    "list_sweeps",
     "make_engine",
     "migrate",
     "open_database",
     "reap_stale_runs",
+    "record_sweep",
     "run_kpis",
     "run_rows",
     "save_scenario",
     "start_run",
+    "sweep_variants",
 ]

@@ -36,6 +36,21 @@ class ScenarioRecord(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
+class SweepVariant(SQLModel, table=True):
+    """One scenario of a sweep (``planner sweep``) and the values it varies, so the dashboard
+    can draw the sweep's trade-off; a sweep is the set of rows with one ``sweep`` name."""
+
+    __tablename__ = "sweep_variant"
+
+    sweep: str = Field(primary_key=True, max_length=63)
+    scenario: str = Field(primary_key=True, max_length=63)
+    version: int
+    base: str = Field(max_length=63)
+    # Varied dotted key -> value, e.g. {"placement.units": 8}.
+    parameters: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
 class Run(SQLModel, table=True):
     """One solve of one planner on one scenario version."""
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, select
@@ -29,7 +29,14 @@ from sqlmodel import SQLModel, col, select
 from planner.errors import RunNotFoundError, ScenarioConflictError, ScenarioNotFoundError
 from planner.scenario import Scenario, scenario_from_dict
 from planner.storage.database import session
-from planner.storage.models import RESULT_TABLES, Run, RunKpi, ScenarioRecord, utcnow
+from planner.storage.models import (
+    RESULT_TABLES,
+    Run,
+    RunKpi,
+    ScenarioRecord,
+    SweepVariant,
+    utcnow,
+)
 
 
 @dataclass
@@ -351,6 +358,50 @@ def run_rows(engine: Engine, run_id: int, table: type[SQLModel]) -> list[Any]:
         if hasattr(table, "id"):
             query = query.order_by(table.id)
         return list(db.exec(query).all())
+
+
+def record_sweep(
+    engine: Engine, sweep: str, base: str, variants: Iterable[tuple[str, int, dict[str, Any]]]
+) -> None:
+    """Store which scenarios (name, version, varied values) form ``sweep``, replacing what an
+    earlier sweep of the same name stored: a sweep is its latest set of variants."""
+    with session(engine) as db:
+        db.exec(delete(SweepVariant).where(col(SweepVariant.sweep) == sweep))
+        for name, version, parameters in variants:
+            db.add(
+                SweepVariant(
+                    sweep=sweep, scenario=name, version=version, base=base, parameters=parameters
+                )
+            )
+        db.commit()
+
+
+def list_sweeps(engine: Engine) -> list[dict[str, Any]]:
+    """Stored sweeps, newest first: name, base scenario, variant count and varied keys."""
+    with session(engine) as db:
+        rows = db.exec(select(SweepVariant).order_by(col(SweepVariant.created_at).desc())).all()
+    sweeps: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        entry = sweeps.setdefault(
+            row.sweep,
+            {"sweep": row.sweep, "base": row.base, "variants": 0, "keys": [], "created_at": ""},
+        )
+        entry["variants"] += 1
+        entry["keys"] = sorted({*entry["keys"], *row.parameters})
+        entry["created_at"] = max(entry["created_at"], _aware(row.created_at).isoformat())
+    return list(sweeps.values())
+
+
+def sweep_variants(engine: Engine, sweep: str) -> list[SweepVariant]:
+    """The variants of one stored sweep, by scenario name."""
+    with session(engine) as db:
+        return list(
+            db.exec(
+                select(SweepVariant)
+                .where(col(SweepVariant.sweep) == sweep)
+                .order_by(col(SweepVariant.scenario))
+            ).all()
+        )
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -437,3 +437,28 @@ def test_empty_database_says_what_to_do(monkeypatch: pytest.MonkeyPatch, tmp_pat
         "No scenario is stored yet — run `planner demo` (or `make run`) to store and solve "
         "the demo scenario."
     ]
+
+
+def test_scenarios_page_charts_a_sweep(app_test, app_db: str, stored_runs: Runs) -> None:
+    """A stored sweep (here of one variant: tiny itself, with its two units) gets a trade-off
+    chart of its varied key against the headline KPIs, and a table whose values are the
+    stored plans' KPIs."""
+    import json
+
+    from planner.storage import open_database, record_sweep
+
+    engine = open_database(app_db)
+    record_sweep(engine, "tiny-units", "tiny", [("tiny", 1, {"placement.units": 2})])
+    try:
+        at = open_page(app_test, "views/scenarios.py")
+        (table,) = tables(at, "scenario", "placement.units", label("served_share"))
+        assert table.to_dict("records")[0]["scenario"] == "tiny"
+        assert table[label("served_share")].iloc[0] == pytest.approx(
+            stored_runs["placement"][1]["served_share"]
+        )
+        (chart,) = at.get("vega_lite_chart")
+        spec = json.dumps(json.loads(chart.proto.spec))
+        assert "placement.units" in spec and '"scenario"' in spec and "pick0" in spec
+    finally:
+        record_sweep(engine, "tiny-units", "tiny", [])
+        engine.dispose()
