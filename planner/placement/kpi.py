@@ -93,9 +93,9 @@ def week_allocation(
     a second a week at the scale of Sweden, half a minute for two years of weeks)."""
     counts = Counter(problem.site_index(s) for s in sites)
     demand = problem.unit_demand[:, week]
-    site_list = sorted(counts)
+    site_list = np.array(sorted(counts), dtype=np.int64)
     points = np.flatnonzero(demand > 0)
-    if not site_list or not len(points):
+    if not len(site_list) or not len(points):
         return {}
     # Rounded down, so a point is never served more than its demand (shares stay <= 1).
     supply = np.floor(demand[points] * _SCALE + 1e-9).astype(np.int64)
@@ -112,9 +112,11 @@ def week_allocation(
     heads = np.concatenate(
         [2 + np.arange(n_points), first_site + site_at, np.ones(len(site_list), np.int64)]
     )
-    site_capacity = [int(problem.capacity_per_week * counts[s] * _SCALE + 1e-9) for s in site_list]
+    site_capacity = [
+        int(problem.capacity_per_week * counts[int(s)] * _SCALE + 1e-9) for s in site_list
+    ]
     capacities = np.concatenate([supply, supply[point_at], np.array(site_capacity, np.int64)])
-    minutes = problem.site_point_minutes[np.array(site_list)[site_at], points[point_at]]
+    minutes = problem.site_point_minutes[site_list[site_at], points[point_at]]
     costs = np.concatenate(
         [
             np.zeros(n_points, np.int64),
