@@ -24,6 +24,7 @@ from staffing import (
 )
 from staffing.greedy import LegalRoster
 from staffing.model import OutOfTime, RosterModel
+from staffing.reach import reach_target
 from staffing.warmstart import continuity_repair
 
 from .conftest import MONDAY
@@ -113,3 +114,13 @@ def test_the_greedy_checks_a_move_as_the_whole_roster_would(
         if keeps:
             whole.slots["N1"] = trial
     assert roster.slots["N1"] == whole.slots["N1"]
+
+
+def test_continuity_rounds_share_one_deadline(two_doctors_one_visit: Problem) -> None:
+    """A target of every visit with a passed deadline: round 1 runs (its solve returns the
+    hint at once), no second round starts, and the reach says what the limit cut."""
+    reach = reach_target(
+        two_doctors_one_visit, SolveParams(time_limit_s=60), 1.0, deadline=passed()
+    )
+    assert reach.rounds == 1
+    assert "round 1" in reach.time_limit_note and "no solver stage ran" in reach.time_limit_note
