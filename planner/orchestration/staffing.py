@@ -589,7 +589,7 @@ def run_staffing(
         rows=outcome_rows(problem, solution, misses),
         objective=None if stage is None or stage.objective is None else -stage.objective,
         bound=None if stage is None or stage.bound is None else -stage.bound,
-        message=". ".join(m for m in (limit_note, crews, note) if m) or None,
+        message=". ".join(m for m in (crews, note, limit_note) if m) or None,
         extra={"summary": solution.summary()},
         report={
             "misses": summary,
