@@ -16,6 +16,7 @@ it is also the solver's starting hint.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 
@@ -27,8 +28,12 @@ from staffing.solution import ShiftAssignment, Solution
 from staffing.timegrid import Grid, Slot
 
 
-def cover_first_roster(problem: Problem) -> list[ShiftAssignment]:
-    """Steps 1 and 2: a roster built for cover and contract hours, blind to return visits."""
+def cover_first_roster(
+    problem: Problem, deadline: float = math.inf
+) -> tuple[list[ShiftAssignment], str]:
+    """Steps 1 and 2: a roster built for cover and contract hours, blind to return visits,
+    and what the ``deadline`` (a ``time.perf_counter()`` value) cut short ("" when nothing:
+    the roster so far keeps every rule, it only covers less)."""
     roster = LegalRoster(problem)
     cand = candidate_slots(problem)
     index = {b.name: i for i, b in enumerate(problem.blocks)}
@@ -48,7 +53,13 @@ def cover_first_roster(problem: Problem) -> list[ShiftAssignment]:
         return sorted(need, key=lambda k: (grid.interval(k[0]), k[1]))
 
     # 1. cover
-    for key in cells_in_time_order():
+    cells = cells_in_time_order()
+    for done, key in enumerate(cells):
+        if time.perf_counter() >= deadline:
+            return roster.shifts(), (
+                f"cover-first roster stopped at {done} of {len(cells)} demand cells, "
+                "contract hours not filled"
+            )
         (slot, prof) = key
         block = problem.blocks[slot[1]]
         order = sorted(
@@ -66,7 +77,12 @@ def cover_first_roster(problem: Problem) -> list[ShiftAssignment]:
                 need[key] -= roster.grid.minutes(slot)
     # 2. contract hours, where demand is least covered
     grid = Grid(problem)
-    for c in sorted(problem.clinicians, key=lambda c: c.clinician_id):
+    for done, c in enumerate(sorted(problem.clinicians, key=lambda c: c.clinician_id)):
+        if time.perf_counter() >= deadline:
+            return roster.shifts(), (
+                f"cover-first roster: contract hours filled for {done} of "
+                f"{len(problem.clinicians)} clinicians"
+            )
         cid = c.clinician_id
         for p, days in enumerate(grid.periods):
             target = c.contract_hours * len(days) / 7 * 60
@@ -87,14 +103,20 @@ def cover_first_roster(problem: Problem) -> list[ShiftAssignment]:
                     key = (slot, c.profession)
                     if key in need:
                         need[key] -= minutes
-    return roster.shifts()
+    return roster.shifts(), ""
 
 
-def cover_first(problem: Problem) -> Solution:
-    """The cover-first baseline: roster for cover and contract, then book follow-ups."""
+def cover_first(problem: Problem, deadline: float = math.inf) -> Solution:
+    """The cover-first baseline: roster for cover and contract, then book follow-ups. Past the
+    ``deadline`` the roster built so far is kept (flagged ``time_limited``, with what was cut)."""
     started = time.perf_counter()
-    shifts = cover_first_roster(problem)
+    shifts, cut = cover_first_roster(problem, deadline)
     follow_ups = book_follow_ups(problem, shifts)
     return Solution(
-        "BASELINE", tuple(shifts), tuple(follow_ups), seconds=time.perf_counter() - started
+        "BASELINE",
+        tuple(shifts),
+        tuple(follow_ups),
+        seconds=time.perf_counter() - started,
+        time_limited=bool(cut),
+        message=cut,
     )

@@ -75,6 +75,8 @@ Size on the benchmark instance (300 clinicians, 28 days, 4 blocks, 4,000 return 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -103,6 +105,10 @@ Values = dict[cp_model.IntVar, int]
 SlackTerm = tuple[cp_model.IntVar, list[tuple[cp_model.IntVar, int]], int, int]
 
 
+class OutOfTime(Exception):
+    """The deadline passed while the model was being built (the message says how far)."""
+
+
 class RosterModel:
     """CP-SAT variables, constraints and the stage objectives (four, five with a rule-slack
     stage) for one problem.
@@ -113,7 +119,9 @@ class RosterModel:
     Nothing of OR-Tools leaves :func:`staffing.solve.solve`.
     """
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, deadline: float = math.inf) -> None:
+        """Build the model; past the ``deadline`` (``time.perf_counter()``) raise
+        :class:`OutOfTime` (building is Python and grows with clinicians x days)."""
         self.problem = problem
         self.grid = grid = Grid(problem)
         self.model = cp_model.CpModel()
@@ -151,7 +159,11 @@ class RosterModel:
                 self.x[(c.clinician_id, slot)] = self.model.new_bool_var(
                     f"x({c.clinician_id},d{slot[0]},{problem.blocks[slot[1]].name})"
                 )
-        for c in problem.clinicians:
+        for done, c in enumerate(problem.clinicians):
+            if time.perf_counter() >= deadline:
+                raise OutOfTime(
+                    f"roster model built for {done} of {len(problem.clinicians)} clinicians"
+                )
             constraints.daily_rest_and_breaks(self, c)
             constraints.max_consecutive_days(self, c)
             constraints.weekly_rest(self, c)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 
@@ -69,6 +70,8 @@ class Reach:
     problem: Problem
     solution: Solution
     kpis: Kpis
+    #: What the run's deadline cut short ("" when nothing).
+    time_limit_note: str = ""
 
     @property
     def reached(self) -> bool:
@@ -111,12 +114,12 @@ def _worked(problem: Problem, solution: Solution, asked: list[Request]) -> tuple
     return tuple(out)
 
 
-def _repaired(problem: Problem, solution: Solution) -> Solution:
+def _repaired(problem: Problem, solution: Solution, deadline: float = math.inf) -> Solution:
     """The roster after the greedy continuity repair (legal shifts added where index clinicians
     can keep more visits, visits booked again) if that keeps more visits with no hard rule
     broken and no less cover; otherwise the roster as it is. CP-SAT stops at its time limit
     with a gap; the repair takes what is left in reach in about a second."""
-    shifts = continuity_repair(problem, solution.shifts)
+    shifts = continuity_repair(problem, solution.shifts, deadline)
     if len(shifts) == len(solution.shifts):
         return solution
     trial = replace(
@@ -171,7 +174,11 @@ def _rebook(
 
 
 def _pruned(
-    problem: Problem, solution: Solution, worked: tuple[Request, ...], goal: int
+    problem: Problem,
+    solution: Solution,
+    worked: tuple[Request, ...],
+    goal: int,
+    deadline: float = math.inf,
 ) -> tuple[tuple[Request, ...], Solution]:
     """Drop worked requests the target does not need: fewest kept visits first, while the
     roster still keeps ``goal`` visits and the slot is not needed for demand cover."""
@@ -182,6 +189,8 @@ def _pruned(
     for r in sorted(worked, key=lambda r: (len(r.keeps), -r.cost, r.day, r.clinician_id)):
         if kept - len(r.keeps) < goal or trials >= PRUNE_TRIALS:
             break  # the rest keep as many or more
+        if time.perf_counter() >= deadline:
+            break  # every request kept so far is worked: more requests, never a broken roster
         trials += 1
         trial = _rebook(problem, solution, set(r.keeps), (r.clinician_id, r.day, r.block))
         trial_kept = kept_visits(problem, trial)
@@ -202,9 +211,16 @@ def reach_target(
     before: Solution | None = None,
     on_progress: ProgressCallback | None = None,
     rounds: int = MAX_ROUNDS,
+    deadline: float | None = None,
 ) -> Reach:
     """Requests and the re-solved roster reaching ``target`` (default the problem's); see the
-    module docstring. ``params`` is each re-solve's; ``before`` the roster to start from."""
+    module docstring. ``params`` is each re-solve's; ``before`` the roster to start from.
+
+    The rounds share one deadline (``time.perf_counter()``; by default ``params.time_limit_s``
+    from now): each re-solve gets what is left, no round starts after it (round 1 always
+    runs: past the deadline it returns its hint), and the repair and pruning stop at it."""
+    if deadline is None:
+        deadline = time.perf_counter() + params.time_limit_s
     target = problem.continuity_target if target is None else target
     plan = plan_requests(problem, target, max_extra_days=max_extra_days, cost=cost)
     asked = list(plan.requests)
@@ -212,6 +228,7 @@ def reach_target(
     caps = {b.name: b.followup_capacity for b in problem.blocks}
     limit = extra_day_limit(problem, max_extra_days)
     current, solution, done = problem, before, 0
+    cut: list[str] = []
     # Already there with nothing to ask: the roster before is the answer (no second solve).
     met = before is not None and not asked and kept_visits(problem, before) >= goal
     while not met:
@@ -219,11 +236,17 @@ def reach_target(
         if on_progress:
             on_progress(None, f"round {done}: re-solving with {len(asked)} requests")
         current = with_requests(problem, asked)
-        solution = _repaired(current, solve(current, params, hint=solution))
+        solved = solve(current, params, hint=solution, deadline=deadline)
+        if solved.time_limited:
+            cut.append(f"round {done}: {solved.message}")
+        solution = _repaired(current, solved, deadline)
         short = goal - kept_visits(current, solution)
         if on_progress:
             on_progress(None, f"round {done}: {goal - short} visits kept, {goal} needed")
         if short <= 0 or done >= rounds:
+            break
+        if time.perf_counter() >= deadline:
+            cut.append(f"no round after round {done}")
             break
         missed = {m.visit_id for m in explain_misses(current, solution) if m.reason != "left_pool"}
         days: dict[str, set[dt.date]] = defaultdict(set)
@@ -254,7 +277,7 @@ def reach_target(
     assert solution is not None  # solved at least once, or the roster before met the target
     worked = _worked(current, solution, asked)
     if kept_visits(current, solution) > goal:
-        worked, solution = _pruned(with_requests(problem, worked), solution, worked, goal)
+        worked, solution = _pruned(with_requests(problem, worked), solution, worked, goal, deadline)
         worked = _worked(with_requests(problem, worked), solution, list(worked))
     final = with_requests(problem, worked)
     return Reach(
@@ -266,6 +289,7 @@ def reach_target(
         problem=final,
         solution=solution,
         kpis=evaluate(final, solution),
+        time_limit_note="; ".join(cut),
     )
 
 

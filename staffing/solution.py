@@ -51,6 +51,9 @@ class Solution:
     stages: tuple[StageResult, ...] = ()
     seconds: float = 0.0
     notes: tuple[str, ...] = field(default=())
+    #: Whether the time limit cut a stage short, and what it cut (for the run's message).
+    time_limited: bool = False
+    message: str = ""
 
     def is_feasible(self) -> bool:
         """Whether a roster was found (hard rules are checked by :func:`staffing.kpi.evaluate`)."""

@@ -22,6 +22,7 @@ start in the stage order.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from ortools.sat.python import cp_model
 
 from staffing.baseline import cover_first
 from staffing.booking import book_follow_ups
-from staffing.model import RosterModel, Values
+from staffing.model import OutOfTime, RosterModel, Values
 from staffing.problem import Problem
 from staffing.solution import ShiftAssignment, Solution, StageResult
 from staffing.warmstart import continuity_repair, contract_fill
@@ -99,13 +100,15 @@ def _decode(problem: Problem, rm: RosterModel, vals: Values) -> list[ShiftAssign
     )
 
 
-def _polish(problem: Problem, rm: RosterModel, vals: Values, *, fill: bool) -> Values:
+def _polish(
+    problem: Problem, rm: RosterModel, vals: Values, *, fill: bool, deadline: float
+) -> Values:
     """A roster's assignment after the greedy continuity repair (and, with ``fill``, the
     contract fill); the visits the roster gives index clinicians keep their days."""
     same_day = _same_day(problem, rm, vals)
-    shifts = continuity_repair(problem, _decode(problem, rm, vals))
+    shifts = continuity_repair(problem, _decode(problem, rm, vals), deadline)
     if fill:
-        shifts = contract_fill(problem, shifts)
+        shifts = contract_fill(problem, shifts, deadline)
     return rm.values_from(
         Solution("HINT", tuple(shifts), tuple(book_follow_ups(problem, shifts, same_day)))
     )
@@ -120,13 +123,20 @@ def _same_day(problem: Problem, rm: RosterModel, vals: Values) -> dict[str, dt.d
     }
 
 
-def _warm_start(problem: Problem, hint: Solution | None) -> Solution:
+def _warm_start(problem: Problem, hint: Solution | None, deadline: float) -> Solution:
     """The hint (by default the cover-first baseline) plus legal shifts that put index
-    clinicians inside their windows, with its follow-ups booked."""
+    clinicians inside their windows, with its follow-ups booked (both greedies stop at the
+    ``deadline``; a cut-short hint keeps its flag and message)."""
     if hint is None:
-        hint = cover_first(problem)
-    repaired = continuity_repair(problem, hint.shifts)
-    return Solution(hint.status, tuple(repaired), tuple(book_follow_ups(problem, repaired)))
+        hint = cover_first(problem, deadline)
+    repaired = continuity_repair(problem, hint.shifts, deadline)
+    return Solution(
+        hint.status,
+        tuple(repaired),
+        tuple(book_follow_ups(problem, repaired)),
+        time_limited=hint.time_limited,
+        message=hint.message,
+    )
 
 
 def _solve_stage(
@@ -162,7 +172,13 @@ def _solve_stage(
 
 
 def _next_start(
-    problem: Problem, rm: RosterModel, stage: int, best: Values, warm: Values, fixed: list[int]
+    problem: Problem,
+    rm: RosterModel,
+    stage: int,
+    best: Values,
+    warm: Values,
+    fixed: list[int],
+    deadline: float,
 ) -> Values:
     """The start of the stage after ``stage``: the best of this stage's roster, the warm start,
     and this stage's roster after the greedy continuity repair (CP-SAT leaves visit variables
@@ -171,7 +187,7 @@ def _next_start(
     options = [best, warm]
     following = rm.objectives[stage + 1][0]
     if following in ("continuity", "contract"):
-        options.append(_polish(problem, rm, best, fill=following == "contract"))
+        options.append(_polish(problem, rm, best, fill=following == "contract", deadline=deadline))
     scored = [(rm.stage_values(o), k) for k, o in enumerate(options)]
     ok = [
         (sv[stage + 1], k)
@@ -187,6 +203,7 @@ def _lexicographic(
     params: SolveParams,
     warm: Values,
     started: float,
+    deadline: float,
     on_progress: ProgressCallback | None,
 ) -> tuple[list[StageResult], list[str], Values]:
     """Run the stages in order, each fixing its objective at the value found: the stage
@@ -200,7 +217,11 @@ def _lexicographic(
     for i, (name, objective) in enumerate(rm.objectives):
         if not params.deterministic:
             spent = time.perf_counter() - started
-        remaining = params.time_limit_s - spent
+        remaining = (
+            params.time_limit_s - spent
+            if params.deterministic
+            else min(params.time_limit_s - spent, deadline - time.perf_counter())
+        )
         if remaining <= 0.05:
             stages.append(StageResult(name, "SKIPPED", None, None, 0.0))
             statuses.append("SKIPPED")
@@ -234,7 +255,7 @@ def _lexicographic(
         model.add(objective <= value)
         fixed.append(value)
         if i + 1 < len(rm.objectives):
-            best = _next_start(problem, rm, i, best, warm, fixed)
+            best = _next_start(problem, rm, i, best, warm, fixed, deadline)
         model.clear_hints()
         for var, v in best.items():
             model.add_hint(var, v)
@@ -263,22 +284,48 @@ def solve(
     *,
     on_progress: ProgressCallback | None = None,
     hint: Solution | None = None,
+    deadline: float | None = None,
 ) -> Solution:
     """The best roster found within the time limit, with its status per stage.
 
     ``hint`` is a starting roster (by default the cover-first baseline); it must satisfy the
     hard rules for CP-SAT to use it as a complete hint.
+
+    Every stage shares one deadline: ``deadline`` (a ``time.perf_counter()`` value, e.g. set
+    by a caller whose own work counts against the limit) or ``params.time_limit_s`` from now
+    (deterministic solves without a ``deadline`` count deterministic time only). Past it the
+    greedies stop adding, the model is not built (the warm start is the roster) and no stage
+    runs; the solution says so (``time_limited``, ``message``).
     """
     params = params or SolveParams()
     started = time.perf_counter()
+    if deadline is None:
+        deadline = math.inf if params.deterministic else started + params.time_limit_s
     _report(on_progress, 0.0, "cover-first baseline")
-    start = _warm_start(problem, hint)
+    start = _warm_start(problem, hint, deadline)
     _report(on_progress, 0.02, "building the model")
-    rm = RosterModel(problem)
+    try:
+        if time.perf_counter() >= deadline:
+            raise OutOfTime("roster model not built")
+        rm = RosterModel(problem, deadline)
+    except OutOfTime as out_of_time:
+        # the warm start keeps every rule the greedy checks: it is the plan
+        notes = [n for n in (start.message, str(out_of_time)) if n]
+        return Solution(
+            "BASELINE",
+            start.shifts,
+            start.follow_ups,
+            seconds=time.perf_counter() - started,
+            time_limited=True,
+            message="; ".join(notes) + "; no solver stage ran: the cover-first roster with "
+            "the continuity repair is the plan",
+        )
     warm = rm.values_from(start)
     for var, value in warm.items():
         rm.model.add_hint(var, value)
-    stages, statuses, best = _lexicographic(problem, rm, params, warm, started, on_progress)
+    stages, statuses, best = _lexicographic(
+        problem, rm, params, warm, started, deadline, on_progress
+    )
     _report(on_progress, 0.99, "booking follow-ups")
     shifts = _decode(problem, rm, best)
     follow_ups = book_follow_ups(problem, shifts, _same_day(problem, rm, best))
@@ -286,6 +333,10 @@ def solve(
     if overall in ("INFEASIBLE", "MODEL_INVALID"):
         return Solution(overall, stages=tuple(stages), seconds=time.perf_counter() - started)
     _report(on_progress, 1.0, f"done: {overall}")
+    cut = [s.name for s in stages if s.status not in ("OPTIMAL", "INFEASIBLE", "MODEL_INVALID")]
+    notes = [start.message] if start.message else []
+    if cut:
+        notes.append("stages stopped or skipped by the time limit: " + ", ".join(cut))
     return Solution(
         overall,
         tuple(shifts),
@@ -293,4 +344,6 @@ def solve(
         tuple(stages),
         seconds=time.perf_counter() - started,
         notes=tuple(f"{k}={v}" for k, v in rm.size().items()),
+        time_limited=bool(cut) or start.time_limited,
+        message="; ".join(notes),
     )

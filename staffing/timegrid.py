@@ -75,14 +75,39 @@ class Grid:
             return day * DAY + minute
         return absolute_minute(self.problem.start, day, minute)
 
+    @cached_property
+    def _intervals(self) -> dict[Slot, tuple[int, int]]:
+        return {}
+
+    @cached_property
+    def _minutes(self) -> dict[Slot, int]:
+        return {}
+
     def interval(self, slot: Slot) -> tuple[int, int]:
-        """Start and end minute of a slot (absolute time)."""
-        d, b = slot
-        block = self.problem.blocks[b]
-        return self.at(d, round(block.start * 60)), self.at(d, round(block.end * 60))
+        """Start and end minute of a slot (absolute time; each slot's computed once: the rules
+        and greedies ask for the same slots again and again)."""
+        known = self._intervals.get(slot)
+        if known is None:
+            d, b = slot
+            block = self.problem.blocks[b]
+            known = self._intervals[slot] = (
+                self.at(d, round(block.start * 60)),
+                self.at(d, round(block.end * 60)),
+            )
+        return known
+
+    @cached_property
+    def _segments(self) -> dict[Slot, list[tuple[int, int]]]:
+        return {}
 
     def segments(self, slot: Slot) -> list[tuple[int, int]]:
         """Worked pieces of a slot (its interval minus the block's breaks, absolute time)."""
+        known = self._segments.get(slot)
+        if known is None:
+            known = self._segments[slot] = self._find_segments(slot)
+        return known
+
+    def _find_segments(self, slot: Slot) -> list[tuple[int, int]]:
         d, b = slot
         block = self.problem.blocks[b]
         cuts = [round(block.start * 60)]
@@ -96,7 +121,10 @@ class Grid:
         changes during it)."""
         if not self.clock_changes:
             return self.problem.blocks[slot[1]].minutes
-        return sum(e - s for s, e in self.segments(slot))
+        known = self._minutes.get(slot)
+        if known is None:
+            known = self._minutes[slot] = sum(e - s for s, e in self.segments(slot))
+        return known
 
     def period_bounds(self, period: int) -> tuple[int, int]:
         """Absolute minutes of local midnight starting and ending a full 7-day period."""
@@ -234,12 +262,23 @@ class Grid:
         days = self.problem.days
         return [list(range(p, min(p + 7, days))) for p in range(0, days, 7)]
 
+    @cached_property
+    def _rest_windows(self) -> dict[int, list[tuple[int, list[Slot]]]]:
+        return {}
+
     def rest_windows(self, period: int) -> list[tuple[int, list[Slot]]]:
         """Candidate weekly-rest windows of a full period: (start minute, slots overlapping it).
 
         A free interval of the required length exists in the period exactly when one of these
         windows (starting at the period start or at the end of some slot) has no worked slot.
+        The same for every clinician: computed once per period.
         """
+        known = self._rest_windows.get(period)
+        if known is None:
+            known = self._rest_windows[period] = self._find_rest_windows(period)
+        return known
+
+    def _find_rest_windows(self, period: int) -> list[tuple[int, list[Slot]]]:
         length = round(self.problem.rules.weekly_rest_hours * 60)
         p0, p1 = self.period_bounds(period)
         n = len(self.problem.blocks)
@@ -262,6 +301,11 @@ class Grid:
             ]
             out.append((t, inside))
         return out
+
+    @cached_property
+    def full_period_bounds(self) -> list[tuple[int, tuple[int, int]]]:
+        """Each full period with its bounds (:meth:`period_bounds`), computed once."""
+        return [(p, self.period_bounds(p)) for p in self.full_periods()]
 
     def full_periods(self) -> list[int]:
         """Indices of the periods that have all 7 days."""

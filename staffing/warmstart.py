@@ -7,6 +7,8 @@ add (so demand cover never drops) and every addition keeps the rules (:class:`Le
 
 from __future__ import annotations
 
+import math
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
@@ -17,9 +19,12 @@ from staffing.solution import ShiftAssignment
 from staffing.timegrid import Slot
 
 
-def contract_fill(problem: Problem, shifts: Iterable[ShiftAssignment]) -> list[ShiftAssignment]:
+def contract_fill(
+    problem: Problem, shifts: Iterable[ShiftAssignment], deadline: float = math.inf
+) -> list[ShiftAssignment]:
     """Add legal shifts for clinicians below their weekly contract, where demand is least
-    covered (a warm start for the contract stage: only adds, so cover and continuity hold)."""
+    covered (a warm start for the contract stage: only adds, so cover and continuity hold).
+    Past the ``deadline`` (``time.perf_counter()``) no more clinicians are filled."""
     roster = load_roster(problem, shifts)
     cand = candidate_slots(problem)
     index = {b.name: i for i, b in enumerate(problem.blocks)}
@@ -30,6 +35,8 @@ def contract_fill(problem: Problem, shifts: Iterable[ShiftAssignment]) -> list[S
         for slot in slots:
             need[(slot, roster.by_id[cid].profession)] -= roster.grid.minutes(slot)
     for c in sorted(problem.clinicians, key=lambda c: c.clinician_id):
+        if time.perf_counter() >= deadline:
+            break
         cid = c.clinician_id
         for p, days in enumerate(roster.grid.periods):
             target = c.contract_hours * len(days) / 7 * 60
@@ -52,14 +59,16 @@ def contract_fill(problem: Problem, shifts: Iterable[ShiftAssignment]) -> list[S
 
 
 def continuity_repair(
-    problem: Problem, shifts: list[ShiftAssignment] | tuple[ShiftAssignment, ...]
+    problem: Problem,
+    shifts: list[ShiftAssignment] | tuple[ShiftAssignment, ...],
+    deadline: float = math.inf,
 ) -> list[ShiftAssignment]:
     """Add legal shifts so that more index clinicians work inside their patients' windows.
 
     A greedy warm start for the solver, not a scheduler's method: shifts are only added (so
     cover never drops), each addition passes the hard rules, and each clinician gets the slot
     that serves most of their still-unmatched return visits (ties: most demand left uncovered,
-    preferred block, earliest).
+    preferred block, earliest). Past the ``deadline`` no more clinicians are repaired.
     """
     roster = load_roster(problem, shifts)
     index = {b.name: i for i, b in enumerate(problem.blocks)}
@@ -80,6 +89,8 @@ def continuity_repair(
     ):
         by_clinician[v.index_clinician_id].append(v)
     for cid, visits in sorted(by_clinician.items()):
+        if time.perf_counter() >= deadline:
+            break
         c = roster.by_id[cid]
         while True:
             room: Counter[int] = Counter()

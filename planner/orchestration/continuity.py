@@ -11,6 +11,7 @@ are :class:`planner.scenario_continuity.ContinuityLevers`.
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 from planner.orchestration.context import ProgressCallback, RunContext
@@ -165,6 +166,8 @@ def run_continuity(
     problem = build_problem(scenario, mobile_days_from_placements(scenario, context))
     cost = request_cost(scenario)
     params = SolveParams(time_limit_s=s.time_limit_s, num_workers=2, seed=scenario.scenario.seed)
+    # one deadline for every round, the repair and the pruning (the clock starts once the
+    # problem is built); the lever comparison runs after it
     reach = reach_target(
         problem,
         params,
@@ -172,6 +175,7 @@ def run_continuity(
         cost=cost,
         before=stored_roster(problem, context),
         on_progress=on_progress,
+        deadline=time.perf_counter() + params.time_limit_s,
     )
     levers = compare_levers(
         problem,
@@ -187,14 +191,23 @@ def run_continuity(
     stage = next((st for st in reach.solution.stages if st.name == "continuity"), None)
     return RunOutcome(
         solver_status=reach.solution.status,
-        kpis={**reach_kpis(reach, levers), **miss_kpis(summary)},
+        kpis={
+            **reach_kpis(reach, levers),
+            **miss_kpis(summary),
+            "time_limit_reached": float(bool(reach.time_limit_note)),
+        },
         rows=[
             *outcome_rows(reach.problem, reach.solution, misses),
             *request_rows(reach.problem, reach.requests),
         ],
         objective=None if stage is None or stage.objective is None else -stage.objective,
         bound=None if stage is None or stage.bound is None else -stage.bound,
-        message=reach_message(reach, levers),
+        message=(
+            f"Time limit {s.time_limit_s:g} s reached ({reach.time_limit_note}). "
+            if reach.time_limit_note
+            else ""
+        )
+        + reach_message(reach, levers),
         extra={"summary": reach.solution.summary()},
         report={
             "requests": [

@@ -309,7 +309,12 @@ def run_placement(
     on_progress: ProgressCallback | None = None,
     context: RunContext | None = None,
 ) -> RunOutcome:
-    """The ``placement`` planner: problem -> solve -> evaluate -> rows and KPIs."""
+    """The ``placement`` planner: problem -> solve -> evaluate -> rows and KPIs.
+
+    ``placement.time_limit_s`` bounds the solve, every stage of it (:func:`solve`); the clock
+    starts once the demand and travel data are read (their time grows with the horizon and
+    the counties, not with the limit). A solve stopped by the limit stores its best plan with
+    KPI ``time_limit_reached`` = 1 and says in the run message what the limit cut short."""
     if on_progress:
         on_progress(0.0, "reading demand and travel times")
     with placement_errors():
@@ -324,16 +329,23 @@ def run_placement(
     values: dict[str, float | int | None] = dict(kpis.to_dict())
     values["gap"] = solution.gap
     values["solver_seconds"] = round(solution.seconds, 3)
+    values["time_limit_reached"] = int(solution.time_limited)
     crews, crew_note = crew_check(scenario, rows)
     values.update(crews)
     rules = "; ".join(f"{v.rule} at {v.where}: {v.amount:g}" for v in kpis.violations)
+    limit_note = (
+        f"time limit {scenario.placement.time_limit_s:g} s reached"
+        + (f" ({solution.message})" if solution.message else "")
+        if solution.time_limited
+        else ""
+    )
     return RunOutcome(
         solver_status=solution.status,
         kpis=values,
         rows=rows,
         objective=solution.objective,
         bound=solution.bound,
-        message=". ".join(m for m in (rules, crew_note) if m) or None,
+        message=". ".join(m for m in (limit_note, rules, crew_note) if m) or None,
     )
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -318,15 +319,20 @@ def run_problem(
     *,
     baseline: Solution | None = None,
     labels: Mapping[str, str] | None = None,
+    deadline: float | None = None,
 ) -> tuple[Solution, dict[str, float | None], str | None]:
     """Solve and evaluate: the solution, the flat KPIs (with the baseline's) and a shortage note
     (blocks named by ``labels``, see :func:`shortage_message`).
 
-    The cover-first baseline is both the reference rate and the solver's starting hint.
+    The cover-first baseline is both the reference rate and the solver's starting hint. Both
+    share ``deadline`` (``time.perf_counter()``; by default the time limit from now): KPI
+    ``time_limit_reached`` says whether it cut anything short.
     """
-    baseline = baseline or cover_first(problem)
+    if deadline is None and not params.deterministic:
+        deadline = time.perf_counter() + params.time_limit_s
+    baseline = baseline or cover_first(problem, math.inf if deadline is None else deadline)
     base_kpis = evaluate(problem, baseline)
-    solution = solve(problem, params, on_progress=on_progress, hint=baseline)
+    solution = solve(problem, params, on_progress=on_progress, hint=baseline, deadline=deadline)
     kpis = evaluate(problem, solution)
     flat: dict[str, float | None] = {
         k: (None if v is None else float(v)) for k, v in kpis.to_dict().items()
@@ -336,6 +342,7 @@ def run_problem(
     flat["baseline_hard_violations"] = float(base_kpis.hard_violations)
     flat["baseline_mobile_site_days_unstaffed"] = float(base_kpis.mobile_site_days_unstaffed)
     flat["solve_seconds"] = solution.seconds
+    flat["time_limit_reached"] = float(solution.time_limited)
     if kpis.continuity_rate is not None and base_kpis.continuity_rate is not None:
         flat["continuity_gain_points"] = 100 * (kpis.continuity_rate - base_kpis.continuity_rate)
     return solution, flat, shortage_message(problem, solution, labels=labels)
@@ -569,8 +576,19 @@ def run_staffing(
     params = SolveParams(
         time_limit_s=scenario.staffing.time_limit_s, num_workers=2, seed=scenario.scenario.seed
     )
+    # one deadline for the baseline, the warm starts, the model and every stage; the clock
+    # starts once the problem is built (the demo data grow with the sizes, not the limit)
     solution, kpis, note = run_problem(
-        problem, params, on_progress, labels=site_labels(mobile_days)
+        problem,
+        params,
+        on_progress,
+        labels=site_labels(mobile_days),
+        deadline=time.perf_counter() + params.time_limit_s,
+    )
+    limit_note = (
+        f"time limit {params.time_limit_s:g} s reached ({solution.message})"
+        if solution.time_limited
+        else None
     )
     misses = explain_misses(problem, solution)
     summary = miss_summary(misses)
@@ -586,7 +604,7 @@ def run_staffing(
         rows=outcome_rows(problem, solution, misses),
         objective=None if stage is None or stage.objective is None else -stage.objective,
         bound=None if stage is None or stage.bound is None else -stage.bound,
-        message=". ".join(m for m in (crews, note) if m) or None,
+        message=". ".join(m for m in (crews, note, limit_note) if m) or None,
         extra={"summary": solution.summary()},
         report={
             "misses": summary,

@@ -25,7 +25,7 @@ from planner.placement.mip import solve_mip
 from planner.placement.model import build_model
 from planner.placement.problem import PlacementProblem, SolveParams
 from planner.placement.progress import ProgressCallback
-from planner.placement.regions import solve_week
+from planner.placement.regions import greedy_week, solve_week
 
 
 def capacity_bound(problem: PlacementProblem) -> float:
@@ -45,6 +45,7 @@ class WeeklyRelaxation:
     counts: np.ndarray  # (W, S) units per site in each week's own best placement
     values: np.ndarray  # (W,) that placement's served value
     bounds: np.ndarray  # (W,) proven bound of the week on its own
+    skipped: int = 0  # weeks the deadline left to their capacity bound and a greedy placement
 
     @property
     def bound(self) -> float:
@@ -58,14 +59,15 @@ def relax_week(
     params: SolveParams,
     relaxation: WeeklyRelaxation,
     w: int,
-    limit_s: Callable[[], float],
+    limit_s: Callable[[], float | None],
     lock: threading.Lock | None = None,
-) -> None:
+) -> bool:
     """Solve week ``w`` on its own and keep what improves ``relaxation``.
 
-    ``limit_s()`` is asked for the seconds once the model is built (building takes a good
-    part of a second); ``lock`` serialises the (Python) building when weeks run in threads,
-    HiGHS itself runs outside Python's lock."""
+    ``limit_s()`` is asked for the seconds twice, before and after the model is built (building
+    takes a good part of a second at the scale of Sweden): None before building means no time
+    is left, and the week keeps its capacity bound (returns False). ``lock`` serialises the
+    (Python) building when weeks run in threads, HiGHS itself runs outside Python's lock."""
     week = problem.replace(
         weeks=(problem.weeks[w],),
         demand=problem.demand[:, w : w + 1],
@@ -76,8 +78,10 @@ def relax_week(
         min_stay_weeks=1,
     )
     with lock or contextlib.nullcontext():
+        if limit_s() is None:
+            return False
         built = build_model(week, params, strong=True)
-        limit = limit_s()
+        limit = limit_s() or 0.0
     outcome = solve_mip(
         built.model,
         time_limit_s=max(limit, 0.2),
@@ -91,16 +95,21 @@ def relax_week(
         relaxation.values[w] = objective
         for (s, _), var in built.y.items():
             relaxation.counts[w, s] = round(values[var])
+    return True
 
 
 def weekly_relaxation(
     problem: PlacementProblem,
     params: SolveParams,
-    budget_s: float,
+    deadline: float,
     on_progress: ProgressCallback | None,
 ) -> WeeklyRelaxation:
-    """Every week solved on its own (:func:`relax_week`), ``params.threads`` at a time; a week
-    that finishes early leaves its time to the weeks still waiting."""
+    """Every week solved on its own (:func:`relax_week`), ``params.threads`` at a time, until
+    ``deadline`` (a ``time.perf_counter()`` value); a week that finishes early leaves its time
+    to the weeks still waiting. Weeks not started by the deadline keep the capacity bound
+    (what the fleet or the reachable demand allows) and get a greedy placement
+    (:func:`~planner.placement.regions.greedy_week`, well under a second for a year of
+    weeks); ``skipped`` counts them."""
     W, S = len(problem.weeks), len(problem.sites)
     cap_value = problem.units * problem.capacity_per_week * problem.value_per_patient
     reachable = (
@@ -109,23 +118,34 @@ def weekly_relaxation(
     relaxation = WeeklyRelaxation(
         np.zeros((W, S), dtype=int), np.zeros(W), np.minimum(cap_value, reachable)
     )
-    deadline = time.perf_counter() + budget_s
     lock = threading.Lock()
     started = [0]
     workers = max(1, min(params.threads, W))
 
-    def share_left() -> float:  # called under the lock: this week's share of what is left
-        started[0] += 1
+    def share_left() -> float | None:  # under the lock: this week's share of what is left
         left = deadline - time.perf_counter()
+        if left <= 0:
+            return None
         return min(left, left * workers / (W - started[0] + workers))
 
     def one_week(w: int) -> None:
+        with lock:
+            started[0] += 1
         if on_progress:
-            on_progress(started[0] / W, f"weekly bounds: {problem.weeks[w]}")
-        relax_week(problem, params, relaxation, w, share_left, lock)
+            on_progress((started[0] - 1) / W, f"weekly bounds: {problem.weeks[w]}")
+        if not relax_week(problem, params, relaxation, w, share_left, lock):
+            with lock:
+                relaxation.skipped += 1
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(one_week, range(W)))
+    # the weeks without time keep their capacity bound, and a greedy placement as the week's
+    # own best (the shortlist and the recombination need one for every week)
+    for w in np.flatnonzero(relaxation.counts.sum(axis=1) == 0):
+        greedy = greedy_week(problem, int(w))
+        if greedy is not None and greedy[1] * problem.value_per_patient > relaxation.values[w]:
+            relaxation.counts[w] = greedy[0]
+            relaxation.values[w] = greedy[1] * problem.value_per_patient
     return relaxation
 
 

@@ -9,6 +9,7 @@ plan with the weeks' own best placements (:func:`relink`).
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,7 +24,8 @@ from planner.placement.model import build_model
 from planner.placement.plan import plan_value, relocation_cost, site_ids, track_units
 from planner.placement.problem import PlacementProblem, SolveParams
 from planner.placement.progress import ProgressCallback, scaled
-from planner.placement.search import best_path, improve_plan
+from planner.placement.regions import full_coverage, greedy_week
+from planner.placement.search import best_path, improve_plan, transition_cost
 
 
 def candidate_sites(problem: PlacementProblem, weekly: np.ndarray, neighbours: int) -> np.ndarray:
@@ -56,23 +58,43 @@ def restrict(problem: PlacementProblem, sites: np.ndarray) -> PlacementProblem:
     )
 
 
+@dataclass(frozen=True)
+class WeekByWeek:
+    """A plan built one week at a time: units per site and week, its objective (served value
+    minus direct relocation costs), and how many weeks the deadline left to :func:`quick_week`."""
+
+    counts: np.ndarray  # (W, S)
+    objective: float
+    quick_weeks: int = 0
+
+
 def decomposed(
-    problem: PlacementProblem, params: SolveParams, on_progress: ProgressCallback | None
-) -> tuple[np.ndarray, float, float, str] | None:
+    problem: PlacementProblem,
+    params: SolveParams,
+    on_progress: ProgressCallback | None,
+    deadline: float,
+) -> tuple[np.ndarray, float, float, str, bool] | None:
     """For horizons too large for one MIP: every week on its own first (a bound, and the sites
     worth considering), then the plan week by week on that shortlist, polished, and (without
     minimum stays or contracts) recombined with the weeks' own best placements
     (:func:`relink`), while a spare process bounds the weeks HiGHS left open region by region
-    (:class:`RegionalBounds`). Returns (counts (W, S), objective, bound, how) or None.
+    (:class:`RegionalBounds`). Every stage stops at its share of the time up to ``deadline``
+    (a ``time.perf_counter()`` value). Returns (counts (W, S), objective, bound, how,
+    time_limited) or None; ``time_limited`` says the deadline cut a stage short (weeks left
+    without their own bound, or placed by :func:`quick_week`), and ``how`` says which.
 
     The objective is served value minus direct relocation costs, the bound the sum of the
     weekly relaxations' bounds (capped by the fleet-capacity bound).
     """
     started = time.perf_counter()
     share = params.decomposition_bound_share
-    deadline = started + params.time_limit_s * 0.93  # model building and HiGHS overrun a little
+    # model building and HiGHS overrun a little
+    deadline = started + max(deadline - started, 0.0) * 0.93
     relaxation = weekly_relaxation(
-        problem, params, (deadline - started) * share, scaled(on_progress, 0.0, share)
+        problem,
+        params,
+        started + (deadline - started) * share,
+        scaled(on_progress, 0.0, share),
     )
     keep = candidate_sites(problem, relaxation.counts, params.shortlist_neighbours)
     rest = scaled(on_progress, share, 1.0)
@@ -83,28 +105,38 @@ def decomposed(
         else None
     )
     searchable = problem.min_stay_weeks == 1 and not problem.region_contracts
+    plan: tuple[np.ndarray, float] | None = None
+    quick = 0
     try:
+        if not len(keep):  # no week had time for its own placement: keep every site
+            keep = np.arange(len(problem.sites))
         small = restrict(problem, keep)
         served = np.zeros(len(problem.weeks))
         # most of the time week by week; then a polish with HiGHS, then the unit-week search
-        budget = 0.6 * (deadline - time.perf_counter())
-        plan = rolling_horizon(small, params, max(budget, 1.0), rest, served)
+        until = time.perf_counter() + 0.6 * (deadline - time.perf_counter())
+        week_by_week = rolling_horizon(small, params, until, rest, served)
         how = (
             f"planned week by week on {len(keep)} shortlisted sites; bound from weekly relaxations"
         )
-        if plan is not None:
+        if week_by_week is not None:
+            quick = week_by_week.quick_weeks
             polish_until = (
                 deadline - 0.6 * (deadline - time.perf_counter()) if searchable else deadline
             )
-            plan = polish(small, params, plan[0], served, polish_until)
+            polished, _ = polish(small, params, week_by_week.counts, served, polish_until)
             counts = np.zeros((len(problem.weeks), len(problem.sites)), dtype=int)
-            counts[:, keep] = plan[0]
+            counts[:, keep] = polished
             if searchable:
                 counts = relink(problem, counts, relaxation, regional, deadline)
             plan = counts, plan_value(problem, counts)
         else:  # the shortlist cannot meet the contracts: every site, week by week
-            plan = rolling_horizon(problem, params, max(deadline - time.perf_counter(), 1.0), rest)
+            week_by_week = rolling_horizon(problem, params, deadline, rest)
             how = "planned week by week; bound from weekly relaxations"
+            if week_by_week is not None:
+                plan, quick = (
+                    (week_by_week.counts, week_by_week.objective),
+                    week_by_week.quick_weeks,
+                )
     finally:
         if regional is not None:
             regional.collect(relaxation)
@@ -113,7 +145,15 @@ def decomposed(
         how += f" ({regional.sent} weeks bounded region by region)"
     if plan is None:
         return None
-    return plan[0], plan[1], min(relaxation.bound, capacity_bound(problem)), how
+    W = len(problem.weeks)
+    cut = [
+        f"{relaxation.skipped} of {W} weeks without their own bound" if relaxation.skipped else "",
+        f"{quick} of {W} weeks placed by the quick rule" if quick else "",
+    ]
+    limited = any(cut)
+    if limited:
+        how += "; time limit reached: " + ", ".join(c for c in cut if c)
+    return plan[0], plan[1], min(relaxation.bound, capacity_bound(problem)), how, limited
 
 
 def relink(
@@ -134,7 +174,9 @@ def relink(
     while time.perf_counter() < deadline - 1.0:
         if regional is not None:
             regional.collect(relaxation)
-        path = best_path(problem, np.vstack([best, relaxation.counts]))
+        path = best_path(problem, np.vstack([best, relaxation.counts]), deadline - 1.0)
+        if path is None:
+            break
         trial = improve_plan(problem, path, deadline, extra=relaxation.counts)
         value = plan_value(problem, trial)
         if value > best_value + 1e-6 * max(1.0, abs(best_value)):
@@ -150,14 +192,15 @@ def relink(
 def rolling_horizon(
     problem: PlacementProblem,
     params: SolveParams,
-    budget_s: float,
+    deadline: float,
     on_progress: ProgressCallback | None,
     keep_served: np.ndarray | None = None,
-) -> tuple[np.ndarray, float] | None:
+) -> WeekByWeek | None:
     """A feasible plan built one week at a time (units that must stay are kept; region
-    contracts are spread evenly over the remaining weeks). Returns (counts (W, S), objective:
-    served value minus direct relocation costs) or None if it cannot find one; the patients
-    served each week go into ``keep_served`` when given.
+    contracts are spread evenly over the remaining weeks), each week a MIP until ``deadline``
+    (a ``time.perf_counter()`` value) and :func:`quick_week` after it. Returns the plan, or
+    None if it cannot find one; the patients served each week go into ``keep_served`` when
+    given.
 
     Each week's model sees only that week (measured: a two-week window decides moves with
     the next week in view, but its larger models solve worse in the same time: 26 weeks on 99
@@ -167,7 +210,8 @@ def rolling_horizon(
     needed = {c.county_code: c.unit_weeks for c in problem.region_contracts}
     previous = problem.initial_sites
     stayed = [L] * U if previous is not None else []
-    served, started = np.zeros(W), time.perf_counter()
+    served = np.zeros(W)
+    quick = 0
     for w in range(W):
         if on_progress:
             on_progress(w / W, f"week-by-week start: {problem.weeks[w]}")
@@ -185,19 +229,29 @@ def rolling_horizon(
             region_contracts=(),
             initial_sites=previous,
         )
-        built = build_model(week, params, y_lower=lower, county_min_units=spread)
-        left = budget_s - (time.perf_counter() - started)
-        outcome = solve_mip(
-            built.model,
-            time_limit_s=max(left / (W - w), 0.2),
-            relative_gap_tolerance=max(params.relative_gap, 1e-3),
-        )
-        if not outcome.has_solution:
-            return None
-        values = outcome.result.variable_values()
-        for (s, _), var in built.y.items():
-            counts[w, s] = round(values[var])
-        served[w] = sum(values[var] for var in built.x.values())
+        left = deadline - time.perf_counter()
+        if left <= 0:  # out of time: no MIP for the weeks still to place
+            before = counts[w - 1] if w > 0 else None
+            quick_row = quick_week(problem, w, lower[:, 0], spread, before)
+            if quick_row is None:
+                return None
+            counts[w] = quick_row
+            served[w] = full_coverage(problem, w).served(counts[w])
+            quick += 1
+        else:
+            built = build_model(week, params, y_lower=lower, county_min_units=spread)
+            left = deadline - time.perf_counter()
+            outcome = solve_mip(
+                built.model,
+                time_limit_s=max(left / (W - w), 0.2),
+                relative_gap_tolerance=max(params.relative_gap, 1e-3),
+            )
+            if not outcome.has_solution:
+                return None
+            values = outcome.result.variable_values()
+            for (s, _), var in built.y.items():
+                counts[w, s] = round(values[var])
+            served[w] = sum(values[var] for var in built.x.values())
         sites = track_units(week, counts[w : w + 1])[0]
         if previous is not None:
             stayed = [stayed[u] + 1 if sites[u] == previous[u] else 1 for u in range(U)]
@@ -212,9 +266,38 @@ def rolling_horizon(
         return None
     if keep_served is not None:
         keep_served[:] = served
-    return counts, float(served.sum()) * problem.value_per_patient - relocation_cost(
-        problem, counts
-    )
+    value = float(served.sum()) * problem.value_per_patient - relocation_cost(problem, counts)
+    return WeekByWeek(counts, value, quick)
+
+
+def quick_week(
+    problem: PlacementProblem,
+    w: int,
+    lower: np.ndarray,
+    spread: dict[tuple[str, int], int],
+    before: np.ndarray | None,
+) -> np.ndarray | None:
+    """Units per site (S,) in week ``w`` without a MIP, for the weeks a deadline leaves no
+    time: the week before's placement when it meets the county spread (staying costs
+    nothing), else the :func:`greedy_week` one; whichever serves more after relocation. Keeps
+    the ``lower`` (S,) units that must stay and at least ``spread[(county, 0)]`` units in each
+    county; None when a county in ``spread`` has no site."""
+    greedy = greedy_week(problem, w, lower, spread)
+    if greedy is None:
+        return None
+    row = greedy[0]
+    counties = np.array([site.county_code for site in problem.sites])
+    if before is None or any(
+        before[counties == county].sum() < need for (county, _), need in spread.items()
+    ):
+        return row
+    cov, cost = full_coverage(problem, w), problem.move_cost()
+    options = [row, before.copy()]
+    worth = [
+        cov.served(o) * problem.value_per_patient - transition_cost(cost, before, o)
+        for o in options
+    ]
+    return options[int(np.argmax(worth))]
 
 
 def polish(

@@ -2,7 +2,7 @@
 
 :func:`evaluate` takes only the problem and the units' sites week by week. It re-derives how
 many patients the units can serve with an independent max-flow / min-cost allocation
-(networkx, point by point, not the solver's merged groups), the true road km of every move
+(a network flow, point by point, not the solver's merged groups), the true road km of every move
 from the travel matrix, and checks each named rule. The solver's objective and bound are
 reported beside these numbers, never instead of them.
 """
@@ -13,8 +13,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import networkx as nx
 import numpy as np
+from ortools.graph.python import min_cost_flow
 
 from planner.placement.problem import PlacementProblem, PlacementSolution
 
@@ -87,40 +87,56 @@ class PlacementKpis:
 def week_allocation(
     problem: PlacementProblem, week: int, sites: tuple[str, ...]
 ) -> dict[tuple[int, int], float]:
-    """Patients of point p served at site s in ``week``: max served, then least travel."""
+    """Patients of point p served at site s in ``week``: max served, then least travel.
+
+    A min-cost max flow, point by point (OR-Tools' network simplex; networkx took a third of
+    a second a week at the scale of Sweden, half a minute for two years of weeks)."""
     counts = Counter(problem.site_index(s) for s in sites)
     demand = problem.unit_demand[:, week]
-    graph: nx.DiGraph[object] = nx.DiGraph()
-    for s, n in counts.items():
-        graph.add_edge(
-            ("site", s),
-            "sink",
-            capacity=int(problem.capacity_per_week * n * _SCALE + 1e-9),
-            weight=0,
-        )
-    reach = problem.reach
-    for p in np.flatnonzero(demand > 0):
-        sites_here = [s for s in counts if reach[s, p]]
-        if not sites_here:
-            continue
-        # Rounded down, so a point is never served more than its demand (shares stay <= 1).
-        graph.add_edge(
-            "source", ("point", int(p)), capacity=int(demand[p] * _SCALE + 1e-9), weight=0
-        )
-        for s in sites_here:
-            graph.add_edge(
-                ("point", int(p)), ("site", s), weight=round(problem.site_point_minutes[s, p] * 10)
-            )
-    if "source" not in graph or "sink" not in graph:
+    site_list = np.array(sorted(counts), dtype=np.int64)
+    points = np.flatnonzero(demand > 0)
+    if not len(site_list) or not len(points):
         return {}
-    flow = nx.max_flow_min_cost(graph, "source", "sink")
-    served = {}
-    for node, out in flow.items():
-        if isinstance(node, tuple) and node[0] == "point":
-            for target, amount in out.items():
-                if amount > 0:
-                    served[node[1], target[1]] = amount / _SCALE
-    return served
+    # Rounded down, so a point is never served more than its demand (shares stay <= 1).
+    supply = np.floor(demand[points] * _SCALE + 1e-9).astype(np.int64)
+    reach = problem.reach[np.ix_(site_list, points)]  # (sites used, points with demand)
+    site_at, point_at = np.nonzero(reach)
+    if not len(site_at):
+        return {}
+    # nodes: 0 source, 1 sink, 2.. points with demand, then the sites used
+    n_points = len(points)
+    first_site = 2 + n_points
+    tails = np.concatenate(
+        [np.zeros(n_points, np.int64), 2 + point_at, first_site + np.arange(len(site_list))]
+    )
+    heads = np.concatenate(
+        [2 + np.arange(n_points), first_site + site_at, np.ones(len(site_list), np.int64)]
+    )
+    site_capacity = [
+        int(problem.capacity_per_week * counts[int(s)] * _SCALE + 1e-9) for s in site_list
+    ]
+    capacities = np.concatenate([supply, supply[point_at], np.array(site_capacity, np.int64)])
+    minutes = problem.site_point_minutes[site_list[site_at], points[point_at]]
+    costs = np.concatenate(
+        [
+            np.zeros(n_points, np.int64),
+            np.round(minutes * 10).astype(np.int64),
+            np.zeros(len(site_list), np.int64),
+        ]
+    )
+    flow = min_cost_flow.SimpleMinCostFlow()
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
+    total = int(supply.sum())
+    flow.set_node_supply(0, total)
+    flow.set_node_supply(1, -total)
+    if flow.solve_max_flow_with_min_cost() != flow.OPTIMAL:
+        raise AssertionError(f"week {week}: the allocation flow did not solve")
+    amounts = flow.flows(arcs[n_points : n_points + len(site_at)])
+    return {
+        (int(points[point_at[i]]), int(site_list[site_at[i]])): amount / _SCALE
+        for i, amount in enumerate(amounts)
+        if amount > 0
+    }
 
 
 # -- named rules: each returns the violations it finds ------------------------------------

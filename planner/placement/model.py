@@ -18,6 +18,7 @@ called in this order by :func:`build_model`; a new rule gets its own function th
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -26,6 +27,15 @@ import numpy as np
 from ortools.math_opt.python import mathopt
 
 from planner.placement.problem import PlacementProblem, SolveParams
+
+
+class OutOfTime(Exception):
+    """The deadline passed while a model was being built (the caller keeps what it has)."""
+
+
+def _check(deadline: float | None) -> None:
+    if deadline is not None and time.perf_counter() > deadline:
+        raise OutOfTime
 
 
 @dataclass
@@ -97,6 +107,7 @@ def build_model(
     y_lower: np.ndarray | None = None,
     county_min_units: dict[tuple[str, int], int] | None = None,
     strong: bool = False,
+    deadline: float | None = None,
 ) -> BuiltModel:
     """The MIP; with ``elastic`` the contracts and floors get penalised slack instead.
 
@@ -104,6 +115,10 @@ def build_model(
     the rolling-horizon warm start uses them to keep units that must stay and to spread
     region contracts over the weeks. ``strong`` links each served-patient variable to its
     site's units (a tighter LP, used for single weeks).
+
+    Building runs in Python (about 0.1 ms per served-patient variable, :func:`model_size`), so
+    a full model may take longer than its solve's time limit: with ``deadline`` (a
+    ``time.perf_counter()`` value) building stops with :class:`OutOfTime` once it passes.
     """
     W = len(problem.weeks)
     groups, group_county, demand = demand_groups(problem)
@@ -114,9 +129,9 @@ def build_model(
             if y_lower[s, w] > 0:
                 var.lower_bound = float(y_lower[s, w])
     county_spread(model, problem, y, county_min_units or {})
-    x = served_patients(model, problem, y, groups, demand, strong=strong)
+    x = served_patients(model, problem, y, groups, demand, strong=strong, deadline=deadline)
     arcs = move_arcs(problem, params.move_neighbours)
-    relocation = relocation_flows(model, problem, y, arcs)
+    relocation = relocation_flows(model, problem, y, arcs, deadline=deadline)
     min_stay(model, problem, y)
 
     # any slack costs more than any plan can gain
@@ -175,6 +190,7 @@ def served_patients(
     demand: np.ndarray,
     *,
     strong: bool,
+    deadline: float | None = None,
 ) -> dict[tuple[int, int, int], mathopt.Variable]:
     """Served patients ``x[g, s, w]``, only where site s reaches group g and g has demand in
     week w; no group is served more than its demand, no site more than its units' capacity."""
@@ -182,6 +198,7 @@ def served_patients(
     x: dict[tuple[int, int, int], mathopt.Variable] = {}
     by_site: dict[tuple[int, int], list[mathopt.Variable]] = defaultdict(list)
     for g, points in enumerate(groups):
+        _check(deadline)
         sites = [int(s) for s in np.flatnonzero(reach[:, points[0]])]
         for w in range(len(problem.weeks)):
             if demand[g, w] <= 0:
@@ -216,6 +233,8 @@ def relocation_flows(
     problem: PlacementProblem,
     y: dict[tuple[int, int], mathopt.Variable],
     arcs: list[tuple[int, int]],
+    *,
+    deadline: float | None = None,
 ) -> list[mathopt.LinearExpression]:
     """Units flow along ``arcs`` between week w-1 and w (and from the initial sites into week
     0); returns the relocation cost terms of the objective."""
@@ -225,6 +244,7 @@ def relocation_flows(
     first_move_week = 0 if problem.initial_sites is not None else 1
     relocation = []
     for w in range(first_move_week, W):
+        _check(deadline)
         flow = {a: model.add_variable(lb=0, ub=U, name=f"f(a={a},w={w})") for a in arcs}
         inflow: dict[int, list[mathopt.Variable]] = defaultdict(list)
         outflow: dict[int, list[mathopt.Variable]] = defaultdict(list)

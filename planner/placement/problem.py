@@ -222,7 +222,9 @@ class PlacementSolution:
 
     ``unit_sites[w][u]`` is the site id of unit ``u`` in week ``w``. ``objective`` and
     ``bound`` are the solver's (relocation along the site graph); KPIs come from
-    :func:`planner.placement.kpi.evaluate`.
+    :func:`planner.placement.kpi.evaluate`. ``time_limited`` says the time limit cut the
+    solve short (the plan is the best found by then, or a quick fallback for some weeks;
+    ``message`` says which).
     """
 
     status: str
@@ -232,6 +234,7 @@ class PlacementSolution:
     gap: float | None = None
     seconds: float = 0.0
     message: str = ""
+    time_limited: bool = False
 
     @property
     def has_plan(self) -> bool:

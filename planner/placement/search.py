@@ -102,18 +102,35 @@ def improve_plan(
     return counts
 
 
-def best_path(problem: PlacementProblem, candidates: np.ndarray) -> np.ndarray:
+def best_path(
+    problem: PlacementProblem, candidates: np.ndarray, deadline: float | None = None
+) -> np.ndarray | None:
     """The best plan that stands, each week, in one of the ``candidates`` (K, S) placements
     (e.g. every week's own best placement and the rows of other plans): a longest path over
     weeks x candidates, served value minus least-cost relocation. Rows that do not place
-    every unit are ignored; at least one must. Returns counts (W, S)."""
+    every unit are ignored; at least one must. Returns counts (W, S), or None when
+    ``deadline`` (a ``time.perf_counter()`` value) passes first (W x K max flows and K x K
+    matchings take seconds on a year of weeks)."""
     W = len(problem.weeks)
     cand = np.unique(candidates[candidates.sum(axis=1) == problem.units], axis=0)
     K = len(cand)
     cost = problem.move_cost()
-    value = np.array([[full_coverage(problem, w).served(row) for row in cand] for w in range(W)])
+
+    def out_of_time() -> bool:
+        return deadline is not None and time.perf_counter() > deadline
+
+    value = np.zeros((W, K))
+    for w in range(W):
+        if out_of_time():
+            return None
+        cov = full_coverage(problem, w)
+        value[w] = [cov.served(row) for row in cand]
     value *= problem.value_per_patient
-    move = np.array([[transition_cost(cost, a, b) for b in cand] for a in cand])  # (from, to)
+    move = np.zeros((K, K))  # (from, to)
+    for k, a in enumerate(cand):
+        if out_of_time():
+            return None
+        move[k] = [transition_cost(cost, a, b) for b in cand]
     best = value[0].copy()
     if problem.initial_sites is not None:
         initial = np.zeros(cand.shape[1], dtype=int)

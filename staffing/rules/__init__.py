@@ -30,7 +30,14 @@ from staffing.rules.balance import (
     is_weekend_slot,
     preferred_blocks,
 )
-from staffing.rules.catalog import RULES, RULES_BY_NAME, check, clinician_hard_rules
+from staffing.rules.catalog import (
+    RULES,
+    RULES_BY_NAME,
+    WINDOW_DAYS,
+    WINDOWED_RULES,
+    check,
+    clinician_hard_rules,
+)
 from staffing.rules.core import ClinicianCheck, Rule, Violation, clinician_slots
 from staffing.rules.cover import (
     crew_needs,
@@ -49,6 +56,7 @@ from staffing.rules.working_time import (
     max_consecutive_days,
     mertid_cap,
     mertid_limit,
+    mertid_over,
     no_overlap,
     weekly_max_hours,
     weekly_rest,
@@ -57,6 +65,8 @@ from staffing.rules.working_time import (
 __all__ = [
     "RULES",
     "RULES_BY_NAME",
+    "WINDOWED_RULES",
+    "WINDOW_DAYS",
     "ClinicianCheck",
     "Rule",
     "Violation",
@@ -80,6 +90,7 @@ __all__ = [
     "max_consecutive_days",
     "mertid_cap",
     "mertid_limit",
+    "mertid_over",
     "mobile_crew",
     "no_overlap",
     "preferred_blocks",

@@ -64,6 +64,29 @@ assert tuple(RULES_BY_NAME) == tuple(RULE_DEFAULTS), (
 assert all(r.hard == RULE_DEFAULTS[r.name] for r in RULES)
 
 
+#: The per-clinician rules a move can only break near the moved slot: on a legal roster, each
+#: holds on any contiguous stretch of it (fewer shifts never break them), and a new slot's
+#: violations lie within :data:`WINDOW_DAYS` days of it (or the run of consecutive days
+#: around it), so a greedy checks them on that stretch alone (:class:`staffing.greedy.LegalRoster`).
+#: Not here: the mertid cap and fair shares (sums over the horizon), contract hours (fewer
+#: shifts break it).
+WINDOWED_RULES: frozenset[ClinicianCheck] = frozenset(
+    {
+        availability,
+        no_overlap,
+        daily_rest,
+        break_within_5h,
+        weekly_rest,
+        max_consecutive_days,
+        weekly_max_hours,
+        preferred_blocks,
+    }
+)
+#: Days on either side of a slot that a windowed rule reads at most (a 7-day period, a night
+#: reaching into it and a day's margin).
+WINDOW_DAYS = 9
+
+
 def clinician_hard_rules(problem: Problem) -> tuple[ClinicianCheck, ...]:
     """The per-clinician rules a greedy checks on every move: those hard in ``problem`` and
     also the softened ones (the greedy baseline and warm starts never bend a rule; only the

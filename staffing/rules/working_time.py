@@ -8,7 +8,9 @@ mode (hard).
 
 from __future__ import annotations
 
+import bisect
 import itertools
+from collections.abc import Sequence
 
 from staffing.problem import Clinician, Problem
 from staffing.rules.core import Violation, day_of, hours_per_period
@@ -124,11 +126,26 @@ def weekly_rest(problem: Problem, grid: Grid, c: Clinician, slots: list[Slot]) -
     hours missing from the longest free interval)."""
     need = round(problem.rules.weekly_rest_hours * 60)
     out = []
-    for p in grid.full_periods():
-        p0, p1 = grid.period_bounds(p)
-        busy = sorted(
-            (max(a, p0), min(e, p1)) for a, e in map(grid.interval, slots) if a < p1 and e > p0
-        )
+    spans = [grid.interval(s) for s in slots]
+    first = 0  # slots before it end before the period (spans are sorted by start)
+    periods = grid.full_period_bounds
+    if spans and need <= 167 * 60:
+        # a period without shifts keeps its rest (every period is at least 167 h long): only
+        # the periods the shifts reach are read (a greedy checks a few days of a long roster)
+        lo = bisect.bisect_right(periods, spans[0][0], key=lambda x: x[1][1])
+        hi = bisect.bisect_left(periods, max(e for _, e in spans), key=lambda x: x[1][0])
+        periods = periods[lo:hi]
+    for p, (p0, p1) in periods:
+        while first < len(spans) and spans[first][1] <= p0:
+            first += 1
+        busy = []
+        i = first
+        while i < len(spans) and spans[i][0] < p1:
+            a, e = spans[i]
+            if e > p0:
+                busy.append((max(a, p0), min(e, p1)))
+            i += 1
+        busy.sort()
         longest, cursor = 0, p0
         for a, e in busy:
             longest = max(longest, a - cursor)
@@ -207,11 +224,13 @@ def contract_per_period(grid: Grid, c: Clinician) -> list[float]:
 def mertid_limit(problem: Problem, grid: Grid, c: Clinician, slots: list[Slot]) -> list[Violation]:
     """Mertid limit: hours above contract summed over the weeks stay within the cap
     (48 h per 4 weeks, pro rata; amount: hours over the cap)."""
-    extra = sum(
-        max(0.0, h - k)
-        for h, k in zip(hours_per_period(grid, slots), contract_per_period(grid, c), strict=False)
-    )
+    over = mertid_over(problem, grid, c, hours_per_period(grid, slots))
+    return [Violation("Mertid limit", True, over, "h", c.clinician_id)] if over else []
+
+
+def mertid_over(problem: Problem, grid: Grid, c: Clinician, hours: Sequence[float]) -> float:
+    """Hours above the mertid cap given the hours worked in each 7-day period (0 when within
+    it; the greedy keeps the hours per period as it adds shifts)."""
+    extra = sum(max(0.0, h - k) for h, k in zip(hours, contract_per_period(grid, c), strict=False))
     cap = mertid_cap(problem)
-    if extra > cap + 1e-9:
-        return [Violation("Mertid limit", True, extra - cap, "h", c.clinician_id)]
-    return []
+    return extra - cap if extra > cap + 1e-9 else 0.0

@@ -243,7 +243,7 @@ def test_weekly_relaxation_bound_is_the_sum_of_week_optima() -> None:
     (the unit stands next to the 100), so the relaxed bound is 2 x 100 x 10 = 2000, above the
     true optimum 2000 - 183.33 (the move A -> C), and the fleet-capacity bound (2 x 110 x 10)."""
     problem = line_problem()
-    relaxation = weekly_relaxation(problem, SolveParams(), 5.0, None)
+    relaxation = weekly_relaxation(problem, SolveParams(), time.perf_counter() + 5, None)
     assert relaxation.bound == pytest.approx(2000.0, abs=1e-3)
     assert relaxation.values.tolist() == pytest.approx([1000.0, 1000.0])
     assert relaxation.counts.tolist() == [[1, 0, 0], [0, 0, 1]]
@@ -274,7 +274,9 @@ def test_polish_prices_the_move_after_a_week() -> None:
     week 1 keeps the unit at C from the start: 290 + 1000 = 1290, the brute-force optimum."""
     problem = line_problem(demand=np.array([[30.0, 0.0], [0.0, 0.0], [29.0, 100.0]]))
     served = np.zeros(2)
-    counts, value = rolling_horizon(problem, SolveParams(), 5.0, None, served)
+    plan = rolling_horizon(problem, SolveParams(), time.perf_counter() + 5, None, served)
+    assert plan is not None and plan.quick_weeks == 0
+    counts, value = plan.counts, plan.objective
     assert counts.tolist() == [[1, 0, 0], [0, 0, 1]]
     assert value == pytest.approx(1300 - 183.333, abs=0.01)
     counts, value = polish(problem, SolveParams(), counts, served, time.perf_counter() + 10)

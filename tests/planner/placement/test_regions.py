@@ -199,6 +199,7 @@ def test_best_path_is_the_best_sequence_of_candidates(demand: list[int], picks: 
 
     best = max(worth(cands[list(seq)]) for seq in itertools.product(range(4), repeat=3))
     path = best_path(problem, cands)
+    assert path is not None
     assert all((path[w] == cands[:4]).all(axis=1).any() for w in range(3))
     assert worth(path) == pytest.approx(best, abs=0.05)
 
