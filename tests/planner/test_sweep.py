@@ -42,6 +42,7 @@ from planner.sweep import (
     store_variants,
     variant_name,
 )
+from tests.pgserver import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -230,13 +231,6 @@ def test_sweep_on_a_local_cluster_equals_solving_one_by_one(tmp_path: Path) -> N
 # A real cluster ----------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on (just now)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _env(tmp_path: Path) -> dict[str, str]:
     """The environment of the scheduler, workers and sweep: the project importable."""
     return {
@@ -372,3 +366,86 @@ def test_a_killed_worker_task_runs_again_and_every_variant_is_stored_once(
     assert dead is not None and dead.status == "failed"
     assert running_runs(postgres_url) == []
     engine.dispose()
+
+
+@pytest.mark.slow
+def test_a_failed_variant_is_recorded_and_the_others_go_on(
+    tiny_sqlite: str, tmp_path: Path
+) -> None:
+    """A variant whose placement has no candidate site fails with the planner's own message;
+    the other variant is solved; the sweep exits 1 with both in its JSON."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "planner",
+            "--db",
+            tiny_sqlite,
+            "sweep",
+            "tiny",
+            "--vary",
+            "placement.candidate_min_population=20000,10000000",
+            "--planners",
+            "placement",
+            "--workers",
+            "1",
+            "--json",
+        ],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (report["variants"], report["solved"], report["failed"]) == (2, 1, 1)
+    failed = next(r for r in report["results"] if r["error"])
+    assert "no candidate site" in failed["error"]
+    assert {name: len(ids) for name, ids in finished_runs(tiny_sqlite).items()} == {
+        "tiny--candidate_min_population-20000": 1
+    }
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_sweep_and_leaves_no_run_running(tiny_sqlite: str, tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the terminal's process group) while a variant solves: the sweep exits
+    130 saying the finished variants are stored, and no run is left 'running' once runs are
+    listed."""
+    sweep = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "planner",
+            "--db",
+            tiny_sqlite,
+            "sweep",
+            "tiny",
+            "--vary",
+            "staffing.time_limit_s=600,601",
+            "--planners",
+            "staffing",
+            "--workers",
+            "1",
+        ],
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while not running_runs(tiny_sqlite):
+            assert time.monotonic() < deadline, "no run started"
+            assert sweep.poll() is None, sweep.communicate()
+            time.sleep(0.2)
+        os.killpg(sweep.pid, signal.SIGINT)
+        _, err = sweep.communicate(timeout=90)
+    finally:
+        if sweep.poll() is None:
+            os.killpg(sweep.pid, signal.SIGKILL)
+            sweep.wait()
+    assert sweep.returncode == 130, err.decode()
+    assert "interrupted" in err.decode()
+    listed = runner.invoke(app, ["--db", tiny_sqlite, "runs", "list", "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert running_runs(tiny_sqlite) == []
