@@ -133,6 +133,12 @@ KPIS: dict[str, KpiInfo] = {
         "proven optimal.",
     ),
     "solver_seconds": _k("Solver time", "s", "Wall-clock seconds the solver ran."),
+    "time_limit_reached": _k(
+        "Time limit reached",
+        "flag",
+        "Whether the solve stopped at its time limit with the best plan found so far; the "
+        "plan's note says which stages were cut short.",
+    ),
     "mobile_site_days": _k(
         "Mobile site-days",
         "count",
