@@ -121,8 +121,13 @@ def run_routing(
     scenario: Scenario,
     on_progress: ProgressCallback | None = None,
     context: RunContext | None = None,
+    *,
+    deadline: float | None = None,
 ) -> RunOutcome:
-    """The ``routing`` planner: referrals -> modes -> fleet size -> daily routes -> rows and KPIs."""
+    """The ``routing`` planner: referrals -> modes -> fleet size -> daily routes -> rows and KPIs.
+
+    ``deadline`` (``time.perf_counter()``): by default ``routing.time_limit_s`` from the start
+    of the search."""
     report = on_progress or (lambda fraction, message: None)
     context = context or RunContext()
     p = scenario.routing
@@ -184,7 +189,8 @@ def run_routing(
     # one deadline for the baselines, every pass of the mode model and every day's routes
     # (the clock starts with the search: referrals and travel tables are bounded by the
     # scenario's sizes, not by the solver)
-    deadline = time.perf_counter() + p.time_limit_s
+    if deadline is None:
+        deadline = time.perf_counter() + p.time_limit_s
     try:
         solution = modes.solve(
             problem,
