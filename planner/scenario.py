@@ -408,7 +408,12 @@ class RoutingParams(RoutingCosts):
         0.95, ge=0, le=1, description="Share of referrals with the device in hand on time."
     )
     time_limit_s: float = bounded(
-        10.0, gt=0, le=MAX_TIME_LIMIT_S, description="Seconds each day's courier routing may take."
+        10.0,
+        gt=0,
+        le=MAX_TIME_LIMIT_S,
+        description="Seconds the routing run's search may take: the baselines, the mode "
+        "model's passes and every day's courier routes share them (past them the best plan so "
+        "far is kept, KPI time_limit_reached = 1).",
     )
     engine: Literal["pyvrp", "ortools", "portfolio"] | None = Field(
         default=None,

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from routing.cycle import Request
+from routing.kpi import with_status
 from routing.params import SolveParams
 from routing.problem import Depot, Objective, Problem, Stop, Vehicle
 from routing.solution import Solution
@@ -84,6 +86,9 @@ class DayRouter:
     ``places`` lists the place ids of the travel tables ``minutes``/``km`` (square, same
     order); every hub and courier place must be in it. Stop ids are ``"D:{referral}"`` for a
     delivery (one device out) and ``"P:{referral}"`` for a pickup (one device back).
+
+    ``deadline`` (``time.perf_counter()``): a day's solve gets at most the time left; a day
+    met after it routes nothing (every stop goes by parcel, counted in ``skipped_days``).
     """
 
     def __init__(
@@ -94,6 +99,7 @@ class DayRouter:
         courier: CourierParams,
         params: SolveParams,
         on_route: Callable[[DayRoutes], None] | None = None,
+        deadline: float = math.inf,
     ) -> None:
         self.index = {p: i for i, p in enumerate(places)}
         self.minutes = np.asarray(minutes, dtype=float)
@@ -102,6 +108,8 @@ class DayRouter:
         self.params = params
         self.on_route = on_route
         self.days: list[DayRoutes] = []
+        self.deadline = deadline
+        self.skipped_days = 0
 
     @staticmethod
     def locations(
@@ -163,7 +171,13 @@ class DayRouter:
         self, day: dt.date, hub: str, deliveries: Sequence[Request], pickups: Sequence[Request]
     ) -> tuple[set[str], set[str]]:
         problem = self.problem(hub, deliveries, pickups)
-        solution = solve(problem, self.params)
+        left = self.deadline - time.perf_counter()
+        if left <= 0:  # past the deadline: no route, every stop dropped (it goes by parcel)
+            self.skipped_days += 1
+            solution = with_status(problem, Solution((), tuple(s.id for s in problem.stops)))
+        else:
+            limit = min(self.params.time_limit, left)
+            solution = solve(problem, self.params.replace(time_limit=limit))
         routes = DayRoutes(day, hub, problem, solution, self.locations(hub, deliveries, pickups))
         self.days.append(routes)
         if self.on_route:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 Mode = Literal["courier", "parcel", "mobile"]
@@ -57,6 +57,10 @@ class Calendar:
     """Business days: Monday to Friday except ``holidays``."""
 
     holidays: frozenset[dt.date] = frozenset()
+    # (day, n) -> add(day, n): a simulation asks the same few hundred questions ~10^5 times
+    _added: dict[tuple[dt.date, int], dt.date] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def is_business(self, day: dt.date) -> bool:
         """True on a weekday that is not a holiday."""
@@ -70,12 +74,16 @@ class Calendar:
 
     def add(self, day: dt.date, n: int) -> dt.date:
         """The ``n``-th business day after ``day``; ``n = 0`` is :meth:`on_or_after`."""
+        known = self._added.get((day, n))
+        if known is not None:
+            return known
         if n < 0:
             raise FleetError(f"calendar: cannot add {n} business days.")
-        day = self.on_or_after(day)
+        found = self.on_or_after(day)
         for _ in range(n):
-            day = self.on_or_after(day + ONE_DAY)
-        return day
+            found = self.on_or_after(found + ONE_DAY)
+        self._added[day, n] = found
+        return found
 
     def between(self, start: dt.date, end: dt.date) -> int:
         """Business days ``x`` with ``start < x <= end`` (0 when ``end <= start``)."""

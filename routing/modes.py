@@ -137,6 +137,8 @@ class PricedPlan:
     costs: Costs
     pools: Mapping[str, int]
     searched: int = 0
+    #: day problems met after the deadline: nothing routed, their stops went by parcel
+    skipped_days: int = 0
 
     @property
     def on_time_share(self) -> float:
@@ -155,10 +157,11 @@ class ModeSolution:
 
     ``status``: ``"feasible"`` (the target is met), ``"target_missed"``. ``chosen`` names which
     candidate won (``cost``, or a baseline when no pass of the model beat it).
+    ``courier_first`` is ``None`` when the deadline came before it was made.
     """
 
     best: PricedPlan
-    courier_first: PricedPlan
+    courier_first: PricedPlan | None
     parcel_only: PricedPlan
     chosen: str
     status: str
@@ -166,30 +169,58 @@ class ModeSolution:
     log: tuple[str, ...] = ()
     seconds: float = 0.0
     passes: int = 0
+    #: what the deadline cut, one phrase each; empty when the search ran to its end
+    cut: tuple[str, ...] = ()
+
+    @property
+    def time_limited(self) -> bool:
+        """True when the run's deadline cut the search short."""
+        return bool(self.cut)
 
 
 def solve(
-    problem: ModeProblem, params: ModeParams, on_progress: ProgressCallback | None = None
+    problem: ModeProblem,
+    params: ModeParams,
+    on_progress: ProgressCallback | None = None,
+    *,
+    deadline: float = math.inf,
 ) -> ModeSolution:
-    """The cheapest plan meeting the target, with both baselines (see the module docstring)."""
+    """The cheapest plan meeting the target, with both baselines (see the module docstring).
+
+    Every stage shares ``deadline`` (``time.perf_counter()``): the parcel-only baseline is
+    always made (its fleet search stops at the deadline with the smallest pool found that
+    reaches the target, and it has no route to wait for); past the deadline the courier-first
+    baseline is skipped, no pass of the model starts, and day problems met after it route
+    nothing (their stops go by parcel). The best plan so far is returned, ``cut`` saying what
+    the deadline cut.
+    """
     report = on_progress or (lambda fraction, message: None)
     started = time.perf_counter()
+    cut: list[str] = []
     report(0.0, "baseline: parcel-only")
-    parcel = baseline(problem, params, PARCEL_ONLY)
-    report(0.1, "baseline: courier-first")
-    courier = baseline(problem, params, COURIER_FIRST)
+    parcel = baseline(problem, params, PARCEL_ONLY, deadline, cut)
+    courier: PricedPlan | None = None
+    if time.perf_counter() < deadline:
+        report(0.1, "baseline: courier-first")
+        courier = baseline(problem, params, COURIER_FIRST, deadline, cut)
+    else:
+        cut.append("the courier-first baseline was not made")
     best: PricedPlan | None = None
     reasons: dict[str, str] = {}
     log: list[str] = []
     passes = 0
     starts: list[tuple[str, Sequence[DayRoutes]]] = [("round trips", ())]
-    if courier.plan.routes:  # else the same prices twice
+    if courier is not None and courier.plan.routes:  # else the same prices twice
         starts.append(("courier-first routes", courier.plan.routes))
     for n, (label, routes) in enumerate(starts):
+        if time.perf_counter() >= deadline:
+            cut.append(f"the mode model's chain from {label} did not start")
+            continue
         report(0.3 + 0.3 * n, f"mode model from {label}")
-        found = chain(problem, params, _pricer(problem, routes), f"{label}, ")
+        found = chain(problem, params, _pricer(problem, routes), f"{label}, ", deadline)
         log += found.log
         passes += found.passes
+        cut += [f"the chain from {label}: {c}" for c in found.cut]
         if found.best is not None and (
             best is None or _rank(problem, found.best) < _rank(problem, best)
         ):
@@ -197,7 +228,9 @@ def solve(
     chosen = min(
         [p for p in (best, parcel, courier) if p is not None], key=lambda p: _rank(problem, p)
     )
-    if chosen is not best:
+    if best is None:
+        log.append(f"no pass of the model made a plan: the {chosen.name} baseline is the plan")
+    elif chosen is not best:
         log.append(f"the {chosen.name} baseline is better than every pass: it is the plan")
         reasons = (
             {x.request: "courier-first rule" for x in _courier_loans(chosen.plan)}
@@ -218,6 +251,7 @@ def solve(
         tuple(log),
         time.perf_counter() - started,
         passes,
+        tuple(cut),
     )
 
 
@@ -229,22 +263,41 @@ class Chain:
     reasons: dict[str, str]
     log: tuple[str, ...]
     passes: int
+    #: what the deadline cut (empty when the chain ended on its own)
+    cut: tuple[str, ...] = ()
 
 
-def chain(problem: ModeProblem, params: ModeParams, pricer: StopPricer, label: str) -> Chain:
-    """Model, route, re-price from the routes, again, while the routed bill improves."""
+def chain(
+    problem: ModeProblem,
+    params: ModeParams,
+    pricer: StopPricer,
+    label: str,
+    deadline: float = math.inf,
+) -> Chain:
+    """Model, route, re-price from the routes, again, while the routed bill improves; no pass
+    starts after ``deadline``, and one the deadline stops before it has a plan is dropped."""
     hint: Sequence[modes_model.Option] | None = None
     best: PricedPlan | None = None
     reasons: dict[str, str] = {}
     log: list[str] = []
+    cut: list[str] = []
     passes = 0
     for k in range(params.passes):
-        a = modes_model.solve_model(problem, pricer, params, hint)
+        if time.perf_counter() >= deadline:
+            cut.append(f"pass {k + 1} did not start")
+            break
+        try:
+            a = modes_model.solve_model(problem, pricer, params, hint, deadline)
+        except modes_model.OutOfTime as exc:
+            cut.append(f"pass {k + 1} stopped ({exc.where})")
+            break
         if hint is not None and list(a.chosen) == list(hint):
             log.append(f"{label}pass {k + 1}: same modes as before; stop")
             break
         passes += 1
-        candidate = routed(problem, params, COST, a.requests(problem), a.pools)
+        candidate = routed(problem, params, COST, a.requests(problem), a.pools, deadline=deadline)
+        if candidate.skipped_days:
+            cut.append(f"pass {k + 1} routed nothing on {candidate.skipped_days} day problems")
         log.append(
             f"{label}pass {k + 1}: model {a.status} {a.objective:,.0f} SEK (bound "
             f"{a.bound:,.0f}); routed {candidate.costs.total:,.0f} SEK, on time "
@@ -259,7 +312,7 @@ def chain(problem: ModeProblem, params: ModeParams, pricer: StopPricer, label: s
             log.append(f"{label}pass {k + 1}: no courier route to re-price the stops from; stop")
             break
         pricer = _pricer(problem, candidate.plan.routes)
-    return Chain(best, reasons, tuple(log), passes)
+    return Chain(best, reasons, tuple(log), passes, tuple(cut))
 
 
 def _rank(problem: ModeProblem, p: PricedPlan) -> tuple[bool, int, bool, float, float]:
@@ -286,9 +339,16 @@ def _courier_loans(result: Plan) -> list[Loan]:
     return [x for x in result.simulation.loans if x.mode == "courier" or x.return_mode == "courier"]
 
 
-def baseline(problem: ModeProblem, params: ModeParams, name: str) -> PricedPlan:
+def baseline(
+    problem: ModeProblem,
+    params: ModeParams,
+    name: str,
+    deadline: float = math.inf,
+    cut: list[str] | None = None,
+) -> PricedPlan:
     """A rule's plan: courier-first (:func:`choose_mode`) or parcel-only; its pool is the
-    fleet search's (:func:`routing.fleet.fleet_size`), routed and billed like any plan."""
+    fleet search's (:func:`routing.fleet.fleet_size`), routed and billed like any plan. What
+    ``deadline`` cuts is appended to ``cut``."""
     if name == COURIER_FIRST:
         requests = [
             choose_mode(r, problem.calendar, problem.cycle, problem.courier).request
@@ -297,9 +357,15 @@ def baseline(problem: ModeProblem, params: ModeParams, name: str) -> PricedPlan:
     else:
         requests = [Request(r.id, r.hub, r.place, r.date, "parcel") for r in problem.referrals]
     fleet = fleet_size(
-        requests, problem.hubs, problem.calendar, problem.cycle, problem.on_time_target
+        requests, problem.hubs, problem.calendar, problem.cycle, problem.on_time_target, deadline
     )
-    return routed(problem, params, name, requests, fleet.pools, limit=False)
+    label = name.replace("_", "-")
+    found = routed(problem, params, name, requests, fleet.pools, limit=False, deadline=deadline)
+    if cut is not None and fleet.time_limited:
+        cut.append(f"the {label} baseline's fleet search kept a pool that may not be the smallest")
+    if cut is not None and found.skipped_days:
+        cut.append(f"the {label} baseline routed nothing on {found.skipped_days} day problems")
+    return found
 
 
 def routed(
@@ -309,36 +375,54 @@ def routed(
     requests: Sequence[Request],
     pools: Mapping[str, int],
     limit: bool = True,
+    deadline: float = math.inf,
 ) -> PricedPlan:
     """Simulate ``requests`` with the courier stops routed each day; when dropped stops (sent
     by parcel) push under the target a plan that meets it without routes (every courier stop
     served), the hub with most late referrals gets one more
     device and the plan is made again (at most ``max_replans`` times, within ``max_devices``
-    when ``limit``)."""
+    when ``limit``). Day problems share ``deadline`` (those after it route nothing, counted in
+    ``skipped_days``); no new attempt starts after it."""
     pools = {h: pools.get(h, 0) for h in problem.hubs}
     searched = sum(pools.values())
-    guess = simulate(requests, pools, problem.calendar, problem.cycle)
-    expected = {(x.ship, x.hub) for x in guess.loans if x.mode == "courier"}
-    expected |= {(x.back, x.hub) for x in guess.loans if x.return_mode == "courier"}
-    seconds = max(params.min_day_seconds, params.route_seconds / max(1, len(expected)))
+    # without a courier stop the routes change nothing: the plan is its own guess
+    couriers = any(r.mode == "courier" or r.return_mode == "courier" for r in requests)
+    guess = simulate(requests, pools, problem.calendar, problem.cycle) if couriers else None
+    expected = set()
+    if guess is not None:
+        expected = {(x.ship, x.hub) for x in guess.loans if x.mode == "courier"}
+        expected |= {(x.back, x.hub) for x in guess.loans if x.return_mode == "courier"}
+    # under a deadline a plan's routes get at most a third of the time left, so that the
+    # passes after it still have some
+    budget = min(params.route_seconds, (deadline - time.perf_counter()) / 3)
+    seconds = max(params.min_day_seconds, budget / max(1, len(expected)))
     route_params = dataclasses.replace(params.routing, time_limit=seconds)
     for attempt in range(params.max_replans + 1):
         router = DayRouter(
-            problem.places, problem.minutes, problem.km, problem.courier, route_params
+            problem.places,
+            problem.minutes,
+            problem.km,
+            problem.courier,
+            route_params,
+            deadline=deadline,
         )
         result = plan(requests, pools, problem.calendar, problem.cycle, router, problem.horizon)
         late = [x.hub for x in result.simulation.loans if not x.on_time]
         room = not limit or problem.max_devices is None or sum(pools.values()) < problem.max_devices
         if (
             result.simulation.on_time_share >= problem.on_time_target - 1e-12
+            or guess is None
             or guess.on_time_share < problem.on_time_target - 1e-12  # not the routes' doing
             or not room
             or attempt == params.max_replans
+            or time.perf_counter() >= deadline
         ):
             break
         worst = max(sorted(set(late)), key=late.count)
         pools[worst] += 1
-    return PricedPlan(name, result, price_plan(result, problem.prices), pools, searched)
+    return PricedPlan(
+        name, result, price_plan(result, problem.prices), pools, searched, router.skipped_days
+    )
 
 
 def courier_reasons(problem: ModeProblem, a: modes_model.Assignment) -> dict[str, str]:
@@ -398,6 +482,8 @@ def evaluate(problem: ModeProblem, solution: ModeSolution) -> ModeKpis:
         (COURIER_FIRST, solution.courier_first),
         (PARCEL_ONLY, solution.parcel_only),
     ):
+        if other is None:  # not made before the deadline: no figures rather than made-up ones
+            continue
         again = evaluate_plan(other.plan, problem.prices).values
         values[f"{name}_cost_sek"] = again["total_cost_sek"]
         values[f"{name}_on_time_share"] = again["on_time_share"]

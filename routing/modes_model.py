@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -53,6 +54,18 @@ QUEUE_PENALTY = 100_000.0
 
 class ModeError(FleetError):
     """A mode problem that cannot be planned; the message names what and where."""
+
+
+class OutOfTime(Exception):
+    """The run's deadline came before this pass had a plan; ``where`` says how far it got."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(where)
+        self.where = where
+
+
+#: Referrals whose options are built between two looks at the clock.
+CLOCK_EVERY = 500
 
 
 @dataclass(frozen=True)
@@ -161,14 +174,22 @@ def solve_model(
     pricer: StopPricer,
     params: ModeParams,
     hint: Sequence[Option] | None = None,
+    deadline: float = math.inf,
 ) -> Assignment:
-    """One CP-SAT pass of the model in the module docstring."""
-    options = tuple(
-        referral_options(
-            problem, i, params.max_delay, params.max_wait, problem.max_devices is not None
+    """One CP-SAT pass of the model in the module docstring, within ``params.model_seconds``
+    and ``deadline`` (``time.perf_counter()``): :class:`OutOfTime` when the deadline comes
+    while the model is built or before CP-SAT has a plan."""
+    n = len(problem.referrals)
+    built: list[tuple[Option, ...]] = []
+    for i in range(n):
+        if i % CLOCK_EVERY == 0 and time.perf_counter() >= deadline:
+            raise OutOfTime(f"options built for {i} of {n} referrals")
+        built.append(
+            referral_options(
+                problem, i, params.max_delay, params.max_wait, problem.max_devices is not None
+            )
         )
-        for i in range(len(problem.referrals))
-    )
+    options = tuple(built)
     costs = tuple(tuple(option_cost(problem, o, pricer) for o in opts) for opts in options)
     m = cp_model.CpModel()
     x = [[m.new_bool_var(f"x(r={i}, o={k})") for k in range(len(o))] for i, o in enumerate(options)]
@@ -192,14 +213,20 @@ def solve_model(
     m.minimize(sum(c * v for v, c in terms))
     if hint is not None:
         add_hint(m, options, x, hint)
+    left = deadline - time.perf_counter()
+    seconds = min(params.model_seconds, left / 2)  # the other half: this pass's routes
+    if left <= 0:
+        raise OutOfTime(f"model of {n} referrals built, no time left to solve it")
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = params.model_seconds
+    solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = params.workers
     solver.parameters.random_seed = params.seed
     # Ctrl-C is the caller's: CP-SAT's own handler swallows it in the main thread and aborts
     # the process in any other (the planner runs solvers in a worker thread).
     solver.parameters.catch_sigint_signal = False
     status = solver.solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) and seconds < params.model_seconds:
+        raise OutOfTime(f"CP-SAT found no plan in the {seconds:.1f} s left")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise ModeError(
             f"mode model: CP-SAT found no plan in {params.model_seconds:g} s "

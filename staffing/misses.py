@@ -19,18 +19,21 @@ in a block they work inside the window (the same test as the same-clinician rate
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import math
+import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from staffing.problem import Clinician, Problem, ReturnVisit
-from staffing.rules import RULES, Rule, clinician_slots
+from staffing.rules import RULES, WINDOW_DAYS, WINDOWED_RULES, Rule, clinician_slots
 from staffing.rules.core import day_of
 from staffing.rules.cover import staffed_minutes
 from staffing.solution import FollowUp, Solution
-from staffing.timegrid import Grid, Slot
+from staffing.timegrid import DAY, Grid, Slot
 
 #: Every reason, in the order they are tested, with its meaning in plain words.
 MISS_REASONS: Mapping[str, str] = {
@@ -98,6 +101,8 @@ class RosterView:
     booked: Counter[tuple[str, dt.date, str]] = field(init=False)
     staffed: Counter[tuple[dt.date, str, str]] = field(init=False)
     amounts: dict[str, dict[str, float]] = field(init=False, default_factory=dict)
+    #: (clinician, rule) -> the whole-roster rule's amount on the clinician's roster
+    amounts_before: dict[tuple[str, str], float] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.grid = Grid(self.problem)
@@ -128,24 +133,60 @@ def _per_clinician_rules(problem: Problem, hard: bool) -> list[Rule]:
     return [r for r in RULES if r.per_clinician is not None and problem.is_hard(r.name) == hard]
 
 
-def _amounts(roster: RosterView, c: Clinician, slots: list[Slot], rules: Iterable[Rule]) -> dict:
-    out = {}
-    for r in rules:
-        assert r.per_clinician is not None  # filtered by _per_clinician_rules
-        found = r.per_clinician(roster.problem, roster.grid, c, slots)
-        out[r.name] = sum(v.amount for v in found)
-    return out
+def _amount(roster: RosterView, c: Clinician, slots: list[Slot], rule: Rule) -> float:
+    assert rule.per_clinician is not None  # filtered by _per_clinician_rules
+    return sum(v.amount for v in rule.per_clinician(roster.problem, roster.grid, c, slots))
+
+
+def near(roster: RosterView, slots: list[Slot], slot: Slot) -> list[Slot]:
+    """The stretch of ``slots`` a windowed rule reads around ``slot``: those within
+    :data:`~staffing.rules.WINDOW_DAYS` days of it, or a run of consecutive days and two more
+    (a run cut at the stretch's end is then already too long both with and without the slot),
+    and any slot overlapping it."""
+    reach = max(WINDOW_DAYS, roster.problem.rules.max_consecutive_days + 2)
+    grid = roster.grid
+    start, end = grid.interval(slot)
+    # ``slots`` are sorted by start: bisect to the stretch (a slot overlapping this one starts
+    # within a day of it, well inside the reach)
+    lo = bisect.bisect_left(slots, start - (reach + 1) * DAY, key=lambda s: grid.interval(s)[0])
+    hi = bisect.bisect_right(slots, end + (reach + 1) * DAY, key=lambda s: grid.interval(s)[0])
+    return [
+        s for s in slots[lo:hi] if abs(s[0] - slot[0]) <= reach or _overlaps(grid, s, start, end)
+    ]
+
+
+def _overlaps(grid: Grid, s: Slot, start: int, end: int) -> bool:
+    a, b = grid.interval(s)
+    return a < end and start < b
 
 
 def objections(
     roster: RosterView, c: Clinician, before: list[Slot], slot: Slot, hard: bool
 ) -> list:
-    """Rules (in catalogue order) whose violations grow when ``slot`` joins ``before``."""
-    rules = _per_clinician_rules(roster.problem, hard)
-    after = sorted([*before, slot], key=roster.grid.interval)
-    old = _amounts(roster, c, before, rules)
-    new = _amounts(roster, c, after, rules)
-    return [name for name in new if new[name] > old[name] + 1e-9]
+    """Rules (in catalogue order) whose violations grow when ``slot`` joins ``before``.
+
+    A rule of :data:`~staffing.rules.WINDOWED_RULES` is read on the stretch of the roster
+    around the slot (:func:`near`): its violations away from the slot are the same before and
+    after, so the growth is the same as on the whole roster, at a cost that does not grow with
+    the horizon; the other rules (sums over the horizon) read the whole roster.
+    """
+    grid = roster.grid
+    stretch = near(roster, before, slot)
+    out = []
+    for rule in _per_clinician_rules(roster.problem, hard):
+        if rule.per_clinician in WINDOWED_RULES:
+            old, was = stretch, _amount(roster, c, stretch, rule)
+        elif before is roster.slots.get(c.clinician_id):  # asked about many slots: read once
+            old, key = before, (c.clinician_id, rule.name)
+            if key not in roster.amounts_before:
+                roster.amounts_before[key] = _amount(roster, c, before, rule)
+            was = roster.amounts_before[key]
+        else:
+            old, was = before, _amount(roster, c, before, rule)
+        new = sorted([*old, slot], key=grid.interval)
+        if _amount(roster, c, new, rule) > was + 1e-9:
+            out.append(rule.name)
+    return out
 
 
 def why_not_placed(roster: RosterView, c: Clinician, slot: Slot) -> tuple[int, str]:
@@ -180,7 +221,9 @@ def why_not_placed(roster: RosterView, c: Clinician, slot: Slot) -> tuple[int, s
     return 2, hard[0]
 
 
-def _reason(roster: RosterView, c: Clinician, v: ReturnVisit) -> tuple[str, str | None]:
+def _reason(
+    roster: RosterView, c: Clinician, v: ReturnVisit, explain: bool = True
+) -> tuple[str, str | None]:
     problem = roster.problem
     if c.has_left(v.window_start):
         return "left_pool", None
@@ -196,13 +239,20 @@ def _reason(roster: RosterView, c: Clinician, v: ReturnVisit) -> tuple[str, str 
         if any(roster.room(c.clinician_id, s) > 0 for s in mine):
             return "booked_elsewhere", None
         return "blocks_full", None
+    if not explain:
+        return "not_rostered", None
     ranked = sorted((why_not_placed(roster, c, s), s) for s in declared)
     return "not_rostered", ranked[0][0][1]
 
 
-def explain_misses(problem: Problem, solution: Solution) -> list[Miss]:
+def explain_misses(problem: Problem, solution: Solution, deadline: float = math.inf) -> list[Miss]:
     """Every return visit not kept with its index clinician, with one reason each (in visit
-    order; see the module docstring for the reasons and their order)."""
+    order; see the module docstring for the reasons and their order).
+
+    The reasons are cheap; what kept an index clinician off the roster (``detail`` of a
+    ``not_rostered`` miss, :func:`why_not_placed`) reads the rules around each free slot, so
+    it is worked out only until ``deadline`` (``time.perf_counter()``): later such misses
+    keep ``detail = None`` (counted by :func:`unexplained`)."""
     roster = RosterView(problem, solution)
     working = {(s.clinician_id, s.day, s.block) for s in solution.shifts}
     booked = {f.visit_id: f for f in solution.follow_ups}
@@ -213,7 +263,7 @@ def explain_misses(problem: Problem, solution: Solution) -> list[Miss]:
         if served_by_index(v, f, working):
             continue
         c = by_id[v.index_clinician_id]
-        reason, detail = _reason(roster, c, v)
+        reason, detail = _reason(roster, c, v, time.perf_counter() < deadline)
         out.append(
             Miss(
                 v.visit_id,
@@ -229,6 +279,11 @@ def explain_misses(problem: Problem, solution: Solution) -> list[Miss]:
             )
         )
     return out
+
+
+def unexplained(misses: Sequence[Miss]) -> int:
+    """``not_rostered`` misses whose detail the deadline left unworked."""
+    return sum(m.reason == "not_rostered" and m.detail is None for m in misses)
 
 
 def _by(misses: Sequence[Miss], key: str) -> dict[str, dict[str, int]]:
@@ -249,6 +304,7 @@ def miss_summary(misses: Sequence[Miss]) -> dict[str, Any]:
         "total": len(misses),
         "by_reason": {r: reasons[r] for r in MISS_REASONS},
         "not_rostered_by": dict(sorted(details.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "not_rostered_unexplained": unexplained(misses),
         "by_profession": _by(misses, "profession"),
         "by_county": _by(misses, "county"),
         "by_clinician": _by(misses, "clinician_id"),

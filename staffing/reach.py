@@ -222,7 +222,9 @@ def reach_target(
     if deadline is None:
         deadline = time.perf_counter() + params.time_limit_s
     target = problem.continuity_target if target is None else target
-    plan = plan_requests(problem, target, max_extra_days=max_extra_days, cost=cost)
+    plan = plan_requests(
+        problem, target, max_extra_days=max_extra_days, cost=cost, deadline=deadline
+    )
     asked = list(plan.requests)
     goal = math.ceil(target * len(problem.visits) - 1e-9)
     caps = {b.name: b.followup_capacity for b in problem.blocks}
@@ -270,6 +272,7 @@ def reach_target(
             limits,
             conflict=conflict,
             taken={cid: frozenset(d) for cid, d in days.items()},
+            deadline=deadline,
         ).requests
         if not more:
             break
@@ -346,6 +349,10 @@ class LeverResult:
     reachable: bool
 
 
+#: The levers :func:`compare_levers` compares, in its order.
+LEVERS = ("requests", "wider windows", "digital follow-ups")
+
+
 def compare_levers(
     problem: Problem,
     target: float | None = None,
@@ -356,15 +363,21 @@ def compare_levers(
     max_extra_days: int = 4,
     cost: CostFn | None = None,
     alone: RequestPlan | None = None,
+    deadline: float = math.inf,
 ) -> list[LeverResult]:
     """Requests alone, wider windows, digital follow-ups: what each reaches on the availability
     bound, and the requests still needed with it (exact, as :func:`plan_requests`). ``alone``:
-    the plan of requests alone for the same target, limits and costs, if already made."""
+    the plan of requests alone for the same target, limits and costs, if already made.
+
+    A lever met after ``deadline`` (``time.perf_counter()``) is left out of the list (the
+    caller names the missing ones), and the models of one begun before it stop at it."""
     target = problem.continuity_target if target is None else target
     n = len(problem.visits)
     out = []
     if alone is None:
-        alone = plan_requests(problem, target, max_extra_days=max_extra_days, cost=cost)
+        alone = plan_requests(
+            problem, target, max_extra_days=max_extra_days, cost=cost, deadline=deadline
+        )
     out.append(
         LeverResult(
             "requests",
@@ -375,8 +388,12 @@ def compare_levers(
             alone.reachable,
         )
     )
+    if time.perf_counter() >= deadline:
+        return out
     wide = widen_windows(problem, window_days)
-    with_wide = plan_requests(wide, target, max_extra_days=max_extra_days, cost=cost)
+    with_wide = plan_requests(
+        wide, target, max_extra_days=max_extra_days, cost=cost, deadline=deadline
+    )
     out.append(
         LeverResult(
             "wider windows",
@@ -387,13 +404,17 @@ def compare_levers(
             with_wide.reachable,
         )
     )
+    if time.perf_counter() >= deadline:
+        return out
     digital = digital_kept(problem, digital_share, digital_cap)
     possible = round(alone.bound_before * n) + len(digital)
     need = max(0, math.ceil(target * n - 1e-9) - possible)
     rest = [v for v in unreachable_visits(problem) if v.visit_id not in digital]
     caps = {b.name: b.followup_capacity for b in problem.blocks}
     limits: defaultdict[str, int] = defaultdict(lambda: extra_day_limit(problem, max_extra_days))
-    pick = pick_requests(request_options(problem, cost, rest), caps, need, limits)
+    pick = pick_requests(
+        request_options(problem, cost, rest), caps, need, limits, deadline=deadline
+    )
     picked, kept = pick.requests, pick.kept
     out.append(
         LeverResult(

@@ -27,6 +27,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import math
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -193,11 +194,15 @@ def _clinician_curve(
     seconds: float,
     conflict: Conflict | None = None,
     taken: frozenset[dt.date] = frozenset(),
+    deadline: float = math.inf,
 ) -> tuple[list[_Step], bool]:
     """One clinician's least cost of keeping 1, 2, ... of their visits (until no more can be
     kept within ``limit`` extra days besides the days ``taken`` already, with no two requests
     in ``conflict``): a tiny CP-SAT model per count. The flag says whether the curve is
-    complete (it ends where no more can be kept, not where a model ran out of time)."""
+    complete (it ends where no more can be kept, not where a model or ``deadline`` ran out of
+    time)."""
+    if time.perf_counter() >= deadline:
+        return [], False
     visits = sorted({v for r in options for v in r.keeps})
     m = cp_model.CpModel()
     r = [m.new_bool_var(f"r{i}") for i in range(len(options))]
@@ -225,8 +230,11 @@ def _clinician_curve(
     m.minimize(sum(round(req.cost * _SCALE) * x for req, x in zip(options, r, strict=True)))
     steps: list[_Step] = []
     for k in range(1, len(visits) + 1):
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return steps, False  # the run's deadline: the curve may go on
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = seconds
+        solver.parameters.max_time_in_seconds = min(seconds, left)
         solver.parameters.num_workers = 1
         solver.parameters.catch_sigint_signal = False  # Ctrl-C is the caller's (see solve.py)
         m.clear_assumptions()
@@ -288,6 +296,7 @@ def pick_requests(
     *,
     conflict: Conflict | None = None,
     taken: Mapping[str, frozenset[dt.date]] | None = None,
+    deadline: float = math.inf,
 ) -> Pick:
     """The least-cost requests keeping ``need`` of the visits the options name (or the most
     that can be kept, if fewer), with a proved lower bound on that least cost.
@@ -296,7 +305,9 @@ def pick_requests(
     clinician's least cost for 1, 2, ... kept visits is solved alone (:func:`_clinician_curve`)
     and a knapsack over those curves (:func:`_combine`) picks the counts. ``limits``: extra
     days each clinician may still be asked for, besides the days already ``taken``;
-    ``conflict``: pairs of requests one clinician cannot both work."""
+    ``conflict``: pairs of requests one clinician cannot both work. Past ``deadline``
+    (``time.perf_counter()``) no more curve is solved: the pick keeps what the curves so far
+    give, unproved."""
     if need <= 0:
         return Pick((), 0, True, 0.0)
     by_clinician: dict[str, list[Request]] = defaultdict(list)
@@ -305,7 +316,13 @@ def pick_requests(
     curves, complete = [], True
     for cid, opts in sorted(by_clinician.items()):
         curve, done = _clinician_curve(
-            opts, caps, limits[cid], seconds, conflict, (taken or {}).get(cid, frozenset())
+            opts,
+            caps,
+            limits[cid],
+            seconds,
+            conflict,
+            (taken or {}).get(cid, frozenset()),
+            deadline,
         )
         curves.append(curve)
         complete &= done
@@ -324,9 +341,12 @@ def plan_requests(
     max_extra_days: int = 4,
     cost: CostFn | None = None,
     seconds: float = 5.0,
+    deadline: float = math.inf,
 ) -> RequestPlan:
     """The fewest (least-cost) requests lifting the availability bound to ``target`` (default
-    the problem's continuity target); see the module docstring. ``seconds``: per tiny model."""
+    the problem's continuity target); see the module docstring. ``seconds``: per tiny model;
+    no model runs past ``deadline`` (``time.perf_counter()``; the plan is then unproved and
+    may fall short)."""
     target = problem.continuity_target if target is None else target
     if not 0 <= target <= 1:
         raise ValueError(f"The target must be a share between 0 and 1, got {target}.")
@@ -343,7 +363,9 @@ def plan_requests(
     caps = {b.name: b.followup_capacity for b in problem.blocks}
     options = request_options(problem, cost)
     greedy, _ = _greedy(options, caps, need, limits)
-    pick = pick_requests(options, caps, need, limits, seconds, conflict=slot_conflicts(problem))
+    pick = pick_requests(
+        options, caps, need, limits, seconds, conflict=slot_conflicts(problem), deadline=deadline
+    )
     picked, kept, proved = pick.requests, pick.kept, pick.proved
     price = sum(r.cost for r in picked)
     return RequestPlan(

@@ -51,6 +51,13 @@ def daily_referrals(weekly: pd.DataFrame, start: dt.date, days: int, seed: int) 
         ["kommun_code", "county_code"]
     ]
     ids = table.columns.to_numpy()
+    # one lookup per locality, not a pandas .loc per draw (64,000 of them on two national years)
+    where = {
+        int(loc): (str(kommun), str(county))
+        for loc, kommun, county in zip(
+            info.index, info["kommun_code"], info["county_code"], strict=True
+        )
+    }
     rng = np.random.default_rng(seed)
     out: list[Referral] = []
     for offset in range(days):
@@ -67,14 +74,14 @@ def daily_referrals(weekly: pd.DataFrame, start: dt.date, days: int, seed: int) 
         lam = table.loc[key].to_numpy(dtype=float) / len(business_days(*key))
         counts = rng.poisson(np.clip(lam, 0.0, None))
         for loc_id, count in zip(ids[counts > 0], counts[counts > 0], strict=True):
-            kommun, county = info.loc[loc_id, ["kommun_code", "county_code"]]
+            kommun, county = where[int(loc_id)]
             for _ in range(int(count)):
                 out.append(
                     Referral(
                         referral_id=f"R-{len(out) + 1:06d}",
                         locality_id=int(loc_id),
-                        kommun_code=str(kommun),
-                        county_code=str(county),
+                        kommun_code=kommun,
+                        county_code=county,
                         date=day,
                     )
                 )

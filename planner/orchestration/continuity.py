@@ -16,7 +16,9 @@ from typing import Any
 
 from planner.orchestration.context import ProgressCallback, RunContext
 from planner.orchestration.staffing import (
+    EXPLAIN_SECONDS,
     build_problem,
+    explain_note,
     miss_kpis,
     mobile_days_from_placements,
     outcome_rows,
@@ -36,7 +38,7 @@ from staffing import (
     explain_misses,
     miss_summary,
 )
-from staffing.reach import LeverResult, Reach, compare_levers, reach_target
+from staffing.reach import LEVERS, LeverResult, Reach, compare_levers, reach_target
 from staffing.requests import CostFn, Request
 
 
@@ -166,8 +168,9 @@ def run_continuity(
     problem = build_problem(scenario, mobile_days_from_placements(scenario, context))
     cost = request_cost(scenario)
     params = SolveParams(time_limit_s=s.time_limit_s, num_workers=2, seed=scenario.scenario.seed)
-    # one deadline for every round, the repair and the pruning (the clock starts once the
-    # problem is built); the lever comparison runs after it
+    # one deadline for the requests' plan, every round, the repair, the pruning and the lever
+    # comparison (the clock starts once the problem is built)
+    deadline = time.perf_counter() + params.time_limit_s
     reach = reach_target(
         problem,
         params,
@@ -175,7 +178,7 @@ def run_continuity(
         cost=cost,
         before=stored_roster(problem, context),
         on_progress=on_progress,
-        deadline=time.perf_counter() + params.time_limit_s,
+        deadline=deadline,
     )
     levers = compare_levers(
         problem,
@@ -185,16 +188,29 @@ def run_continuity(
         max_extra_days=s.request_max_extra_days,
         cost=cost,
         alone=reach.plan,
+        deadline=deadline,
     )
-    misses = explain_misses(reach.problem, reach.solution)
+    compared = {lv.lever for lv in levers}
+    skipped = [name for name in LEVERS if name not in compared]
+    cut = "; ".join(
+        [reach.time_limit_note] * bool(reach.time_limit_note)
+        + [f"levers not compared: {', '.join(skipped)}"] * bool(skipped)
+    )
+    misses = explain_misses(
+        reach.problem,
+        reach.solution,
+        time.perf_counter() + min(EXPLAIN_SECONDS, params.time_limit_s),
+    )
     summary = miss_summary(misses)
+    unexplained_note = explain_note(summary)
+    cut = "; ".join(c for c in (cut, unexplained_note) if c)
     stage = next((st for st in reach.solution.stages if st.name == "continuity"), None)
     return RunOutcome(
         solver_status=reach.solution.status,
         kpis={
             **reach_kpis(reach, levers),
             **miss_kpis(summary),
-            "time_limit_reached": float(bool(reach.time_limit_note)),
+            "time_limit_reached": float(bool(cut)),
         },
         rows=[
             *outcome_rows(reach.problem, reach.solution, misses),
@@ -202,11 +218,7 @@ def run_continuity(
         ],
         objective=None if stage is None or stage.objective is None else -stage.objective,
         bound=None if stage is None or stage.bound is None else -stage.bound,
-        message=(
-            f"Time limit {s.time_limit_s:g} s reached ({reach.time_limit_note}). "
-            if reach.time_limit_note
-            else ""
-        )
+        message=(f"Time limit {s.time_limit_s:g} s reached ({cut}). " if cut else "")
         + reach_message(reach, levers),
         extra={"summary": reach.solution.summary()},
         report={

@@ -35,6 +35,7 @@ The conversions (scenario settings to the library's, the plan to stored rows) ar
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -120,8 +121,13 @@ def run_routing(
     scenario: Scenario,
     on_progress: ProgressCallback | None = None,
     context: RunContext | None = None,
+    *,
+    deadline: float | None = None,
 ) -> RunOutcome:
-    """The ``routing`` planner: referrals -> modes -> fleet size -> daily routes -> rows and KPIs."""
+    """The ``routing`` planner: referrals -> modes -> fleet size -> daily routes -> rows and KPIs.
+
+    ``deadline`` (``time.perf_counter()``): by default ``routing.time_limit_s`` from the start
+    of the search."""
     report = on_progress or (lambda fraction, message: None)
     context = context or RunContext()
     p = scenario.routing
@@ -180,13 +186,29 @@ def run_routing(
         p.devices,
     )
     params = mode_params(p, scenario.scenario.seed)
+    # one deadline for the baselines, every pass of the mode model and every day's routes
+    # (the clock starts with the search: referrals and travel tables are bounded by the
+    # scenario's sizes, not by the solver)
+    if deadline is None:
+        deadline = time.perf_counter() + p.time_limit_s
     try:
-        solution = modes.solve(problem, params, lambda f, m: report(0.1 + 0.85 * (f or 0.0), m))
+        solution = modes.solve(
+            problem,
+            params,
+            lambda f, m: report(0.1 + 0.85 * (f or 0.0), m),
+            deadline=deadline,
+        )
     except FleetError as exc:
         raise ScenarioError(f"routing: {exc}") from None
     kpis = modes.evaluate(problem, solution)
     names = place_names(places + hub_ids)
     notes += mode_notes(p, problem, solution, names, hub_name)
+    if solution.time_limited:
+        notes.append(
+            f"time limit reached (routing.time_limit_s = {p.time_limit_s:g} s): "
+            + "; ".join(solution.cut)
+            + f"; the plan is the best found by then ({solution.chosen})"
+        )
     return outcome(p, solution, kpis, params, source_note is not None, notes, report)
 
 
@@ -264,7 +286,9 @@ def mode_notes(
     """The plan against both baselines, and which referrals went by courier and why."""
     best, cf, po = solution.best, solution.courier_first, solution.parcel_only
 
-    def brief(x: modes.PricedPlan) -> str:
+    def brief(x: modes.PricedPlan | None) -> str:
+        if x is None:
+            return "not made (time limit)"
         unserved = sum(loan.ship is None for loan in x.plan.simulation.loans)
         return f"{x.costs.total:,.0f} SEK, {x.on_time_share:.1%} on time, {x.devices} devices" + (
             f", {unserved} unserved" if unserved else ""
@@ -288,7 +312,7 @@ def mode_notes(
     else:
         notes.append("no referral goes by courier: no courier stop is cheaper or needed in time")
     for name, other in (("courier-first", cf), ("parcel-only", po)):
-        if other.devices > p.devices:
+        if other is not None and other.devices > p.devices:
             notes.append(
                 f"the {name} baseline needs {other.devices} devices, more than routing.devices "
                 f"= {p.devices}"
@@ -321,6 +345,7 @@ def outcome(
     values["mode_passes"] = solution.passes
     values["mode_seconds"] = solution.seconds
     values["plan_is_baseline"] = float(solution.chosen != modes.COST)
+    values["time_limit_reached"] = float(solution.time_limited)
 
     dropped = list(result.simulation.dropped_deliveries) + list(result.simulation.dropped_pickups)
     if dropped:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -25,8 +26,9 @@ from routing import StaticMatrixSource, TravelMatrix
 
 @pytest.fixture
 def tiny() -> Scenario:
-    """The built-in tiny scenario (hub Nyköping, two weeks, 54 referrals) with 1 s of routing."""
-    return load_scenario(builtin_scenario_path("tiny")).replace(routing={"time_limit_s": 1.0})
+    """The built-in tiny scenario (hub Nyköping, two weeks, 54 referrals) with 5 s for the
+    whole search (baselines, every pass of the mode model, the routes): ample for 54."""
+    return load_scenario(builtin_scenario_path("tiny")).replace(routing={"time_limit_s": 5.0})
 
 
 def business_after(day: dt.date, n: int) -> dt.date:
@@ -382,3 +384,17 @@ def test_bench_spirometry_prints_the_plan_and_both_baselines_then_reuses_them(
     assert out["on_time_share"] >= 0.95 and out["devices"] > 0
     again = runner.invoke(app, args)
     assert json.loads(again.output.strip().splitlines()[-1]) == out  # stored, not solved again
+
+
+def test_a_run_past_its_deadline_stores_the_parcel_only_plan_saying_so(tiny: Scenario) -> None:
+    """A deadline one second ago: the parcel-only plan (it needs no route) is the run's plan,
+    every referral is planned, KPI time_limit_reached is 1 and the note names what was cut.
+    With time to spare the flag is 0 (as in every other test here)."""
+    outcome = run_routing(tiny, deadline=time.perf_counter() - 1.0)
+    k = outcome.kpis
+    assert k["time_limit_reached"] == 1.0 and k["plan_is_baseline"] == 1.0
+    assert k["violations"] == 0 and k["courier_deliveries"] == 0
+    assert "courier_first_cost_sek" not in k
+    assert "time limit reached (routing.time_limit_s = 5 s)" in (outcome.message or "")
+    assert "the courier-first baseline was not made" in (outcome.message or "")
+    assert run_routing(tiny.replace(routing={"time_limit_s": 30.0})).kpis["time_limit_reached"] == 0

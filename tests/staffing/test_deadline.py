@@ -15,6 +15,7 @@ from planner.orchestration.staffing import run_problem
 from staffing import (
     Clinician,
     Problem,
+    ReturnVisit,
     SolveParams,
     WorkRules,
     cover_first,
@@ -24,10 +25,11 @@ from staffing import (
 )
 from staffing.greedy import LegalRoster
 from staffing.model import OutOfTime, RosterModel
-from staffing.reach import reach_target
+from staffing.reach import LEVERS, compare_levers, reach_target
+from staffing.requests import plan_requests
 from staffing.warmstart import continuity_repair
 
-from .conftest import MONDAY
+from .conftest import MONDAY, day, one_week
 
 BLOCKS = digital_blocks()
 
@@ -124,3 +126,27 @@ def test_continuity_rounds_share_one_deadline(two_doctors_one_visit: Problem) ->
     )
     assert reach.rounds == 1
     assert "round 1" in reach.time_limit_note and "no solver stage ran" in reach.time_limit_note
+
+
+def test_plan_requests_after_the_deadline_solves_no_model() -> None:
+    """ANN declared only Monday morning and owes a visit on Wednesday-Thursday: one request
+    keeps it, but past the deadline no curve is solved, so the plan asks nothing, is unproved
+    and says the target is out of its reach (the greedy's request stays: it needs no solver)."""
+    ann = Clinician("ANN", "doctor", 10.0, frozenset({(MONDAY, "07-12")}))
+    visit = ReturnVisit("V1", "PV1", "doctor", "ANN", day(2), day(3))
+    problem = one_week([ann], visits=[visit])
+    plan = plan_requests(problem, 1.0, max_extra_days=8, deadline=passed())
+    assert plan.requests == () and not plan.proved and not plan.reachable
+    assert len(plan.greedy) == 1
+
+
+def test_levers_after_the_deadline_keep_only_the_requests_alone(
+    two_doctors_one_visit: Problem,
+) -> None:
+    """The requests-alone plan is the caller's; the two other levers are not compared."""
+    alone = plan_requests(two_doctors_one_visit, 1.0)
+    levers = compare_levers(two_doctors_one_visit, 1.0, alone=alone, deadline=passed())
+    assert [lv.lever for lv in levers] == ["requests"]
+    assert [lv.lever for lv in compare_levers(two_doctors_one_visit, 1.0, alone=alone)] == list(
+        LEVERS
+    )

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from staffing import (
     Clinician,
@@ -18,7 +22,18 @@ from staffing import (
     digital_blocks,
     evaluate,
 )
-from staffing.misses import COVER, MISS_REASONS, NO_DEMAND, NO_RULE, explain_misses, miss_summary
+from staffing.misses import (
+    COVER,
+    MISS_REASONS,
+    NO_DEMAND,
+    NO_RULE,
+    RosterView,
+    explain_misses,
+    miss_summary,
+    objections,
+    unexplained,
+)
+from staffing.rules import RULES
 from tests.staffing.conftest import MONDAY, day, one_week
 
 
@@ -76,6 +91,23 @@ def test_each_reason_on_its_visit(every_reason: tuple[Problem, Solution]) -> Non
         ("V5", "not_rostered", NO_RULE),
         ("V6", "booked_elsewhere", None),
     ]
+
+
+def test_past_the_deadline_every_reason_stays_but_not_rostered_is_unexplained(
+    every_reason: tuple[Problem, Solution],
+) -> None:
+    """The reasons need no rule: all five stay; what kept ANN off Wednesday (V5) needs the
+    rules around the slot, so a passed deadline leaves it out, and the summary counts it."""
+    misses = explain_misses(*every_reason, deadline=time.perf_counter() - 1.0)
+    assert [(m.visit_id, m.reason, m.detail) for m in misses] == [
+        ("V2", "blocks_full", None),
+        ("V3", "left_pool", None),
+        ("V4", "not_available", None),
+        ("V5", "not_rostered", None),
+        ("V6", "booked_elsewhere", None),
+    ]
+    assert unexplained(misses) == 1 and miss_summary(misses)["not_rostered_unexplained"] == 1
+    assert unexplained(explain_misses(*every_reason)) == 0
 
 
 def test_summary_counts_every_reason(every_reason: tuple[Problem, Solution]) -> None:
@@ -213,3 +245,57 @@ def test_a_leaver_cannot_declare_availability_after_leaving() -> None:
     """Availability on or after the leaving day is rejected with the clinician and the day."""
     with pytest.raises(ValueError, match="ANN leaves the pool on 2026-11-03 but declares"):
         Clinician("ANN", "doctor", 10.0, mornings(0, 1), left_on=day(1))
+
+
+def whole_roster_objections(
+    roster: RosterView, c: Clinician, before: list, slot: tuple[int, int], hard: bool
+) -> list[str]:
+    """The plain definition: every rule read on the whole roster before and after."""
+    problem, grid = roster.problem, roster.grid
+    after = sorted([*before, slot], key=grid.interval)
+    out = []
+    for rule in RULES:
+        if rule.per_clinician is None or problem.is_hard(rule.name) != hard:
+            continue
+        old = sum(v.amount for v in rule.per_clinician(problem, grid, c, before))
+        new = sum(v.amount for v in rule.per_clinician(problem, grid, c, after))
+        if new > old + 1e-9:
+            out.append(rule.name)
+    return out
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    runs=st.lists(st.tuples(st.integers(0, 48), st.integers(1, 21), st.integers(0, 3)), max_size=6),
+    slot=st.tuples(st.integers(0, 48), st.integers(0, 3)),
+    max_days=st.integers(2, 12),
+    weekly_rest=st.sampled_from([24.0, 36.0, 60.0]),
+    hard=st.booleans(),
+)
+def test_objections_near_the_slot_are_those_of_the_whole_roster(
+    runs: list[tuple[int, int, int]],
+    slot: tuple[int, int],
+    max_days: int,
+    weekly_rest: float,
+    hard: bool,
+) -> None:
+    """A doctor free in every block for seven weeks (the October clock change in the first)
+    on a roster that may break any rule (long runs of days, short rests, night after
+    evening): the rules that object to one more slot, read on the stretch around it, are
+    exactly those read on the whole roster. The roster is runs of one block on
+    consecutive days, up to three weeks long."""
+    worked = {(d, b) for first, length, b in runs for d in range(first, min(49, first + length))}
+    rules = WorkRules(max_consecutive_days=max_days, weekly_rest_hours=weekly_rest)
+    start = MONDAY - dt.timedelta(days=14)  # 19 October 2026: the clocks change on the 25th
+    blocks = digital_blocks()
+    free = frozenset((start + dt.timedelta(days=d), b.name) for d in range(49) for b in blocks)
+    doc = Clinician("D1", "doctor", 20.0, free)
+    problem = Problem(start, 49, blocks, (doc,), (), {}, rules=rules)
+    shifts = tuple(
+        ShiftAssignment(start + dt.timedelta(days=d), blocks[b].name, "D1") for d, b in worked
+    )
+    roster = RosterView(problem, Solution("BASELINE", shifts))
+    before = [s for s in roster.slots.get("D1", []) if s != slot]
+    assert objections(roster, doc, before, slot, hard) == whole_roster_objections(
+        roster, doc, before, slot, hard
+    )
