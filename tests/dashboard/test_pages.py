@@ -439,15 +439,22 @@ def test_empty_database_says_what_to_do(monkeypatch: pytest.MonkeyPatch, tmp_pat
     ]
 
 
-def test_scenarios_page_charts_a_sweep(app_test, app_db: str, stored_runs: Runs) -> None:
+def test_scenarios_page_charts_a_sweep(
+    app_test, solved_db: str, stored_runs: Runs, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A stored sweep (here of one variant: tiny itself, with its two units) gets a trade-off
     chart of its varied key against the headline KPIs, and a table whose values are the
-    stored plans' KPIs."""
+    stored plans' KPIs. The sweep is recorded in a copy: the session's database stays as
+    the other tests expect it."""
     import json
+    import shutil
 
     from planner.storage import open_database, record_sweep
 
-    engine = open_database(app_db)
+    copy = tmp_path / "swept.db"
+    shutil.copy(solved_db.removeprefix("sqlite:///"), copy)
+    monkeypatch.setenv("PLANNER_DATABASE_URL", f"sqlite:///{copy}")
+    engine = open_database(f"sqlite:///{copy}")
     record_sweep(engine, "tiny-units", "tiny", [("tiny", 1, {"placement.units": 2})])
     try:
         at = open_page(app_test, "views/scenarios.py")
@@ -460,5 +467,4 @@ def test_scenarios_page_charts_a_sweep(app_test, app_db: str, stored_runs: Runs)
         spec = json.dumps(json.loads(chart.proto.spec))
         assert "placement.units" in spec and '"scenario"' in spec and "pick0" in spec
     finally:
-        record_sweep(engine, "tiny-units", "tiny", [])
         engine.dispose()

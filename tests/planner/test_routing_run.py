@@ -259,8 +259,9 @@ def five_referrals(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     text = builtin_scenario_path("tiny").read_text(encoding="utf-8")
-    assert text.count("time_limit_s = 5\n") == 1  # the routing section's, the file's last
-    text = text.replace("time_limit_s = 5\n", 'time_limit_s = 1\nreferrals_csv = "referrals.csv"\n')
+    routing = text.rindex("time_limit_s = ")  # the routing section's, the file's last
+    line_end = text.index("\n", routing)
+    text = text[:routing] + 'time_limit_s = 1\nreferrals_csv = "referrals.csv"' + text[line_end:]
     path = tmp_path / "region" / "tiny-referrals.toml"
     path.write_text(text, encoding="utf-8")
     return path
