@@ -217,6 +217,12 @@ KPIS: dict[str, KpiInfo] = {
         "count",
         "Return visits not taken by the clinician the patient saw at the index visit.",
     ),
+    "misses_not_rostered_unexplained": _k(
+        "Misses not explained in time",
+        "count",
+        "Misses where a block was free but the roster left the index clinician off, whose "
+        "reason was not worked out within the explaining time after the solve.",
+    ),
     "baseline_rate": _k(
         "Same-clinician rate of the simple rule",
         "share",
