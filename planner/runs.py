@@ -97,7 +97,11 @@ def execute(
             record,
             planner,
             seed=scenario.scenario.seed,
-            time_limit_s=getattr(params, "time_limit_s", None),
+            time_limit_s=(
+                scenario.staffing.continuity_seconds()
+                if planner == "continuity"
+                else getattr(params, "time_limit_s", None)
+            ),
         )
         started = time.perf_counter()
         run_id = store.id_of(run)

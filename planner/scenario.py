@@ -63,6 +63,7 @@ from planner.scenario_continuity import ContinuityLevers
 from planner.scenario_costs import RoutingCosts
 from planner.weeks import iso_weeks, parse_iso_week
 from staffing import RULE_DEFAULTS, WorkRules, check_rule_modes
+from staffing.reach import MAX_ROUNDS
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -327,6 +328,13 @@ class StaffingParams(ContinuityLevers):
     def _hard_rules_can_be_hard(cls, value: list[str], info: ValidationInfo) -> list[str]:
         check_rule_modes(soft_rules=info.data.get("soft_rules", []), hard_rules=value)
         return value
+
+    def continuity_seconds(self) -> float:
+        """The continuity run's time limit: ``continuity_time_limit_s``, else ``time_limit_s``
+        for each of its re-solve rounds."""
+        if self.continuity_time_limit_s is not None:
+            return self.continuity_time_limit_s
+        return self.time_limit_s * MAX_ROUNDS
 
     def work_rules(self) -> WorkRules:
         """The library's working-time limits: the scenario's values, WorkRules' defaults for

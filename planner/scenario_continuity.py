@@ -31,6 +31,15 @@ class ContinuityLevers(BaseModel):
     # Each key at its default is left out of the stored scenario (``exclude_if``), so a
     # scenario stored before these keys keeps its hash and version.
 
+    continuity_time_limit_s: float | None = bounded(
+        None,
+        exclude_if=lambda v: v is None,
+        gt=0,
+        le=3600,
+        description="Seconds for the whole continuity run: every re-solve round, the request "
+        "plans, the repair, the pruning and the levers. Unset: time_limit_s per round (three "
+        "rounds at most), so the run's limit is three times the roster's.",
+    )
     request_max_extra_days: int = bounded(
         4,
         exclude_if=lambda v: v == 4,

@@ -49,7 +49,13 @@ def run_continuity_benchmark(
     before = solve(problem, params, on_progress=on_progress)
     k0 = evaluate(problem, before)
     reach = reach_target(
-        problem, params, target, before=before, on_progress=on_progress, rounds=BENCH_ROUNDS
+        problem,
+        params,
+        target,
+        before=before,
+        on_progress=on_progress,
+        rounds=BENCH_ROUNDS,
+        deadline=started + time_limit,  # --time-limit is the whole run's
     )
     k1 = reach.kpis
     return {

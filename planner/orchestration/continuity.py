@@ -169,8 +169,8 @@ def run_continuity(
     cost = request_cost(scenario)
     params = SolveParams(time_limit_s=s.time_limit_s, num_workers=2, seed=scenario.scenario.seed)
     # one deadline for the requests' plan, every round, the repair, the pruning and the lever
-    # comparison (the clock starts once the problem is built)
-    deadline = time.perf_counter() + params.time_limit_s
+    # comparison (the clock starts once the problem is built); each solve at most time_limit_s
+    deadline = time.perf_counter() + s.continuity_seconds()
     reach = reach_target(
         problem,
         params,
@@ -218,7 +218,7 @@ def run_continuity(
         ],
         objective=None if stage is None or stage.objective is None else -stage.objective,
         bound=None if stage is None or stage.bound is None else -stage.bound,
-        message=(f"Time limit {s.time_limit_s:g} s reached ({cut}). " if cut else "")
+        message=(f"Time limit {s.continuity_seconds():g} s reached ({cut}). " if cut else "")
         + reach_message(reach, levers),
         extra={"summary": reach.solution.summary()},
         report={
