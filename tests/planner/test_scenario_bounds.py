@@ -106,11 +106,13 @@ def _walk(
         path = f"{prefix}.{key}"
         ann = field.annotation
         args = typing.get_args(ann)
-        if ann in (int, float):
+        # An optional number (``float | None``: unset means a derived default) is a number.
+        plain = next((a for a in args if a in (int, float)), None) if type(None) in args else ann
+        if plain in (int, float):
             out.append(
                 Number(
                     path,
-                    ann,
+                    plain,
                     tuple(field.metadata),
                     field.description or "",
                     lambda v, key=key: wrap({key: v}),  # type: ignore[misc]
