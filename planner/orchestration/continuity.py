@@ -14,6 +14,7 @@ import math
 import time
 from typing import Any
 
+from planner.kpis import format_share
 from planner.orchestration.context import ProgressCallback, RunContext
 from planner.orchestration.staffing import (
     EXPLAIN_SECONDS,
@@ -123,23 +124,23 @@ def reach_kpis(reach: Reach, levers: list[LeverResult]) -> dict[str, float | Non
 def reach_message(reach: Reach, levers: list[LeverResult]) -> str:
     """The run in plain words: the rate reached, with how many requests, against the bound."""
     k, plan = reach.kpis, reach.plan
-    rate = "n/a" if k.continuity_rate is None else f"{k.continuity_rate:.1%}"
+    rate = "n/a" if k.continuity_rate is None else format_share(k.continuity_rate)
     if reach.reached:
         head = (
             f"With {len(reach.requests)} availability requests accepted, {rate} of return "
-            f"visits meet their clinician (target {reach.target:.0%})."
+            f"visits meet their clinician (target {format_share(reach.target)})."
         )
     elif not plan.reachable:
         head = (
-            f"The {reach.target:.0%} target cannot be reached within "
-            f"the extra days clinicians may be asked for: at most {plan.bound_after:.1%} of "
+            f"The {format_share(reach.target)} target cannot be reached within "
+            f"the extra days clinicians may be asked for: at most {format_share(plan.bound_after)} of "
             f"visits can have their clinician available; with {len(reach.requests)} requests the "
             f"roster reaches {rate}."
         )
     else:
         head = (
             f"With {len(reach.requests)} requests the roster reaches {rate}, short of "
-            f"{reach.target:.0%} after {reach.rounds} rounds (the rules or full blocks keep "
+            f"{format_share(reach.target)} after {reach.rounds} rounds (the rules or full blocks keep "
             f"clinicians off the requested slots)."
         )
     bound = (
@@ -150,7 +151,7 @@ def reach_message(reach: Reach, levers: list[LeverResult]) -> str:
         else ""
     )
     others = "; ".join(
-        f"{lv.lever} ({lv.setting}): {lv.bound:.1%} alone, {lv.requests} requests with it"
+        f"{lv.lever} ({lv.setting}): {format_share(lv.bound)} alone, {lv.requests} requests with it"
         for lv in levers[1:]
     )
     return f"{head}{bound} Other levers: {others}."

@@ -45,6 +45,7 @@ from planner import geo, travel
 from planner.demand import Referral as DemandReferral
 from planner.demand import daily_referrals, load_referrals_csv, weekly_demand
 from planner.errors import ScenarioError
+from planner.kpis import format_share, format_value
 from planner.orchestration.context import ProgressCallback, RunContext
 from planner.orchestration.routing_io import (
     calendar_for,
@@ -290,9 +291,10 @@ def mode_notes(
         if x is None:
             return "not made (time limit)"
         unserved = sum(loan.ship is None for loan in x.plan.simulation.loans)
-        return f"{x.costs.total:,.0f} SEK, {x.on_time_share:.1%} on time, {x.devices} devices" + (
-            f", {unserved} unserved" if unserved else ""
-        )
+        return (
+            f"{format_value('total_cost_sek', x.costs.total)}, "
+            f"{format_share(x.on_time_share)} on time, {x.devices} devices"
+        ) + (f", {unserved} unserved" if unserved else "")
 
     notes = [
         f"modes by cost ({solution.chosen} plan): {brief(best)}; courier-first: {brief(cf)}; "
@@ -360,7 +362,8 @@ def outcome(
         )
     if values["on_time_share"] < p.on_time_target:
         notes.append(
-            f"on-time share {values['on_time_share']:.1%} is under the target {p.on_time_target:.0%}"
+            f"on-time share {format_share(values['on_time_share'])} is under the target "
+            f"{format_share(p.on_time_target)}"
         )
     notes.append("mode search: " + "; ".join(solution.log))
     if kpis.violations:
