@@ -38,6 +38,26 @@ def solved_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield url
 
 
+def copy_database(url: str, path: Path) -> str:
+    """A consistent copy of the SQLite database at ``url`` in ``path`` (SQLite's backup API:
+    the database runs in WAL mode, so copying its main file alone can miss committed pages or
+    catch a checkpoint half-way); returns the copy's URL."""
+    import sqlite3
+
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as source, sqlite3.connect(path) as to:
+        source.backup(to)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def writable_db(solved_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A copy of the solved database for a test that stores scenarios or runs (the session's
+    database stays as every other test expects it), and the app pointed at it."""
+    url = copy_database(solved_db, tmp_path / "planner.db")
+    monkeypatch.setenv("PLANNER_DATABASE_URL", url)
+    return url
+
+
 @pytest.fixture
 def app_db(solved_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """Point the app (and services) at the solved database for this test."""

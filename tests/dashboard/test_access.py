@@ -189,17 +189,6 @@ def test_county_user_may_create_only_scenarios_of_their_counties() -> None:
     authorize(access_for("ops@example.se", ROLES, RIGHTS), "solve", national)
 
 
-@pytest.fixture
-def writable_db(solved_db: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A copy of the solved database the test may store scenarios in."""
-    import shutil
-
-    path = tmp_path / "planner.db"
-    shutil.copy(solved_db.removeprefix("sqlite:///"), path)
-    monkeypatch.setenv("PLANNER_DATABASE_URL", f"sqlite:///{path}")
-    return f"sqlite:///{path}"
-
-
 def _store_and_solve(counties: list[str]) -> None:
     """App script: store a copy of tiny with these counties, then solve tiny; the outcome of
     each (the stored name or the error) goes to session state."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import zipfile
 from dataclasses import dataclass
 from typing import Any
@@ -147,10 +146,9 @@ def two_scenarios(solved_db: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> 
     """A copy of the solved database with a second scenario (tiny renamed, unsolved), so the
     Scenarios page compares two and offers the comparison download."""
     from planner.storage import get_scenario, open_database, save_scenario
+    from tests.dashboard.conftest import copy_database
 
-    path = tmp_path / "planner.db"
-    shutil.copy(solved_db.removeprefix("sqlite:///"), path)
-    url = f"sqlite:///{path}"
+    url = copy_database(solved_db, tmp_path / "planner.db")
     engine = open_database(url)
     _, tiny = get_scenario(engine, "tiny")
     renamed = tiny.model_copy(

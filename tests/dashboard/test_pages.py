@@ -351,7 +351,7 @@ def test_spirometers_page_shows_the_stored_plan(app_test, app_db: str, stored_ru
         assert not any(a.intersects(b) for b in glyphs[i + 1 :])
 
 
-def test_scenarios_copy_store_and_compare(app_test, app_db: str, stored_runs: Runs) -> None:
+def test_scenarios_copy_store_and_compare(app_test, writable_db: str, stored_runs: Runs) -> None:
     """A copy made in the form is stored with the edited value; the comparison shows what
     differs, the headline KPIs (formatted, with their change) and a warning for the missing
     plans, and in an expander every stored KPI of tiny against the unsolved copy."""
@@ -363,7 +363,7 @@ def test_scenarios_copy_store_and_compare(app_test, app_db: str, stored_runs: Ru
     at.button(key="FormSubmitter:create_scenario-Store scenario").click().run()
     assert not at.exception
     assert [s.value for s in at.success] == ["Stored scenario tiny-three-units version 1."]
-    _, scenario = get_scenario(open_database(app_db), "tiny-three-units")
+    _, scenario = get_scenario(open_database(writable_db), "tiny-three-units")
     assert scenario.placement.units == 3 and scenario.staffing.clinicians == 12
 
     at.multiselect(key="compare").set_value(["tiny", "tiny-three-units"]).run()
@@ -397,7 +397,7 @@ def test_scenarios_copy_store_and_compare(app_test, app_db: str, stored_runs: Ru
 
 
 def test_solve_runs_in_background_and_stores_the_plan(
-    app_test, app_db: str, stored_runs: Runs
+    app_test, writable_db: str, stored_runs: Runs
 ) -> None:
     """Solve from the page: the script returns at once, the job reports progress, the run is stored."""
     import time
@@ -416,7 +416,7 @@ def test_solve_runs_in_background_and_stores_the_plan(
     job_id = at.session_state["job_id"]
     job = services.wait(job_id, timeout=120)
     assert job.error is None and job.done and job.overall == 1.0
-    after = latest_run(open_database(app_db), "tiny", "placement")
+    after = latest_run(open_database(writable_db), "tiny", "placement")
     assert after is not None and after.id == job.finished[0]["run_id"]
     assert job.finished[0]["run_id"] > before
     at.run()
@@ -447,14 +447,13 @@ def test_scenarios_page_charts_a_sweep(
     stored plans' KPIs. The sweep is recorded in a copy: the session's database stays as
     the other tests expect it."""
     import json
-    import shutil
 
     from planner.storage import open_database, record_sweep
+    from tests.dashboard.conftest import copy_database
 
-    copy = tmp_path / "swept.db"
-    shutil.copy(solved_db.removeprefix("sqlite:///"), copy)
-    monkeypatch.setenv("PLANNER_DATABASE_URL", f"sqlite:///{copy}")
-    engine = open_database(f"sqlite:///{copy}")
+    copy = copy_database(solved_db, tmp_path / "swept.db")
+    monkeypatch.setenv("PLANNER_DATABASE_URL", copy)
+    engine = open_database(copy)
     record_sweep(engine, "tiny-units", "tiny", [("tiny", 1, {"placement.units": 2})])
     try:
         at = open_page(app_test, "views/scenarios.py")
