@@ -105,7 +105,8 @@ def test_cli_solve_and_export(tiny: Scenario, tmp_path: Path) -> None:
     cli = CliRunner()
     path = tmp_path / "tiny.toml"
     text = builtin_scenario_path("tiny").read_text(encoding="utf-8")
-    path.write_text(text.replace("time_limit_s = 10\n\n[routing]", "time_limit_s = 2\n\n[routing]"))
+    assert "time_limit_s = 10\ncontinuity_time_limit_s" in text  # the staffing section's
+    path.write_text(text.replace("time_limit_s = 10\ncontinuity", "time_limit_s = 2\ncontinuity"))
     assert cli.invoke(app, ["scenario", "create", str(path)]).exit_code == 0
     missing = cli.invoke(
         app, ["export", "requests", "--scenario", "tiny", "--format", "csv", "--out", "x.csv"]
