@@ -22,7 +22,7 @@ FAIR_GAP = 0.10
 #: Solver statuses in words (upper-case keys, see :func:`status_key`).
 STATUS_WORDS: dict[str, str] = {
     "OPTIMAL": "proven optimal",
-    "FEASIBLE": "stopped at the time limit with a plan",
+    "FEASIBLE": "a feasible plan, not proven optimal",
     "BASELINE": "the solver's starting plan: the solver found nothing better than the simple "
     "rule it starts from within the time limit",
     "TARGET_MISSED": "a plan that misses its service target",

@@ -11,9 +11,11 @@ from typing import Annotated, Any
 import typer
 
 from planner.cli._common import emit_json, err_console, open_db, progress
+from planner.cli.solve import print_summary
+from planner.kpis import swedish_number
 from planner.paths import REPO_ROOT
 from planner.registry import available_planners
-from planner.runs import execute
+from planner.runs import RunResult, execute
 from planner.scenario import builtin_scenario_path, load_scenario
 from planner.storage import latest_run, run_kpis, save_scenario
 
@@ -48,11 +50,7 @@ def demo(
         else:
             say(f"{name}: using stored run {run.id}")
         assert run.id is not None  # a stored run has its id
-        plans[name] = {
-            "run_id": run.id,
-            "solver_status": run.solver_status,
-            "kpis": run_kpis(engine, run.id),
-        }
+        plans[name] = RunResult(run, run_kpis(engine, run.id)).to_dict()
     summary: dict[str, Any] = {
         "scenario": record.name,
         "version": record.version,
@@ -65,14 +63,12 @@ def demo(
     geo = summary["geo"]
     typer.echo(
         f"Geography: {geo['counties']} counties, {geo['municipalities']} municipalities, "
-        f"{geo['localities']} localities, population {geo['population']:,}"
+        f"{geo['localities']} localities, population {swedish_number(geo['population'])}"
     )
     if not plans:
         typer.echo("No planner is part of this build yet: the scenario is stored, no plan to show.")
-    for name, plan in plans.items():
-        typer.echo(f"{name} plan (run {plan['run_id']}, {plan['solver_status']}):")
-        for key, value in plan["kpis"].items():
-            typer.echo(f"  {key:32s} {value}")
+    for plan in plans.values():
+        print_summary(plan)
 
 
 def dashboard(

@@ -32,7 +32,7 @@ def _solve_one(planner: str, scenario: str, version: int | None, json_out: bool)
 NOTE_ITEMS = 3
 
 
-def _print(result: dict) -> None:
+def print_summary(result: dict) -> None:
     """One screen a person can read: the plan's quality in words, the headline KPIs with
     their units, the first items of the planner's note; the detail is behind ``--json`` and
     ``planner runs show``."""
@@ -61,7 +61,7 @@ def _make_command(planner: str) -> Callable[..., None]:
         scenario: ScenarioOpt, version: VersionOpt = None, json_out: JsonOpt = False
     ) -> None:
         result = _solve_one(planner, scenario, version, json_out)
-        emit_json(result) if json_out else _print(result)
+        emit_json(result) if json_out else print_summary(result)
 
     command.__doc__ = f"Run the {planner} planner on a stored scenario and store its plan."
     return command
@@ -82,4 +82,4 @@ def solve_all(scenario: ScenarioOpt, version: VersionOpt = None, json_out: JsonO
         emit_json({"scenario": scenario, "runs": results})
     else:
         for result in results.values():
-            _print(result)
+            print_summary(result)

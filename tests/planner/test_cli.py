@@ -185,11 +185,11 @@ def test_export_rows_picks_the_planner_from_the_table(sqlite_db: str, tmp_path: 
 def test_solve_prints_a_summary_a_person_reads_in_one_screen(capsys: pytest.CaptureFixture) -> None:
     """Quality in words, the headline KPIs with units in Swedish numbers, three note items and
     where the rest is: not the 290 per-kommun lines the issue saw."""
-    from planner.cli.solve import _print
+    from planner.cli.solve import print_summary
 
     kpis = {f"kommun_share_{i:04d}": 0.5 for i in range(290)}
     kpis |= {"served_share": 0.449048, "served_patients": 159.744, "relocation_km": 2679.3}
-    _print(
+    print_summary(
         {
             "planner": "placement",
             "run_id": 7,
@@ -204,7 +204,7 @@ def test_solve_prints_a_summary_a_person_reads_in_one_screen(capsys: pytest.Capt
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == (
         "Mobile clinics plan, run 7: Far from proven: solve longer. "
-        "(stopped at the time limit with a plan; 20.4 s of 20 s allowed)"
+        "(a feasible plan, not proven optimal; 20.4 s of 20 s allowed)"
     )
     assert "44,9 %" in lines[1] and "160 patients" in lines[2] and "2 679 km" in lines[3]
     assert lines[-4:] == [
