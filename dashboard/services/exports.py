@@ -32,6 +32,7 @@ from staffing.export import (
     write_csv,
     write_xlsx,
 )
+from staffing.export_requests import COLUMNS as REQUEST_COLUMNS
 from staffing.export_requests import (
     RequestLine,
     lines,
@@ -148,20 +149,9 @@ def request_records(requests: pd.DataFrame) -> list[AvailabilityRequest]:
     return _records(requests, AvailabilityRequest)
 
 
-#: The request table's columns (attributes of ``staffing.export_requests.RequestLine``).
-REQUEST_TABLE = (
-    "clinician_id",
-    "profession",
-    "county",
-    "day",
-    "block",
-    "start",
-    "end",
-    "hours",
-    "cost",
-    "visits_kept",
-    "visit_ids",
-)
+#: The request table's columns: the export's (``staffing.export_requests.COLUMNS``) but the
+#: ones the page shows elsewhere (the clinician's label, the weekday).
+REQUEST_TABLE = tuple(c for c in REQUEST_COLUMNS if c not in ("clinician", "weekday"))
 
 
 def request_lines(requests: pd.DataFrame) -> pd.DataFrame:
