@@ -3,6 +3,8 @@ the greedies."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from staffing.problem import Problem
 from staffing.timegrid import Grid, Slot
 
@@ -31,17 +33,26 @@ def candidate_slots(problem: Problem, keep_visits: bool = False) -> dict[str, se
     demanded = {(day, block, prof) for (day, block, prof), h in problem.demand.items() if h > 0}
     use_demand = bool(problem.demand)
     visit_days = _visit_days(problem) if keep_visits else {}
+    # whether a (day, block) is workable at all does not depend on who works it: once each
+    workable: dict[tuple[dt.date, str], Slot | None] = {}
+
+    def slot_of(day: dt.date, block: str) -> Slot | None:
+        b, d = index[block], problem.day_index(day)
+        ok = 0 <= d < problem.days and problem.blocks[b].offered_on(day)
+        return (d, b) if ok and grid.slot_alone_ok(b, d) else None
+
     out: dict[str, set[Slot]] = {}
     for c in problem.clinicians:
         slots = set()
         owed = visit_days.get(c.clinician_id, set())
         for day, block in c.available:
-            b = index[block]
-            d = problem.day_index(day)
-            if not 0 <= d < problem.days or not problem.blocks[b].offered_on(day):
+            key = (day, block)
+            if key not in workable:
+                workable[key] = slot_of(day, block)
+            slot = workable[key]
+            if slot is None:
                 continue
-            if not grid.slot_alone_ok(b, d):
-                continue
+            d, b = slot
             needed = not use_demand or (day, block, c.profession) in demanded
             if not needed and not (d in owed and problem.blocks[b].followup_capacity > 0):
                 continue

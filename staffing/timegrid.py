@@ -158,12 +158,22 @@ class Grid:
                 prev_end = e
         return best
 
+    @cached_property
+    def _alone_ok(self) -> dict[Slot, bool]:
+        return {}
+
     def slot_alone_ok(self, b: int, day: int = 0) -> bool:
         """Whether a block can be worked at all on day index ``day`` under the rest and break
-        rules (a night across the October change is an hour longer)."""
+        rules (a night across the October change is an hour longer). Each slot's answer is
+        computed once: every clinician available on it asks again."""
         slot = (day, b)
-        s, e = self.interval(slot)
-        return e - s <= self.max_span and self.longest_stretch([slot]) <= self.stretch_limit
+        known = self._alone_ok.get(slot)
+        if known is None:
+            s, e = self.interval(slot)
+            known = self._alone_ok[slot] = (
+                e - s <= self.max_span and self.longest_stretch([slot]) <= self.stretch_limit
+            )
+        return known
 
     def pair_conflict(self, first: Slot, second: Slot) -> bool:
         """Whether two slots cannot both be worked (overlap, short rest, span or stretch)."""

@@ -25,6 +25,8 @@ def contract_fill(
     """Add legal shifts for clinicians below their weekly contract, where demand is least
     covered (a warm start for the contract stage: only adds, so cover and continuity hold).
     Past the ``deadline`` (``time.perf_counter()``) no more clinicians are filled."""
+    if time.perf_counter() >= deadline:
+        return list(shifts)  # building the roster alone takes seconds at the largest sizes
     roster = load_roster(problem, shifts)
     cand = candidate_slots(problem)
     index = {b.name: i for i, b in enumerate(problem.blocks)}
@@ -70,6 +72,8 @@ def continuity_repair(
     that serves most of their still-unmatched return visits (ties: most demand left uncovered,
     preferred block, earliest). Past the ``deadline`` no more clinicians are repaired.
     """
+    if time.perf_counter() >= deadline:
+        return list(shifts)
     roster = load_roster(problem, shifts)
     index = {b.name: i for i, b in enumerate(problem.blocks)}
     cand = candidate_slots(problem, keep_visits=True)

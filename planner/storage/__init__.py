@@ -2,6 +2,7 @@
 
 from planner.storage.database import database_url, make_engine, migrate, open_database
 from planner.storage.store import (
+    RowBatch,
     RunOutcome,
     beat,
     fail_run,
@@ -23,6 +24,7 @@ from planner.storage.store import (
 )
 
 __all__ = [
+    "RowBatch",
     "RunOutcome",
     "beat",
     "database_url",

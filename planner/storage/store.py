@@ -17,14 +17,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import SQLModel, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from planner.errors import RunNotFoundError, ScenarioConflictError, ScenarioNotFoundError
 from planner.scenario import Scenario, scenario_from_dict
@@ -39,6 +40,37 @@ from planner.storage.models import (
 )
 
 
+@dataclass(frozen=True)
+class RowBatch:
+    """Many result rows of one table as column values (without ``id`` and ``run_id``; a column
+    left out takes its field's default).
+
+    For bulk results: a year's roster of 1,000 clinicians is 130,000 rows, and building model
+    instances costs ~45 us a row where a dict costs ~1 us; the store inserts a batch with one
+    executemany. :meth:`models` gives the rows as instances for readers that want them.
+    """
+
+    table: type[SQLModel]
+    values: Sequence[Mapping[str, Any]]
+
+    def __post_init__(self) -> None:
+        fields = {n: f for n, f in self.table.model_fields.items() if n not in ("id", "run_id")}
+        required = {n for n, f in fields.items() if f.is_required()}
+        for v in self.values[:1]:  # every row is built by one loop: the first one tells
+            if set(v) - set(fields) or required - set(v):
+                wrong = sorted(set(v) - set(fields)) or sorted(required - set(v))
+                raise ValueError(
+                    f"{self.table.__name__} rows: column {wrong[0]!r} is unknown or missing"
+                )
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def models(self) -> list[SQLModel]:
+        """The rows as model instances (``run_id`` unset)."""
+        return [self.table(**v) for v in self.values]
+
+
 @dataclass
 class RunOutcome:
     """What a planner hands back to be stored: status, KPIs and result rows (without run_id).
@@ -49,12 +81,19 @@ class RunOutcome:
 
     solver_status: str
     kpis: Mapping[str, float | int | None]
-    rows: Iterable[SQLModel] = ()
+    rows: Iterable[SQLModel | RowBatch] = ()
     objective: float | None = None
     bound: float | None = None
     message: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
+
+    def row_models(self) -> list[SQLModel]:
+        """Every result row as a model instance (batches expanded; for readers and tests)."""
+        out: list[SQLModel] = []
+        for row in self.rows:
+            out.extend(row.models() if isinstance(row, RowBatch) else [row])
+        return out
 
 
 def id_of(row: SQLModel) -> int:
@@ -195,11 +234,12 @@ def finish_run(engine: Engine, run_id: int, outcome: RunOutcome) -> Run:
         run = db.get(Run, run_id)
         if run is None:
             raise LookupError(f"no run {run_id}")
-        for row in outcome.rows:
-            row.run_id = run_id
-            db.add(row)
-        for name, value in outcome.kpis.items():
-            db.add(RunKpi(run_id=run_id, name=name, value=None if value is None else float(value)))
+        _insert_rows(db, run_id, outcome.rows)
+        kpis = [
+            RunKpi(run_id=run_id, name=n, value=None if v is None else float(v))
+            for n, v in outcome.kpis.items()
+        ]
+        _insert_rows(db, run_id, kpis)
         finished = utcnow()
         run.status = "finished"
         run.solver_status = outcome.solver_status
@@ -212,6 +252,30 @@ def finish_run(engine: Engine, run_id: int, outcome: RunOutcome) -> Run:
         db.commit()  # the only commit: rows, KPIs and status land together or not at all
         db.refresh(run)
         return run
+
+
+def _insert_rows(db: Session, run_id: int, rows: Iterable[SQLModel | RowBatch]) -> None:
+    """Insert result rows of run ``run_id`` with one executemany per table: the ORM's unit of
+    work costs ~70 us a row, and a year's roster of 1,000 clinicians is 130,000 rows."""
+    by_table: dict[type[SQLModel], list[dict[str, Any]]] = defaultdict(list)
+    defaults: dict[type[SQLModel], dict[str, Any]] = {}
+    columns: dict[type[SQLModel], list[str]] = {}
+    for row in rows:
+        model = row.table if isinstance(row, RowBatch) else type(row)
+        if model not in defaults:
+            defaults[model] = {
+                name: info.get_default(call_default_factory=True)
+                for name, info in model.model_fields.items()
+                if name not in ("id", "run_id") and not info.is_required()
+            }
+            columns[model] = [n for n in model.model_fields if n not in ("id", "run_id")]
+        base = {**defaults[model], "run_id": run_id}
+        if isinstance(row, RowBatch):
+            by_table[model].extend({**base, **v} for v in row.values)
+        else:
+            by_table[model].append({**base, **{k: getattr(row, k) for k in columns[model]}})
+    for model, values in by_table.items():
+        db.execute(insert(model.__table__), values)  # type: ignore[attr-defined]
 
 
 #: The statuses a run ends in; 'interrupted' is a run stopped by Ctrl-C (nothing stored).

@@ -289,3 +289,65 @@ def test_aware_datetimes_round_trip(engine: Engine, tiny: Scenario, counting_pla
     assert back.start == start and back.end - back.start == dt.timedelta(hours=5)
     assert back.day == dt.date(2026, 11, 2)
     assert isinstance(run, Run)
+
+
+def test_row_batch_stores_what_instances_store(engine: Engine, tiny: Scenario) -> None:
+    """The same two shifts given as instances and as a batch (one leaving ``kind`` to its
+    default) come back equal: a batch is only a faster way to hand rows to the store."""
+    from zoneinfo import ZoneInfo
+
+    from planner.storage import RowBatch, finish_run
+
+    start = dt.datetime(2026, 11, 2, 7, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
+    values = [
+        dict(
+            clinician_id="C1",
+            profession="doctor",
+            day=start.date(),
+            block="07-12",
+            start=start,
+            end=start + dt.timedelta(hours=5),
+        ),
+        dict(
+            clinician_id="C2",
+            profession="midwife",
+            day=start.date(),
+            block="07-12",
+            start=start,
+            end=start + dt.timedelta(hours=5),
+            kind="mobile",
+            site_id="S1",
+        ),
+    ]
+    record = save_scenario(engine, tiny)
+    stored = []
+    for rows in ([Shift(**v) for v in values], [RowBatch(Shift, values)]):
+        run = start_run(engine, record, "staffing-test", seed=0, time_limit_s=None)
+        finish_run(engine, run.id, RunOutcome(solver_status="OPTIMAL", kpis={}, rows=rows))
+        stored.append(
+            [r.model_dump(exclude={"id", "run_id"}) for r in run_rows(engine, run.id, Shift)]
+        )
+    assert stored[0] == stored[1]
+    assert [r["kind"] for r in stored[1]] == ["digital", "mobile"]
+    assert RunOutcome("OPTIMAL", {}, [RowBatch(Shift, values)]).row_models()[1].site_id == "S1"
+
+
+def test_row_batch_names_a_wrong_column() -> None:
+    """A batch with a misspelt or missing column is refused when built, naming the column."""
+    from planner.storage import RowBatch
+
+    with pytest.raises(ValueError, match="'clinician'"):
+        RowBatch(Shift, [{"clinician": "C1"}])
+    with pytest.raises(ValueError, match="'block'"):
+        RowBatch(
+            Shift,
+            [
+                {
+                    "clinician_id": "C1",
+                    "profession": "doctor",
+                    "day": dt.date(2026, 11, 2),
+                    "start": dt.datetime(2026, 11, 2, 7),
+                    "end": dt.datetime(2026, 11, 2, 12),
+                }
+            ],
+        )
