@@ -17,6 +17,8 @@ clinician i:
 
 from __future__ import annotations
 
+import bisect
+import datetime as dt
 import itertools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -126,18 +128,23 @@ def evaluate(problem: Problem, solution: Solution) -> Kpis:
     total: Counter[str] = Counter()
     by_id = {c.clinician_id: c for c in problem.clinicians}
     patients: dict[str, list[tuple[Any, str]]] = defaultdict(list)
+    open_days: dict[str, list[dt.date]] = {}  # days a clinician could see a return visit
     for v in problem.visits:
         total[v.profession] += 1
         f = booked.get(v.visit_id)
         if served_by_index(v, f, working):
             same[v.profession] += 1
-        index = by_id[v.index_clinician_id]
-        if any(
-            v.window_start <= day <= v.window_end
-            and caps[block].followup_capacity > 0
-            and caps[block].offered_on(day)
-            for day, block in index.available
-        ):
+        days = open_days.get(v.index_clinician_id)
+        if days is None:  # once per clinician: 20,000 visits would scan a year 20,000 times
+            days = open_days[v.index_clinician_id] = sorted(
+                {
+                    day
+                    for day, block in by_id[v.index_clinician_id].available
+                    if caps[block].followup_capacity > 0 and caps[block].offered_on(day)
+                }
+            )
+        first = bisect.bisect_left(days, v.window_start)
+        if first < len(days) and days[first] <= v.window_end:
             possible[v.profession] += 1
         history = list(v.history)
         patients[v.patient_id] += history

@@ -129,6 +129,8 @@ def _warm_start(problem: Problem, hint: Solution | None, deadline: float) -> Sol
     ``deadline``; a cut-short hint keeps its flag and message)."""
     if hint is None:
         hint = cover_first(problem, deadline)
+    if time.perf_counter() >= deadline:
+        return hint  # no repair: its follow-ups stand (booking them again takes seconds)
     repaired = continuity_repair(problem, hint.shifts, deadline)
     return Solution(
         hint.status,

@@ -17,12 +17,13 @@ from typing import Any
 from planner.kpis import format_share
 from planner.orchestration.context import ProgressCallback, RunContext
 from planner.orchestration.staffing import (
-    EXPLAIN_SECONDS,
     build_problem,
+    explain_deadline,
     explain_note,
     miss_kpis,
     mobile_days_from_placements,
     outcome_rows,
+    search_deadline,
     wall_clock,
 )
 from planner.scenario import Scenario
@@ -171,7 +172,8 @@ def run_continuity(
     params = SolveParams(time_limit_s=s.time_limit_s, num_workers=2, seed=scenario.scenario.seed)
     # one deadline for the requests' plan, every round, the repair, the pruning and the lever
     # comparison (the clock starts once the problem is built); each solve at most time_limit_s
-    deadline = time.perf_counter() + s.continuity_seconds()
+    end = time.perf_counter() + s.continuity_seconds()
+    deadline = search_deadline(problem, end, s.continuity_seconds())
     reach = reach_target(
         problem,
         params,
@@ -200,7 +202,7 @@ def run_continuity(
     misses = explain_misses(
         reach.problem,
         reach.solution,
-        time.perf_counter() + min(EXPLAIN_SECONDS, params.time_limit_s),
+        explain_deadline(end),
     )
     summary = miss_summary(misses)
     unexplained_note = explain_note(summary)

@@ -14,11 +14,14 @@ from planner.demand import demand_hours
 from planner.orchestration.context import RunContext
 from planner.orchestration.staffing import (
     STOCKHOLM,
+    build_instance,
     build_problem,
+    explain_deadline,
     mobile_days_from_placements,
     pool_crew_gaps,
     pool_gap_message,
     run_staffing,
+    search_deadline,
 )
 from planner.scenario import Scenario, builtin_scenario_path, load_scenario
 from planner.storage import run_rows, save_scenario
@@ -188,7 +191,7 @@ def test_site_day_without_a_doctor_is_named_with_its_reason(tiny: Scenario) -> N
         "mobile units without their crew on 5 of 10 site-days: Köping 2026-11-02 (no doctor of "
         "Västmanlands län declared that day); Köping 2026-11-03"
     )
-    assert "mobile:" not in outcome.message and "mobile Köping doctor 8.0 h" in outcome.message
+    assert "mobile:" not in outcome.message and "mobile Köping doctor 8,0 h" in outcome.message
     gaps = outcome.report["mobile_crews"]
     assert {(g["site_name"], g["reason"], g["declared"]) for g in gaps} == {
         ("Köping", "not_declared", 0)
@@ -327,3 +330,23 @@ def test_working_time_limits_come_from_the_library(tiny: Scenario) -> None:
         ScenarioError, match=r"staffing\.max_weekly_hours: Input should be greater than 0 \(got 0\)"
     ):
         tiny.replace(staffing={"max_weekly_hours": 0})
+
+
+def test_search_leaves_time_for_kpis_and_rows_in_proportion_to_size() -> None:
+    """A 3-clinician week keeps nearly the whole limit for the search; a year of 1,000
+    clinicians stops the search 30 % early (the cap) so its KPIs and rows fit in the limit."""
+    small = build_instance(3, 7, 10, 1, dt.date(2026, 11, 2))
+    big = build_instance(1000, 366, 10, 1, dt.date(2026, 11, 2))
+    assert 100.0 - search_deadline(small, 100.0, 10.0) < 0.01
+    assert search_deadline(big, 100.0, 10.0) == pytest.approx(97.0)
+    assert search_deadline(big, 100.0, 60.0) == pytest.approx(100.0 - 3.66)
+
+
+def test_explanations_get_at_least_a_second_and_at_most_five() -> None:
+    """Past the run's end the misses still get 1 s; with a minute left they get 5 s."""
+    import time
+
+    now = time.perf_counter()
+    assert explain_deadline(now - 100) - now == pytest.approx(1.0, abs=0.05)
+    assert explain_deadline(now + 60) - now == pytest.approx(5.0, abs=0.05)
+    assert explain_deadline(now + 2) - now == pytest.approx(2.0, abs=0.05)
