@@ -23,17 +23,25 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from planner.errors import PlannerError, PlannerUnavailableError, RunFailedError, Terminated
+from planner.errors import (
+    PlannerError,
+    PlannerUnavailableError,
+    RunFailedError,
+    ScenarioError,
+    Terminated,
+)
 from planner.orchestration.context import ProgressCallback, RunContext
 from planner.quality import plan_quality
 from planner.registry import PLANNER_SECTION, PLANNERS, available_planners
+from planner.scenario import Scenario, check_referrals_folder
 from planner.storage import store
-from planner.storage.models import FollowUpAssignment, Placement, Run, Shift
+from planner.storage.models import FollowUpAssignment, Placement, Run, ScenarioRecord, Shift
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,20 @@ class RunResult:
         }
 
 
+def check_stored_inputs(record: ScenarioRecord, scenario: Scenario) -> None:
+    """Check again, before a run starts, where the stored scenario reads files from: a version
+    stored before the check (or edited in the database) may name any readable file. The
+    allowed folders are its ``input_folder`` (its file's) and ``$PLANNER_DATA_DIR``."""
+    folder = Path(record.input_folder) if record.input_folder else None
+    try:
+        check_referrals_folder(scenario.routing, folder)
+    except ScenarioError as exc:
+        raise ScenarioError(
+            f"stored scenario {record.name} v{record.version}: {exc}; store it again with "
+            "'planner scenario create FILE'"
+        ) from None
+
+
 def execute(
     engine: Engine,
     scenario_name: str,
@@ -84,6 +106,7 @@ def execute(
     :class:`RunFailedError` (after storing the run as failed) when the planner fails.
     """
     record, scenario = store.get_scenario(engine, scenario_name, version)
+    check_stored_inputs(record, scenario)
     if planner not in PLANNERS:
         raise PlannerUnavailableError(
             f"planner {planner!r} is not available in this build; available: "

@@ -445,14 +445,21 @@ def cluster(scheduler: str | None = None, workers: int | None = None) -> Iterato
 
 
 def store_variants(
-    engine: Engine, base: str, variants: Sequence[Variant], sweep: str | None = None
+    engine: Engine,
+    base: str,
+    variants: Sequence[Variant],
+    sweep: str | None = None,
+    input_folder: str | Path | None = None,
 ) -> dict[str, int]:
     """Store each variant as a scenario version (same content: the stored version) and the
-    sweep's membership (named ``sweep``, by default the base's name); name -> version."""
+    sweep's membership (named ``sweep``, by default the base's name); name -> version.
+    ``input_folder`` is the base's (its file's folder, or its stored record's)."""
     from planner.storage import record_sweep, save_scenario
 
     versions = {
-        v.name: save_scenario(engine, v.scenario, source=f"planner sweep of {base}").version
+        v.name: save_scenario(
+            engine, v.scenario, source=f"planner sweep of {base}", input_folder=input_folder
+        ).version
         for v in variants
     }
     record_sweep(

@@ -36,6 +36,7 @@ from planner.storage import (
     database_url,
     get_run,
     get_scenario,
+    input_folder_of,
     latest_run,
     list_scenarios,
     list_sweeps,
@@ -352,5 +353,10 @@ def copy_scenario(
     parsed = scenario_from_dict(data, source="dashboard form")
     authorize(current_access(), "create", parsed)
     check_places(parsed, source="dashboard form")
-    record = save_scenario(engine(), parsed, source=f"dashboard copy of {base.name}")
+    record = save_scenario(
+        engine(),
+        parsed,
+        source=f"dashboard copy of {base.name}",
+        input_folder=input_folder_of(engine(), base),  # it reads the base's files
+    )
     return {"name": record.name, "version": record.version}

@@ -40,7 +40,9 @@ def create(
         raise typer.BadParameter("give either a FILE or --builtin NAME")
     scenario = load_scenario(path)
     check_places(scenario, source=str(path))  # what solving looks up, before anything is stored
-    record = save_scenario(open_db(), scenario, source=str(path))
+    record = save_scenario(
+        open_db(), scenario, source=str(path), input_folder=Path(path).absolute().parent
+    )
     result = {"name": record.name, "version": record.version, "content_hash": record.content_hash}
     if json_out:
         emit_json(result)

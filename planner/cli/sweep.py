@@ -88,13 +88,15 @@ def sweep_command(
     as_file = Path(base)
     if as_file.suffix == ".toml" or as_file.is_file():
         base_scenario, engine = load_scenario(as_file), None
+        input_folder: str | Path | None = as_file.absolute().parent
     else:
         engine = open_db()
-        base_scenario = get_scenario(engine, base)[1]
+        record, base_scenario = get_scenario(engine, base)
+        input_folder = record.input_folder
     variants = make_variants(base_scenario, choices)
     with cluster(scheduler, workers) as client:
         engine = engine or open_db()
-        versions = store_variants(engine, base_scenario.name, variants, name)
+        versions = store_variants(engine, base_scenario.name, variants, name, input_folder)
         with _Progress(len(variants), json_out) as progress:
             report = run_sweep(engine, url, client, variants, versions, chosen, progress)
     reap_stale_runs(engine)  # runs of workers stopped with the cluster (Ctrl-C) end as failed

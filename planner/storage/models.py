@@ -33,6 +33,9 @@ class ScenarioRecord(SQLModel, table=True):
     params: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     content_hash: str = Field(max_length=64)
     source: str | None = None
+    # The folder its input files (routing.referrals_csv) may be read from besides
+    # $PLANNER_DATA_DIR: the scenario file's, checked again at every solve; copies keep it.
+    input_folder: str | None = Field(default=None, max_length=4096)
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 

@@ -20,6 +20,7 @@ import socket
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, insert, update
@@ -108,8 +109,16 @@ def id_of(row: SQLModel) -> int:
 SAVE_ATTEMPTS = 20
 
 
-def save_scenario(engine: Engine, scenario: Scenario, source: str | None = None) -> ScenarioRecord:
+def save_scenario(
+    engine: Engine,
+    scenario: Scenario,
+    source: str | None = None,
+    input_folder: str | Path | None = None,
+) -> ScenarioRecord:
     """Store ``scenario`` as a new version of its name, unless the latest version is identical.
+
+    ``input_folder`` is where its input files may be read from besides ``$PLANNER_DATA_DIR``
+    (the scenario file's folder; a copy passes its base's); every solve checks it again.
 
     Safe when several processes store the same name at once: the unique (name, version) key
     turns away all but one writer of a version; the others read again and store the next
@@ -132,6 +141,7 @@ def save_scenario(engine: Engine, scenario: Scenario, source: str | None = None)
                 params=scenario.to_dict(),
                 content_hash=digest,
                 source=source,
+                input_folder=None if input_folder is None else str(input_folder),
             )
             db.add(record)
             try:
@@ -145,6 +155,19 @@ def save_scenario(engine: Engine, scenario: Scenario, source: str | None = None)
         f"scenario {scenario.name!r}: other processes kept storing new versions at the same "
         f"time ({SAVE_ATTEMPTS} tries); try again"
     )
+
+
+def input_folder_of(engine: Engine, scenario: Scenario) -> str | None:
+    """The input folder of the stored version ``scenario`` is (same name and content), for a
+    copy or variant to keep: it reads the same files. None when not stored or without one."""
+    with session(engine) as db:
+        record = db.exec(
+            select(ScenarioRecord).where(
+                ScenarioRecord.name == scenario.name,
+                ScenarioRecord.content_hash == scenario.content_hash(),
+            )
+        ).first()
+    return None if record is None else record.input_folder
 
 
 def get_scenario(

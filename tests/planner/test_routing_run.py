@@ -18,7 +18,7 @@ from planner.errors import RunFailedError, ScenarioError
 from planner.orchestration.context import RunContext
 from planner.orchestration.routing import nearest_hubs, no_vehicle_notes, run_routing
 from planner.scenario import RoutingParams, Scenario, builtin_scenario_path, load_scenario
-from planner.storage import get_run, run_rows, save_scenario
+from planner.storage import get_run, list_runs, run_rows, save_scenario
 from planner.storage.models import Placement, RouteStop, Shipment
 from planner.weeks import is_business_day
 from routing import StaticMatrixSource, TravelMatrix
@@ -273,7 +273,7 @@ def test_run_plans_exactly_the_referrals_of_the_csv(
     """With routing.referrals_csv the stored shipments are those five referrals, and the run says so."""
     scenario = load_scenario(five_referrals)
     monkeypatch.chdir(tmp_path)  # the stored, absolute path does not depend on where we run
-    save_scenario(engine, scenario)
+    save_scenario(engine, scenario, input_folder=five_referrals.parent)
     result = runs.execute(engine, "tiny", "routing")
     shipments = run_rows(engine, result.run.id, Shipment)
     assert sorted((x.referral_id, x.locality_id, x.referral_date) for x in shipments) == [
@@ -297,7 +297,7 @@ def test_missing_referrals_csv_fails_the_run_naming_the_key(
 ) -> None:
     """A CSV removed after the scenario was stored fails the run with the key and the path."""
     gone = tmp_path / "gone.csv"
-    save_scenario(engine, tiny.replace(routing={"referrals_csv": str(gone)}))
+    save_scenario(engine, tiny.replace(routing={"referrals_csv": str(gone)}), input_folder=tmp_path)
     with pytest.raises(RunFailedError, match=rf"routing\.referrals_csv: no such file '{gone}'"):
         runs.execute(engine, "tiny", "routing")
 
@@ -313,7 +313,7 @@ def test_a_password_file_as_referrals_csv_is_never_echoed(
     text = five_referrals.read_text(encoding="utf-8").replace('"referrals.csv"', '"passwd"')
     scenario_file = five_referrals.with_name("tiny-passwd.toml")
     scenario_file.write_text(text, encoding="utf-8")
-    save_scenario(engine, load_scenario(scenario_file))
+    save_scenario(engine, load_scenario(scenario_file), input_folder=scenario_file.parent)
     with pytest.raises(RunFailedError) as info:
         runs.execute(engine, "tiny", "routing")
     run_id = int(str(info.value).split(" run ")[1].split()[0])
@@ -323,6 +323,21 @@ def test_a_password_file_as_referrals_csv_is_never_echoed(
         assert f"{secret}: line 1, column 'field 1': unknown column name" in message
         for piece in ("root", "Hemlig", "bash"):
             assert piece not in message.replace(str(secret), "")
+
+
+def test_a_stored_csv_outside_its_folders_is_refused_before_the_run(
+    engine: Engine, five_referrals: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A version stored without an input folder (before the check existed, or edited in the
+    database) may read only from $PLANNER_DATA_DIR: solving it is refused naming the key, no
+    run is stored; with the CSV's folder as the data folder it solves."""
+    monkeypatch.delenv("PLANNER_DATA_DIR", raising=False)
+    save_scenario(engine, load_scenario(five_referrals))  # no input folder
+    with pytest.raises(ScenarioError, match=r"stored scenario tiny v1: routing\.referrals_csv: "):
+        runs.execute(engine, "tiny", "routing")
+    assert list_runs(engine) == []
+    monkeypatch.setenv("PLANNER_DATA_DIR", str(five_referrals.parent))
+    assert runs.execute(engine, "tiny", "routing").kpis["referrals"] == 5
 
 
 def test_model_referrals_say_so_in_the_kpis(tiny: Scenario) -> None:

@@ -300,24 +300,24 @@ def test_row_batch_stores_what_instances_store(engine: Engine, tiny: Scenario) -
 
     start = dt.datetime(2026, 11, 2, 7, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
     values = [
-        dict(
-            clinician_id="C1",
-            profession="doctor",
-            day=start.date(),
-            block="07-12",
-            start=start,
-            end=start + dt.timedelta(hours=5),
-        ),
-        dict(
-            clinician_id="C2",
-            profession="midwife",
-            day=start.date(),
-            block="07-12",
-            start=start,
-            end=start + dt.timedelta(hours=5),
-            kind="mobile",
-            site_id="S1",
-        ),
+        {
+            "clinician_id": "C1",
+            "profession": "doctor",
+            "day": start.date(),
+            "block": "07-12",
+            "start": start,
+            "end": start + dt.timedelta(hours=5),
+        },
+        {
+            "clinician_id": "C2",
+            "profession": "midwife",
+            "day": start.date(),
+            "block": "07-12",
+            "start": start,
+            "end": start + dt.timedelta(hours=5),
+            "kind": "mobile",
+            "site_id": "S1",
+        },
     ]
     record = save_scenario(engine, tiny)
     stored = []

@@ -73,3 +73,56 @@ def test_bad_targets_are_named() -> None:
     ann = Clinician("ANN", "doctor", 10.0, frozenset())
     with pytest.raises(ValueError, match=r"between 0 and 1, got 1\.5"):
         plan_requests(Problem(MONDAY, 1, digital_blocks(), (ann,)), 1.5)
+
+
+def _scan_greedy(options, caps, need, limits):  # type: ignore[no-untyped-def]
+    """The greedy as first written: scan every option for the best key each time (the oracle
+    for the lazy heap, which must pick exactly the same requests)."""
+    from collections import defaultdict
+
+    kept: set[str] = set()
+    days: dict[str, set[dt.date]] = defaultdict(set)
+    chosen: list = []
+    while len(kept) < need:
+        best, best_key = None, None
+        for r in options:
+            if r in chosen or (
+                r.day not in days[r.clinician_id]
+                and len(days[r.clinician_id]) >= limits[r.clinician_id]
+            ):
+                continue
+            gain = min(caps[r.block], len(set(r.keeps) - kept))
+            key = (gain / max(r.cost, 1e-9), -r.cost) if gain else None
+            if key is not None and (best_key is None or key > best_key):
+                best, best_key = r, key
+        if best is None:
+            break
+        chosen.append(best)
+        days[best.clinician_id].add(best.day)
+        kept |= set(sorted(set(best.keeps) - kept)[: caps[best.block]])
+    return chosen, len(kept)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_lazy_greedy_picks_what_scanning_every_option_picks(seed: int) -> None:
+    """Random options over 4 clinicians, 10 days, 2 blocks (capacity 1 or 2), 12 visits, costs
+    with many ties and tight day limits: the heap's picks equal the full scan's, in order."""
+    import random
+
+    from staffing.requests import Request, _greedy
+
+    rng = random.Random(seed)
+    caps = {"am": 1, "pm": 2}
+    options = [
+        Request(
+            f"C{rng.randrange(4)}",
+            MONDAY + dt.timedelta(days=rng.randrange(10)),
+            rng.choice(["am", "pm"]),
+            float(rng.choice([1, 1, 2, 3])),
+            tuple(f"V{v}" for v in rng.sample(range(12), rng.randrange(1, 4))),
+        )
+        for _ in range(rng.randrange(5, 40))
+    ]
+    limits = {f"C{c}": rng.randrange(0, 4) for c in range(4)}
+    need = rng.randrange(1, 13)
+    assert _greedy(options, caps, need, limits) == _scan_greedy(options, caps, need, limits)
