@@ -67,6 +67,13 @@ class PlanQuality:
     words: str
 
 
+def run_time_words(seconds: float, time_limit_s: float | None) -> str:
+    """How long a run took and what its limit covers: "17,5 s in all, search limit 10 s" (the
+    limit bounds the search; reading inputs and storing the plan come on top)."""
+    took = f"{seconds:.1f}".replace(".", ",") + " s"
+    return f"{took} in all, search limit {time_limit_s:g} s" if time_limit_s else took
+
+
 def _percent(share: float) -> str:
     if share >= 10:
         return f"{share * 100:,.0f}".replace(",", " ") + " %"

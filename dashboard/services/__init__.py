@@ -40,6 +40,7 @@ from dashboard.services.explain import (
     miss_reasons,
     number,
     plan_quality,
+    run_time_words,
     status_words,
 )
 from dashboard.services.exports import (
@@ -128,6 +129,7 @@ __all__ = [
     "roster_ics",
     "roster_xlsx",
     "rows",
+    "run_time_words",
     "runnable_planners",
     "scenario",
     "scenarios",

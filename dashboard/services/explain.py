@@ -17,7 +17,7 @@ from planner.kpis import (
     help_text,
     swedish_number,
 )
-from planner.quality import PlanQuality, plan_quality, status_words
+from planner.quality import PlanQuality, plan_quality, run_time_words, status_words
 from staffing import CONTINUITY_MEASURES, MISS_REASONS, TIMEZONE
 
 
@@ -83,5 +83,6 @@ __all__ = [
     "miss_reasons",
     "number",
     "plan_quality",
+    "run_time_words",
     "status_words",
 ]

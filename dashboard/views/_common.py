@@ -132,13 +132,13 @@ def plan_status(plan: services.Plan) -> None:
     plan is far from proven or not usable."""
     quality = plan.quality
     finished = plan.finished_at.strftime("%Y-%m-%d %H:%M") if plan.finished_at else "?"
-    limit = f" of {plan.time_limit_s:g} s allowed" if plan.time_limit_s else ""
     solver = services.status_words(plan.solver_status)
     said = solver.lower() in quality.words.lower()  # "Proven optimal." needs no "proven optimal"
     text = (
         f"**Plan quality:** {quality.words} "
         f"(run {plan.run_id}{'' if said else f', solver: {solver}'}, "
-        f"{services.number(plan.seconds or 0, 1)} s{limit}, finished {finished} UTC)"
+        f"{services.run_time_words(plan.seconds or 0, plan.time_limit_s)}, "
+        f"finished {finished} UTC)"
     )
     if quality.grade in ("far", "none"):
         st.warning(text, icon=":material/warning:")

@@ -10,7 +10,7 @@ import typer
 from planner.cli._common import emit_json, open_db, progress
 from planner.errors import PlannerUnavailableError
 from planner.kpis import HEADLINES, describe, format_value
-from planner.quality import status_words
+from planner.quality import run_time_words, status_words
 from planner.registry import PLANNER_NAMES, PLANNER_TITLES, available_planners
 from planner.runs import execute
 
@@ -37,11 +37,10 @@ def print_summary(result: dict) -> None:
     their units, the first items of the planner's note; the detail is behind ``--json`` and
     ``planner runs show``."""
     quality = result["quality"]["words"]
-    limit = f" of {result['time_limit_s']:g} s allowed" if result.get("time_limit_s") else ""
     typer.echo(
         f"{PLANNER_TITLES.get(result['planner'], result['planner'])} plan, run "
         f"{result['run_id']}: {quality} ({status_words(result['solver_status'])}; "
-        f"{result['seconds']:.1f} s{limit})"
+        f"{run_time_words(result['seconds'], result.get('time_limit_s'))})"
     )
     kpis = result["kpis"]
     for name in HEADLINES.get(result["planner"], ()):

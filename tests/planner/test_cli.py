@@ -204,7 +204,7 @@ def test_solve_prints_a_summary_a_person_reads_in_one_screen(capsys: pytest.Capt
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == (
         "Mobile clinics plan, run 7: Far from proven: solve longer. "
-        "(a feasible plan, not proven optimal; 20.4 s of 20 s allowed)"
+        "(a feasible plan, not proven optimal; 20,4 s in all, search limit 20 s)"
     )
     assert "44,9 %" in lines[1] and "160 patients" in lines[2] and "2 679 km" in lines[3]
     assert lines[-4:] == [

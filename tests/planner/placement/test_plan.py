@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -79,3 +81,58 @@ def test_relocation_cost_and_plan_value_of_one_move() -> None:
 def test_site_ids_repeat_a_site_per_unit() -> None:
     """A row of units per site becomes one site id per unit, in site order."""
     assert site_ids(square_problem(), np.array([2, 0, 1])) == ("A", "A", "D")
+
+
+def _full_assignment_km(problem: PlacementProblem, counts: np.ndarray) -> float:
+    """Least km of moves week by week by one assignment over every unit and slot (how
+    ``track_units`` matched before it kept stays first): the oracle for the total it drives."""
+    from ortools.graph.python import linear_sum_assignment
+
+    km, previous, total = problem.site_site_km, None, 0.0
+    for w in range(len(problem.weeks)):
+        slots = [s for s in range(len(problem.sites)) for _ in range(counts[w, s])]
+        if previous is not None:
+            lsa = linear_sum_assignment.SimpleLinearSumAssignment()
+            for u, s in enumerate(previous):
+                for j, t in enumerate(slots):
+                    lsa.add_arc_with_cost(u, j, 0 if s == t else round(km[s, t] * 1000) + 10**6)
+            assert lsa.solve() == lsa.OPTIMAL
+            total += sum(km[previous[u], slots[lsa.right_mate(u)]] for u in range(len(slots)))
+            slots = [slots[lsa.right_mate(u)] for u in range(len(slots))]
+        previous = slots
+    return total
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_keeping_stays_drives_no_more_than_the_full_assignment(seed: int) -> None:
+    """Random plans of 6 units over 7 sites (points on a plane: km obey the triangle
+    inequality) for 8 weeks: the units tracked by keeping stays first drive exactly the km of
+    the assignment over every unit, and every week's units stand where the plan says."""
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 100, size=(7, 2))
+    km = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+    weeks = tuple(f"w{w}" for w in range(8))
+    counts = np.array([rng.multinomial(6, [1 / 7] * 7) for _ in weeks])
+    problem = PlacementProblem(
+        sites=tuple(Site(f"S{s}", f"S{s}", "01") for s in range(7)),
+        points=(DemandPoint("p", "01"),),
+        weeks=weeks,
+        demand=np.ones((1, 8)),
+        site_point_minutes=np.zeros((7, 1)),
+        site_site_minutes=km,
+        site_site_km=km,
+        units=6,
+        radius_minutes=5,
+        capacity_per_week=10,
+        min_stay_weeks=1 + seed % 3,
+    )
+    plan = track_units(problem, counts)
+    index = {f"S{s}": s for s in range(7)}
+    driven = sum(
+        km[index[a], index[b]]
+        for before, after in itertools.pairwise(plan)
+        for a, b in zip(before, after, strict=True)
+    )
+    assert driven == pytest.approx(_full_assignment_km(problem, counts))
+    for w, sites in enumerate(plan):
+        assert np.bincount([index[s] for s in sites], minlength=7).tolist() == counts[w].tolist()
