@@ -27,6 +27,8 @@ quickly are better left to it (benchmarks/README.md, section placement).
 
 from __future__ import annotations
 
+import functools
+import heapq
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -203,8 +205,9 @@ def greedy_week(
     sites, 1,717 points); within 1 % of the weekly MIP on the weeks checked."""
     S, U, cap = len(problem.sites), problem.units, problem.capacity_per_week
     reach = problem.reach
+    weights = _reach_weights(problem)
     counties = np.array([site.county_code for site in problem.sites])
-    residual = problem.unit_demand[:, w].astype(float)
+    residual = np.where(problem.fixed_covered, 0.0, problem.demand[:, w]).astype(float)
     start = float(residual.sum())
     row = np.zeros(S, dtype=int)
 
@@ -223,10 +226,31 @@ def greedy_week(
         if not in_county.any():
             return None
         while row[in_county].sum() < need and row.sum() < U:
-            place(int(np.argmax(np.where(in_county, reach @ residual, -1.0))))
+            place(int(np.argmax(np.where(in_county, weights @ residual, -1.0))))
+    # Lazy: a site's gain (the unserved demand it reaches) only falls as units are placed, so
+    # a gain computed earlier bounds it; only the top of the heap is computed again. The same
+    # site as the argmax over every site (ties: the first), at a few dot products per unit
+    # instead of a (sites x points) product: 0.9 s -> 0.02 s a week at 2,120 sites x 2,799
+    # points.
+    heap: list[tuple[float, int]] = [(-float(g), i) for i, g in enumerate(weights @ residual)]
+    heapq.heapify(heap)
     while row.sum() < U:
-        place(int(np.argmax(reach @ residual)))
+        while True:
+            site = heapq.heappop(heap)[1]
+            fresh = (-float(weights[site] @ residual), site)
+            if not heap or fresh <= heap[0]:
+                break
+            heapq.heappush(heap, fresh)
+        place(site)
+        heapq.heappush(heap, (-float(weights[site] @ residual), site))  # it may take another
     return row, start - float(residual.sum())
+
+
+@functools.lru_cache(maxsize=1)
+def _reach_weights(problem: PlacementProblem) -> np.ndarray:
+    """:attr:`PlacementProblem.reach` as floats, made once per problem (a week's greedy asks
+    for it again; converting 6 million cells takes ~15 ms). Problems hash by identity."""
+    return problem.reach.astype(float)
 
 
 def improve(cov: Coverage, placement: np.ndarray, deadline: float) -> tuple[np.ndarray, float]:
