@@ -283,3 +283,18 @@ def test_lazy_greedy_week_places_what_the_full_argmax_places(seed: int) -> None:
         assert lazy is not None
         row, served = _eager_greedy_week(problem, w)
         assert lazy[0].tolist() == row.tolist() and lazy[1] == pytest.approx(served)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_full_coverage_groups_once_what_merging_each_week_groups(seed: int) -> None:
+    """Random line demand (zeros included) on the five-site line: each week's full coverage,
+    from the groups found once per problem, equals merging that week's columns afresh (same
+    groups in the same order, same totals to the last bit)."""
+    from planner.placement.regions import _merge
+
+    rng = np.random.default_rng(seed)
+    problem = grid_problem(rng.integers(0, 5, size=(5, 3)).astype(float), 2, 10.0)
+    for w in range(3):
+        cov = full_coverage(problem, w)
+        matrix, totals = _merge(problem.reach, problem.unit_demand[:, w])
+        assert cov.reach.tolist() == matrix.tolist() and cov.demand.tolist() == totals.tolist()
