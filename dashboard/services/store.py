@@ -26,11 +26,12 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel
 
 from dashboard.services.access import authorize, current_access
+from dashboard.services.explain import local_times
 from dashboard.services.geography import county_names, localities
 from planner.compare import COMPARE_KPIS, Comparison, compare
 from planner.demo_data import clinician_pool
-from planner.quality import PlanQuality, plan_quality
-from planner.registry import PLANNER_NAMES, available_planners
+from planner.quality import PlanQuality, plan_quality, status_words
+from planner.registry import PLANNER_NAMES, PLANNER_TITLES, available_planners
 from planner.scenario import Scenario, check_places, scenario_from_dict
 from planner.storage import (
     database_url,
@@ -38,6 +39,7 @@ from planner.storage import (
     get_scenario,
     input_folder_of,
     latest_run,
+    list_runs,
     list_scenarios,
     list_sweeps,
     open_database,
@@ -181,6 +183,41 @@ def plans(name: str, version: int | None = None) -> dict[str, Plan]:
             run.time_limit_s,
         )
     return out
+
+
+#: How a run ended, in words (``planner runs list`` shows the stored word itself).
+RUN_ENDINGS = {
+    "running": "running",
+    "finished": "finished",
+    "failed": "failed",
+    "interrupted": "interrupted (stopped by Ctrl-C, nothing stored)",
+}
+
+
+def runs(name: str, limit: int = 20) -> pd.DataFrame:
+    """The scenario's latest runs, newest first, every planner and ending (also those that
+    failed or were interrupted, which leave no plan): run, version, plan, ending, solver's
+    word, seconds, start (Stockholm time), and the message for a user who sees every county
+    (messages name places and referrals anywhere)."""
+    acc = current_access()
+    listed = list_runs(engine(), name, limit=limit)
+    frame = pd.DataFrame(
+        {
+            "Run": [r["id"] for r in listed],
+            "Version": [r["version"] for r in listed],
+            "Plan": [PLANNER_TITLES.get(r["planner"], r["planner"]) for r in listed],
+            "Ended": [RUN_ENDINGS.get(r["status"], r["status"]) for r in listed],
+            "Solver": [
+                status_words(r["solver_status"]) if r["solver_status"] else "" for r in listed
+            ],
+            "Seconds": [r["seconds"] for r in listed],
+            "Started": local_times(pd.Series([r["started_at"] for r in listed], dtype=object)),
+            "Message": [(r["message"] or "") if acc.everything else "" for r in listed],
+            "planner": [r["planner"] for r in listed],
+            "status": [r["status"] for r in listed],
+        }
+    )
+    return frame
 
 
 def comparison(names: Sequence[str]) -> Comparison:

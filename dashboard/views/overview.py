@@ -95,6 +95,19 @@ for planner, plan in plans.items():
         alerts.append(f"{title} plan: {plan.quality.words}")
 for text in alerts:
     st.error(text, icon=":material/warning:")
+history = services.runs(name)
+for planner in history["planner"].unique():
+    newest = history[history["planner"] == planner].iloc[0]
+    shown = plans.get(planner)
+    if newest["status"] in ("failed", "interrupted") and (
+        shown is None or shown.run_id < newest["Run"]
+    ):
+        kept = f"the plan shown is run {shown.run_id}" if shown else "no plan is stored"
+        st.warning(
+            f"The latest {newest['Plan'].lower()} run (run {newest['Run']}) "
+            f"{newest['Ended']}; {kept}. See Runs below.",
+            icon=":material/history:",
+        )
 missing = [p for p in services.planner_names() if p not in plans]
 for planner in missing:
     st.info(services.no_plan_message(planner, name), icon=":material/info:")
@@ -120,3 +133,20 @@ for planner, plan in plans.items():
 
 if not plans:
     st.write("Nothing is solved for this scenario yet.")
+
+# Runs ------------------------------------------------------------------------------------------
+st.subheader("Runs")
+st.caption(
+    "The scenario's latest runs, newest first: also those that failed or were interrupted "
+    "(they store no plan). A run still 'running' whose process is gone is marked failed."
+)
+st.dataframe(
+    history.drop(columns=["planner", "status"]),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "Seconds": st.column_config.NumberColumn("Seconds", format="%.1f"),
+        "Started": st.column_config.DatetimeColumn("Started", format="YYYY-MM-DD HH:mm"),
+    },
+    key="runs",
+)

@@ -53,6 +53,7 @@ def test_overview_cards_and_tables_equal_stored_kpis(app_test, stored_runs: Runs
         "Staffing plan",
         "Continuity (requests) plan",
         "Spirometers plan",
+        "Runs",
     ]
     assert [i.value for i in at.info] == []  # every planner has a plan: no "run planner solve"
 
@@ -467,3 +468,32 @@ def test_scenarios_page_charts_a_sweep(
         assert "placement.units" in spec and '"scenario"' in spec and "pick0" in spec
     finally:
         engine.dispose()
+
+
+def test_overview_lists_runs_and_says_when_the_latest_was_interrupted(
+    app_test, writable_db: str, stored_runs: Runs
+) -> None:
+    """A staffing run stopped by Ctrl-C after the stored plans: the overview warns that the
+    latest staffing run was interrupted and which run's plan it shows, and the run list has
+    it first, with its ending in words; every stored run of tiny is listed."""
+    from planner.storage import fail_run, get_scenario, list_runs, open_database, start_run
+
+    engine = open_database(writable_db)
+    record, _ = get_scenario(engine, "tiny")
+    run = start_run(engine, record, "staffing", seed=1, time_limit_s=5.0)
+    fail_run(engine, run.id, "interrupted by Ctrl-C after 2.0 s; no plan stored", "interrupted")
+    at = open_page(app_test, "views/overview.py")
+    shown = stored_runs["staffing"][0]
+    assert [w.value for w in at.warning] == [
+        f"The latest staffing run (run {run.id}) interrupted (stopped by Ctrl-C, nothing "
+        f"stored); the plan shown is run {shown}. See Runs below."
+    ]
+    frame = at.dataframe[-1].value  # the page's last table
+    assert frame["Run"].tolist() == [r["id"] for r in list_runs(engine, "tiny", limit=20)]
+    first = frame.iloc[0]
+    assert (first["Run"], first["Plan"], first["Ended"]) == (
+        run.id,
+        "Staffing",
+        "interrupted (stopped by Ctrl-C, nothing stored)",
+    )
+    assert first["Message"].startswith("interrupted by Ctrl-C")
