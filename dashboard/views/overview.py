@@ -98,11 +98,11 @@ for text in alerts:
 history = services.runs(name)
 for planner in history["planner"].unique():
     newest = history[history["planner"] == planner].iloc[0]
-    shown = plans.get(planner)
+    current = plans.get(planner)
     if newest["status"] in ("failed", "interrupted") and (
-        shown is None or shown.run_id < newest["Run"]
+        current is None or current.run_id < newest["Run"]
     ):
-        kept = f"the plan shown is run {shown.run_id}" if shown else "no plan is stored"
+        kept = f"the plan shown is run {current.run_id}" if current else "no plan is stored"
         st.warning(
             f"The latest {newest['Plan'].lower()} run (run {newest['Run']}) "
             f"{newest['Ended']}; {kept}. See Runs below.",
