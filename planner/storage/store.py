@@ -15,16 +15,18 @@ The write path of a run is what keeps the store trustworthy:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import Table, delete, func, insert, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import SQLModel, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from planner.errors import RunNotFoundError, ScenarioConflictError, ScenarioNotFoundError
 from planner.scenario import Scenario, scenario_from_dict
@@ -195,9 +197,7 @@ def finish_run(engine: Engine, run_id: int, outcome: RunOutcome) -> Run:
         run = db.get(Run, run_id)
         if run is None:
             raise LookupError(f"no run {run_id}")
-        for row in outcome.rows:
-            row.run_id = run_id
-            db.add(row)
+        insert_rows(db, run_id, outcome.rows)
         for name, value in outcome.kpis.items():
             db.add(RunKpi(run_id=run_id, name=name, value=None if value is None else float(value)))
         finished = utcnow()
@@ -212,6 +212,40 @@ def finish_run(engine: Engine, run_id: int, outcome: RunOutcome) -> Run:
         db.commit()  # the only commit: rows, KPIs and status land together or not at all
         db.refresh(run)
         return run
+
+
+def insert_rows(db: Session, run_id: int, rows: Iterable[SQLModel]) -> None:
+    """Insert a run's result rows with ``run_id``: one multi-row INSERT per table and set of
+    columns, in the rows' order, inside the caller's transaction.
+
+    Rows are read, never changed or attached to the session, so they may also be made with
+    ``Model.model_construct`` (no SQLAlchemy state: ~7 us a row instead of ~50 us). A row's
+    ``id`` is kept when set, else the database gives one. The ORM's unit of work took ~50 us a
+    row more (95,000 shipments of a national routing run: seconds)."""
+    batches: dict[tuple[Table, tuple[str, ...]], list[dict[str, Any]]] = {}
+    for row in rows:
+        table, names = _columns(type(row))
+        own = vars(row)  # the values of a new row (getattr only for one not loaded: ~3x slower)
+        values = {
+            name: own[attr] if attr in own else getattr(row, attr)
+            for attr, name in names
+            if name != "run_id"
+        }
+        values["run_id"] = run_id
+        if values.get("id") is None:
+            values.pop("id", None)
+        batches.setdefault((table, tuple(values)), []).append(values)
+    for (table, _), batch in batches.items():
+        db.exec(insert(table), params=batch)
+
+
+@functools.cache
+def _columns(model: type[SQLModel]) -> tuple[Table, tuple[tuple[str, str], ...]]:
+    """A result model's table and its (attribute, column) names."""
+    mapper = sa_inspect(model)
+    table = mapper.local_table
+    assert isinstance(table, Table)
+    return table, tuple((a.key, a.columns[0].name) for a in mapper.column_attrs)
 
 
 #: The statuses a run ends in; 'interrupted' is a run stopped by Ctrl-C (nothing stored).

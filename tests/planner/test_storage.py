@@ -289,3 +289,31 @@ def test_aware_datetimes_round_trip(engine: Engine, tiny: Scenario, counting_pla
     assert back.start == start and back.end - back.start == dt.timedelta(hours=5)
     assert back.day == dt.date(2026, 11, 2)
     assert isinstance(run, Run)
+
+
+def test_rows_made_without_init_are_stored_like_any_row(engine: Engine, tiny: Scenario) -> None:
+    """A run's rows made with ``model_construct`` (no SQLAlchemy state, as the routing run makes
+    its shipments) and with ``__init__`` are stored alike, in order, with the run's id."""
+    from planner.storage import finish_run
+    from planner.storage.models import Shipment
+
+    record = save_scenario(engine, tiny)
+    run = start_run(engine, record, "routing-test", seed=0, time_limit_s=None)
+    day = dt.date(2026, 11, 2)
+    values = [
+        {"referral_id": f"R{k}", "locality_id": "1", "mode": "parcel", "referral_date": day}
+        for k in range(4)
+    ]
+    made = [
+        Shipment.model_construct(**v, on_time=True) if k % 2 else Shipment(**v)  # type: ignore[call-arg]
+        for k, v in enumerate(values)
+    ]
+    finish_run(engine, run.id, RunOutcome("FEASIBLE", {}, [*made, *placements(2)]))
+    stored = run_rows(engine, run.id, Shipment)
+    assert [(s.referral_id, s.on_time, s.ship_date, s.run_id) for s in stored] == [
+        ("R0", False, None, run.id),
+        ("R1", True, None, run.id),
+        ("R2", False, None, run.id),
+        ("R3", True, None, run.id),
+    ]
+    assert [p.unit for p in run_rows(engine, run.id, Placement)] == [0, 1]
