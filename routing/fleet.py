@@ -16,10 +16,17 @@ never move earlier when the ship day moves later). When no pool reaches the targ
 referral no mode reaches in time), the smallest pool that reaches the best possible share.
 Hubs are searched one by one, so the total is the sum of per-hub minima: every hub meets the
 target on its own referrals, which is slightly stricter than the target over all referrals.
+
+Without a router (every fleet search, and any plan without a courier leg) the hubs never meet
+and no courier stop is dropped: each hub serves its referrals in queue order, each from the
+device free first. :class:`Shelf` computes those loans referral by referral (no day loop, the
+dates of a ship day computed once) and gives the same loans as the day-by-day run
+(:func:`simulate_day_by_day`); :func:`simulate` and :func:`smallest_pool` take it when they can.
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import heapq
@@ -69,6 +76,21 @@ def simulate(
             raise FleetError(f"pool of hub {hub}: {size} devices; it cannot be negative.")
     if not requests:
         return Simulation((), dict(pools))
+    if shelf_fits(requests, params, router):  # nothing to ask a router: the same loans, sooner
+        return Shelf(requests, calendar, params).simulation(pools)
+    return simulate_day_by_day(requests, pools, calendar, params, router)
+
+
+def simulate_day_by_day(
+    requests: Sequence[Request],
+    pools: Mapping[str, int],
+    calendar: Calendar,
+    params: CycleParams,
+    router: Router | None = None,
+) -> Simulation:
+    """:func:`simulate` as the pool runs: business day after business day, every hub's
+    hand-outs, courier routes and returns of the day (any request; the reference that
+    :class:`Shelf` is tested against). ``requests`` non-empty, ids unique."""
     run = _Run(requests, pools, calendar, params, router)
     day: dt.date | None = calendar.on_or_after(min(r.date for r in requests))
     while day is not None and run.busy():
@@ -80,6 +102,152 @@ def simulate(
         for r in requests
     ]
     return Simulation(tuple(loans), dict(pools), tuple(run.dropped_d), tuple(run.dropped_p))
+
+
+def has_courier_leg(request: Request) -> bool:
+    """The request's device goes out or comes back on a courier route."""
+    return request.mode == "courier" or request.return_mode == "courier"
+
+
+def shelf_fits(requests: Sequence[Request], params: CycleParams, router: object = None) -> bool:
+    """:class:`Shelf` gives :func:`simulate`'s loans: no courier leg, or no router and every
+    courier pickup due after its ship day (``use_days >= 1``)."""
+    if not any(map(has_courier_leg, requests)):
+        return True
+    return router is None and params.use_days >= 1
+
+
+#: One served loan of :class:`Shelf`: device, ship day, out mode, device date, return mode,
+#: return start, back, available.
+ShelfLoan = tuple[str, dt.date, str, dt.date, str, dt.date, dt.date, dt.date]
+
+
+class Shelf:
+    """:func:`simulate` without a router, referral by referral instead of day by day.
+
+    With no router every courier stop is served and nothing one hub does touches another: a hub
+    hands out its devices in queue order (ready day, referral date, id), each referral's on the
+    first day ``>=`` its ready day, and the previous hand-out's, on which a device is free; the
+    device free first (then by id) goes. A device that is free on the day it left (every lead
+    time 0) is on the shelf from the next business day, as in the day-by-day run; a courier
+    pickup must fall after the ship day (``use_days >= 1``, see :func:`shelf_fits`). The queue
+    and the due days are computed once, a loan's dates once per ship or device day, so that a
+    fleet search can run the same requests with many pool sizes.
+    """
+
+    def __init__(
+        self, requests: Sequence[Request], calendar: Calendar, params: CycleParams
+    ) -> None:
+        if not shelf_fits(requests, params):
+            raise FleetError(
+                "shelf: a courier pickup on the ship day (use_days = 0); use simulate()."
+            )
+        self.requests = tuple(requests)
+        self.calendar, self.params = calendar, params
+        #: hub -> its queue: (ready day, referral date, id, request), in hand-out order
+        self.queues: dict[str, list[tuple[dt.date, dt.date, str, Request]]] = {}
+        for r in requests:
+            self.queues.setdefault(r.hub, []).append(
+                (ready_day(r, calendar, params), r.date, r.id, r)
+            )
+        for queue in self.queues.values():
+            queue.sort(key=lambda q: (q[0], q[1], q[2]))
+        self.due = {r.id: due_day(r, calendar, params) for r in requests}
+        # (device date, return mode) -> (return start, back, available); ship -> parcel's arrival
+        self._back: dict[tuple[dt.date, str], tuple[dt.date, dt.date, dt.date]] = {}
+        self._parcel: dict[dt.date, dt.date] = {}
+
+    def _returned(self, device_date: dt.date, mode: str) -> tuple[dt.date, dt.date, dt.date]:
+        """(return start, back, available) of a device in the patient's hands on
+        ``device_date`` that comes back by ``mode`` (a courier pickup is never dropped)."""
+        known = self._back.get((device_date, mode))
+        if known is None:
+            cal, p = self.calendar, self.params
+            start = cal.on_or_after(device_date + dt.timedelta(days=p.use_days))
+            back = start if mode == "courier" else cal.add(start, p.return_parcel_days)
+            available = cal.add(back, p.cleaning_days)
+            if mode == "courier" and available <= back:
+                available = cal.add(back, 1)  # back at day's end: offered the next day
+            known = self._back[device_date, mode] = (start, back, available)
+        return known
+
+    def _out(self, request: Request, ship: dt.date) -> tuple[str, dt.date]:
+        """(out mode, device date) of a device shipped on ``ship``: :func:`device_day`."""
+        if request.mode == "courier":
+            return "courier", ship
+        arrives = self._parcel.get(ship)
+        if arrives is None:
+            arrives = self._parcel[ship] = self.calendar.add(ship, self.params.parcel_days)
+        if request.mode == "mobile":
+            days = request.handover_days
+            for day in days[bisect.bisect_left(days, arrives) :]:
+                if self.calendar.is_business(day):
+                    return "mobile", day
+        return "parcel", arrives
+
+    def hub_loans(self, hub: str, size: int) -> list[ShelfLoan | None]:
+        """The loans of ``hub``'s queue (in queue order) with ``size`` devices; ``None`` for
+        a referral that never gets one (no device)."""
+        queue = self.queues.get(hub, [])
+        if size <= 0:
+            return [None] * len(queue)
+        free = [(dt.date.min, f"{hub}#{k + 1}") for k in range(size)]
+        heapq.heapify(free)  # by id as text: "hub#10" before "hub#2", as in the day-by-day run
+        held: list[tuple[dt.date, str]] = []  # shipped today: on the shelf from tomorrow
+        today = dt.date.min
+        out: list[ShelfLoan | None] = []
+        add = self.calendar.add
+        for ready, _, _, request in queue:
+            day = ready if ready > today else today
+            while True:
+                if held and day > today:
+                    for item in held:
+                        heapq.heappush(free, item)
+                    held.clear()
+                if free and free[0][0] <= day:
+                    break
+                if held:  # nothing free today: the next business day, or when one is free
+                    for item in held:
+                        heapq.heappush(free, item)
+                    held.clear()
+                    day = max(add(today, 1), free[0][0])
+                else:
+                    day = free[0][0]
+            _, device = heapq.heappop(free)
+            mode, when = self._out(request, day)
+            back_by = request.returns_by(mode)
+            start, back, available = self._returned(when, back_by)
+            held.append((available, device))
+            today = day
+            out.append((device, day, mode, when, back_by, start, back, available))
+        return out
+
+    def on_time(self, hub: str, size: int) -> tuple[int, list[ShelfLoan | None]]:
+        """The number of ``hub``'s referrals on time with ``size`` devices, and the loans."""
+        loans = self.hub_loans(hub, size)
+        due = self.due
+        count = sum(
+            1
+            for (_, _, rid, _), x in zip(self.queues.get(hub, []), loans, strict=True)
+            if x is not None and x[3] <= due[rid]
+        )
+        return count, loans
+
+    def simulation(self, pools: Mapping[str, int]) -> Simulation:
+        """The same :class:`Simulation` as :func:`simulate` (loans in request order)."""
+        for hub, size in pools.items():
+            if size < 0:
+                raise FleetError(f"pool of hub {hub}: {size} devices; it cannot be negative.")
+        made: dict[str, Loan] = {}
+        for hub, queue in self.queues.items():
+            loans = self.hub_loans(hub, pools.get(hub, 0))
+            for (_, _, rid, r), x in zip(queue, loans, strict=True):
+                due = self.due[rid]
+                if x is None:
+                    made[rid] = Loan(rid, hub, r.place, r.date, due, r.mode)
+                else:
+                    made[rid] = Loan(rid, hub, r.place, r.date, due, x[2], x[0], x[1], x[3], *x[4:])
+        return Simulation(tuple(made[r.id] for r in self.requests), dict(pools))
 
 
 class _Run:
@@ -318,11 +486,15 @@ class FleetSize:
 def peak_loans(loans: Iterable[Loan]) -> int:
     """The most devices away from the hub at once (``[ship, available)``): with that many, the
     same simulation never waits for a device."""
+    return _peak((x.ship, x.available) for x in loans if x.ship is not None)
+
+
+def _peak(away: Iterable[tuple[dt.date, dt.date | None]]) -> int:
+    """:func:`peak_loans` of (ship, available) pairs."""
     events: list[tuple[dt.date, int]] = []
-    for x in loans:
-        if x.ship is not None:
-            events.append((x.ship, 1))
-            events.append((x.available or dt.date.max, -1))
+    for ship, available in away:
+        events.append((ship, 1))
+        events.append((available or dt.date.max, -1))
     peak = out = 0
     for _, step in sorted(events):  # on one day a device back (-1) goes out again (+1)
         out += step
@@ -347,25 +519,31 @@ def smallest_pool(
     mine = [r for r in requests if r.hub == hub]
     n = len(mine)
     runs = 0
+    # the same loans from the shelf, its queue sorted once
+    shelf = Shelf(mine, calendar, params) if shelf_fits(mine, params) else None
 
-    def run(size: int) -> Simulation:
+    def run(size: int) -> tuple[float, list[tuple[dt.date, dt.date | None]]]:
+        """The on-time share with ``size`` devices, and each served loan's (ship, available)."""
         nonlocal runs
         runs += 1
-        return simulate(mine, {hub: size}, calendar, params)
+        if shelf is not None:
+            count, loans = shelf.on_time(hub, size)
+            return count / n, [(x[1], x[7]) for x in loans if x is not None]
+        sim = simulate(mine, {hub: size}, calendar, params)
+        return sim.on_time_share, [(x.ship, x.available) for x in sim.loans if x.ship is not None]
 
     if n == 0:
         return HubFleet(hub, 0, 0, 1.0, 1.0, True, 0)
-    everyone = run(n)  # one device per referral: nobody waits
-    best = everyone.on_time_share
+    best, away = run(n)  # one device per referral: nobody waits
     goal = min(target, best)
     lo, hi = 0, n  # share(hi) >= goal; find the smallest such size
     # with the most devices ever away at once the same loans happen (nobody waits for a
     # device): the search starts there, and a search the deadline stops keeps it
-    hi = min(n, peak_loans(everyone.loans))
+    hi = min(n, _peak(away))
     final = best
     while lo < hi and time.perf_counter() < deadline:
         mid = (lo + hi) // 2
-        share = run(mid).on_time_share
+        share = run(mid)[0]
         if share >= goal - 1e-12:
             hi, final = mid, share
         else:

@@ -178,25 +178,37 @@ def solve_model(
 ) -> Assignment:
     """One CP-SAT pass of the model in the module docstring, within ``params.model_seconds``
     and ``deadline`` (``time.perf_counter()``): :class:`OutOfTime` when the deadline comes
-    while the model is built or before CP-SAT has a plan."""
+    while the model is built (the clock is read every :data:`CLOCK_EVERY` referrals and
+    before every constraint of a device pool) or before CP-SAT has a plan."""
     n = len(problem.referrals)
     built: list[tuple[Option, ...]] = []
     for i in range(n):
-        if i % CLOCK_EVERY == 0 and time.perf_counter() >= deadline:
-            raise OutOfTime(f"options built for {i} of {n} referrals")
+        if i % CLOCK_EVERY == 0:
+            clock(deadline, f"options built for {i} of {n} referrals")
         built.append(
             referral_options(
                 problem, i, params.max_delay, params.max_wait, problem.max_devices is not None
             )
         )
     options = tuple(built)
-    costs = tuple(tuple(option_cost(problem, o, pricer) for o in opts) for opts in options)
+    priced: list[tuple[float, ...]] = []
+    for i, opts in enumerate(options):
+        if i % CLOCK_EVERY == 0:
+            clock(deadline, f"options priced for {i} of {n} referrals")
+        priced.append(tuple(option_cost(problem, o, pricer) for o in opts))
+    costs = tuple(priced)
     m = cp_model.CpModel()
-    x = [[m.new_bool_var(f"x(r={i}, o={k})") for k in range(len(o))] for i, o in enumerate(options)]
+    x: list[list[cp_model.IntVar]] = []
+    for i, o in enumerate(options):
+        if i % CLOCK_EVERY == 0:
+            clock(deadline, f"model variables made for {i} of {n} referrals")
+        x.append([m.new_bool_var(f"x(r={i}, o={k})") for k in range(len(o))])
     for row in x:
         m.add_exactly_one(row)
-    pools = add_pools(m, problem, options, x)
+    pools = add_pools(m, problem, options, x, deadline)
+    clock(deadline, f"device pools of {n} referrals modelled")
     routes = add_routes(m, problem, options, x)
+    clock(deadline, f"courier routes of {n} referrals modelled")
     need = math.ceil(problem.on_time_target * len(options) - 1e-9)
     short = m.new_int_var(0, len(options), "short")
     on_time = [x[i][k] for i, opts in enumerate(options) for k, o in enumerate(opts) if o.on_time]
@@ -210,6 +222,7 @@ def solve_model(
     terms += [(v, round(SCALE * problem.prices.courier_per_route)) for v in routes.values()]
     terms += [(v, round(SCALE * problem.prices.device_per_day * days)) for v in pools.values()]
     terms.append((short, round(SCALE * SHORT_PENALTY)))
+    clock(deadline, f"constraints of {n} referrals modelled")
     m.minimize(sum(c * v for v, c in terms))
     if hint is not None:
         add_hint(m, options, x, hint)
@@ -247,13 +260,21 @@ def solve_model(
     )
 
 
+def clock(deadline: float, where: str) -> None:
+    """:class:`OutOfTime` saying ``where`` the model got when ``deadline`` has passed."""
+    if time.perf_counter() >= deadline:
+        raise OutOfTime(where)
+
+
 def add_pools(
     m: cp_model.CpModel,
     problem: ModeProblem,
     options: Sequence[Sequence[Option]],
     x: Sequence[Sequence[cp_model.IntVar]],
+    deadline: float = math.inf,
 ) -> dict[str, cp_model.IntVar]:
-    """``pool[h]`` covers the devices away at every ship day; the pools fit ``max_devices``."""
+    """``pool[h]`` covers the devices away at every ship day; the pools fit ``max_devices``.
+    :class:`OutOfTime` when ``deadline`` passes (it is looked at before each day's constraint)."""
     pools: dict[str, cp_model.IntVar] = {}
     for hub in problem.hubs:
         mine = [
@@ -264,7 +285,9 @@ def add_pools(
         ]
         n = len({o.referral for o, _ in mine})
         pools[hub] = m.new_int_var(0, n, f"pool({hub})")
-        for t in sorted({o.ship for o, _ in mine}):
+        days = sorted({o.ship for o, _ in mine})
+        for d, t in enumerate(days):
+            clock(deadline, f"device pool of hub {hub} modelled for {d} of {len(days)} days")
             away = [v for o, v in mine if o.ship <= t < o.available and not o.queued]
             m.add(sum(away) <= pools[hub])
     if problem.max_devices is not None:

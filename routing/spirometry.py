@@ -3,7 +3,7 @@
 Pure like :mod:`routing.fleet` and :mod:`routing.solve`: the caller gives travel tables indexed
 by place ids; nothing here reads files or a database.
 
-* :func:`choose_mode` - the documented mode rule per referral;
+* :func:`choose_mode` - the documented mode rule per referral (:class:`ModeRule`: for many);
 * :func:`plan` - fleet simulation with a :class:`routing.courier.DayRouter` planning the
   courier routes of each business day and hub: the day-by-day plan;
 * :func:`evaluate` - KPIs and named violations from the plan alone: every route is re-checked
@@ -40,6 +40,7 @@ from routing.cycle import (
     Calendar,
     CycleParams,
     CycleViolation,
+    Mode,
     Request,
     Simulation,
     check_cycle,
@@ -106,6 +107,37 @@ def choose_mode(
     if not referral.handover_days:
         reasons.append("no mobile clinic within reach")
     return ModeChoice(best, False, f"due {due}; " + ", ".join(reasons))
+
+
+class ModeRule:
+    """:func:`choose_mode` for many referrals, the rule run once per distinct (courier in reach,
+    hand-over days, referral date): national referrals share a few thousand."""
+
+    def __init__(self, calendar: Calendar, cycle: CycleParams, courier: CourierParams) -> None:
+        self.calendar, self.cycle, self.courier = calendar, cycle, courier
+        self._known: dict[tuple[bool, int, dt.date], Mode | None] = {}  # None: late
+        self._handovers: dict[int, int] = {}  # id of a hand-over tuple -> its number
+        self._kept: list[tuple[dt.date, ...]] = []  # the tuples numbered (their ids stay theirs)
+
+    def in_time(self, r: Referral) -> Mode | None:
+        """The mode that brings the device in time, ``None`` when none does."""
+        number = self._handovers.get(id(r.handover_days))
+        if number is None:
+            number = self._handovers[id(r.handover_days)] = len(self._kept)
+            self._kept.append(r.handover_days)
+        key = (courier_fits(r.hub_minutes, self.courier), number, r.date)
+        if key not in self._known:
+            choice = choose_mode(r, self.calendar, self.cycle, self.courier)
+            self._known[key] = choice.request.mode if choice.in_time else None
+        return self._known[key]
+
+    def choose(self, r: Referral) -> ModeChoice:
+        """:func:`choose_mode` of ``r``."""
+        mode = self.in_time(r)
+        if mode is None:
+            return choose_mode(r, self.calendar, self.cycle, self.courier)
+        handover = r.handover_days if mode == "mobile" else ()
+        return ModeChoice(Request(r.id, r.hub, r.place, r.date, mode, handover), True)
 
 
 @dataclass(frozen=True)

@@ -101,25 +101,36 @@ def weekly_demand(
         Service.HEALTH_CHECK: np.outer(f["health"], vol["health_check"]),
         Service.SPIROMETRY: np.outer(f["flat"], vol["spirometry"]),
     }
-    frames = []
-    for w_idx, (year, week) in enumerate(week_list):
-        for service in Service:
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "locality_id": vol["locality_id"].to_numpy(),
-                        "kommun_code": vol["kommun_code"].to_numpy(),
-                        "county_code": vol["county_code"].to_numpy(),
-                        "iso_year": np.full(n_loc, year, dtype="int64"),
-                        "iso_week": np.full(n_loc, week, dtype="int64"),
-                        "service": np.full(n_loc, service.value, dtype=object),
-                        "demand": per_service[service][w_idx],
-                    }
-                )
-            )
-    if not frames or n_loc == 0 or n_week == 0:
+    if n_loc == 0 or n_week == 0:
         return empty_demand()
-    return pd.concat(frames, ignore_index=True)[list(DEMAND_COLUMNS)]
+    # one column each, rows by week, then service (in Service order), then locality: the
+    # order (and dtypes) of one frame per week and service, concatenated
+    # (strings are taken from columns of one row per place or service, not made one by one)
+    services = list(Service)
+    blocks = n_week * len(services)
+    years = np.array([year for year, _ in week_list], dtype="int64")
+    weeks_ = np.array([week for _, week in week_list], dtype="int64")
+    demand = np.stack([per_service[s] for s in services], axis=1)  # weeks x services x places
+    place = np.tile(np.arange(n_loc), blocks)
+    names = pd.DataFrame(
+        {
+            "kommun_code": vol["kommun_code"].to_numpy(),
+            "county_code": vol["county_code"].to_numpy(),
+        }
+    )
+    service = pd.Series(np.array([s.value for s in services], dtype=object)).array
+    out = pd.DataFrame(
+        {
+            "locality_id": vol["locality_id"].to_numpy()[place],
+            "kommun_code": names["kommun_code"].array.take(place),
+            "county_code": names["county_code"].array.take(place),
+            "iso_year": np.repeat(years, len(services) * n_loc),
+            "iso_week": np.repeat(weeks_, len(services) * n_loc),
+            "service": service.take(np.tile(np.repeat(np.arange(len(services)), n_loc), n_week)),
+            "demand": demand.reshape(-1),
+        }
+    )
+    return out[list(DEMAND_COLUMNS)]
 
 
 def empty_demand() -> pd.DataFrame:

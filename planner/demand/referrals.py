@@ -50,7 +50,7 @@ def daily_referrals(weekly: pd.DataFrame, start: dt.date, days: int, seed: int) 
     info = spiro.drop_duplicates("locality_id").set_index("locality_id")[
         ["kommun_code", "county_code"]
     ]
-    ids = table.columns.to_numpy()
+    place_ids = [int(loc) for loc in table.columns]
     # one lookup per locality, not a pandas .loc per draw (64,000 of them on two national years)
     where = {
         int(loc): (str(kommun), str(county))
@@ -58,6 +58,10 @@ def daily_referrals(weekly: pd.DataFrame, start: dt.date, days: int, seed: int) 
             info.index, info["kommun_code"], info["county_code"], strict=True
         )
     }
+    # a week's row and business days looked up once, not a pandas .loc per day
+    row = {(int(y), int(w)): i for i, (y, w) in enumerate(table.index)}
+    expected = table.to_numpy(dtype=float)
+    per_day: dict[tuple[int, int], np.ndarray] = {}
     rng = np.random.default_rng(seed)
     out: list[Referral] = []
     for offset in range(days):
@@ -66,20 +70,24 @@ def daily_referrals(weekly: pd.DataFrame, start: dt.date, days: int, seed: int) 
             continue
         iso = day.isocalendar()
         key = (iso.year, iso.week)
-        if key not in table.index:
+        if key not in row:
             raise ValueError(
                 f"No spirometry demand for {format_iso_week(*key)} (needed for {day}); "
                 "compute weekly demand for every week the days cover."
             )
-        lam = table.loc[key].to_numpy(dtype=float) / len(business_days(*key))
+        lam = per_day.get(key)
+        if lam is None:
+            lam = per_day[key] = expected[row[key]] / len(business_days(*key))
         counts = rng.poisson(np.clip(lam, 0.0, None))
-        for loc_id, count in zip(ids[counts > 0], counts[counts > 0], strict=True):
-            kommun, county = where[int(loc_id)]
-            for _ in range(int(count)):
+        drawn = np.flatnonzero(counts)
+        for j, count in zip(drawn.tolist(), counts[drawn].tolist(), strict=True):
+            loc_id = place_ids[j]
+            kommun, county = where[loc_id]
+            for _ in range(count):
                 out.append(
                     Referral(
                         referral_id=f"R-{len(out) + 1:06d}",
-                        locality_id=int(loc_id),
+                        locality_id=loc_id,
                         kommun_code=kommun,
                         county_code=county,
                         date=day,

@@ -2,7 +2,6 @@
 
 from planner.storage.database import database_url, make_engine, migrate, open_database
 from planner.storage.store import (
-    RowBatch,
     RunOutcome,
     beat,
     fail_run,
@@ -25,7 +24,6 @@ from planner.storage.store import (
 )
 
 __all__ = [
-    "RowBatch",
     "RunOutcome",
     "beat",
     "database_url",

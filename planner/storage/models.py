@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy.orm import configure_mappers
 from sqlmodel import Field, SQLModel
 
 
@@ -233,3 +234,8 @@ RESULT_TABLES: tuple[type[SQLModel], ...] = (
     CourierRoute,
     AvailabilityRequest,
 )
+
+# Set the mapped attributes up now, not at the first ORM object: a row made with
+# ``Model.model_construct`` (the routing run's 95,000 shipments: no SQLModel ``__init__``) reads
+# its values through them, and may be the first row of its process.
+configure_mappers()

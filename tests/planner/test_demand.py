@@ -116,6 +116,28 @@ def test_output_format(tiny):
     assert list(df["service"].unique()) == [s.value for s in Service]
 
 
+def test_weeks_are_stacked_blocks_of_one_week_and_service(tiny):
+    """Rows run by week, then service (Service order), then locality (the input order); each
+    week's rows are those of that week alone; strings keep the dtype pandas gives them."""
+    weeks = ["2025-W52", "2026-W01", "2026-W02"]
+    df = weekly_demand(tiny, weeks, P)
+    alone = [weekly_demand(tiny, [w], P) for w in weeks]
+    pd.testing.assert_frame_equal(df, pd.concat(alone, ignore_index=True), check_exact=True)
+    block = 0
+    for week in weeks:
+        for service in Service:
+            rows = df.iloc[3 * block : 3 * block + 3]
+            assert list(rows["locality_id"]) == [1, 2, 3]
+            assert list(rows["kommun_code"]) == ["0180", "0180", "2580"]
+            assert {(y, w) for y, w in zip(rows["iso_year"], rows["iso_week"], strict=True)} == {
+                parse_iso_week(week)
+            }
+            assert set(rows["service"]) == {service.value}
+            block += 1
+    strings = pd.DataFrame({"s": np.array(["0180"], dtype=object)})["s"].dtype
+    assert df["kommun_code"].dtype == df["county_code"].dtype == df["service"].dtype == strings
+
+
 def test_primary_care_is_rate_times_population_over_weeks(tiny):
     """Digital contacts = population x rate/1000 x share / ISO weeks in the year."""
     df = weekly_demand(tiny, ["2025-W10", "2026-W10"], P)

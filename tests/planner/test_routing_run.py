@@ -16,7 +16,7 @@ from planner import runs, travel
 from planner.demand import Referral as DemandReferral
 from planner.errors import RunFailedError, ScenarioError
 from planner.orchestration.context import RunContext
-from planner.orchestration.routing import nearest_hubs, no_vehicle_notes, run_routing
+from planner.orchestration.routing import nearest_hubs, no_vehicle_notes, run_routing, tail_reserve
 from planner.scenario import RoutingParams, Scenario, builtin_scenario_path, load_scenario
 from planner.storage import get_run, list_runs, run_rows, save_scenario
 from planner.storage.models import Placement, RouteStop, Shipment
@@ -414,3 +414,12 @@ def test_a_run_past_its_deadline_stores_the_parcel_only_plan_saying_so(tiny: Sce
     assert "time limit reached (routing.time_limit_s = 5 s)" in (outcome.message or "")
     assert "the courier-first baseline was not made" in (outcome.message or "")
     assert run_routing(tiny.replace(routing={"time_limit_s": 30.0})).kpis["time_limit_reached"] == 0
+
+
+def test_the_search_leaves_time_for_the_plans_evaluation_and_rows() -> None:
+    """The reserve grows with the referrals (20 us each: 1.9 s for 95,000), at most half the
+    time left, none once the deadline has passed."""
+    assert tail_reserve(10.0, 95_000) == pytest.approx(1.9)
+    assert tail_reserve(10.0, 200) == pytest.approx(0.004)
+    assert tail_reserve(1.0, 95_000) == pytest.approx(0.5)
+    assert tail_reserve(-1.0, 95_000) == 0.0

@@ -132,7 +132,7 @@ def test_short_pool_says_which_cells_are_short(tiny: Scenario) -> None:
         p in outcome.message for p in ("doctor", "psychologist", "physiotherapist", "midwife")
     )
     assert outcome.kpis["cover"] < 1 and outcome.kpis["hard_violations"] == 0
-    assert any(isinstance(r, Shift) for r in outcome.row_models())
+    assert any(isinstance(r, Shift) for r in outcome.rows)
 
 
 def test_mobile_clinic_days_become_blocks_for_local_clinicians() -> None:
@@ -196,7 +196,7 @@ def test_site_day_without_a_doctor_is_named_with_its_reason(tiny: Scenario) -> N
     assert {(g["site_name"], g["reason"], g["declared"]) for g in gaps} == {
         ("Köping", "not_declared", 0)
     }
-    crews = [r for r in outcome.row_models() if isinstance(r, Shift) and r.kind == "mobile"]
+    crews = [r for r in outcome.rows if isinstance(r, Shift) and r.kind == "mobile"]
     assert sorted(r.day.day for r in crews if r.site_id == "S01") == [2, 3, 4, 5, 6]
     pool = pool_crew_gaps(tiny, mobile_days_from_placements(tiny, context))
     assert [(g.sites, g.county_code, g.declared) for g in pool] == [(("Köping",), "19", 0)] * 5

@@ -291,63 +291,29 @@ def test_aware_datetimes_round_trip(engine: Engine, tiny: Scenario, counting_pla
     assert isinstance(run, Run)
 
 
-def test_row_batch_stores_what_instances_store(engine: Engine, tiny: Scenario) -> None:
-    """The same two shifts given as instances and as a batch (one leaving ``kind`` to its
-    default) come back equal: a batch is only a faster way to hand rows to the store."""
-    from zoneinfo import ZoneInfo
+def test_rows_made_without_init_are_stored_like_any_row(engine: Engine, tiny: Scenario) -> None:
+    """A run's rows made with ``model_construct`` (no SQLAlchemy state, as the routing run makes
+    its shipments) and with ``__init__`` are stored alike, in order, with the run's id."""
+    from planner.storage import finish_run
+    from planner.storage.models import Shipment
 
-    from planner.storage import RowBatch, finish_run
-
-    start = dt.datetime(2026, 11, 2, 7, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
-    values = [
-        {
-            "clinician_id": "C1",
-            "profession": "doctor",
-            "day": start.date(),
-            "block": "07-12",
-            "start": start,
-            "end": start + dt.timedelta(hours=5),
-        },
-        {
-            "clinician_id": "C2",
-            "profession": "midwife",
-            "day": start.date(),
-            "block": "07-12",
-            "start": start,
-            "end": start + dt.timedelta(hours=5),
-            "kind": "mobile",
-            "site_id": "S1",
-        },
-    ]
     record = save_scenario(engine, tiny)
-    stored = []
-    for rows in ([Shift(**v) for v in values], [RowBatch(Shift, values)]):
-        run = start_run(engine, record, "staffing-test", seed=0, time_limit_s=None)
-        finish_run(engine, run.id, RunOutcome(solver_status="OPTIMAL", kpis={}, rows=rows))
-        stored.append(
-            [r.model_dump(exclude={"id", "run_id"}) for r in run_rows(engine, run.id, Shift)]
-        )
-    assert stored[0] == stored[1]
-    assert [r["kind"] for r in stored[1]] == ["digital", "mobile"]
-    assert RunOutcome("OPTIMAL", {}, [RowBatch(Shift, values)]).row_models()[1].site_id == "S1"
-
-
-def test_row_batch_names_a_wrong_column() -> None:
-    """A batch with a misspelt or missing column is refused when built, naming the column."""
-    from planner.storage import RowBatch
-
-    with pytest.raises(ValueError, match="'clinician'"):
-        RowBatch(Shift, [{"clinician": "C1"}])
-    with pytest.raises(ValueError, match="'block'"):
-        RowBatch(
-            Shift,
-            [
-                {
-                    "clinician_id": "C1",
-                    "profession": "doctor",
-                    "day": dt.date(2026, 11, 2),
-                    "start": dt.datetime(2026, 11, 2, 7),
-                    "end": dt.datetime(2026, 11, 2, 12),
-                }
-            ],
-        )
+    run = start_run(engine, record, "routing-test", seed=0, time_limit_s=None)
+    day = dt.date(2026, 11, 2)
+    values = [
+        {"referral_id": f"R{k}", "locality_id": "1", "mode": "parcel", "referral_date": day}
+        for k in range(4)
+    ]
+    made = [
+        Shipment.model_construct(**v, on_time=True) if k % 2 else Shipment(**v)  # type: ignore[call-arg]
+        for k, v in enumerate(values)
+    ]
+    finish_run(engine, run.id, RunOutcome("FEASIBLE", {}, [*made, *placements(2)]))
+    stored = run_rows(engine, run.id, Shipment)
+    assert [(s.referral_id, s.on_time, s.ship_date, s.run_id) for s in stored] == [
+        ("R0", False, None, run.id),
+        ("R1", True, None, run.id),
+        ("R2", False, None, run.id),
+        ("R3", True, None, run.id),
+    ]
+    assert [p.unit for p in run_rows(engine, run.id, Placement)] == [0, 1]

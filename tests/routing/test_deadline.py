@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routing import Calendar, CourierParams, CycleParams, Request, SolveParams
+from routing import Calendar, CourierParams, CycleParams, Request, SolveParams, modes, modes_model
 from routing.costs import StopPricer
 from routing.courier import DayRouter
 from routing.fleet import peak_loans, simulate, smallest_pool
@@ -101,3 +101,63 @@ def test_a_solve_with_time_left_is_not_flagged() -> None:
     solution = solve(line_problem([at("R1", "A")]), FAST, deadline=time.perf_counter() + 600)
     assert not solution.time_limited and solution.cut == ()
     assert solution.courier_first is not None
+
+
+def test_courier_first_is_not_started_without_time_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With less time left than COURIER_FIRST_WORK times the parcel-only baseline took (a
+    national plan), courier-first is not made and the cut says how much work it needed."""
+    monkeypatch.setattr(modes, "COURIER_FIRST_WORK", 1e12)
+    problem = line_problem([at("R1", "A"), at("R2", "B")])
+    solution = solve(problem, FAST, deadline=time.perf_counter() + 600)
+    assert solution.courier_first is None and solution.time_limited
+    assert any(c.startswith("the courier-first baseline was not made (about") for c in solution.cut)
+    assert evaluate(problem, solution).violations == ()
+
+
+class StepClock:
+    """A clock for modes_model that is before the deadline (0) for ``looks`` looks, then after."""
+
+    def __init__(self, looks: int) -> None:
+        self.looks = looks
+
+    def perf_counter(self) -> float:
+        self.looks -= 1
+        return 0.0 if self.looks >= 0 else 2.0
+
+
+@pytest.mark.parametrize(
+    ("looks", "where"),
+    [
+        (0, "options built for 0 of 1 referrals"),
+        (1, "options priced for 0 of 1 referrals"),
+        (2, "model variables made for 0 of 1 referrals"),
+        (3, "device pool of hub H modelled for 0 of"),
+        (4, "device pool of hub H modelled for 1 of"),
+    ],
+)
+def test_every_stage_of_building_the_mode_model_looks_at_the_clock(
+    monkeypatch: pytest.MonkeyPatch, looks: int, where: str
+) -> None:
+    """The deadline passing while the model is built stops it where it got (options, their
+    prices, variables, each day's pool constraint), never going on to CP-SAT."""
+    problem = line_problem([at("R1", "A")])
+    pricer = StopPricer(problem.places, problem.minutes, problem.km, 0.0, PLAIN, ())
+    monkeypatch.setattr(modes_model, "time", StepClock(looks))
+    with pytest.raises(OutOfTime, match=where):
+        solve_model(problem, pricer, FAST, deadline=1.0)
+
+
+def test_the_mode_model_looks_at_the_clock_after_each_stage(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After the pools, the routes and the constraints the clock is read again: a deadline
+    met then stops the pass before CP-SAT."""
+    problem = line_problem([at("R1", "A")])
+    pricer = StopPricer(problem.places, problem.minutes, problem.km, 0.0, PLAIN, ())
+    opts = modes_model.referral_options(problem, 0, FAST.max_delay, FAST.max_wait, False)
+    days = len({o.ship for o in opts})
+    stages = ["device pools of 1 referrals", "courier routes of 1", "constraints of 1"]
+    for k, where in enumerate(stages):
+        monkeypatch.setattr(modes_model, "time", StepClock(3 + days + k))
+        with pytest.raises(OutOfTime, match=where):
+            solve_model(problem, pricer, FAST, deadline=1.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import pytest
 from hypothesis import given, settings
@@ -16,10 +17,12 @@ from routing import (
     Request,
     Simulation,
     check_cycle,
+    fleet,
     fleet_size,
     simulate,
     smallest_pool,
 )
+from routing.fleet import Shelf, simulate_day_by_day
 
 CAL = Calendar()
 PARAMS = CycleParams(
@@ -254,3 +257,86 @@ def test_one_more_device_never_hurts(days: list[tuple[int, str]], size: int) -> 
     large = simulate(requests, {"hub": size + 1}, CAL, PARAMS)
     assert large.on_time >= small.on_time
     assert check_cycle(large, CAL, PARAMS, requests) == ()
+
+
+@st.composite
+def shelf_cases(draw: st.DrawFn) -> tuple[list[Request], dict[str, int], Calendar, CycleParams]:
+    """Referrals of every mode and return mode at up to three hubs (some held to a later ship
+    day), pools (a hub may have none, or be missing), holidays and lead times (all 0 included,
+    but at least a day of use when a courier picks a device up)."""
+    cycle = CycleParams(*draw(st.lists(st.sampled_from([0, 1, 2, 3, 14]), min_size=6, max_size=6)))
+    calendar = Calendar(frozenset(day(d) for d in draw(st.lists(st.integers(0, 60), max_size=3))))
+    hubs = ["A", "B", "C"][: draw(st.integers(1, 3))]
+    modes = ["parcel", "mobile", "courier"] if cycle.use_days else ["parcel", "mobile"]
+    returns = ["", "parcel", "courier"] if cycle.use_days else ["", "parcel"]
+    requests = []
+    for k in range(draw(st.integers(1, 30))):
+        mode = draw(st.sampled_from(modes))
+        handover = draw(st.lists(st.integers(0, 70), max_size=4)) if mode == "mobile" else []
+        held = draw(st.none() | st.integers(0, 50))
+        requests.append(
+            Request(
+                f"R{k}",
+                draw(st.sampled_from(hubs)),
+                "p",
+                day(draw(st.integers(0, 40))),
+                mode,  # type: ignore[arg-type]
+                tuple(day(d) for d in handover),
+                draw(st.sampled_from(returns)),
+                None if held is None else day(held),
+            )
+        )
+    # up to 12 devices: ids "A#10".."A#12" sort before "A#2" as text
+    pools = {h: draw(st.integers(0, 12)) for h in hubs if draw(st.booleans()) or h == "A"}
+    return requests, pools, calendar, cycle
+
+
+@settings(max_examples=300, deadline=None)
+@given(shelf_cases())
+def test_the_shelf_gives_the_loans_of_the_day_by_day_run(
+    case: tuple[list[Request], dict[str, int], Calendar, CycleParams],
+) -> None:
+    """Without a router the shelf (referral by referral) and the day-by-day run make the same
+    loans: devices, every date, modes; simulate() takes the shelf."""
+    requests, pools, calendar, cycle = case
+    reference = simulate_day_by_day(requests, pools, calendar, cycle)
+    assert Shelf(requests, calendar, cycle).simulation(pools) == reference
+    assert simulate(requests, pools, calendar, cycle) == reference
+
+
+@settings(max_examples=100, deadline=None)
+@given(shelf_cases(), st.sampled_from([0.5, 0.9, 1.0]))
+def test_the_fleet_search_on_the_shelf_finds_the_day_by_day_pool(
+    case: tuple[list[Request], dict[str, int], Calendar, CycleParams], target: float
+) -> None:
+    """Each hub's search on the shelf ends where the same search on day-by-day runs ends:
+    pool, shares, number of runs."""
+    requests, _, calendar, cycle = case
+    hubs = sorted({r.hub for r in requests})
+    on_shelf = fleet_size(requests, hubs, calendar, cycle, target)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fleet, "shelf_fits", lambda *args: False)
+        day_by_day = fleet_size(requests, hubs, calendar, cycle, target)
+    assert on_shelf == day_by_day
+
+
+def test_the_shelf_refuses_a_courier_pickup_on_the_ship_day() -> None:
+    """With no day of use a pickup would fall on its own ship day: that needs the day loop."""
+    no_use = CycleParams(use_days=0)
+    with pytest.raises(FleetError, match="use_days = 0"):
+        Shelf([Request("R1", "hub", "p", MON, "courier")], CAL, no_use)
+    assert Shelf([Request("R1", "hub", "p", MON, "parcel")], CAL, no_use).requests
+
+
+def test_simulate_with_a_router_and_a_courier_leg_runs_day_by_day() -> None:
+    """A router is asked about every courier day: the shelf is not used then."""
+    asked: list[dt.date] = []
+
+    def router(
+        on: dt.date, hub: str, deliveries: Sequence[Request], pickups: Sequence[Request]
+    ) -> tuple[set[str], set[str]]:
+        asked.append(on)
+        return set(), set()
+
+    simulate([Request("R1", "hub", "p", MON, "courier")], {"hub": 1}, CAL, PARAMS, router)
+    assert asked == [day(1), day(15)]  # the delivery (Tuesday), the pickup 14 days on

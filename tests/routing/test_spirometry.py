@@ -7,6 +7,8 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import routing
 from routing import (
@@ -19,7 +21,7 @@ from routing import (
     courier_fits,
 )
 from routing.costs import Prices
-from routing.spirometry import Referral, choose_mode, evaluate, plan, utilisation
+from routing.spirometry import ModeRule, Referral, choose_mode, evaluate, plan, utilisation
 
 CAL = Calendar()
 CYCLE = CycleParams()
@@ -66,6 +68,37 @@ def test_no_mode_in_time_takes_the_earliest_and_says_why() -> None:
     choice = choose_mode(referral(300), CAL, CycleParams(service_level_days=0), COURIER)
     assert not choice.in_time and choice.request.mode == "parcel"
     assert "due 2026-11-02" in choice.reason and "no mobile clinic" in choice.reason
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 20),  # referral date, days after Monday
+            st.sampled_from([30.0, 90.0, 119.0, 300.0, float("inf")]),  # minutes to the hub
+            st.sampled_from([(), (2,), (3, 9), (14,)]),  # hand-over days after Monday
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    st.sampled_from([0, 1, 3]),
+)
+def test_the_mode_rule_for_many_chooses_as_for_one(
+    rows: list[tuple[int, float, tuple[int, ...]]], service_level_days: int
+) -> None:
+    """ModeRule (the rule once per courier reach, hand-over days and date) gives every
+    referral choose_mode's choice: mode, request, in time, reason."""
+    cycle = CycleParams(service_level_days=service_level_days)
+    shared = {days: tuple(MON + dt.timedelta(days=d) for d in days) for _, _, days in rows}
+    referrals = [
+        Referral(f"R{k}", f"p{k % 3}", MON + dt.timedelta(days=d), "H", minutes, shared[days])
+        for k, (d, minutes, days) in enumerate(rows)
+    ]
+    rule = ModeRule(CAL, cycle, COURIER)
+    for r in referrals:
+        one = choose_mode(r, CAL, cycle, COURIER)
+        assert rule.choose(r) == one
+        assert rule.in_time(r) == (one.request.mode if one.in_time else None)
 
 
 def test_day_router_serves_deliveries_and_pickups_on_one_route(three_places) -> None:  # type: ignore[no-untyped-def]
