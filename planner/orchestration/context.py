@@ -41,3 +41,10 @@ class RunContext:
 
 
 PlannerFn = Callable[[Scenario, ProgressCallback | None, RunContext], store.RunOutcome]
+
+
+def kept_after_search(after: float, budget: float, share: float) -> float:
+    """Seconds a search leaves of its ``budget`` for the work no time limit can skip after it
+    (the plan's evaluation, notes and rows): ``after``, estimated from the problem's size, but
+    at most ``share`` of the budget, so a short limit still leaves the search most of it."""
+    return min(share * max(0.0, budget), after)

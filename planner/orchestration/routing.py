@@ -46,7 +46,7 @@ from planner.demand import Referral as DemandReferral
 from planner.demand import daily_referrals, load_referrals_csv, weekly_demand
 from planner.errors import ScenarioError
 from planner.kpis import format_share, format_value
-from planner.orchestration.context import ProgressCallback, RunContext
+from planner.orchestration.context import ProgressCallback, RunContext, kept_after_search
 from planner.orchestration.routing_io import (
     calendar_for,
     courier_params,
@@ -218,7 +218,7 @@ def tail_reserve(left: float, referrals: int) -> float:
     """Seconds of the ``left`` ones the search leaves for what comes after it: the plan's
     evaluation, notes and rows, seconds on national referrals (:data:`TAIL_SECONDS_PER_REFERRAL`
     each), at most half of them."""
-    return min(max(0.0, left) / 2, TAIL_SECONDS_PER_REFERRAL * referrals)
+    return kept_after_search(TAIL_SECONDS_PER_REFERRAL * referrals, left, 0.5)
 
 
 def nearest_hubs(
