@@ -146,7 +146,9 @@ st.dataframe(
     width="stretch",
     column_config={
         "Seconds": st.column_config.NumberColumn("Seconds", format="%.1f"),
-        "Started": st.column_config.DatetimeColumn("Started", format="YYYY-MM-DD HH:mm"),
+        "Started": st.column_config.DatetimeColumn(
+            "Started (Stockholm)", format="YYYY-MM-DD HH:mm"
+        ),
     },
     key="runs",
 )

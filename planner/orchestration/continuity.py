@@ -221,7 +221,12 @@ def run_continuity(
         ],
         objective=None if stage is None or stage.objective is None else -stage.objective,
         bound=None if stage is None or stage.bound is None else -stage.bound,
-        message=(f"Time limit {s.continuity_seconds():g} s reached ({cut}). " if cut else "")
+        message=(
+            f"Time limits reached (each roster solve {s.time_limit_s:g} s at most, the whole "
+            f"run {s.continuity_seconds():g} s): {cut}. "
+            if cut
+            else ""
+        )
         + reach_message(reach, levers),
         extra={"summary": reach.solution.summary()},
         report={
