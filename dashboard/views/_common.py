@@ -25,6 +25,16 @@ def fmt(name: str, value: float | None) -> str:
     return services.format_kpi(name, value)
 
 
+def card_value(name: str, value: float | None) -> str:
+    """A KPI value for a card: :func:`fmt` without the unit when the card's label already names
+    it ("Patients served: 19 071", not "19 071 patients", which a quarter-width card cuts off)."""
+    text = fmt(name, value)
+    unit = services.kpi_info(name).unit
+    if unit and unit not in ("%", "SEK") and unit.lower() in label(name).lower().split():
+        return text.removesuffix(f" {unit}")
+    return text
+
+
 def percent(value: float | None) -> str:
     """A share as per cent, the Swedish way (``95,0 %``)."""
     return services.format_share(value)
@@ -105,7 +115,7 @@ def cards(
                 colour = "normal" if way == "higher" else "inverse" if way == "lower" else "off"
             col.metric(
                 label(name),
-                fmt(name, value),
+                card_value(name, value),
                 delta=delta,
                 delta_color=colour,  # type: ignore[arg-type]
                 help=services.kpi_help(name),

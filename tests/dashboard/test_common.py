@@ -58,3 +58,16 @@ def test_fmt_flags_and_request_counts() -> None:
     assert fmt("target_reached", 0.0) == "no"
     assert fmt("requests_lower_bound", 1.0) == "1"
     assert fmt("lever_wider_windows_bound", 0.9) == "90,0 %"
+
+
+def test_card_value_drops_a_unit_its_label_names() -> None:
+    """A card's label that names the unit keeps the value short enough for a quarter-width
+    card; money, shares and units the label does not name stay."""
+    from dashboard.views._common import card_value
+
+    assert card_value("patients_served", 19071.3) == "19 071"  # "Patients served"
+    assert card_value("requests", 110.0) == "110"  # "Availability requests"
+    assert card_value("total_cost_sek", 96895.1) == "96 895 SEK"
+    assert card_value("shortfall_hours", 24.6) == "24,6 h"  # "Cover gap"
+    assert card_value("served_share", 0.445) == "44,5 %"
+    assert card_value("patients_served", None) == fmt("patients_served", None)

@@ -11,7 +11,7 @@ import io
 import pandas as pd
 import pytest
 
-from dashboard.views._common import fmt, label
+from dashboard.views._common import card_value, fmt, label
 from tests.dashboard.page_reading import Runs, kpi_tables, layers_of, listed, open_page, tables
 
 PAGES = [
@@ -47,7 +47,7 @@ def test_overview_cards_and_tables_equal_stored_kpis(app_test, stored_runs: Runs
         fmt("continuity_rate", staff["continuity_rate"]),
         fmt("continuity_rate", cont["continuity_rate"]),
     ]
-    assert metrics[label("requests")] == fmt("requests", cont["requests"])
+    assert metrics[label("requests")] == card_value("requests", cont["requests"])
     assert [s.value for s in at.subheader] == [
         "Mobile clinics plan",
         "Staffing plan",
@@ -107,7 +107,7 @@ def test_staffing_roster_filters_and_downloads(app_test, app_db: str, stored_run
     metrics = {m.label: m.value for m in at.metric}
     kpis = stored_runs["staffing"][1]
     names = ("continuity_rate", "availability_bound", "cover", "shortfall_hours")
-    assert metrics == {label(name): fmt(name, kpis[name]) for name in names}
+    assert metrics == {label(name): card_value(name, kpis[name]) for name in names}
     assert len(tables(at, "clinician", "block", "start")[0]) == len(shifts)
     first = min(s.clinician_id for s in shifts)
     roster_keys = ("dl_csv", "dl_csv_excel", "dl_xlsx", "dl_ics")  # requests: tested apart
