@@ -222,3 +222,14 @@ class StopPricer:
                 extra = self.leg(a, place) + self.leg(place, b) - self.leg(a, b)
                 best = min(best, max(0.0, extra) + self.stop_cost())
         return best
+
+
+def sek(amount: float) -> str:
+    """Money in a note, as the planner's pages write it: ``1 250 SEK`` (a space between
+    thousands; the library cannot use the planner's formatter)."""
+    return f"{amount:,.0f}".replace(",", " ") + " SEK"
+
+
+def share_text(share: float) -> str:
+    """A share in a note: ``95,3 %`` (decimal comma)."""
+    return f"{100 * share:.1f}".replace(".", ",") + " %"

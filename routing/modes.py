@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from routing import modes_model
-from routing.costs import Costs, Prices, StopPricer, price_plan
+from routing.costs import Costs, Prices, StopPricer, price_plan, sek, share_text
 from routing.courier import CourierParams, DayRouter, DayRoutes
 from routing.cycle import Calendar, CycleParams, Loan, Request
 from routing.fleet import fleet_size, simulate
@@ -314,9 +314,9 @@ def chain(
         if candidate.skipped_days:
             cut.append(f"pass {k + 1} routed nothing on {candidate.skipped_days} day problems")
         log.append(
-            f"{label}pass {k + 1}: model {a.status} {a.objective:,.0f} SEK (bound "
-            f"{a.bound:,.0f}); routed {candidate.costs.total:,.0f} SEK, on time "
-            f"{candidate.on_time_share:.1%}, {candidate.devices} devices"
+            f"{label}pass {k + 1}: model {a.status} {sek(a.objective)} (bound "
+            f"{sek(a.bound)}); routed {sek(candidate.costs.total)}, on time "
+            f"{share_text(candidate.on_time_share)}, {candidate.devices} devices"
         )
         if best is not None and _rank(problem, candidate) >= _rank(problem, best):
             log.append(f"{label}pass {k + 1}: no better than pass {k}; stop")
@@ -460,11 +460,11 @@ def courier_reasons(problem: ModeProblem, a: modes_model.Assignment) -> dict[str
                 "earliest; the on-time target needs it"
             )
         elif mine < cheapest:
-            reasons[r.id] = f"cheaper: {mine:,.0f} SEK against {cheapest:,.0f} SEK by {alt.out}"
+            reasons[r.id] = f"cheaper: {sek(mine)} against {sek(cheapest)} by {alt.out}"
         else:
             reasons[r.id] = (
                 f"a courier {'pickup' if o.ret == 'courier' else 'delivery'} frees the device "
-                f"sooner ({mine:,.0f} SEK against {cheapest:,.0f} SEK): fewer devices in the pool"
+                f"sooner ({sek(mine)} against {sek(cheapest)}): fewer devices in the pool"
             )
     return reasons
 

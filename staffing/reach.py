@@ -419,7 +419,7 @@ def compare_levers(
     out.append(
         LeverResult(
             "digital follow-ups",
-            f"{digital_share:.0%} of visits, {digital_cap} a day",
+            f"{round(100 * digital_share)} % of visits, {digital_cap} a day",
             possible / n if n else 1.0,
             len(picked),
             sum(r.cost for r in picked),
