@@ -1,3 +1,8 @@
+"""How the routing library writes money and shares into its notes."""
+
+from __future__ import annotations
+
+
 def test_notes_write_money_and_shares_as_the_pages_do() -> None:
     """The library's notes match the planner's pages: a space between thousands, a decimal
     comma, a space before the per cent sign."""
